@@ -1,0 +1,176 @@
+/** A half-open time range [start, end) in epoch milliseconds (UTC). */
+export interface Window {
+  readonly start: number;
+  readonly end: number;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+/** The farthest a JavaScript Date reaches either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
+const UNIT_MS = new Map([
+  ['s', SECOND],
+  ['m', MINUTE],
+  ['h', HOUR],
+  ['d', DAY],
+  ['w', WEEK],
+]);
+
+const ACCEPTED =
+  'today, yesterday, week, month, lastweek, lastmonth; a duration such as 30m, 24h, 7d or 1w ' +
+  '(units m, h, d, w in lower case); "<duration> offset <duration>" such as "7d offset 48h"; ' +
+  'unix seconds "start,end" (separator , | or -); ' +
+  'RFC 3339 times "2024-05-01T00:00:00Z,2024-05-02T00:00:00Z"';
+
+/** Thrown for a window string that does not parse; `message` says what was wrong and lists the accepted forms. */
+export class WindowError extends Error {
+  override readonly name = 'WindowError';
+  readonly input: string;
+
+  constructor(input: string, reason: string) {
+    // The input is echoed quoted and cut short: it comes straight from a client.
+    super(`invalid window ${JSON.stringify(input.slice(0, 100))}: ${reason}; accepted: ${ACCEPTED}`);
+    this.input = input;
+  }
+}
+
+/** Parses every Kubecost/OpenCost window form relative to `nowMs` (UTC). */
+export function parseWindow(input: string, nowMs: number): Window {
+  if (!isDateMs(nowMs)) throw new RangeError(`nowMs is not a valid epoch millisecond: ${nowMs}`);
+  const w = keywordWindow(input, nowMs) ?? durationWindow(input, nowMs) ?? pairWindow(input);
+  if (w === undefined) throw new WindowError(input, whyUnrecognised(input));
+  // Arithmetic on huge counts yields unsafe integers or Infinity; one check here covers every form.
+  if (!isDateMs(w.start) || !isDateMs(w.end)) {
+    throw new WindowError(input, 'a time is outside the range of a date (about ±275,000 years from 1970)');
+  }
+  if (w.start > w.end) throw new WindowError(input, 'start is after end');
+  return w;
+}
+
+/** Milliseconds of a duration like `10s`, `5m`, `1h`, `7d`, `2w` (units s|m|h|d|w) or undefined when it does not parse. Used by settings too (ETL_RESOLUTION). */
+export function parseDurationMs(input: string): number | undefined {
+  const m = /^(\d+)([smhdw])$/.exec(input);
+  if (m === null) return undefined;
+  const ms = Number(m[1]) * (UNIT_MS.get(m[2] ?? '') ?? NaN);
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** True when `ms` (epoch) lies in [start, end). */
+export function windowContains(w: Window, ms: number): boolean {
+  return w.start <= ms && ms < w.end;
+}
+
+function isDateMs(ms: number): boolean {
+  return Number.isSafeInteger(ms) && Math.abs(ms) <= MAX_DATE_MS;
+}
+
+function floorTo(ms: number, step: number): number {
+  return Math.floor(ms / step) * step;
+}
+
+/** Midnight UTC of the first day of the month holding `ms`. */
+function monthStart(ms: number): number {
+  const midnight = floorTo(ms, DAY);
+  return midnight - (new Date(midnight).getUTCDate() - 1) * DAY;
+}
+
+function keywordWindow(input: string, now: number): Window | undefined {
+  const midnight = floorTo(now, DAY);
+  const weekday = new Date(now).getUTCDay(); // Sunday = 0: weeks start on Sunday, as in OpenCost
+  switch (input) {
+    case 'today':
+      return { start: midnight, end: midnight + DAY };
+    case 'yesterday':
+      return { start: midnight - DAY, end: midnight };
+    case 'week':
+      return { start: midnight - weekday * DAY, end: now };
+    case 'lastweek': {
+      const start = midnight - (weekday + 7) * DAY;
+      return { start, end: start + WEEK };
+    }
+    case 'month':
+      return { start: monthStart(now), end: now };
+    case 'lastmonth': {
+      const end = monthStart(now);
+      return { start: monthStart(end - DAY), end };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function durationWindow(input: string, now: number): Window | undefined {
+  const plain = /^(\d+)([mhdw])$/.exec(input);
+  if (plain !== null) {
+    const [, count = '', unit = ''] = plain;
+    // The end is pushed up to the next boundary so the window holds `now` and whole ETL sets;
+    // weeks round to days, so `1w` is `7d` and not Sunday-aligned.
+    const step = unit === 'm' ? MINUTE : unit === 'h' ? HOUR : DAY;
+    const end = floorTo(now, step) + step;
+    return { start: end - length(count, unit), end };
+  }
+  const offset = /^(\d+)([mhdw]) offset (\d+)([mhdw])$/.exec(input);
+  if (offset !== null) {
+    const [, count = '', unit = '', offCount = '', offUnit = ''] = offset;
+    // No rounding here, as in OpenCost; unlike OpenCost, a `w` offset is 7 days, not 168.
+    const end = now - length(offCount, offUnit);
+    return { start: end - length(count, unit), end };
+  }
+  return undefined;
+}
+
+function length(count: string, unit: string): number {
+  return Number(count) * (UNIT_MS.get(unit) ?? NaN);
+}
+
+function pairWindow(input: string): Window | undefined {
+  const unix = /^(\d+)[,|-](\d+)$/.exec(input);
+  if (unix !== null) return { start: Number(unix[1]) * SECOND, end: Number(unix[2]) * SECOND };
+  const parts = input.split(',');
+  if (parts.length !== 2) return undefined;
+  const [a = '', b = ''] = parts;
+  const start = rfc3339Ms(a, input);
+  const end = rfc3339Ms(b, input);
+  return start === undefined || end === undefined ? undefined : { start, end };
+}
+
+const RFC3339 =
+  /^(?<year>\d{4})-(?<month>\d\d)-(?<day>\d\d)T(?<hour>\d\d):(?<minute>\d\d):(?<second>\d\d)(?:\.(?<frac>\d{1,9}))?(?:Z|(?<sign>[+-])(?<offH>\d\d):(?<offM>\d\d))$/;
+
+/** Epoch ms of one RFC 3339 time; undefined when the shape is wrong, WindowError when the shape is right but the date does not exist. */
+function rfc3339Ms(text: string, input: string): number | undefined {
+  const g = RFC3339.exec(text)?.groups;
+  if (g === undefined) return undefined;
+  const n = (key: string): number => Number(g[key] ?? 0);
+  const [year, month, day, hour, minute, second] = [n('year'), n('month'), n('day'), n('hour'), n('minute'), n('second')];
+  const [offH, offM] = [n('offH'), n('offM')];
+  // Date.UTC would roll 2023-02-29 over to March 1; a window must not silently move.
+  const valid =
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) &&
+    hour <= 23 && minute <= 59 && second <= 59 && offH <= 23 && offM <= 59;
+  if (!valid) throw new WindowError(input, `${text} is not a real calendar date and time`);
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as they are instead of mapping them to 19xx.
+  date.setUTCFullYear(year, month - 1, day);
+  // Windows are in milliseconds: finer digits are truncated.
+  date.setUTCHours(hour, minute, second, Number((g.frac ?? '').slice(0, 3).padEnd(3, '0')));
+  const offsetMs = (offH * 60 + offM) * MINUTE;
+  return date.getTime() - (g.sign === '-' ? -offsetMs : offsetMs);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function whyUnrecognised(input: string): string {
+  if (input === '') return 'the window is empty';
+  if (/^\d+[A-Za-z]+( offset \d+[A-Za-z]+)?$/.test(input)) {
+    return 'a duration unit must be m, h, d or w in lower case (seconds are not accepted)';
+  }
+  return 'not a recognised window';
+}
