@@ -1,0 +1,54 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Clock } from './clock.js';
+import type { EtlLog } from './events/etl-log.js';
+import type { Readiness } from './readiness.js';
+import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
+import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
+import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
+import { healthRoutes } from './http/health-routes.js';
+import { RequestLog } from './http/request-log.js';
+
+/** Everything the routes need, created by the composition root (or a test) and handed in. */
+export interface AppDeps {
+  readonly clock: Clock;
+  readonly etlLog: EtlLog;
+  readonly readiness: Readiness;
+  /** Fastify's logger option: pino options in production, false in tests. */
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+/** Bytes a request body may have unless a route says otherwise. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** Fastify's options, shared by production and tests so both validate alike. */
+export function serverOptions(logger: FastifyServerOptions['logger'], requestLog: RequestLog): FastifyServerOptions {
+  return {
+    logger,
+    logController: requestLog,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    requestTimeout: 60_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: {
+      customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, verbose: true, keywords: ['x-accepts'] },
+    },
+    schemaErrorFormatter: formatValidationErrors,
+    // Malformed URLs and the like fail before routing; they still answer in the envelope.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode ?? 400;
+      void (reply as FastifyReply).code(status).send(errorBody(status, err.message));
+    },
+  };
+}
+
+/** The server with every route, not yet listening. Tests call this and use `inject`. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const requestLog = new RequestLog();
+  const app = Fastify(serverOptions(deps.logger ?? false, requestLog)).withTypeProvider<TypeBoxTypeProvider>();
+  installErrorHandling(app, requestLog);
+  app.addSchema(ErrorEnvelopeSchema);
+  app.addSchema(EtlEventSchema);
+  void app.register(healthRoutes(deps.readiness));
+  void app.register(etlLogRoutes({ etlLog: deps.etlLog, clock: deps.clock }));
+  return app;
+}

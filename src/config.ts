@@ -1,0 +1,212 @@
+import { accessSync, constants } from 'node:fs';
+import { parseDurationMs } from './window.js';
+
+/**
+ * Every setting of the server, its default and its validation, in one place. Each is an
+ * environment variable, mirrored by a flag (`CLUSTER_ID` ↔ `--cluster-id`); a flag wins.
+ */
+
+/** A setting that does not parse: names the variable, the value and what it accepts. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly accepts: string,
+  ) {
+    super(`invalid setting ${variable}=${JSON.stringify(value)}: accepts ${accepts}`);
+    this.name = 'ConfigError';
+  }
+}
+
+interface Setting<T> {
+  readonly env: string;
+  /** The raw default, or undefined when the setting is optional and unset by default. */
+  readonly default: string | undefined;
+  readonly accepts: string;
+  readonly description: string;
+  /** Returns the value, or undefined when `raw` is not acceptable. */
+  parse(raw: string): T | undefined;
+}
+
+function setting<T, D extends string | undefined>(
+  env: string,
+  def: D,
+  accepts: string,
+  description: string,
+  parse: (raw: string) => T | undefined,
+): Setting<T> & { readonly default: D } {
+  return { env, default: def, accepts, description, parse };
+}
+
+const int = (min: number, max: number) => (raw: string) => {
+  if (!/^\d+$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : undefined;
+};
+
+const bool = (raw: string) => {
+  const v = raw.toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return undefined;
+};
+
+const oneOf = <T extends string>(values: readonly T[]) => (raw: string) => values.find((v) => v === raw);
+
+const readableFile = (raw: string) => {
+  try {
+    accessSync(raw, constants.R_OK);
+    return raw;
+  } catch {
+    return undefined;
+  }
+};
+
+const DAY_MS = 86_400_000;
+
+/** The kinds of workload the audit watchers can follow. */
+export const AUDIT_RESOURCE_TYPES = ['deployment', 'statefulset', 'daemonset', 'pod'] as const;
+/** One auditable workload kind, as the audit API names it (`filterResourceTypes`). */
+export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The table of settings. Order is the order `--help` lists them. */
+export const SETTINGS = {
+  port: setting('PORT', '9090', 'an integer from 0 to 65535 (0 picks a free port)', 'port to listen on', int(0, 65535)),
+  host: setting('HOST', '0.0.0.0', 'a host name or IP address', 'address to listen on', (raw) => (raw.trim() === '' ? undefined : raw)),
+  clusterId: setting(
+    'CLUSTER_ID',
+    'cluster-one',
+    '1 to 64 letters, digits and hyphens',
+    'id stamped on every event of this cluster',
+    (raw) => (/^[a-zA-Z0-9-]{1,64}$/.test(raw) ? raw : undefined),
+  ),
+  kubeconfig: setting(
+    'KUBECONFIG',
+    undefined,
+    'the path of a readable kubeconfig file',
+    'kubeconfig to use; unset: in-cluster config; neither: run without watchers',
+    readableFile,
+  ),
+  auditEnabled: setting(
+    'COST_EVENTS_AUDIT_ENABLED',
+    'false',
+    'true or false',
+    'turn on the audit watchers and /model/audit/events (Helm: costEventsAudit.enabled)',
+    bool,
+  ),
+  auditResourceTypes: setting(
+    'AUDIT_RESOURCE_TYPES',
+    'deployment,statefulset',
+    `a comma list of ${AUDIT_RESOURCE_TYPES.join(', ')}`,
+    'workload kinds the audit watches (pod: bare pods only, noisy)',
+    (raw): AuditResourceType[] | undefined => {
+      const items = raw.split(',').map((s) => s.trim().toLowerCase());
+      if (items.length === 0 || items.some((s) => !(AUDIT_RESOURCE_TYPES as readonly string[]).includes(s))) return undefined;
+      return [...new Set(items as AuditResourceType[])];
+    },
+  ),
+  etlResolutionMs: setting(
+    'ETL_RESOLUTION',
+    '1h',
+    'a duration such as 10s, 5m or 1h that divides a day evenly',
+    'width of the windows the ETL builds, aligned to the Unix epoch in UTC',
+    (raw) => {
+      const ms = parseDurationMs(raw);
+      return ms !== undefined && ms >= 1000 && DAY_MS % ms === 0 ? ms : undefined;
+    },
+  ),
+  etlLogCapacity: setting('ETL_LOG_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent ETL events kept per category', int(1, 1_000_000)),
+  auditCapacity: setting('AUDIT_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent audit events kept', int(1, 1_000_000)),
+  storageUrl: setting(
+    'STORAGE_URL',
+    'memory:',
+    'memory: (sqlite: and postgres:// are not available yet)',
+    'where events are kept',
+    (raw) => (raw === 'memory:' ? raw : undefined),
+  ),
+  pricingConfig: setting('PRICING_CONFIG', undefined, 'the path of a readable JSON price sheet', 'JSON price sheet overriding the default prices', readableFile),
+  logLevel: setting('LOG_LEVEL', 'info', LOG_LEVELS.join(', '), 'log level', oneOf(LOG_LEVELS)),
+  shutdownTimeoutMs: setting(
+    'SHUTDOWN_TIMEOUT',
+    '10s',
+    'a duration such as 10s or 1m',
+    'how long in-flight requests may take to finish at shutdown',
+    parseDurationMs,
+  ),
+} as const;
+
+type Settings = typeof SETTINGS;
+type ValueOf<S> = S extends Setting<infer T> ? T : never;
+
+/** The effective settings. Optional ones without a default are undefined when unset. */
+export type Config = {
+  readonly [K in keyof Settings]: Settings[K]['default'] extends string ? ValueOf<Settings[K]> : ValueOf<Settings[K]> | undefined;
+};
+
+/** `CLUSTER_ID` → `--cluster-id`. */
+export function flagOf(env: string): string {
+  return `--${env.toLowerCase().replaceAll('_', '-')}`;
+}
+
+/** What the command line asked for besides settings. */
+export type ParsedArgs = { help: true } | { help: false; config: Config };
+
+/**
+ * Reads the settings from flags (`--port 9090` or `--port=9090`) over the environment over the
+ * defaults. Throws ConfigError for the first value that does not parse or an unknown flag.
+ */
+export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ParsedArgs {
+  const flags = new Map<string, string>();
+  const byFlag = new Map(Object.values(SETTINGS).map((s) => [flagOf(s.env), s.env]));
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') return { help: true };
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const envName = byFlag.get(name);
+    if (envName === undefined) throw new ConfigError('argument', arg, `--help or one of ${[...byFlag.keys()].join(', ')}`);
+    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new ConfigError(name, '', 'a value after the flag');
+    flags.set(envName, value);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS) as [string, Setting<unknown>][]) {
+    const raw = flags.get(s.env) ?? env[s.env] ?? s.default;
+    if (raw === undefined || (raw === '' && s.default === undefined)) {
+      out[key] = undefined;
+      continue;
+    }
+    const value = s.parse(raw);
+    if (value === undefined) throw new ConfigError(s.env, raw, s.accepts);
+    out[key] = value;
+  }
+  return { help: false, config: out as Config };
+}
+
+/** The `--help` text: every setting with its flag, default and what it accepts. */
+export function helpText(): string {
+  const lines = [
+    'cost-events: Kubecost-compatible ETL event log and Cost Events Audit API',
+    '',
+    'Usage: node dist/main.js [--flag value]...   (every flag mirrors an environment variable)',
+    '',
+  ];
+  for (const s of Object.values(SETTINGS) as Setting<unknown>[]) {
+    lines.push(`  ${s.env} / ${flagOf(s.env)}`);
+    lines.push(`      ${s.description}`);
+    lines.push(`      accepts ${s.accepts}; default: ${s.default ?? 'unset'}`);
+  }
+  return lines.join('\n');
+}
+
+/** The settings with secrets masked, for logs and the bug-report dump. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return { ...config, storageUrl: redactUrl(config.storageUrl) };
+}
+
+/** Masks the password of a URL such as `postgres://user:secret@host/db`. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+}

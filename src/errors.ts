@@ -1,0 +1,36 @@
+/**
+ * The error catalogue: every error a client can see, with a stable code and its HTTP status.
+ * Code compares `code`, never the message. Domain modules throw these; the HTTP layer renders them.
+ */
+export const ERROR_CODES = {
+  BAD_PARAMETER: 400,
+  BAD_BODY: 400,
+  NOT_FOUND: 404,
+  FEATURE_DISABLED: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  STORAGE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+} as const;
+
+/** A stable error code of the catalogue. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error meant for the client: its message says what was wrong and what is accepted. */
+export class AppError extends Error {
+  readonly statusCode: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.statusCode = ERROR_CODES[code];
+  }
+}
+
+/** A query parameter with a value it does not accept. */
+export function badParameter(name: string, value: unknown, accepts: string): AppError {
+  return new AppError('BAD_PARAMETER', `invalid parameter '${name}': got ${JSON.stringify(value)}; accepts ${accepts}`);
+}

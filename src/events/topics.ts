@@ -1,0 +1,7 @@
+import type { EtlEvent } from './etl-event.js';
+
+/** Every topic of the event bus and its payload. Producers publish here; stores subscribe. */
+export interface Topics {
+  /** A step of the ETL pipeline. */
+  etl: EtlEvent;
+}

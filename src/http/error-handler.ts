@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import { AppError } from '../errors.js';
+import { errorBody } from './envelope.js';
+import type { RequestLog } from './request-log.js';
+
+interface VerboseValidationError extends FastifySchemaValidationError {
+  readonly data?: unknown;
+  readonly parentSchema?: { readonly 'x-accepts'?: string };
+}
+
+/**
+ * Turns Ajv's errors into one message that names the parameter and what it accepts
+ * (schemas carry the accepted forms in `x-accepts`). Fastify hands the result to the error handler.
+ */
+export function formatValidationErrors(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const e: VerboseValidationError | undefined = errors[0];
+  if (e === undefined) return new AppError('BAD_PARAMETER', `invalid ${dataVar}`);
+  const pointer = e.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  if (dataVar === 'body') {
+    return new AppError('BAD_BODY', `invalid body: ${pointer === '' ? 'the body' : `'${pointer}'`} ${e.message ?? 'is not valid'}`);
+  }
+  const missing = (e.params as { missingProperty?: string }).missingProperty;
+  if (e.keyword === 'required' && missing !== undefined) {
+    return new AppError('BAD_PARAMETER', `missing parameter '${missing}'`);
+  }
+  if (Array.isArray(e.data)) {
+    return new AppError('BAD_PARAMETER', `parameter '${pointer}' was given more than once; give it once`);
+  }
+  const accepts = e.parentSchema?.['x-accepts'] ?? e.message ?? 'a valid value';
+  return new AppError('BAD_PARAMETER', `invalid parameter '${pointer}': got ${JSON.stringify(e.data)}; accepts ${accepts}`);
+}
+
+/**
+ * The one root error handler and not-found handler: every failure leaves in the Kubecost error
+ * envelope, 4xx with its message, 5xx with a generic one (the details go to the log, once).
+ */
+export function installErrorHandling(app: FastifyInstance, requestLog: RequestLog): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    const status = err.statusCode ?? 500;
+    requestLog.noteFailure(request, err);
+    if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, err.message));
+    const message = err instanceof AppError ? err.message : `internal error (request ${request.id}); the server log has the details`;
+    return reply.code(status).send(errorBody(status, message));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody(404, `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+}

@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Clock } from '../clock.js';
+import type { EtlLog, EtlLogQuery } from '../events/etl-log.js';
+import { ETL_KINDS, resolveKindFilter } from '../events/etl-kinds.js';
+import { badParameter } from '../errors.js';
+import { msToNs } from '../time.js';
+import { parseWindow, WindowError } from '../window.js';
+import { Envelope, errorResponses, Ref } from './envelope.js';
+import { createEtlLogRenderer } from './etl-log-json.js';
+import { RenderCache } from './render-cache.js';
+import { sendRendered } from './reply-cached.js';
+
+const WINDOW_ACCEPTS =
+  'today, yesterday, week, month, lastweek, lastmonth, a duration (30m, 12h, 7d, 2w), "<duration> offset <duration>", ' +
+  'a pair of unix seconds (1586822400,1586908800) or of RFC 3339 times (2020-04-01T00:00:00Z,2020-04-03T00:00:00Z)';
+
+const KIND_ACCEPTS = `a comma list of kind prefixes, with or without the suffix Event: ${ETL_KINDS.join(', ')}`;
+
+/** Query of `GET /model/etl/log`. */
+export const EtlLogQuerySchema = Type.Object({
+  window: Type.Optional(
+    Type.String({ description: 'Selects events by their `time`. Empty means all.', 'x-accepts': WINDOW_ACCEPTS, examples: ['24h'] }),
+  ),
+  kind: Type.Optional(
+    Type.String({
+      description: 'Keeps the kinds that start with one of the given prefixes (`AssetSet` → every asset kind). Empty means all.',
+      'x-accepts': KIND_ACCEPTS,
+      examples: ['AllocationSetSaved', 'AssetSet', 'AllocationSetSavedEvent,AssetSetSaved'],
+    }),
+  ),
+});
+type EtlLogQueryString = Static<typeof EtlLogQuerySchema>;
+
+const SetWindowSchema = Type.Object({
+  start: Type.String({ format: 'date-time', examples: ['2022-06-03T10:00:00Z'] }),
+  end: Type.String({ format: 'date-time', examples: ['2022-06-03T11:00:00Z'] }),
+});
+
+/** One event of the ETL log. */
+export const EtlEventSchema = Type.Object(
+  {
+    kind: Type.Union(ETL_KINDS.map((k) => Type.Literal(k))),
+    metadata: Type.Object({
+      size: Type.Optional(Type.Integer({ minimum: 0, description: 'Records in the set, where the step has a count.' })),
+      window: Type.Optional(SetWindowSchema),
+      error: Type.Optional(Type.String({ description: 'Why the step failed; error kinds only.' })),
+    }),
+    time: Type.String({ description: 'RFC 3339 in UTC with nine fractional digits.', examples: ['2022-06-03T17:07:54.092619416Z'] }),
+  },
+  { $id: 'EtlEvent' },
+);
+
+/** The answer of `GET /model/etl/log`. */
+export const EtlLogResponseSchema = Envelope(
+  Type.Object({
+    allocation: Type.Array(Ref(EtlEventSchema), { description: 'Allocation events, oldest first.' }),
+    asset: Type.Array(Ref(EtlEventSchema), { description: 'Asset events, oldest first.' }),
+    counters: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+      description: 'All-time count per kind; cut neither by the ring buffer nor by the filters.',
+      examples: [{ AllocationSetSaved: 8240, AssetSetSaved: 8212 }],
+    }),
+  }),
+);
+
+/** What the ETL log routes need. */
+export interface EtlLogRouteDeps {
+  readonly etlLog: EtlLog;
+  readonly clock: Clock;
+  /** Bytes of rendered answers kept for reuse. */
+  readonly cacheBytes?: number;
+}
+
+/** Turns the query string into a log query and a cache key, or throws a 400 naming the parameter. */
+export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: EtlLogQuery; key: string } {
+  let key = '';
+  let window: EtlLogQuery['window'];
+  let kinds: EtlLogQuery['kinds'];
+  if (q.window !== undefined && q.window !== '') {
+    try {
+      const w = parseWindow(q.window, nowMs);
+      window = { start: msToNs(w.start), end: msToNs(w.end) };
+      key += `w${w.start}-${w.end}`;
+    } catch (err) {
+      if (err instanceof WindowError) throw badParameter('window', q.window, WINDOW_ACCEPTS);
+      throw err;
+    }
+  }
+  if (q.kind !== undefined && q.kind !== '') {
+    const resolved = resolveKindFilter(q.kind);
+    if ('unknown' in resolved) throw badParameter('kind', q.kind, `${KIND_ACCEPTS} (no kind starts with "${resolved.unknown}")`);
+    kinds = resolved.kinds;
+    key += `k${[...kinds].sort().join(',')}`;
+  }
+  return { query: { ...(window && { window }), ...(kinds && { kinds }) }, key };
+}
+
+/** `GET /model/etl/log`: the Kubecost ETL event log. */
+export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const render = createEtlLogRenderer();
+    const cache = new RenderCache(deps.cacheBytes ?? 32 * 1024 * 1024);
+    app.get(
+      '/model/etl/log',
+      {
+        schema: {
+          summary: 'The most recent ETL events and all-time counters (Kubecost Events API)',
+          tags: ['kubecost'],
+          querystring: EtlLogQuerySchema,
+          response: { 200: EtlLogResponseSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { query, key } = parseEtlLogQuery(request.query, deps.clock.nowMs());
+        const body = cache.get(key, deps.etlLog.version, () => render(deps.etlLog.query(query)));
+        return sendRendered(request, reply, body);
+      },
+    );
+  };
+}

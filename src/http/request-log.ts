@@ -1,0 +1,35 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+
+/**
+ * One log line per request, written when it completes, carrying the failure (if any) that the
+ * error handler noted: 4xx at info with the message, 5xx at error with the stack. Fastify's own
+ * two lines per request and its separate error lines are switched off.
+ */
+export class RequestLog extends LogController {
+  readonly #failures = new WeakMap<FastifyRequest, Error>();
+
+  /** Remembers why `request` failed, for its completion line. */
+  noteFailure(request: FastifyRequest, err: Error): void {
+    this.#failures.set(request, err);
+  }
+
+  override incomingRequest(): void {
+    // The completion line says everything; an extra line per request only doubles log volume.
+  }
+
+  override defaultErrorLog(): void {
+    // Errors are logged on the completion line.
+  }
+
+  override routeNotFound(): void {
+    // Likewise.
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const failure = error ?? this.#failures.get(request);
+    const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    if (reply.statusCode >= 500) request.log.error({ ...line, err: failure }, 'request failed');
+    else if (failure !== undefined) request.log.info({ ...line, error: failure.message }, 'request rejected');
+    else request.log.info(line, 'request');
+  }
+}

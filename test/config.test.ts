@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, flagOf, helpText, loadConfig, redactUrl, SETTINGS, type Config } from '../src/config.js';
+
+const load = (env: Record<string, string> = {}, argv: string[] = []): Config => {
+  const r = loadConfig(env, argv);
+  if (r.help) throw new Error('unexpected --help');
+  return r.config;
+};
+
+const failure = (env: Record<string, string>, argv: string[] = []): string => {
+  try {
+    loadConfig(env, argv);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('settings', () => {
+  it('has the documented defaults', () => {
+    expect(load()).toEqual({
+      port: 9090,
+      host: '0.0.0.0',
+      clusterId: 'cluster-one',
+      kubeconfig: undefined,
+      auditEnabled: false,
+      auditResourceTypes: ['deployment', 'statefulset'],
+      etlResolutionMs: 3_600_000,
+      etlLogCapacity: 1000,
+      auditCapacity: 1000,
+      storageUrl: 'memory:',
+      pricingConfig: undefined,
+      logLevel: 'info',
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('reads environment variables', () => {
+    const c = load({ PORT: '8080', CLUSTER_ID: 'prod-eu-1', COST_EVENTS_AUDIT_ENABLED: 'true', ETL_RESOLUTION: '5m', AUDIT_RESOURCE_TYPES: 'deployment,pod' });
+    expect(c.port).toBe(8080);
+    expect(c.clusterId).toBe('prod-eu-1');
+    expect(c.auditEnabled).toBe(true);
+    expect(c.etlResolutionMs).toBe(300_000);
+    expect(c.auditResourceTypes).toEqual(['deployment', 'pod']);
+  });
+
+  it('lets a flag win over the environment, in both flag spellings', () => {
+    expect(load({ PORT: '8080' }, ['--port', '7070']).port).toBe(7070);
+    expect(load({}, ['--cluster-id=blue', '--log-level', 'debug'])).toMatchObject({ clusterId: 'blue', logLevel: 'debug' });
+  });
+
+  it('mirrors every variable as a flag', () => {
+    expect(Object.values(SETTINGS).map((s) => flagOf(s.env))).toContain('--etl-log-capacity');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'invalid setting PORT="abc": accepts an integer from 0 to 65535 (0 picks a free port)'],
+    [{ PORT: '70000' }, 'invalid setting PORT="70000": accepts an integer from 0 to 65535 (0 picks a free port)'],
+    [{ CLUSTER_ID: 'has space' }, 'invalid setting CLUSTER_ID="has space": accepts 1 to 64 letters, digits and hyphens'],
+    [{ COST_EVENTS_AUDIT_ENABLED: 'yes' }, 'invalid setting COST_EVENTS_AUDIT_ENABLED="yes": accepts true or false'],
+    [{ ETL_RESOLUTION: '7m' }, 'invalid setting ETL_RESOLUTION="7m": accepts a duration such as 10s, 5m or 1h that divides a day evenly'],
+    [{ ETL_LOG_CAPACITY: '0' }, 'invalid setting ETL_LOG_CAPACITY="0": accepts an integer from 1 to 1000000'],
+    [{ AUDIT_CAPACITY: '1e3' }, 'invalid setting AUDIT_CAPACITY="1e3": accepts an integer from 1 to 1000000'],
+    [{ AUDIT_RESOURCE_TYPES: 'deployment,cronjob' }, 'invalid setting AUDIT_RESOURCE_TYPES="deployment,cronjob": accepts a comma list of deployment, statefulset, daemonset, pod'],
+    [{ STORAGE_URL: 'redis://x' }, 'invalid setting STORAGE_URL="redis://x": accepts memory: (sqlite: and postgres:// are not available yet)'],
+    [{ KUBECONFIG: '/nonexistent/kubeconfig' }, 'invalid setting KUBECONFIG="/nonexistent/kubeconfig": accepts the path of a readable kubeconfig file'],
+    [{ LOG_LEVEL: 'loud' }, 'invalid setting LOG_LEVEL="loud": accepts fatal, error, warn, info, debug, trace, silent'],
+  ])('stops at a bad value of %o, naming the variable, the value and what it accepts', (env, message) => {
+    expect(failure(env)).toBe(message);
+  });
+
+  it('refuses an unknown flag', () => {
+    expect(failure({}, ['--prot', '1'])).toMatch(/^invalid setting argument="--prot": accepts --help or one of --port, --host/);
+  });
+
+  it('refuses a flag without its value', () => {
+    expect(failure({}, ['--port'])).toBe('invalid setting --port="": accepts a value after the flag');
+  });
+
+  it('treats an empty optional setting as unset', () => {
+    expect(load({ KUBECONFIG: '' }).kubeconfig).toBeUndefined();
+  });
+
+  it('answers --help with every variable, its default and what it accepts', () => {
+    expect(loadConfig({}, ['--help'])).toEqual({ help: true });
+    const text = helpText();
+    for (const s of Object.values(SETTINGS)) expect(text).toContain(`${s.env} / ${flagOf(s.env)}`);
+    expect(text).toContain('accepts true or false; default: false');
+  });
+
+  it('masks the password of a storage URL', () => {
+    expect(redactUrl('postgres://cost:s3cret@db:5432/events')).toBe('postgres://cost:***@db:5432/events');
+    expect(redactUrl('sqlite:./data/x.db')).toBe('sqlite:./data/x.db');
+  });
+});

@@ -1,0 +1,249 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildTestApp, hourWindow, type TestApp } from '../support/app.js';
+
+let t: TestApp;
+afterEach(async () => {
+  await t.app.close();
+});
+
+const get = async (url: string, headers: Record<string, string> = {}) => {
+  const res = await t.app.inject({ method: 'GET', url, headers });
+  return { status: res.statusCode, body: res.json<Record<string, unknown>>(), headers: res.headers, raw: res.rawPayload };
+};
+
+describe('GET /model/etl/log', () => {
+  it('answers an empty log in the Kubecost envelope', async () => {
+    t = buildTestApp();
+    const res = await get('/model/etl/log');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toEqual({ code: 200, data: { allocation: [], asset: [], counters: {} } });
+  });
+
+  it('reproduces the documented example byte for byte', async () => {
+    t = buildTestApp({ now: '2022-06-03T16:58:41.289Z' });
+    t.clock.tickNs(194_368n);
+    t.publishEtl('AllocationSetAggregated', { size: 35, window: { start: '2022-06-03T00:00:00Z', end: '2022-06-04T00:00:00Z' } });
+    t.clock.advance(9 * 60_000 + 12_803.425048);
+    t.publishEtl('AllocationSetSaved', { size: 97, window: hourWindow('2022-06-03T10:00:00Z') });
+    t.publishEtl('AssetSetTotaled', { window: { start: '2022-06-03T00:00:00Z', end: '2022-06-04T00:00:00Z' } });
+    const res = await t.app.inject('/model/etl/log');
+    expect(res.payload).toBe(
+      '{"code":200,"data":{"allocation":[' +
+        '{"kind":"AllocationSetAggregated","metadata":{"size":35,"window":{"start":"2022-06-03T00:00:00Z","end":"2022-06-04T00:00:00Z"}},"time":"2022-06-03T16:58:41.289194368Z"},' +
+        '{"kind":"AllocationSetSaved","metadata":{"size":97,"window":{"start":"2022-06-03T10:00:00Z","end":"2022-06-03T11:00:00Z"}},"time":"2022-06-03T17:07:54.092619416Z"}],' +
+        '"asset":[{"kind":"AssetSetTotaled","metadata":{"window":{"start":"2022-06-03T00:00:00Z","end":"2022-06-04T00:00:00Z"}},"time":"2022-06-03T17:07:54.092619416Z"}],' +
+        '"counters":{"AllocationSetAggregated":1,"AllocationSetSaved":1,"AssetSetTotaled":1}}}',
+    );
+  });
+
+  it('carries the reason of an error kind in metadata.error', async () => {
+    t = buildTestApp();
+    t.publishEtl('AssetSetReconcileError', { window: hourWindow('2024-05-03T07:00:00Z'), error: 'billing export not found: /data/focus.csv' });
+    const res = await get('/model/etl/log');
+    expect(res.body).toMatchObject({
+      data: { asset: [{ kind: 'AssetSetReconcileError', metadata: { error: 'billing export not found: /data/focus.csv' } }] },
+    });
+  });
+
+  it('serves the most recent events per category and counters beyond the capacity', async () => {
+    t = buildTestApp({ capacity: 3 });
+    for (let i = 0; i < 10; i++) t.publishEtl('AllocationSetSaved', { size: i });
+    t.publishEtl('AssetSetSaved', { size: 1 });
+    const res = await get('/model/etl/log');
+    const data = res.body.data as { allocation: { metadata: { size: number } }[]; asset: unknown[]; counters: unknown };
+    expect(data.allocation.map((e) => e.metadata.size)).toEqual([7, 8, 9]);
+    expect(data.asset).toHaveLength(1);
+    expect(data.counters).toEqual({ AllocationSetSaved: 10, AssetSetSaved: 1 });
+  });
+
+  describe('kind', () => {
+    const setup = () => {
+      t = buildTestApp();
+      t.publishEtl('AllocationSetSaved', { size: 1 });
+      t.publishEtl('AllocationSetLoaded', { size: 2 });
+      t.publishEtl('AssetSetSaved', { size: 3 });
+      t.publishEtl('AssetSetTotaled', {});
+    };
+    const kinds = (body: Record<string, unknown>) => {
+      const d = body.data as { allocation: { kind: string }[]; asset: { kind: string }[] };
+      return [...d.allocation, ...d.asset].map((e) => e.kind);
+    };
+
+    it('keeps one kind by its full name', async () => {
+      setup();
+      expect(kinds((await get('/model/etl/log?kind=AllocationSetSaved')).body)).toEqual(['AllocationSetSaved']);
+    });
+
+    it('keeps a whole category by the prefix AssetSet', async () => {
+      setup();
+      expect(kinds((await get('/model/etl/log?kind=AssetSet')).body)).toEqual(['AssetSetSaved', 'AssetSetTotaled']);
+    });
+
+    it('accepts the older Event suffix and a comma list', async () => {
+      setup();
+      expect(kinds((await get('/model/etl/log?kind=AllocationSetLoadedEvent,AssetSetSaved')).body)).toEqual(['AllocationSetLoaded', 'AssetSetSaved']);
+    });
+
+    it('does not filter the counters', async () => {
+      setup();
+      const res = await get('/model/etl/log?kind=AssetSetTotaled');
+      expect((res.body.data as { counters: Record<string, number> }).counters).toEqual({
+        AllocationSetLoaded: 1,
+        AllocationSetSaved: 1,
+        AssetSetSaved: 1,
+        AssetSetTotaled: 1,
+      });
+    });
+
+    it('treats an empty kind as no filter', async () => {
+      setup();
+      expect(kinds((await get('/model/etl/log?kind=')).body)).toHaveLength(4);
+    });
+
+    it('refuses an unknown kind with a 400 that lists the known kinds', async () => {
+      setup();
+      const res = await get('/model/etl/log?kind=AssetSet,Nonsense');
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe(400);
+      expect(res.body.data).toBeNull();
+      expect(res.body.message).toMatch(/^invalid parameter 'kind': got "AssetSet,Nonsense"; accepts a comma list of kind prefixes/);
+      expect(res.body.message).toContain('AllocationSetSaved, AllocationSetLoaded,');
+      expect(res.body.message).toContain('(no kind starts with "Nonsense")');
+    });
+  });
+
+  describe('window', () => {
+    const setup = () => {
+      t = buildTestApp({ now: '2024-05-03T06:00:00Z' });
+      t.publishEtl('AllocationSetSaved', { size: 1 }); // 06:00
+      t.clock.advance(90 * 60_000);
+      t.publishEtl('AllocationSetSaved', { size: 2 }); // 07:30
+      t.clock.advance(31 * 60_000 + 4_000); // now 08:01:04
+      t.publishEtl('AssetSetSaved', { size: 3 });
+    };
+    const sizes = (body: Record<string, unknown>) => {
+      const d = body.data as { allocation: { metadata: { size: number } }[]; asset: { metadata: { size: number } }[] };
+      return [...d.allocation, ...d.asset].map((e) => e.metadata.size);
+    };
+
+    it('selects events by their time with a duration', async () => {
+      setup();
+      // 1h at 08:01:04 is [08:00, 09:00): only the asset event.
+      expect(sizes((await get('/model/etl/log?window=1h')).body)).toEqual([3]);
+      expect(sizes((await get('/model/etl/log?window=2h')).body)).toEqual([2, 3]);
+    });
+
+    it('selects by an RFC 3339 pair, start inclusive and end exclusive', async () => {
+      setup();
+      expect(sizes((await get('/model/etl/log?window=2024-05-03T06:00:00Z,2024-05-03T07:30:00Z')).body)).toEqual([1]);
+    });
+
+    it('selects by a pair of unix seconds', async () => {
+      setup();
+      const start = Date.parse('2024-05-03T07:00:00Z') / 1000;
+      expect(sizes((await get(`/model/etl/log?window=${start},${start + 7200}`)).body)).toEqual([2, 3]);
+    });
+
+    it('selects by keyword', async () => {
+      setup();
+      expect(sizes((await get('/model/etl/log?window=today')).body)).toEqual([1, 2, 3]);
+      expect(sizes((await get('/model/etl/log?window=yesterday')).body)).toEqual([]);
+    });
+
+    it('combines with kind', async () => {
+      setup();
+      expect(sizes((await get('/model/etl/log?window=2h&kind=AllocationSet')).body)).toEqual([2]);
+    });
+
+    it('answers again after new events with the new events included', async () => {
+      setup();
+      expect(sizes((await get('/model/etl/log?window=1h')).body)).toEqual([3]);
+      t.publishEtl('AssetSetSaved', { size: 4 });
+      expect(sizes((await get('/model/etl/log?window=1h')).body)).toEqual([3, 4]);
+    });
+
+    it.each([
+      ['an unknown word', 'fortnight'],
+      ['a reversed pair', '2024-05-03T08:00:00Z,2024-05-03T06:00:00Z'],
+      ['an upper-case unit', '2H'],
+      ['trailing junk', '2024-05-03T06:00:00Z,2024-05-03T08:00:00Zjunk'],
+    ])('refuses %s with a 400 naming window and its forms', async (_name, value) => {
+      setup();
+      const res = await get(`/model/etl/log?window=${encodeURIComponent(value)}`);
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe(
+        `invalid parameter 'window': got ${JSON.stringify(value)}; accepts today, yesterday, week, month, lastweek, lastmonth, ` +
+          'a duration (30m, 12h, 7d, 2w), "<duration> offset <duration>", a pair of unix seconds (1586822400,1586908800) ' +
+          'or of RFC 3339 times (2020-04-01T00:00:00Z,2020-04-03T00:00:00Z)',
+      );
+    });
+  });
+
+  describe('bad requests', () => {
+    it('refuses a parameter given twice', async () => {
+      t = buildTestApp();
+      const res = await get('/model/etl/log?kind=AssetSet&kind=AllocationSet');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ code: 400, data: null, message: "parameter 'kind' was given more than once; give it once" });
+    });
+
+    it('ignores unknown parameters, as Kubecost does', async () => {
+      t = buildTestApp();
+      expect((await get('/model/etl/log?foo=bar&count=3')).status).toBe(200);
+    });
+
+    it('answers an unknown route with a JSON 404', async () => {
+      t = buildTestApp();
+      const res = await get('/model/etl/logs?x=1');
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ code: 404, data: null, message: 'no route for GET /model/etl/logs' });
+    });
+
+    it('answers a malformed URL in the envelope', async () => {
+      t = buildTestApp();
+      const res = await get('/model/etl/%E0%A4%A');
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 400, data: null });
+    });
+
+    it('answers a wrong method with a JSON 404', async () => {
+      t = buildTestApp();
+      const res = await t.app.inject({ method: 'DELETE', url: '/model/etl/log' });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({ code: 404, data: null, message: 'no route for DELETE /model/etl/log' });
+    });
+  });
+
+  describe('compression', () => {
+    const setup = () => {
+      t = buildTestApp();
+      for (let i = 0; i < 200; i++) t.publishEtl(i % 2 ? 'AssetSetSaved' : 'AllocationSetSaved', { size: i, window: hourWindow('2024-05-03T07:00:00Z') });
+    };
+
+    it('sends gzip when the client accepts it, with the same JSON inside', async () => {
+      setup();
+      const plain = await get('/model/etl/log');
+      const res = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'gzip, deflate' } });
+      expect(res.headers['content-encoding']).toBe('gzip');
+      expect(res.headers.vary).toBe('Accept-Encoding');
+      expect(gunzipSync(res.rawPayload).toString()).toBe(plain.raw.toString());
+      expect(res.rawPayload.length).toBeLessThan(plain.raw.length / 5);
+    });
+
+    it('prefers br when the client accepts both', async () => {
+      setup();
+      const plain = await get('/model/etl/log');
+      const res = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'gzip, br' } });
+      expect(res.headers['content-encoding']).toBe('br');
+      expect(brotliDecompressSync(res.rawPayload).toString()).toBe(plain.raw.toString());
+    });
+
+    it('sends identity when the client refuses the codings', async () => {
+      setup();
+      const res = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'br;q=0, gzip;q=0' } });
+      expect(res.headers['content-encoding']).toBeUndefined();
+    });
+  });
+});
