@@ -1,8 +1,11 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AuditEventSchema } from './audit/audit-event.js';
+import type { AuditStore } from './audit/audit-store.js';
 import type { Clock } from './clock.js';
 import type { EtlLog } from './events/etl-log.js';
 import type { Readiness } from './readiness.js';
+import { auditRoutes } from './http/audit-routes.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
@@ -14,6 +17,8 @@ export interface AppDeps {
   readonly clock: Clock;
   readonly etlLog: EtlLog;
   readonly readiness: Readiness;
+  /** The audit store, or undefined when the audit is disabled (its route then says how to enable it). */
+  readonly auditStore?: AuditStore;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -48,7 +53,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandling(app, requestLog);
   app.addSchema(ErrorEnvelopeSchema);
   app.addSchema(EtlEventSchema);
+  app.addSchema(AuditEventSchema);
   void app.register(healthRoutes(deps.readiness));
   void app.register(etlLogRoutes({ etlLog: deps.etlLog, clock: deps.clock }));
+  void app.register(auditRoutes({ store: deps.auditStore }));
   return app;
 }

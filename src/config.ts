@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from './audit/resource-types.js';
 import { parseDurationMs } from './window.js';
 
 /**
@@ -64,10 +65,6 @@ const readableFile = (raw: string) => {
 
 const DAY_MS = 86_400_000;
 
-/** The kinds of workload the audit watchers can follow. */
-export const AUDIT_RESOURCE_TYPES = ['deployment', 'statefulset', 'daemonset', 'pod'] as const;
-/** One auditable workload kind, as the audit API names it (`filterResourceTypes`). */
-export type AuditResourceType = (typeof AUDIT_RESOURCE_TYPES)[number];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

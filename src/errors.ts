@@ -30,7 +30,7 @@ export class AppError extends Error {
   }
 }
 
-/** A query parameter with a value it does not accept. */
+/** A query parameter with a value it does not accept; the value is quoted as the client sent it. */
 export function badParameter(name: string, value: unknown, accepts: string): AppError {
-  return new AppError('BAD_PARAMETER', `invalid parameter '${name}': got ${JSON.stringify(value)}; accepts ${accepts}`);
+  return new AppError('BAD_PARAMETER', `invalid parameter '${name}': got ${JSON.stringify(String(value))}; accepts ${accepts}`);
 }

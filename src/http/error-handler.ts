@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, badParameter } from '../errors.js';
 import { errorBody } from './envelope.js';
 import type { RequestLog } from './request-log.js';
 
@@ -27,7 +27,7 @@ export function formatValidationErrors(errors: FastifySchemaValidationError[], d
     return new AppError('BAD_PARAMETER', `parameter '${pointer}' was given more than once; give it once`);
   }
   const accepts = e.parentSchema?.['x-accepts'] ?? e.message ?? 'a valid value';
-  return new AppError('BAD_PARAMETER', `invalid parameter '${pointer}': got ${JSON.stringify(e.data)}; accepts ${accepts}`);
+  return badParameter(pointer, e.data, accepts);
 }
 
 /**

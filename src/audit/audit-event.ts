@@ -1,0 +1,48 @@
+import { CloneType, Type, type Static } from '@sinclair/typebox';
+import { MonthlyRatesSchema, PredictionFallbackSchema, TotalRequestsSchema } from '../cost/predictor.js';
+import { ResourceCostsSchema } from '../cost/price-sheet.js';
+import { AUDIT_RESOURCE_TYPES } from './resource-types.js';
+
+/** The change types: Kubecost's `add` and `delete`, and `update` (a resize) beyond Kubecost. */
+export const AUDIT_EVENT_TYPES = ['add', 'delete', 'update'] as const;
+/** One change type. */
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+/**
+ * One audit event: exactly the fields of Kubecost's example, then fields it lacks (marked added).
+ * `totalRequests` and `costPrediction` are the whole workload's; for a `delete` they describe what
+ * was removed (positive, as Kubecost shows it); for an `update`, the workload after the change.
+ */
+export const AuditEventSchema = Type.Object(
+  {
+    eventType: Type.Union(AUDIT_EVENT_TYPES.map((t) => Type.Literal(t))),
+    resourceType: Type.Union(AUDIT_RESOURCE_TYPES.map((t) => Type.Literal(t))),
+    timestamp: Type.String({ description: 'When the change happened, RFC 3339 in UTC with nanoseconds.', examples: ['2023-02-28T13:58:44.552788548Z'] }),
+    properties: Type.Object({
+      cluster: Type.String({ examples: ['cluster-one'] }),
+      name: Type.String({ examples: ['sample-deployment'] }),
+      namespace: Type.String({ examples: ['kubecost'] }),
+    }),
+    totalRequests: TotalRequestsSchema,
+    resourceCosts: ResourceCostsSchema,
+    costPrediction: MonthlyRatesSchema,
+    monthlyCostDelta: Type.Number({
+      description: 'Added: signed change of the monthly rate (+ for add, − for delete, new − old for update).',
+      examples: [2.4045625000000004],
+    }),
+    previousTotalRequests: Type.Optional(CloneType(TotalRequestsSchema, { description: 'Added, update only: requests before the change.' })),
+    previousCostPrediction: Type.Optional(CloneType(MonthlyRatesSchema, { description: 'Added, update only: the prediction before the change.' })),
+    uid: Type.String({ description: 'Added: the object UID.' }),
+    predictor: Type.String({ description: 'Added: the predictor that priced the change (`requests` or `kubecost`).' }),
+    predictorFallback: Type.Optional(CloneType(PredictionFallbackSchema, { description: 'Added: set when the configured predictor failed and another priced the change.' })),
+    detectedAt: Type.Optional(
+      Type.String({
+        description: 'Added: set when the change was found by comparing a relist with what was known (the watch was down), not seen live; `timestamp` is then the object\'s creation time (add) or when it was last seen (delete).',
+      }),
+    ),
+  },
+  { $id: 'AuditEvent' },
+);
+
+/** One audit event as `/model/audit/events` serves it. */
+export type AuditEvent = Static<typeof AuditEventSchema>;

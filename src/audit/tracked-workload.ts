@@ -1,0 +1,65 @@
+import { CostError } from '../cost/errors.js';
+import { daemonSetNodeCount, workloadSpecOf, type WorkloadSpec } from '../cost/workload.js';
+import type { WorkloadObject } from '../cost/workload-object.js';
+import type { KubeObject } from '../kube/kube-object.js';
+import type { AuditResourceType } from './resource-types.js';
+
+/**
+ * What the audit keeps of one watched object: identity, version, creation time and the few
+ * numbers pricing needs. Never the whole object, so 100,000 workloads fit in little memory.
+ */
+export interface TrackedWorkload {
+  readonly uid: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly resourceVersion: string;
+  /** `metadata.creationTimestamp`, epoch ms, when present. */
+  readonly createdAtMs: number | undefined;
+  /** Undefined when the object is not audited (a pod owned by a controller) or cannot be priced. */
+  readonly spec: WorkloadSpec | undefined;
+  /** Why the object cannot be priced, when `spec` is undefined for that reason. */
+  readonly problem?: string;
+}
+
+/** What reducing an object needs besides the object. */
+export interface TrackContext {
+  /** Schedulable nodes now, for DaemonSets whose controller has not yet set their status. */
+  schedulableNodes(): number;
+}
+
+interface OwnedMeta {
+  ownerReferences?: { controller?: boolean }[];
+  creationTimestamp?: string;
+}
+
+/** Reduces a watched object to a {@link TrackedWorkload}, or undefined when it lacks identity. */
+export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: TrackContext): TrackedWorkload | undefined {
+  const m = obj.metadata;
+  const uid = m?.uid;
+  const name = m?.name;
+  const resourceVersion = m?.resourceVersion;
+  if (typeof uid !== 'string' || typeof name !== 'string' || typeof resourceVersion !== 'string') return undefined;
+  const meta = m as OwnedMeta;
+  const created = meta.creationTimestamp === undefined ? Number.NaN : Date.parse(meta.creationTimestamp);
+  const base = { uid, name, namespace: typeof m?.namespace === 'string' ? m.namespace : '', resourceVersion, createdAtMs: Number.isNaN(created) ? undefined : created };
+  // Pods are audited only when bare: a pod of a controller is the controller's change, counted there.
+  if (type === 'pod' && (meta.ownerReferences ?? []).some((r) => r.controller === true)) return { ...base, spec: undefined };
+  const workload = obj as WorkloadObject;
+  try {
+    const spec = workloadSpecOf(type, workload, type === 'daemonset' ? { daemonSetNodes: daemonSetNodeCount(workload, ctx.schedulableNodes()) } : {});
+    return { ...base, spec };
+  } catch (err) {
+    if (err instanceof CostError) return { ...base, spec: undefined, problem: err.message };
+    throw err;
+  }
+}
+
+/** True when two specs would be priced differently: replicas or one pod's requests changed. */
+export function sameCost(a: WorkloadSpec, b: WorkloadSpec): boolean {
+  return (
+    a.replicas === b.replicas &&
+    a.perPod.cpuCores === b.perPod.cpuCores &&
+    a.perPod.memoryBytes === b.perPod.memoryBytes &&
+    a.perPod.gpus === b.perPod.gpus
+  );
+}

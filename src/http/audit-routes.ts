@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { AUDIT_EVENT_TYPES, AuditEventSchema, type AuditEvent, type AuditEventType } from '../audit/audit-event.js';
+import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
+import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-types.js';
+import { AppError, badParameter } from '../errors.js';
+import { Envelope, errorResponses, Ref } from './envelope.js';
+import { RenderCache } from './render-cache.js';
+import { sendRendered } from './reply-cached.js';
+
+/** Query of `GET /model/audit/events`. */
+export const AuditQuerySchema = Type.Object({
+  count: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'At most this many events, newest first. Default: all held.', 'x-accepts': 'a positive integer', examples: [10] }),
+  ),
+  filterNamespaces: Type.Optional(
+    Type.String({ description: 'Keeps events of these namespaces.', 'x-accepts': 'a comma list of namespaces', examples: ['namespace-one,namespace-two'] }),
+  ),
+  filterEventTypes: Type.Optional(
+    Type.String({ description: 'Keeps events of these types.', 'x-accepts': `a comma list of ${AUDIT_EVENT_TYPES.join(', ')}`, examples: ['add,delete'] }),
+  ),
+  filterResourceTypes: Type.Optional(
+    Type.String({ description: 'Keeps events of these workload kinds.', 'x-accepts': `a comma list of ${AUDIT_RESOURCE_TYPES.join(', ')}`, examples: ['deployment'] }),
+  ),
+  filterTotalCostLowerBound: Type.Optional(
+    Type.Number({ description: 'Keeps events whose costPrediction.totalMonthlyRate is at least this.', 'x-accepts': 'a number', examples: [1.5] }),
+  ),
+  filterTotalCostUpperBound: Type.Optional(
+    Type.Number({ description: 'Keeps events whose costPrediction.totalMonthlyRate is at most this.', 'x-accepts': 'a number', examples: [100] }),
+  ),
+});
+type AuditQueryString = Static<typeof AuditQuerySchema>;
+
+/** The answer of `GET /model/audit/events`. */
+export const AuditResponseSchema = Envelope(Type.Array(Ref(AuditEventSchema), { description: 'Newest first.' }));
+
+/** What the audit routes need; `store` is undefined when the audit is disabled. */
+export interface AuditRouteDeps {
+  readonly store: AuditStore | undefined;
+  readonly cacheBytes?: number;
+}
+
+/** The 404 of a disabled audit, saying how to enable it. */
+export const AUDIT_DISABLED_MESSAGE =
+  'the Cost Events Audit API is disabled; enable it with COST_EVENTS_AUDIT_ENABLED=true (Helm: --set costEventsAudit.enabled=true)';
+
+function csv<T extends string>(name: string, raw: string | undefined, allowed?: readonly T[]): Set<T> | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (allowed === undefined) return new Set(items as T[]);
+  const out = new Set<T>();
+  for (const item of items) {
+    const found = allowed.find((a) => a === item.toLowerCase());
+    if (found === undefined) throw badParameter(name, raw, `a comma list of ${allowed.join(', ')} ("${item}" is none of them)`);
+    out.add(found);
+  }
+  return out;
+}
+
+/** Turns the query string into a store query and a cache key, or throws a 400 naming the parameter. */
+export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: string } {
+  const namespaces = csv('filterNamespaces', q.filterNamespaces);
+  const eventTypes = csv<AuditEventType>('filterEventTypes', q.filterEventTypes, AUDIT_EVENT_TYPES);
+  const resourceTypes = csv<AuditResourceType>('filterResourceTypes', q.filterResourceTypes, AUDIT_RESOURCE_TYPES);
+  const lower = q.filterTotalCostLowerBound;
+  const upper = q.filterTotalCostUpperBound;
+  if (lower !== undefined && upper !== undefined && lower > upper) {
+    throw badParameter('filterTotalCostUpperBound', upper, `a number at least filterTotalCostLowerBound (${lower})`);
+  }
+  const query: AuditQuery = {
+    ...(q.count !== undefined && { count: q.count }),
+    ...(namespaces && { namespaces }),
+    ...(eventTypes && { eventTypes }),
+    ...(resourceTypes && { resourceTypes }),
+    ...(lower !== undefined && { totalCostLowerBound: lower }),
+    ...(upper !== undefined && { totalCostUpperBound: upper }),
+  };
+  const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper]);
+  return { query, key };
+}
+
+/** `GET /model/audit/events`: recent workload changes and their predicted cost (Kubecost Cost Events Audit API). */
+export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    const fragments = new WeakMap<AuditEvent, string>();
+    const fragment = (e: AuditEvent): string => {
+      let s = fragments.get(e);
+      if (s === undefined) {
+        s = JSON.stringify(e);
+        fragments.set(e, s);
+      }
+      return s;
+    };
+    const cache = new RenderCache(deps.cacheBytes ?? 16 * 1024 * 1024);
+    app.get(
+      '/model/audit/events',
+      {
+        schema: {
+          summary: 'Recent workload changes and their predicted monthly cost (Kubecost Cost Events Audit API)',
+          tags: ['kubecost'],
+          querystring: AuditQuerySchema,
+          response: { 200: AuditResponseSchema, 404: errorResponses[400], ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const store = deps.store;
+        if (store === undefined) throw new AppError('FEATURE_DISABLED', AUDIT_DISABLED_MESSAGE);
+        const { query, key } = parseAuditQuery(request.query);
+        const body = cache.get(key, store.version, () => `{"code":200,"data":[${store.query(query).map(fragment).join(',')}]}`);
+        return sendRendered(request, reply, body);
+      },
+    );
+  };
+}

@@ -1,0 +1,200 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
+import { ChangeDetector } from '../../src/audit/change-detector.js';
+import { PricingQueue } from '../../src/audit/pricing-queue.js';
+import type { TrackedWorkload } from '../../src/audit/tracked-workload.js';
+import type { CostPredictor } from '../../src/cost/predictor.js';
+import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
+import { createRequestsPredictor } from '../../src/cost/requests-predictor.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+const w = (uid: string, name: string, o: { rv?: string; replicas?: number; cpu?: number; mem?: number; created?: string } = {}): TrackedWorkload => ({
+  uid,
+  name,
+  namespace: 'kubecost',
+  resourceVersion: o.rv ?? '1',
+  createdAtMs: o.created === undefined ? undefined : Date.parse(o.created),
+  spec: {
+    kind: 'deployment',
+    namespace: 'kubecost',
+    name,
+    uid,
+    replicas: o.replicas ?? 1,
+    perPod: { cpuCores: o.cpu ?? 0.1, memoryBytes: o.mem ?? 32 * 2 ** 20, gpus: 0 },
+  },
+});
+
+let clock: ManualClock;
+let events: AuditEvent[];
+let queue: PricingQueue;
+let detector: ChangeDetector;
+const requests = createRequestsPredictor(DEFAULT_PRICE_SHEET);
+
+const make = (predictor: CostPredictor = requests, maxPending = 100) => {
+  queue = new PricingQueue((e) => events.push(e), (err) => {
+    throw err;
+  }, maxPending);
+  detector = new ChangeDetector({ resourceType: 'deployment', cluster: 'cluster-one', clock, predictor, overflowPredictor: requests, queue });
+};
+
+beforeEach(() => {
+  clock = new ManualClock('2023-02-28T13:58:44.552Z');
+  clock.tickNs(788_548n);
+  events = [];
+  make();
+});
+
+const summary = () => events.map((e) => `${e.eventType} ${e.properties.name}${e.detectedAt === undefined ? '' : ' (detected)'}`);
+
+describe('ChangeDetector', () => {
+  it('records the initial list without any event', async () => {
+    detector.onSync([w('u1', 'a'), w('u2', 'b')], { initial: true });
+    await queue.idle();
+    expect(events).toEqual([]);
+    expect(detector.size).toBe(2);
+  });
+
+  it('reports a workload added after the watch began exactly as Kubecost prints it', async () => {
+    detector.onSync([], { initial: true });
+    detector.onAdded(w('u1', 'sample-deployment'));
+    await queue.idle();
+    expect(events).toEqual([
+      {
+        eventType: 'add',
+        resourceType: 'deployment',
+        timestamp: '2023-02-28T13:58:44.552788548Z',
+        properties: { cluster: 'cluster-one', name: 'sample-deployment', namespace: 'kubecost' },
+        totalRequests: { cpu: '100m', memory: '32Mi' },
+        resourceCosts: { costPerCPUCoreHour: 0.031616438356164386, costPerRAMByteHour: 3.94217363775593e-12, costPerGPUHour: 0.95 },
+        costPrediction: { totalMonthlyRate: 2.4045625000000004, cpuMonthlyRate: 2.3080000000000003, ramMonthlyRate: 0.0965625, gpuMonthlyRate: 0 },
+        monthlyCostDelta: 2.4045625000000004,
+        uid: 'u1',
+        predictor: 'requests',
+      },
+    ]);
+    expect(Object.keys(events[0]!).slice(0, 7)).toEqual(['eventType', 'resourceType', 'timestamp', 'properties', 'totalRequests', 'resourceCosts', 'costPrediction']);
+  });
+
+  it('prices a delete as the positive cost removed, with a negative delta', async () => {
+    detector.onSync([w('u1', 'a', { replicas: 3 })], { initial: true });
+    detector.onDeleted(w('u1', 'a', { replicas: 3 }));
+    await queue.idle();
+    expect(events[0]).toMatchObject({ eventType: 'delete', totalRequests: { cpu: '300m', memory: '96Mi' } });
+    expect(events[0]!.costPrediction.totalMonthlyRate).toBeCloseTo(3 * 2.4045625, 10);
+    expect(events[0]!.monthlyCostDelta).toBeCloseTo(-3 * 2.4045625, 10);
+  });
+
+  it('reports a change of replicas as an update priced new minus old', async () => {
+    detector.onSync([w('u1', 'a', { replicas: 1 })], { initial: true });
+    detector.onModified(w('u1', 'a', { replicas: 3, rv: '2' }));
+    await queue.idle();
+    expect(events).toHaveLength(1);
+    const e = events[0]!;
+    expect(e.eventType).toBe('update');
+    expect(e.totalRequests).toEqual({ cpu: '300m', memory: '96Mi' });
+    expect(e.previousTotalRequests).toEqual({ cpu: '100m', memory: '32Mi' });
+    expect(e.previousCostPrediction?.totalMonthlyRate).toBeCloseTo(2.4045625, 10);
+    expect(e.monthlyCostDelta).toBeCloseTo(2 * 2.4045625, 10);
+  });
+
+  it('reports a change of one pod request as an update', async () => {
+    detector.onSync([w('u1', 'a')], { initial: true });
+    detector.onModified(w('u1', 'a', { cpu: 0.5, rv: '2' }));
+    await queue.idle();
+    expect(summary()).toEqual(['update a']);
+    expect(events[0]!.totalRequests.cpu).toBe('500m');
+  });
+
+  it('ignores a modification that does not change the cost (a status update)', async () => {
+    detector.onSync([w('u1', 'a')], { initial: true });
+    detector.onModified(w('u1', 'a', { rv: '2' }));
+    await queue.idle();
+    expect(events).toEqual([]);
+  });
+
+  it('sees delete-and-recreate with the same name as a delete and an add', async () => {
+    detector.onSync([w('u1', 'a')], { initial: true });
+    detector.onDeleted(w('u1', 'a'));
+    detector.onAdded(w('u2', 'a'));
+    await queue.idle();
+    expect(events.map((e) => `${e.eventType} ${e.uid}`)).toEqual(['delete u1', 'add u2']);
+  });
+
+  it('finds on a relist what changed while the watch was down, marked detectedAt', async () => {
+    detector.onSync([w('gone', 'old'), w('kept', 'same'), w('grown', 'scaled', { replicas: 1 })], { initial: true });
+    clock.advance(60_000);
+    detector.onSync(
+      [w('kept', 'same'), w('grown', 'scaled', { replicas: 2, rv: '5' }), w('new', 'fresh', { created: '2023-02-28T13:59:00Z' })],
+      { initial: false },
+    );
+    await queue.idle();
+    expect(summary().sort()).toEqual(['add fresh (detected)', 'delete old (detected)', 'update scaled (detected)']);
+    const add = events.find((e) => e.eventType === 'add')!;
+    expect(add.timestamp).toBe('2023-02-28T13:59:00.000000000Z');
+    expect(add.detectedAt).toBe('2023-02-28T13:59:44.552788548Z');
+    const del = events.find((e) => e.eventType === 'delete')!;
+    expect(del.timestamp).toBe('2023-02-28T13:58:44.552788548Z');
+  });
+
+  it('emits nothing on a relist that matches what is known', async () => {
+    detector.onSync([w('u1', 'a'), w('u2', 'b')], { initial: true });
+    detector.onSync([w('u1', 'a'), w('u2', 'b')], { initial: false });
+    await queue.idle();
+    expect(events).toEqual([]);
+  });
+
+  it('ignores objects it cannot price, and tells about each', async () => {
+    const problems: string[] = [];
+    queue = new PricingQueue((e) => events.push(e), () => undefined);
+    detector = new ChangeDetector({
+      resourceType: 'deployment',
+      cluster: 'c',
+      clock,
+      predictor: requests,
+      overflowPredictor: requests,
+      queue,
+      onUnpriceable: (x) => problems.push(`${x.name}: ${x.problem ?? ''}`),
+    });
+    detector.onSync([], { initial: true });
+    detector.onAdded({ ...w('u1', 'broken'), spec: undefined, problem: 'spec.template.spec.containers[0].resources.requests[cpu]: not a quantity' });
+    await queue.idle();
+    expect(events).toEqual([]);
+    expect(problems).toEqual(['broken: spec.template.spec.containers[0].resources.requests[cpu]: not a quantity']);
+  });
+
+  it('publishes in the order changes were seen even when pricing finishes out of order', async () => {
+    let n = 0;
+    const resolvers: (() => void)[] = [];
+    const slow: CostPredictor = {
+      name: 'slow',
+      predict: (spec) =>
+        new Promise((resolve) => {
+          const i = n++;
+          resolvers[i] = () => void requests.predict(spec).then(resolve);
+        }),
+    };
+    make(slow);
+    detector.onSync([], { initial: true });
+    detector.onAdded(w('u1', 'first'));
+    detector.onAdded(w('u2', 'second'));
+    resolvers[1]!();
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual([]);
+    resolvers[0]!();
+    await queue.idle();
+    expect(summary()).toEqual(['add first', 'add second']);
+  });
+
+  it('prices with the local predictor once the queue is full', async () => {
+    const used: string[] = [];
+    const never: CostPredictor = { name: 'kubecost', predict: (spec) => (used.push(`kubecost ${spec.name}`), new Promise(() => undefined)) };
+    const local: CostPredictor = { name: 'requests', predict: (spec) => (used.push(`requests ${spec.name}`), requests.predict(spec)) };
+    queue = new PricingQueue((e) => events.push(e), () => undefined, 1);
+    detector = new ChangeDetector({ resourceType: 'deployment', cluster: 'c', clock, predictor: never, overflowPredictor: local, queue });
+    detector.onSync([], { initial: true });
+    detector.onAdded(w('u1', 'stuck'));
+    detector.onAdded(w('u2', 'overflow'));
+    await new Promise((r) => setImmediate(r));
+    expect(used).toEqual(['kubecost stuck', 'requests overflow']);
+  });
+});

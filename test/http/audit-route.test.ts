@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { AuditEvent, AuditEventType } from '../../src/audit/audit-event.js';
+import { AuditStore } from '../../src/audit/audit-store.js';
+import type { AuditResourceType } from '../../src/audit/resource-types.js';
+import { EtlLog } from '../../src/events/etl-log.js';
+import { Readiness } from '../../src/readiness.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+let app: FastifyInstance;
+afterEach(async () => {
+  await app.close();
+});
+
+const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number } = {}): AuditEvent => ({
+  eventType: o.type ?? 'add',
+  resourceType: o.resource ?? 'deployment',
+  timestamp: '2023-02-28T13:58:44.552788548Z',
+  properties: { cluster: 'cluster-one', name, namespace: o.ns ?? 'kubecost' },
+  totalRequests: { cpu: '100m', memory: '32Mi' },
+  resourceCosts: { costPerCPUCoreHour: 0.031616438356164386, costPerRAMByteHour: 3.94217363775593e-12, costPerGPUHour: 0.95 },
+  costPrediction: { totalMonthlyRate: o.rate ?? 2.4045625000000004, cpuMonthlyRate: 2.3080000000000003, ramMonthlyRate: 0.0965625, gpuMonthlyRate: 0 },
+  monthlyCostDelta: o.type === 'delete' ? -(o.rate ?? 2.4045625000000004) : (o.rate ?? 2.4045625000000004),
+  uid: `uid-${name}`,
+  predictor: 'requests',
+});
+
+const setup = (store: AuditStore | undefined) => {
+  app = buildApp({ clock: new ManualClock(), etlLog: new EtlLog(10), readiness: new Readiness(), ...(store && { auditStore: store }) });
+};
+
+const filled = () => {
+  const store = new AuditStore(100);
+  store.append(event('a', { ns: 'team-a', rate: 1 }));
+  store.append(event('b', { ns: 'team-b', rate: 5, resource: 'statefulset' }));
+  store.append(event('c', { ns: 'team-a', rate: 10, type: 'delete' }));
+  store.append(event('d', { ns: 'team-c', rate: 50, type: 'update', resource: 'daemonset' }));
+  return store;
+};
+
+const names = async (url: string) => {
+  const res = await app.inject(url);
+  expect(res.statusCode).toBe(200);
+  return res.json<{ data: AuditEvent[] }>().data.map((e) => e.properties.name);
+};
+
+describe('GET /model/audit/events', () => {
+  it('answers with the events newest first in the Kubecost envelope', async () => {
+    const store = new AuditStore(10);
+    store.append(event('first'));
+    store.append(event('sample-deployment'));
+    setup(store);
+    const res = await app.inject('/model/audit/events');
+    expect(res.statusCode).toBe(200);
+    const body = res.json<{ code: number; data: AuditEvent[] }>();
+    expect(body.code).toBe(200);
+    expect(body.data.map((e) => e.properties.name)).toEqual(['sample-deployment', 'first']);
+    expect(body.data[0]).toEqual(event('sample-deployment'));
+  });
+
+  it('keeps only the most recent AUDIT_CAPACITY events', async () => {
+    const store = new AuditStore(2);
+    for (const n of ['a', 'b', 'c']) store.append(event(n));
+    setup(store);
+    expect(await names('/model/audit/events')).toEqual(['c', 'b']);
+  });
+
+  it.each([
+    ['count', '?count=2', ['d', 'c']],
+    ['filterNamespaces', '?filterNamespaces=team-a,team-c', ['d', 'c', 'a']],
+    ['filterEventTypes', '?filterEventTypes=add,delete', ['c', 'b', 'a']],
+    ['filterEventTypes update', '?filterEventTypes=update', ['d']],
+    ['filterResourceTypes', '?filterResourceTypes=statefulset,daemonset', ['d', 'b']],
+    ['filterTotalCostLowerBound', '?filterTotalCostLowerBound=5', ['d', 'c', 'b']],
+    ['filterTotalCostUpperBound', '?filterTotalCostUpperBound=10', ['c', 'b', 'a']],
+    ['both bounds, inclusive', '?filterTotalCostLowerBound=5&filterTotalCostUpperBound=10', ['c', 'b']],
+    ['every filter with count after the filters', '?filterNamespaces=team-a&filterEventTypes=add,delete&filterResourceTypes=deployment&filterTotalCostLowerBound=0.5&count=1', ['c']],
+    ['case-insensitive types', '?filterEventTypes=DELETE&filterResourceTypes=Deployment', ['c']],
+    ['empty filters as no filter', '?filterNamespaces=&filterEventTypes=', ['d', 'c', 'b', 'a']],
+  ])('filters by %s', async (_name, query, expected) => {
+    setup(filled());
+    expect(await names(`/model/audit/events${query}`)).toEqual(expected);
+  });
+
+  it.each([
+    ['?count=0', 'invalid parameter \'count\': got "0"; accepts a positive integer'],
+    ['?count=abc', 'invalid parameter \'count\': got "abc"; accepts a positive integer'],
+    ['?count=1.5', 'invalid parameter \'count\': got "1.5"; accepts a positive integer'],
+    ['?count=1&count=2', "parameter 'count' was given more than once; give it once"],
+    ['?filterEventTypes=add,modify', 'invalid parameter \'filterEventTypes\': got "add,modify"; accepts a comma list of add, delete, update ("modify" is none of them)'],
+    ['?filterResourceTypes=cronjob', 'invalid parameter \'filterResourceTypes\': got "cronjob"; accepts a comma list of deployment, statefulset, daemonset, pod ("cronjob" is none of them)'],
+    ['?filterTotalCostLowerBound=cheap', 'invalid parameter \'filterTotalCostLowerBound\': got "cheap"; accepts a number'],
+    ['?filterTotalCostLowerBound=10&filterTotalCostUpperBound=1', "invalid parameter 'filterTotalCostUpperBound': got \"1\"; accepts a number at least filterTotalCostLowerBound (10)"],
+  ])('refuses %s with a 400 naming the parameter', async (query, message) => {
+    setup(filled());
+    const res = await app.inject(`/model/audit/events${query}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ code: 400, data: null, message });
+  });
+
+  it('answers 404 with how to enable it when the audit is disabled', async () => {
+    setup(undefined);
+    const res = await app.inject('/model/audit/events');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({
+      code: 404,
+      data: null,
+      message: 'the Cost Events Audit API is disabled; enable it with COST_EVENTS_AUDIT_ENABLED=true (Helm: --set costEventsAudit.enabled=true)',
+    });
+  });
+
+  it('shows events appended after an earlier answer', async () => {
+    const store = filled();
+    setup(store);
+    expect(await names('/model/audit/events?count=1')).toEqual(['d']);
+    store.append(event('e'));
+    expect(await names('/model/audit/events?count=1')).toEqual(['e']);
+  });
+});
