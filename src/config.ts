@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { delimiter } from 'node:path';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from './audit/resource-types.js';
 import { parseDurationMs } from './window.js';
 
@@ -54,14 +55,19 @@ const bool = (raw: string) => {
 
 const oneOf = <T extends string>(values: readonly T[]) => (raw: string) => values.find((v) => v === raw);
 
-const readableFile = (raw: string) => {
+const isReadable = (path: string) => {
   try {
-    accessSync(raw, constants.R_OK);
-    return raw;
+    accessSync(path, constants.R_OK);
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 };
+
+const readableFile = (raw: string) => (isReadable(raw) ? raw : undefined);
+
+/** A kubeconfig path list, as kubectl reads it: files joined by the path delimiter, each readable. */
+const readableFileList = (raw: string) => (raw.split(delimiter).every((p) => p === '' || isReadable(p)) ? raw : undefined);
 
 const DAY_MS = 86_400_000;
 
@@ -82,9 +88,9 @@ export const SETTINGS = {
   kubeconfig: setting(
     'KUBECONFIG',
     undefined,
-    'the path of a readable kubeconfig file',
+    `the path of a readable kubeconfig file (or several joined by "${delimiter}", as kubectl reads them)`,
     'kubeconfig to use; unset: in-cluster config; neither: run without watchers',
-    readableFile,
+    readableFileList,
   ),
   auditEnabled: setting(
     'COST_EVENTS_AUDIT_ENABLED',

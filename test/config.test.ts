@@ -64,7 +64,7 @@ describe('settings', () => {
     [{ AUDIT_CAPACITY: '1e3' }, 'invalid setting AUDIT_CAPACITY="1e3": accepts an integer from 1 to 1000000'],
     [{ AUDIT_RESOURCE_TYPES: 'deployment,cronjob' }, 'invalid setting AUDIT_RESOURCE_TYPES="deployment,cronjob": accepts a comma list of deployment, statefulset, daemonset, pod'],
     [{ STORAGE_URL: 'redis://x' }, 'invalid setting STORAGE_URL="redis://x": accepts memory: (sqlite: and postgres:// are not available yet)'],
-    [{ KUBECONFIG: '/nonexistent/kubeconfig' }, 'invalid setting KUBECONFIG="/nonexistent/kubeconfig": accepts the path of a readable kubeconfig file'],
+    [{ KUBECONFIG: '/nonexistent/kubeconfig' }, 'invalid setting KUBECONFIG="/nonexistent/kubeconfig": accepts the path of a readable kubeconfig file (or several joined by ":", as kubectl reads them)'],
     [{ LOG_LEVEL: 'loud' }, 'invalid setting LOG_LEVEL="loud": accepts fatal, error, warn, info, debug, trace, silent'],
   ])('stops at a bad value of %o, naming the variable, the value and what it accepts', (env, message) => {
     expect(failure(env)).toBe(message);
