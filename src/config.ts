@@ -110,6 +110,21 @@ export const SETTINGS = {
       return [...new Set(items as AuditResourceType[])];
     },
   ),
+  costPredictor: setting(
+    'COST_PREDICTOR',
+    'requests',
+    'requests or kubecost',
+    'how changes are priced: pod requests × replicas × the price sheet, or a Kubecost Predict API (falling back to requests)',
+    oneOf(['requests', 'kubecost'] as const),
+  ),
+  kubecostUrl: setting(
+    'KUBECOST_URL',
+    undefined,
+    'an http:// or https:// URL',
+    'Kubecost to ask when COST_PREDICTOR=kubecost, e.g. http://kubecost-cost-analyzer.kubecost:9090',
+    (raw) => (/^https?:\/\/[^\s/]+/.test(raw) && URL.canParse(raw) ? raw : undefined),
+  ),
+  kubecostTimeoutMs: setting('KUBECOST_TIMEOUT', '5s', 'a duration such as 1s, 5s or 1m', 'how long one Kubecost prediction may take before falling back', parseDurationMs),
   etlResolutionMs: setting(
     'ETL_RESOLUTION',
     '1h',
@@ -185,7 +200,11 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     if (value === undefined) throw new ConfigError(s.env, raw, s.accepts);
     out[key] = value;
   }
-  return { help: false, config: out as Config };
+  const config = out as Config;
+  if (config.costPredictor === 'kubecost' && config.kubecostUrl === undefined) {
+    throw new ConfigError('KUBECOST_URL', '', 'an http:// or https:// URL (required when COST_PREDICTOR=kubecost)');
+  }
+  return { help: false, config };
 }
 
 /** The `--help` text: every setting with its flag, default and what it accepts. */

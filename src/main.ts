@@ -19,6 +19,10 @@ if (parsed.help) {
 const { config } = parsed;
 
 const server = await startServer(config, { logger: { level: config.logLevel } }).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`cost-events: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`cost-events: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,7 +1,15 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
 import { systemClock, type Clock } from './clock.js';
-import { redactedConfig, type Config } from './config.js';
+import { readFileSync } from 'node:fs';
+import { AuditStore } from './audit/audit-store.js';
+import { AuditWatchers, type LoopTuning } from './audit/audit-watchers.js';
+import { ConfigError, redactedConfig, type Config } from './config.js';
+import { PriceSheetError } from './cost/errors.js';
+import { createKubecostPredictor } from './cost/kubecost-predictor.js';
+import { DEFAULT_PRICE_SHEET, loadPriceSheet, type PriceSheet } from './cost/price-sheet.js';
+import { createRequestsPredictor } from './cost/requests-predictor.js';
+import { loadClusterConnection } from './kube/kubeconfig.js';
 import { EventBus } from './events/bus.js';
 import { EtlLog } from './events/etl-log.js';
 import type { Topics } from './events/topics.js';
@@ -13,6 +21,8 @@ export interface ServerHandle {
   readonly bus: EventBus<Topics>;
   /** `http://host:port` of the listener. */
   readonly url: string;
+  /** The audit watchers, when the audit is enabled and a cluster found. */
+  readonly watchers?: AuditWatchers;
   /** Stops accepting, lets in-flight requests finish (bounded), stops producers, flushes stores. */
   close(): Promise<void>;
 }
@@ -20,6 +30,12 @@ export interface ServerHandle {
 /** What the composition root can be given instead of the real thing (tests pass a manual clock). */
 export interface ServerOptions {
   readonly clock?: Clock;
+  /** Environment for in-cluster detection (`KUBERNETES_SERVICE_HOST`); default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the in-cluster service account lives; tests point it elsewhere. */
+  readonly serviceAccountDir?: string;
+  /** Watch-loop tuning, for tests. */
+  readonly watchTuning?: LoopTuning;
   readonly logger?: FastifyServerOptions['logger'];
   /** Extra plugins registered before listening, for embedding and for tests. */
   readonly plugins?: readonly FastifyPluginAsync[];
@@ -31,12 +47,56 @@ export interface ServerOptions {
  */
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<ServerHandle> {
   const clock = options.clock ?? systemClock();
+  const sheet = loadSheet(config.pricingConfig);
+  const connection = loadClusterConnection({
+    env: { ...(options.env ?? process.env), KUBECONFIG: config.kubeconfig },
+    ...(options.serviceAccountDir !== undefined && { serviceAccountDir: options.serviceAccountDir }),
+  });
+  if (connection.source === 'invalid') {
+    throw new ConfigError('KUBECONFIG', config.kubeconfig ?? '', `a usable kubeconfig (${connection.reason})`);
+  }
   const readiness = new Readiness();
   const etlLog = new EtlLog(config.etlLogCapacity);
-  const app = buildApp({ clock, etlLog, readiness, logger: options.logger ?? false });
+  const auditStore = config.auditEnabled ? new AuditStore(config.auditCapacity) : undefined;
+  const app = buildApp({ clock, etlLog, readiness, logger: options.logger ?? false, ...(auditStore && { auditStore }) });
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));
   bus.subscribe('etl', (e) => etlLog.append(e));
+  if (auditStore !== undefined) bus.subscribe('audit', (e) => auditStore.append(e));
   readiness.register({ name: 'storage', status: () => ({ ready: true, state: 'ready', detail: config.storageUrl }) });
+
+  let watchers: AuditWatchers | undefined;
+  if (connection.source === 'none') {
+    app.log.warn({ reason: connection.reason }, 'no Kubernetes cluster: running without watchers');
+    readiness.register({
+      name: 'kubernetes',
+      // Nothing needs the cluster unless the audit is on; with it on, an audit without a cluster is not ready.
+      status: () => ({ ready: !config.auditEnabled, state: 'no cluster', detail: connection.reason }),
+    });
+  } else {
+    app.log.info({ source: connection.source, server: connection.server }, 'Kubernetes cluster found');
+    if (config.auditEnabled) {
+      const requests = createRequestsPredictor(sheet);
+      const predictor =
+        config.costPredictor === 'kubecost' && config.kubecostUrl !== undefined
+          ? createKubecostPredictor({ baseUrl: config.kubecostUrl, clusterId: config.clusterId, sheet, timeoutMs: config.kubecostTimeoutMs })
+          : requests;
+      watchers = new AuditWatchers({
+        kubeConfig: connection.kubeConfig,
+        resourceTypes: config.auditResourceTypes,
+        cluster: config.clusterId,
+        clock,
+        predictor,
+        overflowPredictor: requests,
+        publish: (e) => bus.publish('audit', e),
+        log: app.log.child({ component: 'audit' }),
+        ...(options.watchTuning && { tuning: options.watchTuning }),
+      });
+      const audit = watchers;
+      readiness.register({ name: 'audit', status: () => audit.readiness() });
+      watchers.start();
+    }
+  }
+  if (!config.auditEnabled) readiness.register({ name: 'audit', status: () => ({ ready: true, state: 'disabled', detail: 'COST_EVENTS_AUDIT_ENABLED=false' }) });
 
   let shuttingDown = false;
   // Responses finished during shutdown close their connection, so keep-alive clients do not
@@ -62,9 +122,23 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       } finally {
         clock.clearTimeout(force);
       }
+      // Producers stop after the listener; what they already saw is still priced and stored.
+      await watchers?.stop();
       app.log.info('shutdown complete');
     })();
     return closing;
   };
-  return { app, bus, url, close };
+  return { app, bus, url, close, ...(watchers && { watchers }) };
+}
+
+function loadSheet(path: string | undefined): PriceSheet {
+  if (path === undefined) return DEFAULT_PRICE_SHEET;
+  try {
+    return loadPriceSheet(readFileSync(path, 'utf8'), path);
+  } catch (err) {
+    if (err instanceof PriceSheetError || (err as NodeJS.ErrnoException).code !== undefined) {
+      throw new ConfigError('PRICING_CONFIG', path, `a JSON price sheet (${(err as Error).message})`);
+    }
+    throw err;
+  }
 }

@@ -26,6 +26,9 @@ describe('settings', () => {
       kubeconfig: undefined,
       auditEnabled: false,
       auditResourceTypes: ['deployment', 'statefulset'],
+      costPredictor: 'requests',
+      kubecostUrl: undefined,
+      kubecostTimeoutMs: 5000,
       etlResolutionMs: 3_600_000,
       etlLogCapacity: 1000,
       auditCapacity: 1000,
@@ -68,6 +71,15 @@ describe('settings', () => {
     [{ LOG_LEVEL: 'loud' }, 'invalid setting LOG_LEVEL="loud": accepts fatal, error, warn, info, debug, trace, silent'],
   ])('stops at a bad value of %o, naming the variable, the value and what it accepts', (env, message) => {
     expect(failure(env)).toBe(message);
+  });
+
+  it('requires KUBECOST_URL when COST_PREDICTOR=kubecost', () => {
+    expect(failure({ COST_PREDICTOR: 'kubecost' })).toBe('invalid setting KUBECOST_URL="": accepts an http:// or https:// URL (required when COST_PREDICTOR=kubecost)');
+    expect(load({ COST_PREDICTOR: 'kubecost', KUBECOST_URL: 'http://kubecost-cost-analyzer.kubecost:9090' }).kubecostUrl).toBe('http://kubecost-cost-analyzer.kubecost:9090');
+  });
+
+  it('refuses a KUBECOST_URL that is not http(s)', () => {
+    expect(failure({ KUBECOST_URL: 'ftp://x' })).toBe('invalid setting KUBECOST_URL="ftp://x": accepts an http:// or https:// URL');
   });
 
   it('refuses an unknown flag', () => {

@@ -32,13 +32,15 @@ interface OwnedMeta {
   creationTimestamp?: string;
 }
 
-/** Reduces a watched object to a {@link TrackedWorkload}, or undefined when it lacks identity. */
-export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: TrackContext): TrackedWorkload | undefined {
+/** Reduces a watched object to a {@link TrackedWorkload}; one without identity is tracked as unpriceable. */
+export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: TrackContext): TrackedWorkload {
   const m = obj.metadata;
   const uid = m?.uid;
   const name = m?.name;
   const resourceVersion = m?.resourceVersion;
-  if (typeof uid !== 'string' || typeof name !== 'string' || typeof resourceVersion !== 'string') return undefined;
+  if (typeof uid !== 'string' || typeof name !== 'string' || typeof resourceVersion !== 'string') {
+    return { uid: uid ?? '', name: name ?? '', namespace: '', resourceVersion: resourceVersion ?? '', createdAtMs: undefined, spec: undefined, problem: 'metadata lacks uid, name or resourceVersion' };
+  }
   const meta = m as OwnedMeta;
   const created = meta.creationTimestamp === undefined ? Number.NaN : Date.parse(meta.creationTimestamp);
   const base = { uid, name, namespace: typeof m?.namespace === 'string' ? m.namespace : '', resourceVersion, createdAtMs: Number.isNaN(created) ? undefined : created };

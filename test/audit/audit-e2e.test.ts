@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type ServerHandle } from '../../src/server.js';
+import { daemonSetObject, deploymentObject, FakeKubeServer, nodeObject, podObject, statefulSetObject, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { waitFor } from '../support/wait-for.js';
+
+// The whole audit path over real HTTP: fake API server → client-node → watch loop → change
+// detector → predictor → bus → store → GET /model/audit/events (through inject).
+
+let fake: FakeKubeServer;
+let kubeconfig: FakeKubeconfig;
+let server: ServerHandle | undefined;
+let clock: ManualClock;
+
+beforeEach(async () => {
+  fake = await FakeKubeServer.start();
+  kubeconfig = await writeKubeconfig(fake.url);
+  clock = new ManualClock('2023-02-28T13:58:44.552Z');
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await fake.close();
+  await kubeconfig.remove();
+});
+
+const config = (env: Record<string, string> = {}): Config => {
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', ...env });
+  if (r.help) throw new Error('unexpected help');
+  return r.config;
+};
+
+const start = async (env: Record<string, string> = {}) => {
+  server = await startServer(config(env), { clock, env: {}, serviceAccountDir: '/nonexistent' });
+  const s = server;
+  await waitFor(() => s.watchers?.readiness().ready === true, 'the watchers to sync');
+  return s;
+};
+
+const events = async (query = ''): Promise<AuditEvent[]> => {
+  const res = await server!.app.inject(`/model/audit/events${query}`);
+  expect(res.statusCode).toBe(200);
+  return res.json<{ data: AuditEvent[] }>().data;
+};
+
+const settle = async (n: number) => {
+  await waitFor(() => server!.watchers !== undefined, 'watchers');
+  let count = 0;
+  await waitFor(() => {
+    void events().then((e) => (count = e.length));
+    return count >= n;
+  }, `${n} audit events`);
+  await server!.watchers!.idle();
+};
+
+const line = (e: AuditEvent) => `${e.eventType} ${e.resourceType} ${e.properties.namespace}/${e.properties.name}${e.detectedAt === undefined ? '' : ' (detected)'}`;
+
+describe('the audit, end to end against a fake API server', () => {
+  it('reports not ready while the API server fails, and ready once the watches sync', async () => {
+    fake.failNext(2, 500, 'list');
+    server = await startServer(config(), { clock, env: {}, serviceAccountDir: '/nonexistent' });
+    const s = server;
+    await waitFor(() => s.watchers?.statuses().every((w) => w.state === 'backoff') === true, 'both lists to fail');
+    const before = await s.app.inject('/readyz');
+    expect(before.statusCode).toBe(503);
+    expect(before.json<{ message: string }>().message).toMatch(/^not ready: audit \(not synced: Deployment: backoff \(.*500.*\), StatefulSet: backoff/);
+    clock.advance(60_000); // past the retry backoff
+    await waitFor(() => s.watchers?.readiness().ready === true, 'sync');
+    const after = await s.app.inject('/readyz');
+    expect(after.statusCode).toBe(200);
+    expect(after.json()).toMatchObject({ data: { ready: true, components: { audit: { ready: true, state: 'synced' } } } });
+  });
+
+  it('gives no adds for what the initial list finds', async () => {
+    fake.create('deployments', deploymentObject('default', 'already-there'));
+    await start();
+    expect(await events()).toEqual([]);
+  });
+
+  it('reproduces the Kubecost example for a Deployment created after the watch began', async () => {
+    await start();
+    fake.create('deployments', deploymentObject('kubecost', 'sample-deployment', 1, { cpu: '100m', memory: '32Mi' }));
+    await settle(1);
+    const [e] = await events();
+    expect(e).toMatchObject({
+      eventType: 'add',
+      resourceType: 'deployment',
+      timestamp: '2023-02-28T13:58:44.552000000Z',
+      properties: { cluster: 'cluster-one', name: 'sample-deployment', namespace: 'kubecost' },
+      totalRequests: { cpu: '100m', memory: '32Mi' },
+      resourceCosts: { costPerCPUCoreHour: 0.031616438356164386, costPerRAMByteHour: 3.94217363775593e-12, costPerGPUHour: 0.95 },
+      costPrediction: { totalMonthlyRate: 2.4045625000000004, cpuMonthlyRate: 2.3080000000000003, ramMonthlyRate: 0.0965625, gpuMonthlyRate: 0 },
+      predictor: 'requests',
+    });
+    expect(e?.uid).toBe(fake.get('deployments', 'kubecost', 'sample-deployment')?.metadata.uid);
+  });
+
+  it('reports a resize as an update and a removal as a delete, newest first', async () => {
+    fake.create('deployments', deploymentObject('shop', 'web', 2));
+    await start();
+    fake.update('deployments', 'shop', 'web', (d) => {
+      (d.spec as { replicas: number }).replicas = 5;
+    });
+    await settle(1);
+    fake.delete('deployments', 'shop', 'web');
+    await settle(2);
+    const [del, upd] = await events();
+    expect([del, upd].map((e) => line(e!))).toEqual(['delete deployment shop/web', 'update deployment shop/web']);
+    expect(upd?.totalRequests).toEqual({ cpu: '500m', memory: '160Mi' });
+    expect(upd?.previousTotalRequests).toEqual({ cpu: '200m', memory: '64Mi' });
+    expect(upd?.monthlyCostDelta).toBeCloseTo(3 * 2.4045625, 9);
+    expect(del?.costPrediction.totalMonthlyRate).toBeCloseTo(5 * 2.4045625, 9);
+    expect(del?.monthlyCostDelta).toBeCloseTo(-5 * 2.4045625, 9);
+  });
+
+  it('ignores modifications that do not change the cost', async () => {
+    fake.create('deployments', deploymentObject('shop', 'web'));
+    await start();
+    fake.update('deployments', 'shop', 'web', (d) => {
+      (d.metadata.labels as Record<string, string>)['touched'] = 'yes';
+    });
+    fake.create('deployments', deploymentObject('shop', 'marker'));
+    await settle(1);
+    expect((await events()).map(line)).toEqual(['add deployment shop/marker']);
+  });
+
+  it('sees delete-and-recreate with the same name as a delete and an add', async () => {
+    fake.create('statefulsets', statefulSetObject('db', 'pg'));
+    await start();
+    fake.recreate('statefulsets', 'db', 'pg');
+    await settle(2);
+    expect((await events()).map(line)).toEqual(['add statefulset db/pg', 'delete statefulset db/pg']);
+  });
+
+  it('finds a delete made while the watch was down after a 410 relist', async () => {
+    fake.create('deployments', deploymentObject('shop', 'web'));
+    fake.create('deployments', deploymentObject('shop', 'api'));
+    await start();
+    fake.dropWatches('deployments');
+    fake.delete('deployments', 'shop', 'web');
+    fake.create('deployments', deploymentObject('shop', 'new'));
+    fake.compact();
+    clock.advance(30_000); // past the reconnect backoff
+    await settle(2);
+    expect((await events()).map(line).sort()).toEqual(['add deployment shop/new (detected)', 'delete deployment shop/web (detected)']);
+    expect(fake.calls('deployments').some((c) => c.startsWith('list'))).toBe(true);
+  });
+
+  it('prices a DaemonSet per scheduled node and audits only bare pods', async () => {
+    for (const n of ['n1', 'n2', 'n3']) fake.create('nodes', nodeObject(n));
+    await start({ AUDIT_RESOURCE_TYPES: 'daemonset,pod' });
+    fake.create('daemonsets', daemonSetObject('kube-system', 'agent', 3, { cpu: '50m', memory: '64Mi' }));
+    const owned = podObject('shop', 'web-abc12');
+    owned.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-abc', uid: 'rs-1', controller: true }];
+    fake.create('pods', owned);
+    fake.create('pods', podObject('shop', 'debug'));
+    await settle(2);
+    expect((await events()).map(line)).toEqual(['add pod shop/debug', 'add daemonset kube-system/agent']);
+    const ds = (await events('?filterResourceTypes=daemonset'))[0];
+    expect(ds?.totalRequests).toEqual({ cpu: '150m', memory: '192Mi' });
+  });
+
+  it('answers a 404 that says how to enable it when the audit is off', async () => {
+    server = await startServer(config({ COST_EVENTS_AUDIT_ENABLED: 'false' }), { clock, env: {}, serviceAccountDir: '/nonexistent' });
+    const res = await server.app.inject('/model/audit/events');
+    expect(res.statusCode).toBe(404);
+    expect(server.watchers).toBeUndefined();
+  });
+});
+
+describe('without a cluster', () => {
+  it('runs without watchers and says so in /readyz', async () => {
+    const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', COST_EVENTS_AUDIT_ENABLED: 'true' });
+    if (r.help) throw new Error('help');
+    server = await startServer(r.config, { clock, env: {}, serviceAccountDir: '/nonexistent' });
+    const res = await server.app.inject('/readyz');
+    expect(res.statusCode).toBe(503);
+    expect(res.json<{ data: { components: Record<string, unknown> } }>().data.components['kubernetes']).toEqual({
+      ready: false,
+      state: 'no cluster',
+      detail: 'KUBECONFIG is not set and KUBERNETES_SERVICE_HOST is not set (not running in a cluster)',
+    });
+  });
+});
