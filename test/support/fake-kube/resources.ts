@@ -1,0 +1,37 @@
+/** A kind the fake serves, described as data so one code path serves them all. */
+export interface FakeResource {
+  readonly group: string; // '' for the core group
+  readonly version: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+  readonly shortNames: readonly string[];
+}
+
+/** The kinds preconfigured in every fake: what the audit watchers and the predictor read. */
+export const DEFAULT_RESOURCES: readonly FakeResource[] = [
+  { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'] },
+  { group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'] },
+  { group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'] },
+  { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, shortNames: ['po'] },
+  { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, shortNames: ['no'] },
+  { group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'] },
+  { group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'] },
+  { group: '', version: 'v1', plural: 'services', singular: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'] },
+];
+
+/** `apps/v1` or `v1`: the apiVersion objects of this resource carry. */
+export function apiVersionOf(r: FakeResource): string {
+  return r.group === '' ? r.version : `${r.group}/${r.version}`;
+}
+
+/** The URL prefix of the resource's group version: `/api/v1` or `/apis/apps/v1`. */
+export function groupVersionPrefix(r: FakeResource): string {
+  return r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
+}
+
+/** A stable key for a resource: `apps/deployments` or `pods`. */
+export function resourceKey(r: FakeResource): string {
+  return r.group === '' ? r.plural : `${r.group}/${r.plural}`;
+}

@@ -1,0 +1,267 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Clock } from '../../../src/clock.js';
+import { systemClock } from '../../../src/clock.js';
+import type { ExpiredMode, FaultTarget } from './faults.js';
+import { FakeFaults } from './faults.js';
+import { handleRequest } from './handle-request.js';
+import type { HandlerContext } from './handle-request.js';
+import { Lister } from './list.js';
+import type { RecordedRequest } from './requests.js';
+import { describeRequest } from './requests.js';
+import type { FakeResource } from './resources.js';
+import { DEFAULT_RESOURCES, resourceKey } from './resources.js';
+import { FakeStore } from './store.js';
+import type { FakeLogEntry, FakeObject, NewFakeObject } from './types.js';
+import type { WatchStream } from './watch-stream.js';
+
+/** How to build a fake API server; every field has a default. */
+export interface FakeKubeOptions {
+  /** Kinds served; default {@link DEFAULT_RESOURCES}. */
+  resources?: readonly FakeResource[];
+  /** Drives watch `timeoutSeconds`; default the system clock. */
+  clock?: Clock;
+  /** Event history kept before the floor rises on its own (etcd compaction); default 200,000. */
+  maxLogEntries?: number;
+}
+
+/**
+ * A Kubernetes API server on 127.0.0.1 that speaks the list/watch protocol over real HTTP, with a
+ * test API to change objects and knobs to inject the failures real clusters produce.
+ */
+export class FakeKubeServer {
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  readonly #streams = new Set<WatchStream>();
+  readonly #requests: RecordedRequest[] = [];
+  readonly #resources: readonly FakeResource[];
+  readonly #lister: Lister;
+  #port = 0;
+  #listening = false;
+  /** The objects and history; exposed for tests that need the raw rv numbers. */
+  readonly store: FakeStore;
+  /** Knobs that change how the next requests are answered. */
+  readonly faults = new FakeFaults();
+
+  private constructor(opts: FakeKubeOptions) {
+    this.#resources = opts.resources ?? DEFAULT_RESOURCES;
+    this.store = new FakeStore(opts.maxLogEntries === undefined ? {} : { maxLogEntries: opts.maxLogEntries });
+    this.#lister = new Lister(this.store);
+    const ctx: HandlerContext = {
+      resources: this.#resources,
+      store: this.store,
+      lister: this.#lister,
+      faults: this.faults,
+      clock: opts.clock ?? systemClock(),
+      lines: new WeakMap<FakeLogEntry, string>(),
+      streams: this.#streams,
+      serverAddress: () => `127.0.0.1:${this.#port}`,
+    };
+    this.#server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), verb: 'other' };
+      this.#requests.push(rec);
+      try {
+        handleRequest(ctx, req, res, rec);
+      } catch (err) {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, reason: 'InternalError', message: String(err) }));
+      }
+      rec.status = res.statusCode;
+    });
+    this.#server.on('connection', (s) => {
+      this.#sockets.add(s);
+      s.on('close', () => this.#sockets.delete(s));
+    });
+  }
+
+  /** Starts a fake on 127.0.0.1 and an ephemeral port. */
+  static async start(opts: FakeKubeOptions = {}): Promise<FakeKubeServer> {
+    const fake = new FakeKubeServer(opts);
+    await fake.restart();
+    return fake;
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** The port, kept across stop() and restart(). */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** (Re)opens the listening socket, on the same port as before once there was one. */
+  async restart(): Promise<void> {
+    if (this.#listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#port, '127.0.0.1', () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#port = (this.#server.address() as AddressInfo).port;
+    this.#listening = true;
+  }
+
+  /** Stops listening and kills every connection: clients now get ECONNREFUSED until restart(). */
+  async stop(): Promise<void> {
+    if (!this.#listening) return;
+    this.#listening = false;
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const s of this.#sockets) s.destroy();
+    await closed;
+  }
+
+  /** Stops for good; the same as stop(), named for afterEach. */
+  async close(): Promise<void> {
+    await this.stop();
+  }
+
+  // ---- the test API: objects -------------------------------------------------------------
+
+  /** The configured resource named by plural (`deployments`) or group/plural (`apps/deployments`). */
+  resource(name: string): FakeResource {
+    const r = this.#resources.find((x) => x.plural === name || resourceKey(x) === name);
+    if (r === undefined) throw new Error(`the fake serves no resource "${name}"`);
+    return r;
+  }
+
+  /** Creates an object; returns it as stored (uid, resourceVersion, generation, creationTimestamp set). */
+  create(resource: string, obj: NewFakeObject): FakeObject {
+    return this.store.create(this.resource(resource), obj);
+  }
+
+  /** Changes an object through `mutate` on a copy; returns the new version. */
+  update(resource: string, namespace: string | undefined, name: string, mutate: (draft: FakeObject) => void): FakeObject {
+    return this.store.update(this.resource(resource), namespace, name, mutate);
+  }
+
+  /** Deletes an object; returns the object the DELETED event carries. */
+  delete(resource: string, namespace: string | undefined, name: string): FakeObject {
+    return this.store.delete(this.resource(resource), namespace, name);
+  }
+
+  /**
+   * Deletes an object while no watch of its resource is open (throws if one is), then by default
+   * compacts history so that no reconnecting watch can replay the DELETED: only a relist finds it.
+   */
+  deleteUnwatched(resource: string, namespace: string | undefined, name: string, opts: { compact?: boolean } = {}): FakeObject {
+    const open = this.openWatches(resource);
+    if (open > 0) throw new Error(`deleteUnwatched: ${open} watch(es) of ${resource} are still open`);
+    const deleted = this.delete(resource, namespace, name);
+    if (opts.compact ?? true) this.compact();
+    return deleted;
+  }
+
+  /** Deletes and creates again under the same name: a new uid, as `kubectl replace --force` does. */
+  recreate(resource: string, namespace: string | undefined, name: string, mutate: (draft: FakeObject) => void = () => undefined): FakeObject {
+    const old = this.delete(resource, namespace, name);
+    const draft = structuredClone(old);
+    mutate(draft);
+    const { uid: _uid, resourceVersion: _rv, generation: _g, creationTimestamp: _c, ...meta } = draft.metadata;
+    return this.create(resource, { ...draft, metadata: { ...meta, name } });
+  }
+
+  /** One object as stored, or undefined. */
+  get(resource: string, namespace: string | undefined, name: string): FakeObject | undefined {
+    return this.store.get(this.resource(resource), namespace, name);
+  }
+
+  // ---- the test API: requests ------------------------------------------------------------
+
+  /** Every request received, oldest first. */
+  get requests(): readonly RecordedRequest[] {
+    return this.#requests;
+  }
+
+  /** List and watch requests of one resource in short form (`list`, `watch rv=5 → ERROR 410`). */
+  calls(resource: string): string[] {
+    const plural = this.resource(resource).plural;
+    return this.#requests.filter((r) => r.resource === plural && (r.verb === 'list' || r.verb === 'watch')).map(describeRequest);
+  }
+
+  /** Forgets the recorded requests. */
+  clearRequests(): void {
+    this.#requests.length = 0;
+  }
+
+  // ---- the test API: knobs on open connections -------------------------------------------
+
+  /** TCP connections open now, of any request: 0 once every client has closed its sockets. */
+  get connections(): number {
+    return this.#sockets.size;
+  }
+
+  /** Watch streams open now (for one resource, or all). */
+  openWatches(resource?: string): number {
+    return this.#select(resource).length;
+  }
+
+  /** Destroys the sockets of open watches mid-stream: a premature close, no terminating chunk. */
+  dropWatches(resource?: string): number {
+    const streams = this.#select(resource);
+    for (const s of streams) s.drop();
+    return streams.length;
+  }
+
+  /** Ends open watches cleanly, as a server-side `timeoutSeconds` does. */
+  endWatches(resource?: string): number {
+    const streams = this.#select(resource);
+    for (const s of streams) s.end();
+    return streams.length;
+  }
+
+  /** Sends a BOOKMARK at the current rv to every open watch that allowed bookmarks; returns how many got one. */
+  sendBookmark(resource?: string): number {
+    let sent = 0;
+    for (const s of this.#select(resource)) if (s.bookmark(this.store.currentRv)) sent++;
+    return sent;
+  }
+
+  /** Writes a raw event to open watches of a resource, e.g. a MODIFIED without a new rv. */
+  injectEvent(resource: string, type: string, object: unknown): void {
+    for (const s of this.#select(resource)) s.inject(type, object);
+  }
+
+  // ---- the test API: knobs on history and on the next requests ---------------------------
+
+  /** Raises the compaction floor (default: to now): watches from an older rv get 410, as do their continue tokens. */
+  compact(rv?: number): void {
+    this.store.compact(rv);
+  }
+
+  /** Makes every outstanding continue token answer 410 Expired. */
+  expireContinueTokens(): void {
+    this.#lister.expireTokens();
+  }
+
+  /**
+   * Answers the next `count` matching requests with HTTP `status` and a Status body. Target
+   * `continue` hits only list pages after the first; a 410 there expires the token for real.
+   */
+  failNext(count: number, status: number, target: FaultTarget = 'any'): void {
+    this.faults.failNext(count, status, target);
+  }
+
+  /**
+   * New watches go silent until turned off (streams opened meanwhile stay hung): by default
+   * after sending their headers; with `before-headers`, without even a status line.
+   */
+  hangWatches(on: boolean, phase: 'after-headers' | 'before-headers' = 'after-headers'): void {
+    this.faults.hangWatches = on ? phase : 'off';
+  }
+
+  /** How a too-old watch rv is answered: in-stream ERROR 410 (default) or a plain HTTP 410. */
+  setExpiredMode(mode: ExpiredMode): void {
+    this.faults.expiredMode = mode;
+  }
+
+  #select(resource: string | undefined): WatchStream[] {
+    const plural = resource === undefined ? undefined : this.resource(resource).plural;
+    return [...this.#streams].filter((s) => plural === undefined || s.resource.plural === plural);
+  }
+}
