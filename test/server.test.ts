@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../src/config.js';
@@ -105,6 +108,26 @@ describe('the process', () => {
     const child = startChild({ ETL_LOG_CAPACITY: 'lots' });
     expect(await child.exited).toBe(2);
     expect(child.stderr()).toBe('cost-events: invalid setting ETL_LOG_CAPACITY="lots": accepts an integer from 1 to 1000000\n');
+  });
+
+  it('stops with exit code 2 naming a price sheet that does not validate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prices-'));
+    const file = join(dir, 'prices.json');
+    writeFileSync(file, '{"cpuCoreMonth": -1}');
+    const child = startChild({ PRICING_CONFIG: file });
+    expect(await child.exited).toBe(2);
+    expect(child.stderr()).toMatch(new RegExp(`^cost-events: invalid setting PRICING_CONFIG="${file}": accepts a JSON price sheet \\(.*cpuCoreMonth.*\\)\n$`));
+    rmSync(dir, { recursive: true });
+  });
+
+  it('stops with exit code 2 on a kubeconfig that names no usable cluster', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kc-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+    const child = startChild({ KUBECONFIG: file });
+    expect(await child.exited).toBe(2);
+    expect(child.stderr()).toMatch(/^cost-events: invalid setting KUBECONFIG=".*": accepts a usable kubeconfig \(.+\)\n$/);
+    rmSync(dir, { recursive: true });
   });
 
   it('prints every setting for --help and exits 0', async () => {
