@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   STORAGE_UNAVAILABLE: 503,
+  /** The Kubernetes API could not answer a lookup the request needs (the Predict API's costBefore). */
+  CLUSTER_UNAVAILABLE: 503,
   INTERNAL: 500,
 } as const;
 

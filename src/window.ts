@@ -20,7 +20,8 @@ const UNIT_MS = new Map([
   ['w', WEEK],
 ]);
 
-const ACCEPTED =
+/** Every window form parseWindow accepts, in words, for messages that say what is accepted. */
+export const WINDOW_ACCEPTED =
   'today, yesterday, week, month, lastweek, lastmonth; a duration such as 30m, 24h, 7d or 1w ' +
   '(units m, h, d, w in lower case); "<duration> offset <duration>" such as "7d offset 48h"; ' +
   'unix seconds "start,end" (separator , | or -); ' +
@@ -33,7 +34,7 @@ export class WindowError extends Error {
 
   constructor(input: string, reason: string) {
     // The input is echoed quoted and cut short: it comes straight from a client.
-    super(`invalid window ${JSON.stringify(input.slice(0, 100))}: ${reason}; accepted: ${ACCEPTED}`);
+    super(`invalid window ${JSON.stringify(input.slice(0, 100))}: ${reason}; accepted: ${WINDOW_ACCEPTED}`);
     this.input = input;
   }
 }

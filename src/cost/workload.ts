@@ -137,11 +137,13 @@ function replicasOf(kind: WorkloadKind, obj: WorkloadObject, options: WorkloadSp
  * zeroed status the controller has not filled in yet; trusting it would price the add at 0.
  */
 export function daemonSetNodeCount(obj: WorkloadObject, schedulableNodes: number): number {
+  return observedDaemonSetNodes(obj) ?? schedulableNodes;
+}
+
+/** `status.desiredNumberScheduled` once the DaemonSet controller has observed the object, else undefined. */
+export function observedDaemonSetNodes(obj: WorkloadObject): number | undefined {
   const status = obj.status;
-  if (status?.observedGeneration !== undefined && status.desiredNumberScheduled !== undefined) {
-    return status.desiredNumberScheduled;
-  }
-  return schedulableNodes;
+  return status?.observedGeneration === undefined ? undefined : status.desiredNumberScheduled;
 }
 
 /** A container's effective requests (requests, else limits, else zero); `path` prefixes error field paths. */
