@@ -10,6 +10,7 @@ import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
 import { healthRoutes } from './http/health-routes.js';
+import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
 
 /** Everything the routes need, created by the composition root (or a test) and handed in. */
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly readiness: Readiness;
   /** The audit store, or undefined when the audit is disabled (its route then says how to enable it). */
   readonly auditStore?: AuditStore;
+  /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
+  readonly predict?: Omit<PredictRouteDeps, 'clock'>;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -57,5 +60,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(healthRoutes(deps.readiness));
   void app.register(etlLogRoutes({ etlLog: deps.etlLog, clock: deps.clock }));
   void app.register(auditRoutes({ store: deps.auditStore }));
+  if (deps.predict !== undefined) void app.register(predictRoutes({ ...deps.predict, clock: deps.clock }));
   return app;
 }

@@ -10,6 +10,8 @@ import { createKubecostPredictor } from './cost/kubecost-predictor.js';
 import { DEFAULT_PRICE_SHEET, loadPriceSheet, type PriceSheet } from './cost/price-sheet.js';
 import { createRequestsPredictor } from './cost/requests-predictor.js';
 import { loadClusterConnection } from './kube/kubeconfig.js';
+import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
+import { noCluster } from './predict/live-workloads.js';
 import { EventBus } from './events/bus.js';
 import { EtlLog } from './events/etl-log.js';
 import type { Topics } from './events/topics.js';
@@ -58,7 +60,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const readiness = new Readiness();
   const etlLog = new EtlLog(config.etlLogCapacity);
   const auditStore = config.auditEnabled ? new AuditStore(config.auditCapacity) : undefined;
-  const app = buildApp({ clock, etlLog, readiness, logger: options.logger ?? false, ...(auditStore && { auditStore }) });
+  // One predictor for the audit and the Predict API, so a prediction and the audit event agree.
+  const requests = createRequestsPredictor(sheet);
+  const predictor =
+    config.costPredictor === 'kubecost' && config.kubecostUrl !== undefined
+      ? createKubecostPredictor({ baseUrl: config.kubecostUrl, clusterId: config.clusterId, sheet, timeoutMs: config.kubecostTimeoutMs })
+      : requests;
+  const live = connection.source === 'none' ? noCluster() : kubeLiveWorkloads({ kubeConfig: connection.kubeConfig, clock });
+  const predict = { clusterId: config.clusterId, predictor, live };
+  const app = buildApp({ clock, etlLog, readiness, predict, logger: options.logger ?? false, ...(auditStore && { auditStore }) });
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));
   bus.subscribe('etl', (e) => etlLog.append(e));
   if (auditStore !== undefined) bus.subscribe('audit', (e) => auditStore.append(e));
@@ -75,11 +85,6 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   } else {
     app.log.info({ source: connection.source, server: connection.server }, 'Kubernetes cluster found');
     if (config.auditEnabled) {
-      const requests = createRequestsPredictor(sheet);
-      const predictor =
-        config.costPredictor === 'kubecost' && config.kubecostUrl !== undefined
-          ? createKubecostPredictor({ baseUrl: config.kubecostUrl, clusterId: config.clusterId, sheet, timeoutMs: config.kubecostTimeoutMs })
-          : requests;
       watchers = new AuditWatchers({
         kubeConfig: connection.kubeConfig,
         resourceTypes: config.auditResourceTypes,

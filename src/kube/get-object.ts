@@ -1,0 +1,95 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Clock } from '../clock.js';
+import { KubeApiError, KubeTimeoutError } from './api-error.js';
+import { isKubeObject, type KubeObject } from './kube-object.js';
+
+/** How one GET is bounded: a whole-answer deadline on the injected clock and a size cap. */
+export interface GetObjectLimits {
+  readonly clock: Clock;
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * The path of one namespaced object, from its kind's all-namespaces collection path:
+ * `/apis/apps/v1/deployments` → `/apis/apps/v1/namespaces/<ns>/deployments/<name>`.
+ */
+export function namespacedObjectPath(collectionPath: string, namespace: string, name: string): string {
+  const cut = collectionPath.lastIndexOf('/');
+  const plural = collectionPath.slice(cut + 1);
+  return `${collectionPath.slice(0, cut)}/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}`;
+}
+
+/**
+ * GETs one object with the kubeconfig's TLS settings and credentials; undefined when the API
+ * server answers 404. Any other failure throws: {@link KubeApiError} for an answered error,
+ * {@link KubeTimeoutError} past the deadline, the socket's error otherwise. Like the list pages,
+ * it uses node:http(s) with the options client-node computes, since global fetch ignores the agent
+ * that carries the kubeconfig's CA and client certificates.
+ */
+export async function getObject(kc: KubeConfig, path: string, limits: GetObjectLimits): Promise<KubeObject | undefined> {
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) throw new Error('the kubeconfig has no current cluster');
+  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+  const opts: https.RequestOptions = { headers: { accept: 'application/json' } };
+  await kc.applyToHTTPSOptions(opts);
+  const { status, body } = await send(url, opts, limits);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    if (status === 200) throw new Error(`get ${path}: the answer is not JSON`);
+    parsed = undefined;
+  }
+  if (status === 404) return undefined;
+  if (status !== 200) throw KubeApiError.fromStatus(status, parsed);
+  if (!isKubeObject(parsed)) throw new Error(`get ${path}: the answer is not an object`);
+  return parsed;
+}
+
+function send(url: URL, opts: https.RequestOptions, limits: GetObjectLimits): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = url.protocol === 'https:' ? https.request : http.request;
+    const req = request(url, { ...opts, method: 'GET' });
+    let settled = false;
+    // Why we cut the request short, so whichever event reports it first gives the real reason.
+    let cause: Error | undefined;
+    const cut = (err: Error): void => {
+      cause ??= err;
+      req.destroy(err);
+    };
+    const timer = limits.clock.setTimeout(() => cut(new KubeTimeoutError(`no complete answer within ${limits.timeoutMs} ms`)), limits.timeoutMs);
+    const fail = (err: Error): void => {
+      if (settle()) reject(cause ?? err);
+    };
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      limits.clock.clearTimeout(timer);
+      // client-node makes an agent per call: close its sockets, or keep-alive holds them open.
+      if (opts.agent instanceof http.Agent) opts.agent.destroy();
+      return true;
+    };
+    req.on('error', fail);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > limits.maxBytes) cut(new Error(`the answer is larger than ${limits.maxBytes} bytes`));
+        else chunks.push(c);
+      });
+      res.on('error', fail);
+      res.on('end', () => {
+        if (settle()) resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('close', () => {
+        // A socket destroyed mid-answer closes the response without 'end'.
+        if (!res.complete) fail(new Error('the connection closed before the answer was complete'));
+      });
+    });
+    req.end();
+  });
+}
