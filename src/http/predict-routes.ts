@@ -94,8 +94,9 @@ export function predictRoutes(deps: PredictRouteDeps): FastifyPluginAsyncTypebox
       },
       async (request, reply) => {
         checkPredictQuery(request.query, deps.clusterId, deps.clock.nowMs());
-        if (!isManifestBody(request.body)) throw new AppError('BAD_BODY', 'the body is empty; send Kubernetes manifests as YAML or JSON');
-        const objects = parseManifests(request.body.text, request.body.format);
+        // No body at all reads as an empty one: the domain says what to send.
+        const body = isManifestBody(request.body) ? request.body : { format: 'sniff' as const, text: '' };
+        const objects = parseManifests(body.text, body.format);
         const answer = await predictSpecCosts(objects, request.query.defaultNamespace, deps);
         if (answer.ignored.length > 0) void reply.header('x-ignored-kinds', headerList(answer.ignored));
         if (answer.warnings.length > 0) void reply.header('warning', answer.warnings.map(warningValue));

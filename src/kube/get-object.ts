@@ -77,13 +77,16 @@ function send(url: URL, opts: https.RequestOptions, limits: GetObjectLimits): Pr
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
+        if (cause !== undefined) return;
         size += c.length;
         if (size > limits.maxBytes) cut(new Error(`the answer is larger than ${limits.maxBytes} bytes`));
         else chunks.push(c);
       });
       res.on('error', fail);
       res.on('end', () => {
-        if (settle()) resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        // A cut answer may still end when its last bytes were already read: it is not an answer.
+        if (cause !== undefined) fail(cause);
+        else if (settle()) resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
       });
       res.on('close', () => {
         // A socket destroyed mid-answer closes the response without 'end'.
