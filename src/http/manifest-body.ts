@@ -10,8 +10,12 @@ import type { ManifestFormat } from '../predict/manifests.js';
 /** Content types read as YAML. */
 export const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'] as const;
 
-/** Generic content types whose body is sniffed: JSON when it starts with `{` or `[`, else YAML. */
-export const SNIFFED_CONTENT_TYPES = ['text/plain', 'application/octet-stream'] as const;
+/**
+ * Generic content types whose body is sniffed: JSON when it starts with `{` or `[`, else YAML.
+ * `application/x-www-form-urlencoded` is what `curl --data-binary @deploy.yaml` sends unless told
+ * otherwise; no manifest is ever form-encoded, so it is read as the file it is.
+ */
+export const SNIFFED_CONTENT_TYPES = ['text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'] as const;
 
 /** A request body, as text, with how to read it. */
 export interface ManifestBody {
@@ -34,7 +38,7 @@ export function registerManifestParsers(app: FastifyInstance): void {
   app.addContentTypeParser([...YAML_CONTENT_TYPES], { parseAs: 'string' }, tag('yaml'));
   app.addContentTypeParser('application/json', { parseAs: 'string' }, tag('json'));
   app.addContentTypeParser([...SNIFFED_CONTENT_TYPES], { parseAs: 'string' }, tag('sniff'));
-  // The catch-all sees untyped bodies (sniffed) and every other type (refused).
+  // The catch-all sees untyped bodies (sniffed: kubectl-cost sends no Content-Type) and every other type (refused).
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, text: string, done) => {
     const type = request.headers['content-type'];
     if (type === undefined || type.trim() === '') {

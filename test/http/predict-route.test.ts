@@ -269,11 +269,12 @@ describe('POST /model/prediction/speccost: content types', () => {
   }
 
   for (const [label, body, type] of [
-    ['untyped YAML', yaml, null],
+    ['untyped YAML (kubectl-cost sends no Content-Type)', yaml, null],
     ['untyped JSON', json, null],
     ['text/plain JSON', json, 'text/plain'],
     ['text/plain YAML', yaml, 'text/plain'],
     ['application/octet-stream YAML', yaml, 'application/octet-stream'],
+    ['application/x-www-form-urlencoded YAML (curl --data-binary without -H)', yaml, 'application/x-www-form-urlencoded'],
   ] as const) {
     it(`sniffs ${label}`, async () => {
       setup();
@@ -294,7 +295,7 @@ describe('POST /model/prediction/speccost: content types', () => {
       body: {
         code: 415,
         data: null,
-        message: 'unsupported Content-Type "application/xml"; accepts application/yaml, application/x-yaml, text/yaml, application/json, text/plain, application/octet-stream or none',
+        message: 'unsupported Content-Type "application/xml"; accepts application/yaml, application/x-yaml, text/yaml, application/json, text/plain, application/octet-stream, application/x-www-form-urlencoded or none',
       },
     });
   });
