@@ -49,7 +49,8 @@ export function describeError(err: unknown): string {
   if (err instanceof KubeApiError) return `${err.status}${err.reason === undefined ? '' : ` ${err.reason}`}: ${err.message}`;
   const status = statusCodeOf(err);
   if (err instanceof Error) {
-    const code = 'code' in err && typeof err.code === 'string' ? ` (${err.code})` : '';
+    // Node's network errors often name their code in the message already (`connect ECONNREFUSED …`).
+    const code = 'code' in err && typeof err.code === 'string' && !err.message.includes(err.code) ? ` (${err.code})` : '';
     return status === undefined ? `${err.message}${code}` : `HTTP ${status}: ${err.message}`;
   }
   return String(err);

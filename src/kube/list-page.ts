@@ -81,10 +81,14 @@ function get(url: URL, opts: https.RequestOptions, limits: PageRequestLimits): P
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let tooLarge = false;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > limits.maxBytes) req.destroy(new Error(`list page larger than ${limits.maxBytes} bytes`));
-        else chunks.push(c);
+        if (size > limits.maxBytes) {
+          // A cut answer must never be parsed as a whole one, even if 'end' was already queued.
+          tooLarge = true;
+          req.destroy(new Error(`list page larger than ${limits.maxBytes} bytes`));
+        } else chunks.push(c);
       });
       res.on('error', (err) => {
         settle();
@@ -92,7 +96,8 @@ function get(url: URL, opts: https.RequestOptions, limits: PageRequestLimits): P
       });
       res.on('end', () => {
         settle();
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        if (tooLarge) reject(new Error(`list page larger than ${limits.maxBytes} bytes`));
+        else resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
       });
       res.on('close', () => {
         // A socket destroyed mid-answer ends the response without 'end'; settling twice is harmless.
