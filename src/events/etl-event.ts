@@ -23,4 +23,9 @@ export interface EtlEvent {
   readonly time: bigint;
   /** The cluster that produced it (`CLUSTER_ID`). */
   readonly cluster: string;
+  /**
+   * Idempotency key within the cluster, e.g. kind + window: replicas running the ETL of one
+   * cluster publish the same step with the same key, and storage keeps it once. Unset: never deduplicated.
+   */
+  readonly dedupeKey?: string;
 }

@@ -11,6 +11,8 @@ export interface EtlLogQuery {
   readonly kinds?: ReadonlySet<EtlKind>;
   /** Keep events whose `time` (epoch ns) lies in [start, end). */
   readonly window?: { readonly start: bigint; readonly end: bigint };
+  /** Clusters to include (storage queries); undefined includes every cluster. */
+  readonly clusters?: ReadonlySet<string>;
 }
 
 /** The answer of `/model/etl/log` before rendering: both categories oldest first, and the counters. */
@@ -39,11 +41,12 @@ export class EtlLog {
     return this.#version;
   }
 
-  /** Records one event. */
-  append(event: EtlEvent): void {
-    this.#rings[categoryOf(event.kind)].push(event);
+  /** Records one event; returns the event its ring evicted to make room, if any. */
+  append(event: EtlEvent): EtlEvent | undefined {
+    const evicted = this.#rings[categoryOf(event.kind)].push(event);
     this.#counts.set(event.kind, (this.#counts.get(event.kind) ?? 0) + 1);
     this.#version++;
+    return evicted;
   }
 
   /** Adds `n` to a kind's all-time counter without an event, for counters restored from storage. */

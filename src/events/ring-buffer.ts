@@ -19,11 +19,13 @@ export class RingBuffer<T> {
     return this.#size;
   }
 
-  /** Appends `item`, evicting the oldest when full. */
-  push(item: T): void {
+  /** Appends `item`, evicting the oldest when full; returns the evicted item, if any. */
+  push(item: T): T | undefined {
+    const evicted = this.#size === this.capacity ? this.#slots[this.#next] : undefined;
     this.#slots[this.#next] = item;
     this.#next = this.#next + 1 === this.capacity ? 0 : this.#next + 1;
     if (this.#size < this.capacity) this.#size++;
+    return evicted;
   }
 
   /** The held items, oldest first, as a new array. */

@@ -1,0 +1,219 @@
+import type { AuditEvent } from '../audit/audit-event.js';
+import { matchesAuditQuery, type AuditQuery } from '../audit/audit-query.js';
+import type { AuditResourceType } from '../audit/resource-types.js';
+import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
+import type { EtlEvent } from '../events/etl-event.js';
+import { etlEventToJson } from '../events/etl-event-json.js';
+import { ETL_KINDS } from '../events/etl-kinds.js';
+import { EtlLog, type EtlCounters, type EtlLogQuery } from '../events/etl-log.js';
+import { RingBuffer } from '../events/ring-buffer.js';
+import type { EtlPage, Store, StoreLimits, StoreRecord, StoreRevision } from './store.js';
+
+interface ClusterEtl {
+  readonly log: EtlLog;
+  /** Dedupe keys of the events the rings hold. */
+  readonly keys: Set<string>;
+}
+
+interface AuditEntry {
+  /** Order of arrival over every cluster, to merge clusters newest first. */
+  readonly seq: number;
+  readonly key: string;
+  readonly event: AuditEvent;
+  readonly json: string;
+}
+
+interface ClusterAudit {
+  readonly ring: RingBuffer<AuditEntry>;
+  readonly keys: Set<string>;
+}
+
+interface KindState {
+  readonly workloads: Map<string, KnownWorkload>;
+  seenUntilNs: bigint | undefined;
+}
+
+const KINDS_LEXICAL = [...ETL_KINDS].sort();
+
+/**
+ * The `memory:` backend: per cluster the bounded rings the server always had, so memory stays
+ * flat; nothing survives the process. Commits are synchronous and never fail.
+ */
+export class MemoryStore implements Store {
+  readonly backend = 'memory';
+  readonly location = 'memory:';
+  readonly #etl = new Map<string, ClusterEtl>();
+  readonly #audit = new Map<string, ClusterAudit>();
+  readonly #workloads = new Map<string, Map<AuditResourceType, KindState>>();
+  /** Each event's JSON, made once (events are immutable). */
+  readonly #fragments = new WeakMap<EtlEvent, string>();
+  #etlVersion = 0;
+  #auditVersion = 0;
+  #seq = 0;
+
+  constructor(readonly limits: StoreLimits) {}
+
+  readonly writeSync = (records: readonly StoreRecord[]): void => {
+    for (const r of records) {
+      if (r.type === 'etl') this.#appendEtl(r.event);
+      else if (r.type === 'audit') this.#appendAudit(r.event, r.key);
+      else this.#applyWorkload(r.change);
+    }
+  };
+
+  async write(records: readonly StoreRecord[]): Promise<void> {
+    this.writeSync(records);
+  }
+
+  async queryEtl(q: EtlLogQuery): Promise<EtlPage> {
+    const selected = this.#selected(this.#etl, q.clusters);
+    const filter = { ...(q.kinds && { kinds: q.kinds }), ...(q.window && { window: q.window }) };
+    const allocation: EtlEvent[] = [];
+    const asset: EtlEvent[] = [];
+    const sums = new Map<string, number>();
+    for (const c of selected) {
+      const view = c.log.query(filter);
+      allocation.push(...view.allocation);
+      asset.push(...view.asset);
+      for (const [kind, n] of Object.entries(view.counters)) sums.set(kind, (sums.get(kind) ?? 0) + n);
+    }
+    const counters: EtlCounters = {};
+    for (const k of KINDS_LEXICAL) {
+      const n = sums.get(k);
+      if (n !== undefined) counters[k] = n;
+    }
+    return { allocation: this.#json(byTime(allocation)), asset: this.#json(byTime(asset)), counters };
+  }
+
+  async queryAudit(q: AuditQuery): Promise<readonly string[]> {
+    const selected = this.#selected(this.#audit, q.clusters);
+    const limit = q.count ?? Infinity;
+    const found: AuditEntry[] = [];
+    for (const c of selected) {
+      const all = c.ring.toArray();
+      let taken = 0;
+      for (let i = all.length - 1; i >= 0 && taken < limit; i--) {
+        const e = all[i] as AuditEntry;
+        if (matchesAuditQuery(e.event, q)) {
+          found.push(e);
+          taken++;
+        }
+      }
+    }
+    if (selected.length > 1) found.sort((a, b) => b.seq - a.seq);
+    return found.slice(0, limit === Infinity ? undefined : limit).map((e) => e.json);
+  }
+
+  async revision(): Promise<StoreRevision> {
+    return { etl: String(this.#etlVersion), audit: String(this.#auditVersion) };
+  }
+
+  async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {
+    const out = new Map<AuditResourceType, PriorWorkloads>();
+    for (const [type, state] of this.#workloads.get(cluster) ?? []) {
+      if (state.seenUntilNs !== undefined) out.set(type, { workloads: [...state.workloads.values()], seenUntilNs: state.seenUntilNs });
+    }
+    return out;
+  }
+
+  /** The rings never hold more than the limits, so there is nothing to prune. */
+  async prune(_cluster: string): Promise<number> {
+    return 0;
+  }
+
+  async ping(): Promise<void> {
+    // Always reachable.
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release.
+  }
+
+  #selected<T>(byCluster: ReadonlyMap<string, T>, clusters: ReadonlySet<string> | undefined): T[] {
+    // Sorted by cluster name, so equal times order as the SQL backends order them.
+    const names = [...(clusters ?? byCluster.keys())].sort();
+    const out: T[] = [];
+    for (const name of names) {
+      const c = byCluster.get(name);
+      if (c !== undefined) out.push(c);
+    }
+    return out;
+  }
+
+  #appendEtl(event: EtlEvent): void {
+    let c = this.#etl.get(event.cluster);
+    if (c === undefined) {
+      c = { log: new EtlLog(this.limits.etlLogCapacity), keys: new Set() };
+      this.#etl.set(event.cluster, c);
+    }
+    if (event.dedupeKey !== undefined) {
+      if (c.keys.has(event.dedupeKey)) return;
+      c.keys.add(event.dedupeKey);
+    }
+    const evicted = c.log.append(event);
+    if (evicted?.dedupeKey !== undefined) c.keys.delete(evicted.dedupeKey);
+    this.#etlVersion++;
+  }
+
+  #appendAudit(event: AuditEvent, key: string): void {
+    const cluster = event.properties.cluster;
+    let c = this.#audit.get(cluster);
+    if (c === undefined) {
+      c = { ring: new RingBuffer(this.limits.auditCapacity), keys: new Set() };
+      this.#audit.set(cluster, c);
+    }
+    if (c.keys.has(key)) return;
+    c.keys.add(key);
+    const evicted = c.ring.push({ seq: this.#seq++, key, event, json: JSON.stringify(event) });
+    if (evicted !== undefined) c.keys.delete(evicted.key);
+    this.#auditVersion++;
+  }
+
+  #applyWorkload(change: WorkloadStateChange): void {
+    let byType = this.#workloads.get(change.cluster);
+    if (byType === undefined) {
+      byType = new Map();
+      this.#workloads.set(change.cluster, byType);
+    }
+    let state = byType.get(change.resourceType);
+    if (state === undefined) {
+      state = { workloads: new Map(), seenUntilNs: undefined };
+      byType.set(change.resourceType, state);
+    }
+    switch (change.op) {
+      case 'put':
+        state.workloads.set(change.workload.uid, change.workload);
+        break;
+      case 'remove':
+        state.workloads.delete(change.uid);
+        break;
+      case 'replace':
+        state.workloads.clear();
+        for (const w of change.workloads) state.workloads.set(w.uid, w);
+        state.seenUntilNs = change.atNs;
+        break;
+      case 'seen':
+        state.seenUntilNs = change.atNs;
+        break;
+    }
+  }
+
+  #json(events: readonly EtlEvent[]): string[] {
+    return events.map((e) => {
+      let s = this.#fragments.get(e);
+      if (s === undefined) {
+        s = etlEventToJson(e);
+        this.#fragments.set(e, s);
+      }
+      return s;
+    });
+  }
+}
+
+/** Oldest first by time; a stable sort, so arrival order breaks ties. Already-sorted input (the usual case) is not re-sorted. */
+function byTime(events: EtlEvent[]): EtlEvent[] {
+  for (let i = 1; i < events.length; i++) {
+    if ((events[i] as EtlEvent).time < (events[i - 1] as EtlEvent).time) return events.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  }
+  return events;
+}

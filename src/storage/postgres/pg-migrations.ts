@@ -1,0 +1,106 @@
+import type { PoolClient } from 'pg';
+
+/** One versioned step of the PostgreSQL schema. Steps are append-only: a released step never changes. */
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The PostgreSQL schema, step by step; `schema_migrations` records the steps applied. */
+export const PG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'ETL events and counters, audit events, remembered workloads, revisions',
+    sql: `
+      CREATE TABLE etl_events (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        cluster TEXT NOT NULL,
+        category TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        time_ns BIGINT NOT NULL,
+        metadata TEXT NOT NULL,
+        dedupe_key TEXT
+      );
+      CREATE INDEX etl_events_recent ON etl_events (cluster, category, id);
+      CREATE UNIQUE INDEX etl_events_dedupe ON etl_events (cluster, dedupe_key) WHERE dedupe_key IS NOT NULL;
+      CREATE TABLE etl_counters (
+        cluster TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (cluster, kind)
+      );
+      CREATE TABLE audit_events (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        cluster TEXT NOT NULL,
+        event_key TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        total_monthly_rate DOUBLE PRECISION NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX audit_events_key ON audit_events (cluster, event_key);
+      CREATE INDEX audit_events_recent ON audit_events (cluster, id);
+      CREATE TABLE workloads (
+        cluster TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        name TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        resource_version TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        last_seen_ns BIGINT NOT NULL,
+        PRIMARY KEY (cluster, resource_type, uid)
+      );
+      CREATE TABLE workload_marks (
+        cluster TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        seen_until_ns BIGINT NOT NULL,
+        PRIMARY KEY (cluster, resource_type)
+      );
+      CREATE TABLE revisions (
+        cluster TEXT PRIMARY KEY,
+        etl BIGINT NOT NULL DEFAULT 0,
+        audit BIGINT NOT NULL DEFAULT 0
+      );
+    `,
+  },
+];
+
+/** 'cost' as a 32-bit integer: the advisory lock class of the migrations; the schema's hash is the other half. */
+const LOCK_CLASS = 0x636f7374;
+
+/**
+ * Brings the schema (the first of `search_path`) up to date. Replicas starting at once serialize
+ * on a session advisory lock; each applies the steps it does not find recorded, one transaction
+ * per step, so a step is either wholly applied and recorded or not at all. The lock goes with the
+ * session if the process dies. A database newer than this server is refused, not downgraded.
+ */
+export async function migratePostgres(client: PoolClient): Promise<void> {
+  const latest = PG_MIGRATIONS.at(-1)?.version ?? 0;
+  await client.query('SELECT pg_advisory_lock($1, hashtext(current_schema()))', [LOCK_CLASS]);
+  try {
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
+    const { rows } = await client.query<{ v: number }>('SELECT coalesce(max(version), 0)::int AS v FROM schema_migrations');
+    const current = rows[0]?.v ?? 0;
+    if (current > latest) throw new Error(`the database's schema version ${current} is newer than this server's (${latest}); run a newer cost-events`);
+    for (const m of PG_MIGRATIONS) {
+      if (m.version <= current) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    }
+  } finally {
+    // A failed unlock means a dead session, and the lock went with it.
+    await client.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [LOCK_CLASS]).catch(() => undefined);
+  }
+}

@@ -1,0 +1,196 @@
+import pg from 'pg';
+import type { AuditQuery } from '../../audit/audit-query.js';
+import type { AuditResourceType } from '../../audit/resource-types.js';
+import type { KnownWorkload, PriorWorkloads } from '../../audit/workload-state.js';
+import { etlEventJson } from '../../events/etl-event-json.js';
+import type { EtlLogQuery } from '../../events/etl-log.js';
+import { countersOf, isAuditResourceType, knownWorkloadOf } from '../rows.js';
+import type { EtlPage, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import { isTransientStoreError } from '../store-errors.js';
+import { redactUrl } from '../store-url.js';
+import { migratePostgres } from './pg-migrations.js';
+import { writeBatch } from './pg-write.js';
+
+/** Pool settings: a few connections are plenty (writes are batched, reads are cached), and nothing waits forever. */
+const POOL = { max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000, query_timeout: 30_000 } as const;
+
+/** Options of the PostgreSQL backend. */
+export interface PostgresStoreOptions {
+  /** Told about a pooled idle connection that failed (the next query reports the outage itself). */
+  readonly onIdleError?: (err: Error) => void;
+}
+
+/** Which clusters a query reads: the listed ones, or every cluster that ever wrote an event. */
+function selectedClusters(clusters: ReadonlySet<string> | undefined, params: unknown[]): string {
+  if (clusters === undefined) return 'SELECT cluster FROM revisions';
+  params.push([...clusters]);
+  return `SELECT unnest($${params.length}::text[]) AS cluster`;
+}
+
+/** Appends a parameter and returns its placeholder. */
+function param(params: unknown[], value: unknown): string {
+  params.push(value);
+  return `$${params.length}`;
+}
+
+/**
+ * The `postgres://…` backend (pg with a pool): many replicas and many clusters share one
+ * database. Writes are batched by the writer into one transaction; idempotency keys make two
+ * replicas' writes of one change a single row.
+ */
+export class PostgresStore implements Store {
+  readonly backend = 'postgres';
+  readonly location: string;
+  readonly #pool: pg.Pool;
+
+  private constructor(url: string, readonly limits: StoreLimits, pool: pg.Pool) {
+    this.location = redactUrl(url);
+    this.#pool = pool;
+  }
+
+  /** Connects and migrates; rejects when the database cannot be reached or migrated. */
+  static async open(url: string, limits: StoreLimits, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, ...POOL });
+    // An idle client whose connection drops emits on the pool; unheard, that would crash the process.
+    pool.on('error', (err) => options.onIdleError?.(err));
+    try {
+      const client = await pool.connect();
+      try {
+        await migratePostgres(client);
+      } finally {
+        client.release();
+      }
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw err;
+    }
+    return new PostgresStore(url, limits, pool);
+  }
+
+  async write(records: readonly StoreRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await writeBatch(client, records);
+      await client.query('COMMIT');
+    } catch (err) {
+      // A connection that failed mid-transaction is destroyed rather than returned to the pool.
+      if (isTransientStoreError(err)) broken = err as Error;
+      else await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async queryEtl(q: EtlLogQuery): Promise<EtlPage> {
+    const params: unknown[] = [];
+    const sel = selectedClusters(q.clusters, params);
+    const offset = param(params, this.limits.etlLogCapacity - 1);
+    const where: string[] = [];
+    if (q.kinds !== undefined) where.push(`e.kind = ANY(${param(params, [...q.kinds])}::text[])`);
+    if (q.window !== undefined) where.push(`e.time_ns >= ${param(params, String(q.window.start))} AND e.time_ns < ${param(params, String(q.window.end))}`);
+    const cparams: unknown[] = [];
+    const csel = selectedClusters(q.clusters, cparams);
+    const [events, counters] = await Promise.all([
+      this.#pool.query<{ category: string; kind: string; time_ns: string; metadata: string }>(
+        `WITH sel AS (${sel}),
+         floors AS (
+           SELECT s.cluster, c.category,
+             coalesce((SELECT e.id FROM etl_events e WHERE e.cluster = s.cluster AND e.category = c.category ORDER BY e.id DESC OFFSET ${offset} LIMIT 1), 0) AS floor
+           FROM sel s CROSS JOIN (VALUES ('allocation'), ('asset')) AS c(category)
+         )
+         SELECT e.category, e.kind, e.time_ns::text AS time_ns, e.metadata
+         FROM floors f JOIN etl_events e ON e.cluster = f.cluster AND e.category = f.category AND e.id >= f.floor
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY e.time_ns, e.cluster COLLATE "C", e.id`,
+        params,
+      ),
+      this.#pool.query<{ kind: string; n: string }>(`SELECT kind, sum(n)::text AS n FROM etl_counters WHERE cluster IN (${csel}) GROUP BY kind`, cparams),
+    ]);
+    const allocation: string[] = [];
+    const asset: string[] = [];
+    for (const r of events.rows) (r.category === 'allocation' ? allocation : asset).push(etlEventJson(r.kind, r.metadata, BigInt(r.time_ns)));
+    return { allocation, asset, counters: countersOf(counters.rows.map((r) => ({ kind: r.kind, n: Number(r.n) }))) };
+  }
+
+  async queryAudit(q: AuditQuery): Promise<readonly string[]> {
+    const params: unknown[] = [];
+    const sel = selectedClusters(q.clusters, params);
+    const offset = param(params, this.limits.auditCapacity - 1);
+    const where: string[] = [];
+    if (q.namespaces !== undefined) where.push(`a.namespace = ANY(${param(params, [...q.namespaces])}::text[])`);
+    if (q.eventTypes !== undefined) where.push(`a.event_type = ANY(${param(params, [...q.eventTypes])}::text[])`);
+    if (q.resourceTypes !== undefined) where.push(`a.resource_type = ANY(${param(params, [...q.resourceTypes])}::text[])`);
+    if (q.totalCostLowerBound !== undefined) where.push(`a.total_monthly_rate >= ${param(params, q.totalCostLowerBound)}`);
+    if (q.totalCostUpperBound !== undefined) where.push(`a.total_monthly_rate <= ${param(params, q.totalCostUpperBound)}`);
+    const limit = q.count === undefined ? '' : ` LIMIT ${param(params, q.count)}`;
+    const { rows } = await this.#pool.query<{ body: string }>(
+      `WITH sel AS (${sel}),
+       floors AS (
+         SELECT s.cluster, coalesce((SELECT a.id FROM audit_events a WHERE a.cluster = s.cluster ORDER BY a.id DESC OFFSET ${offset} LIMIT 1), 0) AS floor
+         FROM sel s
+       )
+       SELECT a.body FROM floors f JOIN audit_events a ON a.cluster = f.cluster AND a.id >= f.floor
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY a.id DESC${limit}`,
+      params,
+    );
+    return rows.map((r) => r.body);
+  }
+
+  async revision(): Promise<StoreRevision> {
+    const { rows } = await this.#pool.query<{ etl: string; audit: string }>(
+      'SELECT coalesce(sum(etl), 0)::text AS etl, coalesce(sum(audit), 0)::text AS audit FROM revisions',
+    );
+    return { etl: rows[0]?.etl ?? '0', audit: rows[0]?.audit ?? '0' };
+  }
+
+  async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {
+    const [marks, rows] = await Promise.all([
+      this.#pool.query<{ resource_type: string; seen_until_ns: string }>(
+        'SELECT resource_type, seen_until_ns::text AS seen_until_ns FROM workload_marks WHERE cluster = $1',
+        [cluster],
+      ),
+      this.#pool.query<{ resource_type: string; uid: string; name: string; namespace: string; resource_version: string; spec: string; last_seen_ns: string }>(
+        'SELECT resource_type, uid, name, namespace, resource_version, spec, last_seen_ns::text AS last_seen_ns FROM workloads WHERE cluster = $1',
+        [cluster],
+      ),
+    ]);
+    const byType = new Map<AuditResourceType, { workloads: KnownWorkload[]; seenUntilNs: bigint }>();
+    for (const m of marks.rows) if (isAuditResourceType(m.resource_type)) byType.set(m.resource_type, { workloads: [], seenUntilNs: BigInt(m.seen_until_ns) });
+    for (const r of rows.rows) {
+      const w = isAuditResourceType(r.resource_type) ? knownWorkloadOf({ ...r, last_seen_ns: BigInt(r.last_seen_ns) }) : undefined;
+      if (w !== undefined) byType.get(r.resource_type as AuditResourceType)?.workloads.push(w);
+    }
+    return byType;
+  }
+
+  async prune(cluster: string): Promise<number> {
+    const { rows } = await this.#pool.query<{ n: string }>(
+      `WITH e AS (
+         DELETE FROM etl_events d USING (VALUES ('allocation'), ('asset')) AS c(category)
+         WHERE d.cluster = $1 AND d.category = c.category
+           AND d.id < (SELECT id FROM etl_events x WHERE x.cluster = $1 AND x.category = c.category ORDER BY id DESC OFFSET $2 LIMIT 1)
+         RETURNING 1
+       ), a AS (
+         DELETE FROM audit_events d WHERE d.cluster = $1
+           AND d.id < (SELECT id FROM audit_events x WHERE x.cluster = $1 ORDER BY id DESC OFFSET $3 LIMIT 1)
+         RETURNING 1
+       )
+       SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a))::text AS n`,
+      [cluster, this.limits.etlLogCapacity - 1, this.limits.auditCapacity - 1],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.#pool.ended) await this.#pool.end();
+  }
+}

@@ -1,0 +1,144 @@
+import type { PoolClient } from 'pg';
+import type { KnownWorkload, WorkloadStateChange } from '../../audit/workload-state.js';
+import { auditRow, etlRow } from '../rows.js';
+import type { StoreRecord } from '../store.js';
+
+/**
+ * Writes one batch inside the caller's transaction in few round trips: all ETL events in one
+ * statement (with their counters and the revision), all audit events in another, then the
+ * workload changes in order, consecutive changes of one kind merged into one statement.
+ * Reordering across those groups is safe because the transaction commits them together.
+ */
+export async function writeBatch(client: PoolClient, records: readonly StoreRecord[]): Promise<void> {
+  const etl = [];
+  const audit = [];
+  const workloads: WorkloadStateChange[] = [];
+  for (const r of records) {
+    if (r.type === 'etl') etl.push(etlRow(r.event));
+    else if (r.type === 'audit') audit.push(auditRow(r.event, r.key));
+    else workloads.push(r.change);
+  }
+  if (etl.length > 0) {
+    await client.query(
+      `WITH rows AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+           WITH ORDINALITY AS r(cluster, category, kind, time_ns, metadata, dedupe_key, ord)
+       ), ins AS (
+         INSERT INTO etl_events (cluster, category, kind, time_ns, metadata, dedupe_key)
+         SELECT cluster, category, kind, time_ns, metadata, dedupe_key FROM rows ORDER BY ord
+         ON CONFLICT DO NOTHING RETURNING cluster, kind
+       ), counted AS (
+         INSERT INTO etl_counters (cluster, kind, n) SELECT cluster, kind, count(*) FROM ins GROUP BY cluster, kind
+         ON CONFLICT (cluster, kind) DO UPDATE SET n = etl_counters.n + excluded.n RETURNING cluster
+       )
+       INSERT INTO revisions (cluster, etl) SELECT DISTINCT cluster, 1 FROM counted
+       ON CONFLICT (cluster) DO UPDATE SET etl = revisions.etl + 1`,
+      [
+        etl.map((r) => r.cluster),
+        etl.map((r) => r.category),
+        etl.map((r) => r.kind),
+        etl.map((r) => String(r.timeNs)),
+        etl.map((r) => r.metadata),
+        etl.map((r) => r.dedupeKey),
+      ],
+    );
+  }
+  if (audit.length > 0) {
+    await client.query(
+      `WITH rows AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[])
+           WITH ORDINALITY AS r(cluster, event_key, event_type, resource_type, namespace, rate, body, ord)
+       ), ins AS (
+         INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body)
+         SELECT cluster, event_key, event_type, resource_type, namespace, rate, body FROM rows ORDER BY ord
+         ON CONFLICT DO NOTHING RETURNING cluster
+       )
+       INSERT INTO revisions (cluster, audit) SELECT DISTINCT cluster, 1 FROM ins
+       ON CONFLICT (cluster) DO UPDATE SET audit = revisions.audit + 1`,
+      [
+        audit.map((r) => r.cluster),
+        audit.map((r) => r.key),
+        audit.map((r) => r.eventType),
+        audit.map((r) => r.resourceType),
+        audit.map((r) => r.namespace),
+        audit.map((r) => r.rate),
+        audit.map((r) => r.body),
+      ],
+    );
+  }
+  for (let i = 0; i < workloads.length; ) {
+    const first = workloads[i] as WorkloadStateChange;
+    let j = i + 1;
+    while (j < workloads.length && sameRun(first, workloads[j] as WorkloadStateChange)) j++;
+    await applyRun(client, workloads.slice(i, j));
+    i = j;
+  }
+}
+
+/** Puts or removes of one cluster and kind in a row can share a statement. */
+function sameRun(a: WorkloadStateChange, b: WorkloadStateChange): boolean {
+  return a.op === b.op && (a.op === 'put' || a.op === 'remove') && a.cluster === b.cluster && a.resourceType === b.resourceType;
+}
+
+async function applyRun(client: PoolClient, run: readonly WorkloadStateChange[]): Promise<void> {
+  const first = run[0];
+  if (first === undefined) return;
+  const { cluster, resourceType } = first;
+  switch (first.op) {
+    case 'put': {
+      // The last put of a UID wins, and one statement may not touch a row twice.
+      const latest = new Map<string, KnownWorkload>();
+      for (const c of run) if (c.op === 'put') latest.set(c.workload.uid, c.workload);
+      await upsertWorkloads(client, cluster, resourceType, [...latest.values()]);
+      return;
+    }
+    case 'remove':
+      await client.query('DELETE FROM workloads WHERE cluster = $1 AND resource_type = $2 AND uid = ANY($3::text[])', [
+        cluster,
+        resourceType,
+        run.map((c) => (c.op === 'remove' ? c.uid : '')),
+      ]);
+      return;
+    case 'replace':
+      await client.query('DELETE FROM workloads WHERE cluster = $1 AND resource_type = $2', [cluster, resourceType]);
+      await upsertWorkloads(client, cluster, resourceType, first.workloads);
+      await mark(client, cluster, resourceType, first.atNs);
+      return;
+    case 'seen':
+      await mark(client, cluster, resourceType, first.atNs);
+      return;
+  }
+}
+
+/** Rows per statement, so a list of 100,000 workloads does not become one enormous message. */
+const CHUNK = 5_000;
+
+async function upsertWorkloads(client: PoolClient, cluster: string, resourceType: string, list: readonly KnownWorkload[]): Promise<void> {
+  for (let i = 0; i < list.length; i += CHUNK) {
+    const chunk = list.slice(i, i + CHUNK);
+    await client.query(
+      `INSERT INTO workloads (cluster, resource_type, uid, name, namespace, resource_version, spec, last_seen_ns)
+       SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])
+       ON CONFLICT (cluster, resource_type, uid) DO UPDATE SET name = excluded.name, namespace = excluded.namespace,
+         resource_version = excluded.resource_version, spec = excluded.spec, last_seen_ns = excluded.last_seen_ns`,
+      [
+        cluster,
+        resourceType,
+        chunk.map((w) => w.uid),
+        chunk.map((w) => w.name),
+        chunk.map((w) => w.namespace),
+        chunk.map((w) => w.resourceVersion),
+        chunk.map((w) => JSON.stringify(w.spec)),
+        chunk.map((w) => String(w.lastSeenNs)),
+      ],
+    );
+  }
+}
+
+async function mark(client: PoolClient, cluster: string, resourceType: string, atNs: bigint): Promise<void> {
+  await client.query(
+    `INSERT INTO workload_marks (cluster, resource_type, seen_until_ns) VALUES ($1, $2, $3)
+     ON CONFLICT (cluster, resource_type) DO UPDATE SET seen_until_ns = excluded.seen_until_ns`,
+    [cluster, resourceType, String(atNs)],
+  );
+}

@@ -1,0 +1,89 @@
+import type { Database } from 'better-sqlite3';
+
+/** One versioned step of the SQLite schema. Steps are append-only: a released step never changes. */
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The SQLite schema, step by step; `PRAGMA user_version` records the last step applied. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'ETL events and counters, audit events, remembered workloads, revisions',
+    sql: `
+      CREATE TABLE etl_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster TEXT NOT NULL,
+        category TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        time_ns INTEGER NOT NULL,
+        metadata TEXT NOT NULL,
+        dedupe_key TEXT
+      );
+      CREATE INDEX etl_events_recent ON etl_events (cluster, category, id);
+      CREATE UNIQUE INDEX etl_events_dedupe ON etl_events (cluster, dedupe_key) WHERE dedupe_key IS NOT NULL;
+      CREATE TABLE etl_counters (
+        cluster TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (cluster, kind)
+      ) WITHOUT ROWID;
+      CREATE TABLE audit_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        cluster TEXT NOT NULL,
+        event_key TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        total_monthly_rate REAL NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX audit_events_key ON audit_events (cluster, event_key);
+      CREATE INDEX audit_events_recent ON audit_events (cluster, id);
+      CREATE TABLE workloads (
+        cluster TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        name TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        resource_version TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        last_seen_ns INTEGER NOT NULL,
+        PRIMARY KEY (cluster, resource_type, uid)
+      ) WITHOUT ROWID;
+      CREATE TABLE workload_marks (
+        cluster TEXT NOT NULL,
+        resource_type TEXT NOT NULL,
+        seen_until_ns INTEGER NOT NULL,
+        PRIMARY KEY (cluster, resource_type)
+      ) WITHOUT ROWID;
+      CREATE TABLE revisions (
+        cluster TEXT PRIMARY KEY,
+        etl INTEGER NOT NULL DEFAULT 0,
+        audit INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/**
+ * Brings the schema up to date. `BEGIN IMMEDIATE` takes the write lock before reading the
+ * version, so a second process starting at the same moment waits (busy timeout), then finds the
+ * steps applied and does nothing. A database newer than this server is refused, not downgraded.
+ */
+export function migrateSqlite(db: Database): void {
+  const latest = SQLITE_MIGRATIONS.at(-1)?.version ?? 0;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) throw new Error(`the database's schema version ${current} is newer than this server's (${latest}); run a newer cost-events`);
+    for (const m of SQLITE_MIGRATIONS) if (m.version > current) db.exec(m.sql);
+    if (current < latest) db.pragma(`user_version = ${latest}`);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}

@@ -1,0 +1,253 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AuditQuery } from '../../audit/audit-query.js';
+import type { AuditResourceType } from '../../audit/resource-types.js';
+import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../../audit/workload-state.js';
+import { etlEventJson } from '../../events/etl-event-json.js';
+import type { EtlLogQuery } from '../../events/etl-log.js';
+import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } from '../rows.js';
+import type { EtlPage, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import { migrateSqlite } from './sqlite-migrations.js';
+
+type Statement = Database.Statement;
+
+/** Which clusters a query reads: the listed ones, or every cluster that ever wrote an event. */
+function selectedClusters(clusters: ReadonlySet<string> | undefined, params: unknown[]): string {
+  if (clusters === undefined) return 'SELECT cluster FROM revisions';
+  params.push(JSON.stringify([...clusters]));
+  return 'SELECT value FROM json_each(?)';
+}
+
+/** A `column IN (list)` condition with the list as one JSON parameter, so statements are reused whatever the list. */
+function inList(column: string, values: ReadonlySet<string> | undefined, where: string[], params: unknown[]): void {
+  if (values === undefined) return;
+  where.push(`${column} IN (SELECT value FROM json_each(?))`);
+  params.push(JSON.stringify([...values]));
+}
+
+/**
+ * The `sqlite:<path>` backend (better-sqlite3): one connection, WAL journal, `synchronous=FULL`.
+ * Commits are synchronous, so the writer needs no await and a committed write is on disk (fsynced)
+ * before the call returns; group commit (one transaction per batch) keeps that to one fsync per batch.
+ */
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite';
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Statement>();
+  readonly #writeTx: (records: readonly StoreRecord[]) => void;
+
+  private constructor(
+    readonly location: string,
+    readonly limits: StoreLimits,
+    db: Database.Database,
+  ) {
+    this.#db = db;
+    this.#writeTx = db.transaction((records: readonly StoreRecord[]) => this.#apply(records));
+  }
+
+  /** Opens (creating the file and its directory on first start) and migrates. */
+  static open(path: string, limits: StoreLimits): SqliteStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      // A second process (another replica on a shared volume, or a migration at the same moment) waits instead of failing.
+      db.pragma('busy_timeout = 5000');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      migrateSqlite(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteStore(`sqlite:${path}`, limits, db);
+  }
+
+  readonly writeSync = (records: readonly StoreRecord[]): void => {
+    if (records.length > 0) this.#writeTx(records);
+  };
+
+  async write(records: readonly StoreRecord[]): Promise<void> {
+    this.writeSync(records);
+  }
+
+  async queryEtl(q: EtlLogQuery): Promise<EtlPage> {
+    const params: unknown[] = [];
+    const sel = selectedClusters(q.clusters, params);
+    params.push(this.limits.etlLogCapacity - 1);
+    const where: string[] = [];
+    inList('e.kind', q.kinds, where, params);
+    if (q.window !== undefined) {
+      where.push('e.time_ns >= ? AND e.time_ns < ?');
+      params.push(q.window.start, q.window.end);
+    }
+    const rows = this.#stmt(
+      `WITH sel(cluster) AS (${sel}),
+       floors AS (
+         SELECT s.cluster AS cluster, c.category AS category,
+           coalesce((SELECT e.id FROM etl_events e WHERE e.cluster = s.cluster AND e.category = c.category ORDER BY e.id DESC LIMIT 1 OFFSET ?), 0) AS floor
+         FROM sel s CROSS JOIN (SELECT 'allocation' AS category UNION ALL SELECT 'asset') c
+       )
+       SELECT e.category, e.kind, e.time_ns, e.metadata
+       FROM floors f JOIN etl_events e ON e.cluster = f.cluster AND e.category = f.category AND e.id >= f.floor
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY e.time_ns, e.cluster, e.id`,
+      true,
+    ).all(...params) as { category: string; kind: string; time_ns: bigint; metadata: string }[];
+    const allocation: string[] = [];
+    const asset: string[] = [];
+    for (const r of rows) (r.category === 'allocation' ? allocation : asset).push(etlEventJson(r.kind, r.metadata, r.time_ns));
+    const cparams: unknown[] = [];
+    const csel = selectedClusters(q.clusters, cparams);
+    const counters = this.#stmt(`SELECT kind, sum(n) AS n FROM etl_counters WHERE cluster IN (${csel}) GROUP BY kind`).all(...cparams) as { kind: string; n: number }[];
+    return { allocation, asset, counters: countersOf(counters) };
+  }
+
+  async queryAudit(q: AuditQuery): Promise<readonly string[]> {
+    const params: unknown[] = [];
+    const sel = selectedClusters(q.clusters, params);
+    params.push(this.limits.auditCapacity - 1);
+    const where: string[] = [];
+    inList('a.namespace', q.namespaces, where, params);
+    inList('a.event_type', q.eventTypes, where, params);
+    inList('a.resource_type', q.resourceTypes, where, params);
+    if (q.totalCostLowerBound !== undefined) {
+      where.push('a.total_monthly_rate >= ?');
+      params.push(q.totalCostLowerBound);
+    }
+    if (q.totalCostUpperBound !== undefined) {
+      where.push('a.total_monthly_rate <= ?');
+      params.push(q.totalCostUpperBound);
+    }
+    if (q.count !== undefined) params.push(q.count);
+    const rows = this.#stmt(
+      `WITH sel(cluster) AS (${sel}),
+       floors AS (
+         SELECT s.cluster AS cluster,
+           coalesce((SELECT a.id FROM audit_events a WHERE a.cluster = s.cluster ORDER BY a.id DESC LIMIT 1 OFFSET ?), 0) AS floor
+         FROM sel s
+       )
+       SELECT a.body FROM floors f JOIN audit_events a ON a.cluster = f.cluster AND a.id >= f.floor
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY a.id DESC${q.count !== undefined ? ' LIMIT ?' : ''}`,
+    ).all(...params) as { body: string }[];
+    return rows.map((r) => r.body);
+  }
+
+  async revision(): Promise<StoreRevision> {
+    const r = this.#stmt('SELECT coalesce(sum(etl), 0) AS etl, coalesce(sum(audit), 0) AS audit FROM revisions').get() as { etl: number; audit: number };
+    return { etl: String(r.etl), audit: String(r.audit) };
+  }
+
+  async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {
+    const marks = this.#stmt('SELECT resource_type, seen_until_ns FROM workload_marks WHERE cluster = ?', true).all(cluster) as { resource_type: string; seen_until_ns: bigint }[];
+    const rows = this.#stmt(
+      'SELECT resource_type, uid, name, namespace, resource_version, spec, last_seen_ns FROM workloads WHERE cluster = ?',
+      true,
+    ).all(cluster) as { resource_type: string; uid: string; name: string; namespace: string; resource_version: string; spec: string; last_seen_ns: bigint }[];
+    const byType = new Map<AuditResourceType, { workloads: KnownWorkload[]; seenUntilNs: bigint }>();
+    for (const m of marks) if (isAuditResourceType(m.resource_type)) byType.set(m.resource_type, { workloads: [], seenUntilNs: m.seen_until_ns });
+    for (const r of rows) {
+      const w = isAuditResourceType(r.resource_type) ? knownWorkloadOf(r) : undefined;
+      if (w !== undefined) byType.get(r.resource_type as AuditResourceType)?.workloads.push(w);
+    }
+    return byType;
+  }
+
+  async prune(cluster: string): Promise<number> {
+    const floorEtl = this.#stmt('SELECT id FROM etl_events WHERE cluster = ? AND category = ? ORDER BY id DESC LIMIT 1 OFFSET ?');
+    const deleteEtl = this.#stmt('DELETE FROM etl_events WHERE cluster = ? AND category = ? AND id < ?');
+    const floorAudit = this.#stmt('SELECT id FROM audit_events WHERE cluster = ? ORDER BY id DESC LIMIT 1 OFFSET ?');
+    const deleteAudit = this.#stmt('DELETE FROM audit_events WHERE cluster = ? AND id < ?');
+    return this.#db.transaction(() => {
+      let deleted = 0;
+      for (const category of ['allocation', 'asset']) {
+        const floor = floorEtl.get(cluster, category, this.limits.etlLogCapacity - 1) as { id: number } | undefined;
+        if (floor !== undefined) deleted += deleteEtl.run(cluster, category, floor.id).changes;
+      }
+      const floor = floorAudit.get(cluster, this.limits.auditCapacity - 1) as { id: number } | undefined;
+      if (floor !== undefined) deleted += deleteAudit.run(cluster, floor.id).changes;
+      return deleted;
+    })();
+  }
+
+  async ping(): Promise<void> {
+    this.#stmt('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /** A prepared statement, made once per SQL text; `bigints` returns integers as bigint (epoch ns exceed 2^53). */
+  #stmt(sql: string, bigints = false): Statement {
+    const key = `${bigints ? 'b' : 'n'}${sql}`;
+    let s = this.#statements.get(key);
+    if (s === undefined) {
+      s = this.#db.prepare(sql);
+      if (bigints) s.safeIntegers(true);
+      this.#statements.set(key, s);
+    }
+    return s;
+  }
+
+  #apply(records: readonly StoreRecord[]): void {
+    const insertEtl = this.#stmt(
+      'INSERT INTO etl_events (cluster, category, kind, time_ns, metadata, dedupe_key) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    const count = this.#stmt('INSERT INTO etl_counters (cluster, kind, n) VALUES (?, ?, 1) ON CONFLICT (cluster, kind) DO UPDATE SET n = n + 1');
+    const insertAudit = this.#stmt(
+      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    const etlTouched = new Set<string>();
+    const auditTouched = new Set<string>();
+    for (const r of records) {
+      if (r.type === 'etl') {
+        const row = etlRow(r.event);
+        if (insertEtl.run(row.cluster, row.category, row.kind, row.timeNs, row.metadata, row.dedupeKey).changes > 0) {
+          count.run(row.cluster, row.kind);
+          etlTouched.add(row.cluster);
+        }
+      } else if (r.type === 'audit') {
+        const row = auditRow(r.event, r.key);
+        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.body).changes > 0) auditTouched.add(row.cluster);
+      } else {
+        this.#applyWorkload(r.change);
+      }
+    }
+    const bump = this.#stmt(
+      'INSERT INTO revisions (cluster, etl, audit) VALUES (?, ?, ?) ON CONFLICT (cluster) DO UPDATE SET etl = etl + excluded.etl, audit = audit + excluded.audit',
+    );
+    for (const c of new Set([...etlTouched, ...auditTouched])) bump.run(c, etlTouched.has(c) ? 1 : 0, auditTouched.has(c) ? 1 : 0);
+  }
+
+  #applyWorkload(change: WorkloadStateChange): void {
+    const put = this.#stmt(
+      `INSERT INTO workloads (cluster, resource_type, uid, name, namespace, resource_version, spec, last_seen_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (cluster, resource_type, uid) DO UPDATE SET name = excluded.name, namespace = excluded.namespace,
+         resource_version = excluded.resource_version, spec = excluded.spec, last_seen_ns = excluded.last_seen_ns`,
+    );
+    const mark = this.#stmt(
+      'INSERT INTO workload_marks (cluster, resource_type, seen_until_ns) VALUES (?, ?, ?) ON CONFLICT (cluster, resource_type) DO UPDATE SET seen_until_ns = excluded.seen_until_ns',
+    );
+    const { cluster, resourceType } = change;
+    const putOne = (w: KnownWorkload) => put.run(cluster, resourceType, w.uid, w.name, w.namespace, w.resourceVersion, JSON.stringify(w.spec), w.lastSeenNs);
+    switch (change.op) {
+      case 'put':
+        putOne(change.workload);
+        break;
+      case 'remove':
+        this.#stmt('DELETE FROM workloads WHERE cluster = ? AND resource_type = ? AND uid = ?').run(cluster, resourceType, change.uid);
+        break;
+      case 'replace':
+        this.#stmt('DELETE FROM workloads WHERE cluster = ? AND resource_type = ?').run(cluster, resourceType);
+        for (const w of change.workloads) putOne(w);
+        mark.run(cluster, resourceType, change.atNs);
+        break;
+      case 'seen':
+        mark.run(cluster, resourceType, change.atNs);
+        break;
+    }
+  }
+}

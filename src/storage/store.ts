@@ -1,0 +1,71 @@
+import type { AuditEvent } from '../audit/audit-event.js';
+import type { AuditQuery } from '../audit/audit-query.js';
+import type { AuditResourceType } from '../audit/resource-types.js';
+import type { PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
+import type { EtlEvent } from '../events/etl-event.js';
+import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
+
+/**
+ * The one storage seam: ETL events and their all-time counters, audit events, and the workloads
+ * the audit remembers, per cluster. Three backends implement it (memory, SQLite, PostgreSQL) and
+ * one contract suite (test/storage/store-contract.test.ts) holds them to the same answers.
+ */
+
+/** The backends `STORAGE_URL` can name. */
+export type StoreBackend = 'memory' | 'sqlite' | 'postgres';
+
+/** The ring-buffer bounds, per cluster: what queries serve and what pruning keeps. */
+export interface StoreLimits {
+  /** Most recent ETL events per cluster and category (`ETL_LOG_CAPACITY`). */
+  readonly etlLogCapacity: number;
+  /** Most recent audit events per cluster (`AUDIT_CAPACITY`). */
+  readonly auditCapacity: number;
+}
+
+/** One thing to write. A batch of records is committed atomically, in order. */
+export type StoreRecord =
+  | { readonly type: 'etl'; readonly event: EtlEvent }
+  /** An audit event and its idempotency key within `event.properties.cluster`; a key already held is ignored. */
+  | { readonly type: 'audit'; readonly event: AuditEvent; readonly key: string }
+  | { readonly type: 'workload'; readonly change: WorkloadStateChange };
+
+/** The ETL log as stored: each event as the JSON `/model/etl/log` prints, oldest first, and the summed counters. */
+export interface EtlPage {
+  readonly allocation: readonly string[];
+  readonly asset: readonly string[];
+  /** All-time counts per kind over the selected clusters, keys in lexical order. */
+  readonly counters: EtlCounters;
+}
+
+/**
+ * Markers that change whenever an answer could: readers cache what they render under them.
+ * Pruning does not change them (queries never serve pruned rows anyway).
+ */
+export interface StoreRevision {
+  readonly etl: string;
+  readonly audit: string;
+}
+
+/** A storage backend. Failures reject with the driver's error; {@link isTransientStoreError} sorts them. */
+export interface Store {
+  readonly backend: StoreBackend;
+  /** Where it stores, with any password masked, for logs and `/readyz`. */
+  readonly location: string;
+  readonly limits: StoreLimits;
+  /** Commits `records` in one transaction. */
+  write(records: readonly StoreRecord[]): Promise<void>;
+  /** Present when a commit completes synchronously (memory, SQLite): the writer then needs no await. */
+  readonly writeSync?: (records: readonly StoreRecord[]) => void;
+  /** Per selected cluster and category the most recent `etlLogCapacity` events, then the query's filters. */
+  queryEtl(q: EtlLogQuery): Promise<EtlPage>;
+  /** Per selected cluster the most recent `auditCapacity` events, then the filters; newest first, as JSON. */
+  queryAudit(q: AuditQuery): Promise<readonly string[]>;
+  revision(): Promise<StoreRevision>;
+  /** What the audit of `cluster` remembered, per kind; a kind never watched is absent. */
+  loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>>;
+  /** Deletes the rows of `cluster` beyond the limits; returns how many. */
+  prune(cluster: string): Promise<number>;
+  /** Succeeds when the backend answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
