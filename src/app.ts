@@ -1,10 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AuditEventSchema } from './audit/audit-event.js';
-import type { AuditStore } from './audit/audit-store.js';
 import type { Clock } from './clock.js';
-import type { EtlLog } from './events/etl-log.js';
 import type { Readiness } from './readiness.js';
+import type { EventReader } from './storage/store-reader.js';
 import { auditRoutes } from './http/audit-routes.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
@@ -16,10 +15,11 @@ import { RequestLog } from './http/request-log.js';
 /** Everything the routes need, created by the composition root (or a test) and handed in. */
 export interface AppDeps {
   readonly clock: Clock;
-  readonly etlLog: EtlLog;
+  /** The stored ETL and audit events. */
+  readonly events: EventReader;
   readonly readiness: Readiness;
-  /** The audit store, or undefined when the audit is disabled (its route then says how to enable it). */
-  readonly auditStore?: AuditStore;
+  /** Serve `/model/audit/events`; off, the route says how to enable it. */
+  readonly auditEnabled?: boolean;
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
   readonly predict?: Omit<PredictRouteDeps, 'clock'>;
   /** Fastify's logger option: pino options in production, false in tests. */
@@ -58,8 +58,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addSchema(EtlEventSchema);
   app.addSchema(AuditEventSchema);
   void app.register(healthRoutes(deps.readiness));
-  void app.register(etlLogRoutes({ etlLog: deps.etlLog, clock: deps.clock }));
-  void app.register(auditRoutes({ store: deps.auditStore }));
+  void app.register(etlLogRoutes({ events: deps.events, clock: deps.clock }));
+  void app.register(auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }));
   if (deps.predict !== undefined) void app.register(predictRoutes({ ...deps.predict, clock: deps.clock }));
   return app;
 }

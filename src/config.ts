@@ -1,6 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter } from 'node:path';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from './audit/resource-types.js';
+import { CLUSTER_ID_ACCEPTS, isClusterId } from './cluster-id.js';
+import { parseStorageUrl, redactUrl, STORAGE_URL_ACCEPTS } from './storage/store-url.js';
 import { parseDurationMs } from './window.js';
 
 /**
@@ -81,9 +83,9 @@ export const SETTINGS = {
   clusterId: setting(
     'CLUSTER_ID',
     'cluster-one',
-    '1 to 64 letters, digits and hyphens',
+    CLUSTER_ID_ACCEPTS,
     'id stamped on every event of this cluster',
-    (raw) => (/^[a-zA-Z0-9-]{1,64}$/.test(raw) ? raw : undefined),
+    (raw) => (isClusterId(raw) ? raw : undefined),
   ),
   kubeconfig: setting(
     'KUBECONFIG',
@@ -135,14 +137,28 @@ export const SETTINGS = {
       return ms !== undefined && ms >= 1000 && DAY_MS % ms === 0 ? ms : undefined;
     },
   ),
-  etlLogCapacity: setting('ETL_LOG_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent ETL events kept per category', int(1, 1_000_000)),
-  auditCapacity: setting('AUDIT_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent audit events kept', int(1, 1_000_000)),
+  etlLogCapacity: setting('ETL_LOG_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent ETL events kept per cluster and category', int(1, 1_000_000)),
+  auditCapacity: setting('AUDIT_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent audit events kept per cluster', int(1, 1_000_000)),
   storageUrl: setting(
     'STORAGE_URL',
-    'memory:',
-    'memory: (sqlite: and postgres:// are not available yet)',
-    'where events are kept',
-    (raw) => (raw === 'memory:' ? raw : undefined),
+    'sqlite:./data/cost-events.db',
+    STORAGE_URL_ACCEPTS,
+    'where events are kept: in memory (lost at exit), an SQLite file (created on first start), or PostgreSQL (many replicas and clusters)',
+    (raw) => (parseStorageUrl(raw) === undefined ? undefined : raw),
+  ),
+  storageQueueCapacity: setting(
+    'STORAGE_QUEUE_CAPACITY',
+    '10000',
+    'an integer from 1 to 10000000',
+    'records held while storage is unavailable; past it the oldest are dropped, counted and logged',
+    int(1, 10_000_000),
+  ),
+  storagePruneIntervalMs: setting(
+    'STORAGE_PRUNE_INTERVAL',
+    '1m',
+    'a duration such as 30s, 1m or 1h',
+    'how often stored events beyond ETL_LOG_CAPACITY and AUDIT_CAPACITY are deleted, in the background',
+    parseDurationMs,
   ),
   pricingConfig: setting('PRICING_CONFIG', undefined, 'the path of a readable JSON price sheet', 'JSON price sheet overriding the default prices', readableFile),
   logLevel: setting('LOG_LEVEL', 'info', LOG_LEVELS.join(', '), 'log level', oneOf(LOG_LEVELS)),
@@ -228,7 +244,4 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   return { ...config, storageUrl: redactUrl(config.storageUrl) };
 }
 
-/** Masks the password of a URL such as `postgres://user:secret@host/db`. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
-}
+export { redactUrl };

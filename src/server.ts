@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from '
 import { buildApp } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import { readFileSync } from 'node:fs';
-import { AuditStore } from './audit/audit-store.js';
 import { AuditWatchers, type LoopTuning } from './audit/audit-watchers.js';
 import { ConfigError, redactedConfig, type Config } from './config.js';
 import { PriceSheetError } from './cost/errors.js';
@@ -13,9 +12,10 @@ import { loadClusterConnection } from './kube/kubeconfig.js';
 import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
 import { noCluster } from './predict/live-workloads.js';
 import { EventBus } from './events/bus.js';
-import { EtlLog } from './events/etl-log.js';
 import type { Topics } from './events/topics.js';
 import { Readiness } from './readiness.js';
+import { openStorage, type Storage } from './storage/storage.js';
+import type { StorageLogger } from './storage/store-writer.js';
 
 /** A running server: its app, the address it listens on, and how to stop it gracefully. */
 export interface ServerHandle {
@@ -25,6 +25,8 @@ export interface ServerHandle {
   readonly url: string;
   /** The audit watchers, when the audit is enabled and a cluster found. */
   readonly watchers?: AuditWatchers;
+  /** Where events are stored, and the writer that hands them over (tests wait on `storage.writer.idle()`). */
+  readonly storage: Storage;
   /** Stops accepting, lets in-flight requests finish (bounded), stops producers, flushes stores. */
   close(): Promise<void>;
 }
@@ -58,8 +60,45 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     throw new ConfigError('KUBECONFIG', config.kubeconfig ?? '', `a usable kubeconfig (${connection.reason})`);
   }
   const readiness = new Readiness();
-  const etlLog = new EtlLog(config.etlLogCapacity);
-  const auditStore = config.auditEnabled ? new AuditStore(config.auditCapacity) : undefined;
+  // The app's logger exists only once the app does; storage logs through it from then on.
+  let storageLogTarget: StorageLogger | undefined;
+  const storageLog: StorageLogger = {
+    info: (o, m) => storageLogTarget?.info(o, m),
+    warn: (o, m) => storageLogTarget?.warn(o, m),
+    error: (o, m) => storageLogTarget?.error(o, m),
+  };
+  const storage = await openStorage(
+    {
+      url: config.storageUrl,
+      limits: { etlLogCapacity: config.etlLogCapacity, auditCapacity: config.auditCapacity },
+      queueCapacity: config.storageQueueCapacity,
+      pruneIntervalMs: config.storagePruneIntervalMs,
+      cluster: config.clusterId,
+    },
+    clock,
+    storageLog,
+  );
+  try {
+    return await compose(config, options, { clock, sheet, connection, readiness, storage, setStorageLog: (l) => (storageLogTarget = l) });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+}
+
+/** Everything made before the store opened, handed to the rest of the composition. */
+interface Made {
+  readonly clock: Clock;
+  readonly sheet: PriceSheet;
+  readonly connection: Exclude<ReturnType<typeof loadClusterConnection>, { source: 'invalid' }>;
+  readonly readiness: Readiness;
+  readonly storage: Storage;
+  readonly setStorageLog: (log: StorageLogger) => void;
+}
+
+/** The rest of the composition, once storage is open (which the caller closes should this throw). */
+async function compose(config: Config, options: ServerOptions, made: Made): Promise<ServerHandle> {
+  const { clock, sheet, connection, readiness, storage } = made;
   // One predictor for the audit and the Predict API, so a prediction and the audit event agree.
   const requests = createRequestsPredictor(sheet);
   const predictor =
@@ -68,11 +107,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       : requests;
   const live = connection.source === 'none' ? noCluster() : kubeLiveWorkloads({ kubeConfig: connection.kubeConfig, clock });
   const predict = { clusterId: config.clusterId, predictor, live };
-  const app = buildApp({ clock, etlLog, readiness, predict, logger: options.logger ?? false, ...(auditStore && { auditStore }) });
+  const app = buildApp({ clock, events: storage.events, readiness, predict, auditEnabled: config.auditEnabled, logger: options.logger ?? false });
+  made.setStorageLog(app.log.child({ component: 'storage' }));
+  app.log.info({ backend: storage.store.backend, store: storage.store.location }, 'storage open');
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));
-  bus.subscribe('etl', (e) => etlLog.append(e));
-  if (auditStore !== undefined) bus.subscribe('audit', (e) => auditStore.append(e));
-  readiness.register({ name: 'storage', status: () => ({ ready: true, state: 'ready', detail: config.storageUrl }) });
+  storage.start(bus);
+  readiness.register({ name: 'storage', status: () => storage.status() });
 
   let watchers: AuditWatchers | undefined;
   if (connection.source === 'none') {
@@ -85,6 +125,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   } else {
     app.log.info({ source: connection.source, server: connection.server }, 'Kubernetes cluster found');
     if (config.auditEnabled) {
+      // What the previous run remembered: the first list is diffed against it (changes made while down).
+      const prior = await storage.store.loadWorkloads(config.clusterId);
       watchers = new AuditWatchers({
         kubeConfig: connection.kubeConfig,
         resourceTypes: config.auditResourceTypes,
@@ -92,8 +134,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         clock,
         predictor,
         overflowPredictor: requests,
-        publish: (e) => bus.publish('audit', e),
+        publish: (o) => ('change' in o ? bus.publish('audit', o.change) : bus.publish('workloads', o.state)),
         log: app.log.child({ component: 'audit' }),
+        prior,
         ...(options.watchTuning && { tuning: options.watchTuning }),
       });
       const audit = watchers;
@@ -111,7 +154,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   for (const plugin of options.plugins ?? []) void app.register(plugin);
   app.log.info({ settings: redactedConfig(config) }, 'starting cost-events');
-  const url = await app.listen({ port: config.port, host: config.host });
+  let url: string;
+  try {
+    url = await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    await watchers?.stop();
+    await app.close();
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -129,11 +179,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       }
       // Producers stop after the listener; what they already saw is still priced and stored.
       await watchers?.stop();
+      await storage.close();
       app.log.info('shutdown complete');
     })();
     return closing;
   };
-  return { app, bus, url, close, ...(watchers && { watchers }) };
+  return { app, bus, url, close, storage, ...(watchers && { watchers }) };
 }
 
 function loadSheet(path: string | undefined): PriceSheet {

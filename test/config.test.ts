@@ -32,7 +32,9 @@ describe('settings', () => {
       etlResolutionMs: 3_600_000,
       etlLogCapacity: 1000,
       auditCapacity: 1000,
-      storageUrl: 'memory:',
+      storageUrl: 'sqlite:./data/cost-events.db',
+      storageQueueCapacity: 10_000,
+      storagePruneIntervalMs: 60_000,
       pricingConfig: undefined,
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
@@ -66,12 +68,21 @@ describe('settings', () => {
     [{ ETL_LOG_CAPACITY: '0' }, 'invalid setting ETL_LOG_CAPACITY="0": accepts an integer from 1 to 1000000'],
     [{ AUDIT_CAPACITY: '1e3' }, 'invalid setting AUDIT_CAPACITY="1e3": accepts an integer from 1 to 1000000'],
     [{ AUDIT_RESOURCE_TYPES: 'deployment,cronjob' }, 'invalid setting AUDIT_RESOURCE_TYPES="deployment,cronjob": accepts a comma list of deployment, statefulset, daemonset, pod'],
-    [{ STORAGE_URL: 'redis://x' }, 'invalid setting STORAGE_URL="redis://x": accepts memory: (sqlite: and postgres:// are not available yet)'],
+    [{ STORAGE_URL: 'redis://x' }, 'invalid setting STORAGE_URL="redis://x": accepts memory:, sqlite:<path> (e.g. sqlite:./data/cost-events.db) or postgres://user:password@host:5432/database'],
+    [{ STORAGE_URL: 'sqlite:' }, 'invalid setting STORAGE_URL="sqlite:": accepts memory:, sqlite:<path> (e.g. sqlite:./data/cost-events.db) or postgres://user:password@host:5432/database'],
+    [{ STORAGE_QUEUE_CAPACITY: '0' }, 'invalid setting STORAGE_QUEUE_CAPACITY="0": accepts an integer from 1 to 10000000'],
     [{ KUBECONFIG: '/nonexistent/kubeconfig' }, 'invalid setting KUBECONFIG="/nonexistent/kubeconfig": accepts the path of a readable kubeconfig file (or several joined by ":", as kubectl reads them)'],
     [{ LOG_LEVEL: 'loud' }, 'invalid setting LOG_LEVEL="loud": accepts fatal, error, warn, info, debug, trace, silent'],
   ])('stops at a bad value of %o, naming the variable, the value and what it accepts', (env, message) => {
     expect(failure(env)).toBe(message);
   });
+
+  it.each(['memory:', 'sqlite:./data/cost-events.db', 'sqlite:/var/lib/cost-events/events.db', 'postgres://cost:s3cret@db:5432/events', 'postgresql://db/events?options=-c%20search_path%3Dcost'])(
+    'accepts STORAGE_URL=%s',
+    (url) => {
+      expect(load({ STORAGE_URL: url }).storageUrl).toBe(url);
+    },
+  );
 
   it('requires KUBECOST_URL when COST_PREDICTOR=kubecost', () => {
     expect(failure({ COST_PREDICTOR: 'kubecost' })).toBe('invalid setting KUBECOST_URL="": accepts an http:// or https:// URL (required when COST_PREDICTOR=kubecost)');

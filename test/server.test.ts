@@ -10,7 +10,7 @@ import { startChild } from './support/child.js';
 import { ManualClock } from './support/manual-clock.js';
 
 const config = (env: Record<string, string> = {}): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', ...env });
   if (r.help) throw new Error('unexpected help');
   return r.config;
 };

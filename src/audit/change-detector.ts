@@ -3,10 +3,12 @@ import type { CostPrediction, CostPredictor } from '../cost/predictor.js';
 import type { WorkloadSpec } from '../cost/workload.js';
 import type { WatchHandler } from '../kube/watch-types.js';
 import { formatRfc3339Nano, msToNs } from '../time.js';
+import { auditEventKey, type AuditOutput } from './audit-change.js';
 import type { AuditEvent, AuditEventType } from './audit-event.js';
 import type { PricingQueue } from './pricing-queue.js';
 import type { AuditResourceType } from './resource-types.js';
 import { sameCost, type TrackedWorkload } from './tracked-workload.js';
+import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from './workload-state.js';
 
 /** What the detector needs; one detector serves one watched kind. */
 export interface ChangeDetectorDeps {
@@ -17,32 +19,53 @@ export interface ChangeDetectorDeps {
   readonly predictor: CostPredictor;
   /** The local predictor, used when the pricing queue is full. */
   readonly overflowPredictor: CostPredictor;
-  readonly queue: PricingQueue;
+  readonly queue: PricingQueue<AuditOutput>;
   /** Told about objects that cannot be priced (once per object version). */
   readonly onUnpriceable?: (w: TrackedWorkload) => void;
+  /**
+   * What the previous run remembered of this kind. Given, the first list is diffed against it, so
+   * a workload created or deleted while the server was down still yields its add or delete.
+   */
+  readonly prior?: PriorWorkloads;
 }
 
+type Priced = TrackedWorkload & { readonly spec: WorkloadSpec };
+
 interface Known {
-  readonly w: TrackedWorkload & { readonly spec: WorkloadSpec };
+  readonly w: Priced;
   /** Epoch ns when this object was last seen in a list or an event. */
   lastSeen: bigint;
 }
 
 type Change =
-  | { readonly type: 'add' | 'delete'; readonly spec: WorkloadSpec; readonly uid: string; readonly at: bigint; readonly detected: boolean }
-  | { readonly type: 'update'; readonly spec: WorkloadSpec; readonly previous: WorkloadSpec; readonly uid: string; readonly at: bigint; readonly detected: boolean };
+  | { readonly type: 'add' | 'delete'; readonly w: Priced; readonly at: bigint; readonly detected: boolean }
+  | { readonly type: 'update'; readonly w: Priced; readonly previous: WorkloadSpec; readonly at: bigint; readonly detected: boolean };
 
 /**
  * Turns one kind's watch into audit changes, keyed by UID (so delete-and-recreate with the same
- * name is a delete and an add). The initial list records what exists without events; a later list
- * (a relist after 410 or a reconnect) is diffed against what is known, so a workload created or
- * deleted while the watch was down still yields its add or delete, marked `detectedAt`.
+ * name is a delete and an add). A later list (a relist after 410 or a reconnect, or the first list
+ * after a restart when the previous run's state is given) is diffed against what is known, so a
+ * workload created or deleted while nobody watched still yields its add or delete, marked
+ * `detectedAt`; without prior state the first list records what exists without events.
+ *
+ * Besides events, the detector publishes what it remembers (after each change, after each list,
+ * and when told the view is current), in order behind the events, so storage can give it back
+ * as `prior` at the next start.
  */
 export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   readonly #known = new Map<string, Known>();
   #synced = false;
 
-  constructor(private readonly deps: ChangeDetectorDeps) {}
+  constructor(private readonly deps: ChangeDetectorDeps) {
+    const prior = deps.prior;
+    if (prior === undefined) return;
+    for (const k of prior.workloads) {
+      const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec: k.spec };
+      // Watched until the previous run's last mark: it was there then, whatever its own last event.
+      this.#known.set(k.uid, { w, lastSeen: k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs });
+    }
+    this.#synced = true;
+  }
 
   /** Workloads currently known. */
   get size(): number {
@@ -64,21 +87,22 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       if (known === undefined) {
         this.#known.set(w.uid, { w, lastSeen: now });
         // Created while the watch was down: its own creation time is when the change happened.
-        if (diff) this.#emit({ type: 'add', spec: w.spec, uid: w.uid, at: w.createdAtMs === undefined ? now : msToNs(w.createdAtMs), detected: true });
+        if (diff) this.#emit({ type: 'add', w, at: w.createdAtMs === undefined ? now : msToNs(w.createdAtMs), detected: true });
         continue;
       }
       known.lastSeen = now;
       if (known.w.resourceVersion !== w.resourceVersion) {
         this.#known.set(w.uid, { w, lastSeen: now });
-        if (!sameCost(known.w.spec, w.spec)) this.#emit({ type: 'update', spec: w.spec, previous: known.w.spec, uid: w.uid, at: now, detected: true });
+        if (!sameCost(known.w.spec, w.spec)) this.#emit({ type: 'update', w, previous: known.w.spec, at: now, detected: true });
       }
     }
     for (const [uid, known] of this.#known) {
       if (seen.has(uid)) continue;
       this.#known.delete(uid);
-      this.#emit({ type: 'delete', spec: known.w.spec, uid, at: known.lastSeen, detected: true });
+      this.#emit({ type: 'delete', w: known.w, at: known.lastSeen, detected: true });
     }
     this.#synced = true;
+    this.#remember({ op: 'replace', workloads: [...this.#known.values()].map(knownWorkload), atNs: now });
   }
 
   onAdded(w: TrackedWorkload): void {
@@ -92,7 +116,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     }
     const now = this.deps.clock.nowNs();
     this.#known.set(w.uid, { w, lastSeen: now });
-    this.#emit({ type: 'add', spec: w.spec, uid: w.uid, at: now, detected: false });
+    this.#emit({ type: 'add', w, at: now, detected: false });
   }
 
   onModified(w: TrackedWorkload): void {
@@ -111,45 +135,68 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       return;
     }
     this.#known.set(w.uid, { w, lastSeen: now });
-    if (!sameCost(known.w.spec, w.spec)) this.#emit({ type: 'update', spec: w.spec, previous: known.w.spec, uid: w.uid, at: now, detected: false });
+    // A change that does not move the cost is not remembered either: after a restart it would diff as "no change" anyway.
+    if (!sameCost(known.w.spec, w.spec)) this.#emit({ type: 'update', w, previous: known.w.spec, at: now, detected: false });
   }
 
   onDeleted(w: TrackedWorkload): void {
     const known = this.#known.get(w.uid);
     this.#known.delete(w.uid);
-    const spec = known?.w.spec ?? w.spec;
-    if (spec === undefined) return;
-    this.#emit({ type: 'delete', spec, uid: w.uid, at: this.deps.clock.nowNs(), detected: false });
+    const last = known?.w ?? (hasSpec(w) ? w : undefined);
+    if (last === undefined) return;
+    this.#emit({ type: 'delete', w: last, at: this.deps.clock.nowNs(), detected: false });
+  }
+
+  /** Records that what is known is complete and current now (the watch is live); ignored before the first list. */
+  markSeen(): void {
+    if (this.#synced) this.#remember({ op: 'seen', atNs: this.deps.clock.nowNs() });
   }
 
   #reportUnpriceable(w: TrackedWorkload, known: Known | undefined): void {
     if (w.problem !== undefined && known?.w.resourceVersion !== w.resourceVersion) this.deps.onUnpriceable?.(w);
   }
 
+  #remember(change: DistributiveOmit<WorkloadStateChange, 'cluster' | 'resourceType'>): void {
+    const state: WorkloadStateChange = { ...change, cluster: this.deps.cluster, resourceType: this.deps.resourceType };
+    this.deps.queue.pushReady({ state });
+  }
+
   #emit(change: Change): void {
     const { queue } = this.deps;
     const predictor = queue.isFull ? this.deps.overflowPredictor : this.deps.predictor;
     const detectedAt = change.detected ? formatRfc3339Nano(this.deps.clock.nowNs()) : undefined;
-    queue.push(this.#price(change, predictor, detectedAt));
+    // The state is taken now: by the time pricing finishes the detector may know more.
+    const state: WorkloadStateChange =
+      change.type === 'delete'
+        ? { op: 'remove', cluster: this.deps.cluster, resourceType: this.deps.resourceType, uid: change.w.uid }
+        : { op: 'put', cluster: this.deps.cluster, resourceType: this.deps.resourceType, workload: knownWorkload({ w: change.w, lastSeen: change.at }) };
+    queue.push(this.#price(change, predictor, detectedAt, state));
   }
 
-  async #price(change: Change, predictor: CostPredictor, detectedAt: string | undefined): Promise<AuditEvent> {
-    const after = await predictor.predict(change.spec);
+  async #price(change: Change, predictor: CostPredictor, detectedAt: string | undefined, state: WorkloadStateChange): Promise<AuditOutput> {
+    const after = await predictor.predict(change.w.spec);
     const before = change.type === 'update' ? await predictor.predict(change.previous) : undefined;
-    return buildEvent(this.deps, change.type, change.spec, change.uid, formatRfc3339Nano(change.at), after, before, detectedAt);
+    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt);
+    return { change: { event, key: auditEventKey(change.type, change.w.uid, change.w.resourceVersion), state } };
   }
 }
 
-function hasSpec(w: TrackedWorkload): w is TrackedWorkload & { readonly spec: WorkloadSpec } {
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function hasSpec(w: TrackedWorkload): w is Priced {
   return w.spec !== undefined;
+}
+
+function knownWorkload(k: Known): KnownWorkload {
+  const { uid, name, namespace, resourceVersion, spec } = k.w;
+  return { uid, name, namespace, resourceVersion, spec, lastSeenNs: k.lastSeen };
 }
 
 /** The event in Kubecost's field order, then the added fields. */
 function buildEvent(
   deps: ChangeDetectorDeps,
   type: AuditEventType,
-  spec: WorkloadSpec,
-  uid: string,
+  w: Priced,
   timestamp: string,
   p: CostPrediction,
   previous: CostPrediction | undefined,
@@ -161,13 +208,13 @@ function buildEvent(
     eventType: type,
     resourceType: deps.resourceType,
     timestamp,
-    properties: { cluster: deps.cluster, name: spec.name, namespace: spec.namespace },
+    properties: { cluster: deps.cluster, name: w.spec.name, namespace: w.spec.namespace },
     totalRequests: p.totalRequests,
     resourceCosts: p.resourceCosts,
     costPrediction: p.costPrediction,
     monthlyCostDelta: delta,
     ...(previous !== undefined && { previousTotalRequests: previous.totalRequests, previousCostPrediction: previous.costPrediction }),
-    uid,
+    uid: w.uid,
     predictor: p.predictor,
     ...(p.fallback !== undefined && { predictorFallback: p.fallback }),
     ...(detectedAt !== undefined && { detectedAt }),

@@ -1,16 +1,17 @@
-import type { AuditEvent } from './audit-event.js';
-
 /**
- * Publishes priced events in the order their changes were seen, while pricing runs concurrently
- * (a remote predictor may take a while per call). Bounded: past `maxPending` changes waiting,
- * `isFull` tells the caller to price with the local predictor instead of queueing more.
+ * Publishes priced outputs in the order their changes were seen, while pricing runs concurrently
+ * (a remote predictor may take a while per call). Outputs that need no pricing (remembered state)
+ * go through the same queue, so they are published after the events before them. Bounded: past
+ * `maxPending` changes waiting, `isFull` tells the caller to price with the local predictor.
  */
-export class PricingQueue {
-  readonly #slots: { event?: AuditEvent; done: boolean }[] = [];
+export class PricingQueue<T> {
+  readonly #slots: { event?: T; done: boolean }[] = [];
+  /** Slots still being priced: what `maxPending` bounds (ready outputs cost no pricing). */
+  #pricing = 0;
   #idle: (() => void)[] = [];
 
   constructor(
-    private readonly publish: (event: AuditEvent) => void,
+    private readonly publish: (output: T) => void,
     private readonly onError: (err: unknown) => void,
     readonly maxPending = 10_000,
   ) {}
@@ -22,22 +23,31 @@ export class PricingQueue {
 
   /** True when no more remote pricing should be queued. */
   get isFull(): boolean {
-    return this.#slots.length >= this.maxPending;
+    return this.#pricing >= this.maxPending;
   }
 
-  /** Queues a change being priced; its event is published after every earlier one. */
-  push(pricing: Promise<AuditEvent>): void {
-    const slot: { event?: AuditEvent; done: boolean } = { done: false };
+  /** Queues an output that needs no pricing; it is published after every earlier one (at once if none waits). */
+  pushReady(output: T): void {
+    this.#slots.push({ event: output, done: true });
+    this.#drain();
+  }
+
+  /** Queues a change being priced; its output is published after every earlier one. */
+  push(pricing: Promise<T>): void {
+    const slot: { event?: T; done: boolean } = { done: false };
     this.#slots.push(slot);
+    this.#pricing++;
     pricing.then(
       (event) => {
         slot.event = event;
         slot.done = true;
+        this.#pricing--;
         this.#drain();
       },
       (err: unknown) => {
         this.onError(err);
         slot.done = true;
+        this.#pricing--;
         this.#drain();
       },
     );

@@ -1,10 +1,13 @@
-import type { AuditEvent } from '../audit/audit-event.js';
+import type { AuditChange } from '../audit/audit-change.js';
+import type { WorkloadStateChange } from '../audit/workload-state.js';
 import type { EtlEvent } from './etl-event.js';
 
 /** Every topic of the event bus and its payload. Producers publish here; stores subscribe. */
 export interface Topics {
   /** A step of the ETL pipeline. */
   etl: EtlEvent;
-  /** A priced workload change. */
-  audit: AuditEvent;
+  /** A priced workload change: the public event, its idempotency key, the remembered state after it. */
+  audit: AuditChange;
+  /** A change of what the audit remembers of the watched workloads, without an event (after a list, a heartbeat). */
+  workloads: WorkloadStateChange;
 }

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { AUDIT_EVENT_TYPES, AuditEventSchema, type AuditEvent, type AuditEventType } from '../audit/audit-event.js';
-import type { AuditQuery, AuditStore } from '../audit/audit-store.js';
+import { AUDIT_EVENT_TYPES, AuditEventSchema, type AuditEventType } from '../audit/audit-event.js';
+import type { AuditQuery } from '../audit/audit-query.js';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-types.js';
 import { AppError, badParameter } from '../errors.js';
+import type { EventReader } from '../storage/store-reader.js';
+import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { Envelope, errorResponses, Ref } from './envelope.js';
 import { RenderCache } from './render-cache.js';
 import { sendRendered } from './reply-cached.js';
@@ -28,15 +30,16 @@ export const AuditQuerySchema = Type.Object({
   filterTotalCostUpperBound: Type.Optional(
     Type.Number({ description: 'Keeps events whose costPrediction.totalMonthlyRate is at most this.', 'x-accepts': 'a number', examples: [100] }),
   ),
+  filterClusters: FilterClustersSchema,
 });
 type AuditQueryString = Static<typeof AuditQuerySchema>;
 
 /** The answer of `GET /model/audit/events`. */
 export const AuditResponseSchema = Envelope(Type.Array(Ref(AuditEventSchema), { description: 'Newest first.' }));
 
-/** What the audit routes need; `store` is undefined when the audit is disabled. */
+/** What the audit routes need; `events` is undefined when the audit is disabled. */
 export interface AuditRouteDeps {
-  readonly store: AuditStore | undefined;
+  readonly events: EventReader | undefined;
   readonly cacheBytes?: number;
 }
 
@@ -62,6 +65,7 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
   const namespaces = csv('filterNamespaces', q.filterNamespaces);
   const eventTypes = csv<AuditEventType>('filterEventTypes', q.filterEventTypes, AUDIT_EVENT_TYPES);
   const resourceTypes = csv<AuditResourceType>('filterResourceTypes', q.filterResourceTypes, AUDIT_RESOURCE_TYPES);
+  const clusters = parseClusterFilter(q.filterClusters);
   const lower = q.filterTotalCostLowerBound;
   const upper = q.filterTotalCostUpperBound;
   if (lower !== undefined && upper !== undefined && lower > upper) {
@@ -72,25 +76,17 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
     ...(namespaces && { namespaces }),
     ...(eventTypes && { eventTypes }),
     ...(resourceTypes && { resourceTypes }),
+    ...(clusters && { clusters }),
     ...(lower !== undefined && { totalCostLowerBound: lower }),
     ...(upper !== undefined && { totalCostUpperBound: upper }),
   };
-  const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper]);
+  const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper, clusterKey(clusters)]);
   return { query, key };
 }
 
 /** `GET /model/audit/events`: recent workload changes and their predicted cost (Kubecost Cost Events Audit API). */
 export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const fragments = new WeakMap<AuditEvent, string>();
-    const fragment = (e: AuditEvent): string => {
-      let s = fragments.get(e);
-      if (s === undefined) {
-        s = JSON.stringify(e);
-        fragments.set(e, s);
-      }
-      return s;
-    };
     const cache = new RenderCache(deps.cacheBytes ?? 16 * 1024 * 1024);
     app.get(
       '/model/audit/events',
@@ -103,10 +99,13 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const store = deps.store;
-        if (store === undefined) throw new AppError('FEATURE_DISABLED', AUDIT_DISABLED_MESSAGE);
+        const events = deps.events;
+        if (events === undefined) throw new AppError('FEATURE_DISABLED', AUDIT_DISABLED_MESSAGE);
         const { query, key } = parseAuditQuery(request.query);
-        const body = cache.get(key, store.version, () => `{"code":200,"data":[${store.query(query).map(fragment).join(',')}]}`);
+        // The revision is read before the data, so a cached answer is never older than its version.
+        const { audit } = await events.revision();
+        // Stored events are kept as the JSON served, so an answer is a join of strings.
+        const body = await cache.get(key, audit, async () => `{"code":200,"data":[${(await events.queryAudit(query)).join(',')}]}`);
         return sendRendered(request, reply, body);
       },
     );

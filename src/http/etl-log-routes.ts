@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
-import type { EtlLog, EtlLogQuery } from '../events/etl-log.js';
+import type { EtlLogQuery } from '../events/etl-log.js';
 import { ETL_KINDS, resolveKindFilter } from '../events/etl-kinds.js';
 import { badParameter } from '../errors.js';
+import type { EventReader } from '../storage/store-reader.js';
 import { msToNs } from '../time.js';
 import { parseWindow, WindowError } from '../window.js';
 import { Envelope, errorResponses, Ref } from './envelope.js';
-import { createEtlLogRenderer } from './etl-log-json.js';
+import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
+import { renderEtlPage } from './etl-log-json.js';
 import { RenderCache } from './render-cache.js';
 import { sendRendered } from './reply-cached.js';
 
@@ -29,6 +31,7 @@ export const EtlLogQuerySchema = Type.Object({
       examples: ['AllocationSetSaved', 'AssetSet', 'AllocationSetSavedEvent,AssetSetSaved'],
     }),
   ),
+  filterClusters: FilterClustersSchema,
 });
 type EtlLogQueryString = Static<typeof EtlLogQuerySchema>;
 
@@ -65,7 +68,7 @@ export const EtlLogResponseSchema = Envelope(
 
 /** What the ETL log routes need. */
 export interface EtlLogRouteDeps {
-  readonly etlLog: EtlLog;
+  readonly events: EventReader;
   readonly clock: Clock;
   /** Bytes of rendered answers kept for reuse. */
   readonly cacheBytes?: number;
@@ -76,6 +79,7 @@ export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: 
   let key = '';
   let window: EtlLogQuery['window'];
   let kinds: EtlLogQuery['kinds'];
+  const clusters = parseClusterFilter(q.filterClusters);
   if (q.window !== undefined && q.window !== '') {
     try {
       const w = parseWindow(q.window, nowMs);
@@ -92,13 +96,13 @@ export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: 
     kinds = resolved.kinds;
     key += `k${[...kinds].sort().join(',')}`;
   }
-  return { query: { ...(window && { window }), ...(kinds && { kinds }) }, key };
+  key += `c${clusterKey(clusters)}`;
+  return { query: { ...(window && { window }), ...(kinds && { kinds }), ...(clusters && { clusters }) }, key };
 }
 
 /** `GET /model/etl/log`: the Kubecost ETL event log. */
 export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
-    const render = createEtlLogRenderer();
     const cache = new RenderCache(deps.cacheBytes ?? 32 * 1024 * 1024);
     app.get(
       '/model/etl/log',
@@ -112,7 +116,9 @@ export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { query, key } = parseEtlLogQuery(request.query, deps.clock.nowMs());
-        const body = cache.get(key, deps.etlLog.version, () => render(deps.etlLog.query(query)));
+        // The revision is read before the data, so a cached answer is never older than its version.
+        const { etl } = await deps.events.revision();
+        const body = await cache.get(key, etl, async () => renderEtlPage(await deps.events.queryEtl(query)));
         return sendRendered(request, reply, body);
       },
     );

@@ -39,40 +39,57 @@ export class RenderedBody {
  * A small LRU of rendered bodies keyed by query, each remembering the data version it was
  * rendered from, bounded by bytes: the same answer is serialised and compressed once per change
  * rather than once per request, and a stale answer is replaced rather than kept beside the new.
+ * Concurrent misses of one key and version share one rendering (a database read, for the SQL backends).
  */
 export class RenderCache {
-  readonly #entries = new Map<string, { version: number; body: RenderedBody }>();
+  readonly #entries = new Map<string, { version: string; body: RenderedBody }>();
+  readonly #rendering = new Map<string, Promise<RenderedBody>>();
   #bytes = 0;
 
   constructor(readonly budgetBytes: number) {}
 
   /** The body for `key` at data `version`, rendering it with `render` when absent or stale. */
-  get(key: string, version: number, render: () => string): RenderedBody {
+  get(key: string, version: string, render: () => string | Promise<string>): Promise<RenderedBody> {
     const hit = this.#entries.get(key);
-    if (hit !== undefined) {
+    if (hit?.version === version) {
+      // Most recently used goes last.
       this.#entries.delete(key);
-      this.#bytes -= hit.body.weight;
-      if (hit.version === version) {
-        this.#entries.set(key, hit);
-        this.#bytes += hit.body.weight;
-        return hit.body;
-      }
+      this.#entries.set(key, hit);
+      return Promise.resolve(hit.body);
     }
-    const body = new RenderedBody(render());
-    if (body.weight <= this.budgetBytes) {
-      this.#entries.set(key, { version, body });
-      this.#bytes += body.weight;
-      for (const [k, v] of this.#entries) {
-        if (this.#bytes <= this.budgetBytes) break;
-        this.#entries.delete(k);
-        this.#bytes -= v.body.weight;
-      }
+    const id = `${version}\u0000${key}`;
+    let rendering = this.#rendering.get(id);
+    if (rendering === undefined) {
+      rendering = (async () => {
+        const body = new RenderedBody(await render());
+        this.#store(key, version, body);
+        return body;
+      })();
+      this.#rendering.set(id, rendering);
+      const forget = () => this.#rendering.delete(id);
+      rendering.then(forget, forget);
     }
-    return body;
+    return rendering;
   }
 
   /** Entries held. */
   get size(): number {
     return this.#entries.size;
+  }
+
+  #store(key: string, version: string, body: RenderedBody): void {
+    const old = this.#entries.get(key);
+    if (old !== undefined) {
+      this.#entries.delete(key);
+      this.#bytes -= old.body.weight;
+    }
+    if (body.weight > this.budgetBytes) return;
+    this.#entries.set(key, { version, body });
+    this.#bytes += body.weight;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.budgetBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.body.weight;
+    }
   }
 }

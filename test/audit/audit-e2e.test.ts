@@ -28,7 +28,7 @@ afterEach(async () => {
 });
 
 const config = (env: Record<string, string> = {}): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', ...env });
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', ...env });
   if (r.help) throw new Error('unexpected help');
   return r.config;
 };
@@ -173,7 +173,7 @@ describe('the audit, end to end against a fake API server', () => {
 
 describe('without a cluster', () => {
   it('runs without watchers and says so in /readyz', async () => {
-    const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', COST_EVENTS_AUDIT_ENABLED: 'true' });
+    const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', COST_EVENTS_AUDIT_ENABLED: 'true' });
     if (r.help) throw new Error('help');
     server = await startServer(r.config, { clock, env: {}, serviceAccountDir: '/nonexistent' });
     const res = await server.app.inject('/readyz');

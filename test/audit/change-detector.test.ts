@@ -1,8 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { AuditChange, AuditOutput } from '../../src/audit/audit-change.js';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { ChangeDetector } from '../../src/audit/change-detector.js';
 import { PricingQueue } from '../../src/audit/pricing-queue.js';
 import type { TrackedWorkload } from '../../src/audit/tracked-workload.js';
+import type { WorkloadStateChange } from '../../src/audit/workload-state.js';
 import type { CostPredictor } from '../../src/cost/predictor.js';
 import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
 import { createRequestsPredictor } from '../../src/cost/requests-predictor.js';
@@ -25,21 +27,48 @@ const w = (uid: string, name: string, o: { rv?: string; replicas?: number; cpu?:
 });
 
 let clock: ManualClock;
+let outputs: AuditOutput[];
+/** The events published so far, in order. */
 let events: AuditEvent[];
-let queue: PricingQueue;
+let queue: PricingQueue<AuditOutput>;
 let detector: ChangeDetector;
 const requests = createRequestsPredictor(DEFAULT_PRICE_SHEET);
 
-const make = (predictor: CostPredictor = requests, maxPending = 100) => {
-  queue = new PricingQueue((e) => events.push(e), (err) => {
+const collect = (o: AuditOutput) => {
+  outputs.push(o);
+  if ('change' in o) events.push(o.change.event);
+};
+
+const make = (predictor: CostPredictor = requests, maxPending = 100, prior?: ConstructorParameters<typeof ChangeDetector>[0]['prior']) => {
+  queue = new PricingQueue(collect, (err) => {
     throw err;
   }, maxPending);
-  detector = new ChangeDetector({ resourceType: 'deployment', cluster: 'cluster-one', clock, predictor, overflowPredictor: requests, queue });
+  detector = new ChangeDetector({ resourceType: 'deployment', cluster: 'cluster-one', clock, predictor, overflowPredictor: requests, queue, ...(prior && { prior }) });
+};
+
+/** Each output in order: `add a` for a change (with its key), `replace [uids]`/`put uid`/`remove uid`/`seen` for state. */
+const trail = () =>
+  outputs.map((o) => {
+    if ('change' in o) return `${o.change.event.eventType} ${o.change.event.properties.name} key=${o.change.key} then ${stateLine(o.change.state)}`;
+    return stateLine(o.state);
+  });
+const stateLine = (s: WorkloadStateChange) => {
+  switch (s.op) {
+    case 'put':
+      return `put ${s.workload.uid}@${s.workload.resourceVersion}`;
+    case 'remove':
+      return `remove ${s.uid}`;
+    case 'replace':
+      return `replace [${s.workloads.map((w) => w.uid).join(',')}]`;
+    case 'seen':
+      return 'seen';
+  }
 };
 
 beforeEach(() => {
   clock = new ManualClock('2023-02-28T13:58:44.552Z');
   clock.tickNs(788_548n);
+  outputs = [];
   events = [];
   make();
 });
@@ -145,7 +174,7 @@ describe('ChangeDetector', () => {
 
   it('ignores objects it cannot price, and tells about each', async () => {
     const problems: string[] = [];
-    queue = new PricingQueue((e) => events.push(e), () => undefined);
+    queue = new PricingQueue(collect, () => undefined);
     detector = new ChangeDetector({
       resourceType: 'deployment',
       cluster: 'c',
@@ -189,12 +218,68 @@ describe('ChangeDetector', () => {
     const used: string[] = [];
     const never: CostPredictor = { name: 'kubecost', predict: (spec) => (used.push(`kubecost ${spec.name}`), new Promise(() => undefined)) };
     const local: CostPredictor = { name: 'requests', predict: (spec) => (used.push(`requests ${spec.name}`), requests.predict(spec)) };
-    queue = new PricingQueue((e) => events.push(e), () => undefined, 1);
+    queue = new PricingQueue(collect, () => undefined, 1);
     detector = new ChangeDetector({ resourceType: 'deployment', cluster: 'c', clock, predictor: never, overflowPredictor: local, queue });
     detector.onSync([], { initial: true });
     detector.onAdded(w('u1', 'stuck'));
     detector.onAdded(w('u2', 'overflow'));
     await new Promise((r) => setImmediate(r));
     expect(used).toEqual(['kubecost stuck', 'requests overflow']);
+  });
+  it('remembers what it knows behind the events: the list, then each change after its event', async () => {
+    detector.onSync([w('u1', 'a'), w('u2', 'b')], { initial: true });
+    detector.onModified(w('u1', 'a', { rv: '2' }));
+    detector.onModified(w('u1', 'a', { rv: '3', replicas: 2 }));
+    detector.onDeleted(w('u2', 'b', { rv: '4' }));
+    detector.onAdded(w('u3', 'c', { rv: '5' }));
+    await queue.idle();
+    expect(trail()).toEqual([
+      'replace [u1,u2]',
+      'update a key=update/u1/3 then put u1@3',
+      'delete b key=delete/u2 then remove u2',
+      'add c key=add/u3 then put u3@5',
+    ]);
+  });
+
+  it('diffs the first list against the prior state, so changes made while the server was down are found', async () => {
+    make(requests, 100, {
+      workloads: [
+        { uid: 'gone', name: 'old', namespace: 'kubecost', resourceVersion: '1', spec: w('gone', 'old').spec!, lastSeenNs: 1_677_592_000_000_000_000n },
+        { uid: 'kept', name: 'same', namespace: 'kubecost', resourceVersion: '1', spec: w('kept', 'same').spec!, lastSeenNs: 1_677_592_000_000_000_000n },
+      ],
+      seenUntilNs: 1_677_592_500_000_000_000n,
+    });
+    detector.onSync([w('kept', 'same'), w('new', 'fresh', { rv: '8', created: '2023-02-28T13:40:00Z' })], { initial: true });
+    await queue.idle();
+    expect(trail()).toEqual(['add fresh key=add/new then put new@8', 'delete old key=delete/gone then remove gone', 'replace [kept,new]']);
+    const [add, del] = events;
+    expect(add).toMatchObject({ timestamp: '2023-02-28T13:40:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z' });
+    // Last seen: the previous run's last mark, later than the workload's own last event.
+    expect(del).toMatchObject({ timestamp: '2023-02-28T13:55:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z', monthlyCostDelta: -2.4045625000000004 });
+  });
+
+  it('with a prior state of no workloads, reports every workload of the first list as added', async () => {
+    make(requests, 100, { workloads: [], seenUntilNs: 1n });
+    detector.onSync([w('u1', 'a', { created: '2023-02-28T13:00:00Z' })], { initial: true });
+    await queue.idle();
+    expect(summary()).toEqual(['add a (detected)']);
+  });
+
+  it('marks its remembered state current when told, once it has listed', async () => {
+    detector.markSeen();
+    detector.onSync([w('u1', 'a')], { initial: true });
+    clock.advance(60_000);
+    detector.markSeen();
+    await queue.idle();
+    expect(trail()).toEqual(['replace [u1]', 'seen']);
+    const seen = outputs[1] as { state: WorkloadStateChange };
+    expect(seen.state).toEqual({ op: 'seen', cluster: 'cluster-one', resourceType: 'deployment', atNs: clock.nowNs() });
+  });
+
+  it('gives a change found on a relist the key of the same change seen live', async () => {
+    detector.onSync([w('u1', 'a')], { initial: true });
+    detector.onSync([w('u1', 'a', { rv: '9', replicas: 4 })], { initial: false });
+    await queue.idle();
+    expect((outputs[1] as { change: AuditChange }).change.key).toBe('update/u1/9');
   });
 });

@@ -1,23 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import type { AuditEvent, AuditEventType } from '../../src/audit/audit-event.js';
-import { AuditStore } from '../../src/audit/audit-store.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
-import { EtlLog } from '../../src/events/etl-log.js';
-import { Readiness } from '../../src/readiness.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import type { Store } from '../../src/storage/store.js';
+import { buildTestApp } from '../support/app.js';
+import { delegate } from '../support/stores.js';
 
 let app: FastifyInstance;
 afterEach(async () => {
   await app.close();
 });
 
-const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number } = {}): AuditEvent => ({
+const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number; cluster?: string } = {}): AuditEvent => ({
   eventType: o.type ?? 'add',
   resourceType: o.resource ?? 'deployment',
   timestamp: '2023-02-28T13:58:44.552788548Z',
-  properties: { cluster: 'cluster-one', name, namespace: o.ns ?? 'kubecost' },
+  properties: { cluster: o.cluster ?? 'cluster-one', name, namespace: o.ns ?? 'kubecost' },
   totalRequests: { cpu: '100m', memory: '32Mi' },
   resourceCosts: { costPerCPUCoreHour: 0.031616438356164386, costPerRAMByteHour: 3.94217363775593e-12, costPerGPUHour: 0.95 },
   costPrediction: { totalMonthlyRate: o.rate ?? 2.4045625000000004, cpuMonthlyRate: 2.3080000000000003, ramMonthlyRate: 0.0965625, gpuMonthlyRate: 0 },
@@ -26,16 +25,22 @@ const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourc
   predictor: 'requests',
 });
 
-const setup = (store: AuditStore | undefined) => {
-  app = buildApp({ clock: new ManualClock(), etlLog: new EtlLog(10), readiness: new Readiness(), ...(store && { auditStore: store }) });
+const memory = (capacity = 100) => new MemoryStore({ etlLogCapacity: 10, auditCapacity: capacity });
+const append = (store: Store, ...events: AuditEvent[]) => store.write(events.map((e) => ({ type: 'audit', event: e, key: `${e.eventType}/${e.uid}/${e.properties.cluster}` })));
+
+const setup = (store: Store | undefined) => {
+  app = buildTestApp({ auditEnabled: store !== undefined, ...(store && { store }) }).app;
 };
 
-const filled = () => {
-  const store = new AuditStore(100);
-  store.append(event('a', { ns: 'team-a', rate: 1 }));
-  store.append(event('b', { ns: 'team-b', rate: 5, resource: 'statefulset' }));
-  store.append(event('c', { ns: 'team-a', rate: 10, type: 'delete' }));
-  store.append(event('d', { ns: 'team-c', rate: 50, type: 'update', resource: 'daemonset' }));
+const filled = async () => {
+  const store = memory();
+  await append(
+    store,
+    event('a', { ns: 'team-a', rate: 1 }),
+    event('b', { ns: 'team-b', rate: 5, resource: 'statefulset' }),
+    event('c', { ns: 'team-a', rate: 10, type: 'delete' }),
+    event('d', { ns: 'team-c', rate: 50, type: 'update', resource: 'daemonset' }),
+  );
   return store;
 };
 
@@ -47,9 +52,8 @@ const names = async (url: string) => {
 
 describe('GET /model/audit/events', () => {
   it('answers with the events newest first in the Kubecost envelope', async () => {
-    const store = new AuditStore(10);
-    store.append(event('first'));
-    store.append(event('sample-deployment'));
+    const store = memory(10);
+    await append(store, event('first'), event('sample-deployment'));
     setup(store);
     const res = await app.inject('/model/audit/events');
     expect(res.statusCode).toBe(200);
@@ -60,8 +64,8 @@ describe('GET /model/audit/events', () => {
   });
 
   it('keeps only the most recent AUDIT_CAPACITY events', async () => {
-    const store = new AuditStore(2);
-    for (const n of ['a', 'b', 'c']) store.append(event(n));
+    const store = memory(2);
+    await append(store, event('a'), event('b'), event('c'));
     setup(store);
     expect(await names('/model/audit/events')).toEqual(['c', 'b']);
   });
@@ -79,7 +83,7 @@ describe('GET /model/audit/events', () => {
     ['case-insensitive types', '?filterEventTypes=DELETE&filterResourceTypes=Deployment', ['c']],
     ['empty filters as no filter', '?filterNamespaces=&filterEventTypes=', ['d', 'c', 'b', 'a']],
   ])('filters by %s', async (_name, query, expected) => {
-    setup(filled());
+    setup(await filled());
     expect(await names(`/model/audit/events${query}`)).toEqual(expected);
   });
 
@@ -93,7 +97,7 @@ describe('GET /model/audit/events', () => {
     ['?filterTotalCostLowerBound=cheap', 'invalid parameter \'filterTotalCostLowerBound\': got "cheap"; accepts a number'],
     ['?filterTotalCostLowerBound=10&filterTotalCostUpperBound=1', "invalid parameter 'filterTotalCostUpperBound': got \"1\"; accepts a number at least filterTotalCostLowerBound (10)"],
   ])('refuses %s with a 400 naming the parameter', async (query, message) => {
-    setup(filled());
+    setup(await filled());
     const res = await app.inject(`/model/audit/events${query}`);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ code: 400, data: null, message });
@@ -111,10 +115,51 @@ describe('GET /model/audit/events', () => {
   });
 
   it('shows events appended after an earlier answer', async () => {
-    const store = filled();
+    const store = await filled();
     setup(store);
     expect(await names('/model/audit/events?count=1')).toEqual(['d']);
-    store.append(event('e'));
+    await append(store, event('e'));
     expect(await names('/model/audit/events?count=1')).toEqual(['e']);
+  });
+
+  it('keeps clusters apart with filterClusters, and serves every cluster without it', async () => {
+    const store = memory();
+    await append(store, event('blue-1', { cluster: 'blue' }), event('green-1', { cluster: 'green' }), event('red-1', { cluster: 'red' }));
+    setup(store);
+    expect(await names('/model/audit/events?filterClusters=blue')).toEqual(['blue-1']);
+    expect(await names('/model/audit/events?filterClusters=red,%20blue')).toEqual(['red-1', 'blue-1']);
+    expect(await names('/model/audit/events')).toEqual(['red-1', 'green-1', 'blue-1']);
+    expect(await names('/model/audit/events?filterClusters=')).toEqual(['red-1', 'green-1', 'blue-1']);
+    expect(await names('/model/audit/events?filterClusters=elsewhere')).toEqual([]);
+  });
+
+  it('refuses a filterClusters entry that cannot be a cluster id', async () => {
+    setup(memory());
+    const res = await app.inject('/model/audit/events?filterClusters=blue,green_2');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      code: 400,
+      data: null,
+      message: 'invalid parameter \'filterClusters\': got "blue,green_2"; accepts a comma list of cluster ids (1 to 64 letters, digits and hyphens) ("green_2" is not one)',
+    });
+  });
+
+  it('reads the store once per revision, and again when another writer moved it', async () => {
+    const store = await filled();
+    let reads = 0;
+    setup(
+      delegate(store, {
+        queryAudit: (q) => {
+          reads++;
+          return store.queryAudit(q);
+        },
+      }),
+    );
+    for (let i = 0; i < 3; i++) expect(await names('/model/audit/events?count=2')).toEqual(['d', 'c']);
+    expect(reads).toBe(1);
+    // Another replica writing to a shared database moves the revision this one reads per request.
+    await store.write([{ type: 'audit', event: event('from-elsewhere'), key: 'add/elsewhere' }]);
+    expect(await names('/model/audit/events?count=2')).toEqual(['from-elsewhere', 'd']);
+    expect(reads).toBe(2);
   });
 });

@@ -7,11 +7,11 @@ import { buildApp } from '../../src/app.js';
 import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
 import { createRequestsPredictor } from '../../src/cost/requests-predictor.js';
 import type { SpecCostDiff } from '../../src/cost/spec-cost.js';
-import { EtlLog } from '../../src/events/etl-log.js';
 import { PREDICT_BODY_LIMIT } from '../../src/http/predict-routes.js';
 import { kubeLiveWorkloads } from '../../src/predict/kube-live-workloads.js';
 import { noCluster, type LiveWorkloads } from '../../src/predict/live-workloads.js';
 import { Readiness } from '../../src/readiness.js';
+import { emptyEvents } from '../support/app.js';
 import { daemonSetObject, deploymentObject, FakeKubeServer, nodeObject, podObject, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -41,7 +41,7 @@ afterEach(async () => {
 const setup = (live?: LiveWorkloads) => {
   app = buildApp({
     clock,
-    etlLog: new EtlLog(10),
+    events: emptyEvents(),
     readiness: new Readiness(),
     predict: {
       clusterId: 'cluster-one',

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 const config = (env: Record<string, string>): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', ...env });
   if (r.help) throw new Error('unexpected help');
   return r.config;
 };

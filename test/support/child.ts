@@ -14,11 +14,15 @@ export interface ChildServer {
   readonly exited: Promise<number | string>;
 }
 
-/** Starts the server with `env` added to this process's environment. */
-export function startChild(env: Record<string, string>, args: string[] = []): ChildServer {
+/**
+ * Starts the server with `env` added to this process's environment (storage in memory unless
+ * `env` names a STORAGE_URL, so no test writes into the repository), in `cwd` if given.
+ */
+export function startChild(env: Record<string, string>, args: string[] = [], options: { cwd?: string } = {}): ChildServer {
   const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', STORAGE_URL: 'memory:', ...env },
     stdio: 'pipe',
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
   });
   let out = '';
   let err = '';

@@ -1,0 +1,66 @@
+import type { Clock } from '../clock.js';
+import type { EventBus } from '../events/bus.js';
+import type { Topics } from '../events/topics.js';
+import type { ComponentStatus } from '../readiness.js';
+import { openStore } from './open-store.js';
+import { Pruner } from './pruner.js';
+import type { Store, StoreLimits } from './store.js';
+import { describeStoreError } from './store-errors.js';
+import { guardedReader, type EventReader } from './store-reader.js';
+import { redactUrl } from './store-url.js';
+import { StoreWriter, type StorageLogger } from './store-writer.js';
+import { subscribeWriter } from './subscribe-writer.js';
+
+/** What storage needs from the settings. */
+export interface StorageSettings {
+  /** `STORAGE_URL`. */
+  readonly url: string;
+  readonly limits: StoreLimits;
+  /** `STORAGE_QUEUE_CAPACITY`. */
+  readonly queueCapacity: number;
+  /** `STORAGE_PRUNE_INTERVAL`, ms. */
+  readonly pruneIntervalMs: number;
+  /** This instance's `CLUSTER_ID`: the rows it prunes. */
+  readonly cluster: string;
+}
+
+/** Storage as the server runs it: the open store, the writer fed by the bus, the guarded reader the routes use. */
+export interface Storage {
+  readonly store: Store;
+  readonly writer: StoreWriter;
+  readonly events: EventReader;
+  /** Subscribes the writer to the bus and starts pruning in the background. */
+  start(bus: EventBus<Topics>): void;
+  /** `/readyz`'s storage component. */
+  status(): ComponentStatus;
+  /** Stops pruning, writes what is queued (or logs what cannot be), closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the store `settings.url` names (migrating it); rejects naming the URL, password masked, when it cannot. */
+export async function openStorage(settings: StorageSettings, clock: Clock, log: StorageLogger): Promise<Storage> {
+  const store = await openStore(settings.url, settings.limits, {
+    onIdleError: (err) => log.warn({ err: describeStoreError(err) }, 'an idle database connection failed'),
+  }).catch((err: unknown) => {
+    throw new Error(`storage ${redactUrl(settings.url)}: ${describeStoreError(err)}`, { cause: err });
+  });
+  const writer = new StoreWriter({ store, clock, capacity: settings.queueCapacity, log });
+  const pruner = new Pruner({ store, writer, clock, cluster: settings.cluster, intervalMs: settings.pruneIntervalMs, log });
+  let unsubscribe: (() => void) | undefined;
+  return {
+    store,
+    writer,
+    events: guardedReader(store, writer),
+    start(bus) {
+      unsubscribe = subscribeWriter(bus, writer);
+      pruner.start();
+    },
+    status: () => writer.status(),
+    async close() {
+      await pruner.stop();
+      await writer.close();
+      unsubscribe?.();
+      await store.close();
+    },
+  };
+}
