@@ -155,7 +155,9 @@ export class StoreWriter {
     this.#clearTimers();
     if (this.#queued > 0) {
       this.#o.log.error({ records: this.#queued, store: this.#o.store.location }, 'storage unavailable at shutdown; queued records are lost');
-      this.#drop(this.#queue.splice(0), undefined);
+      const lost = this.#queue.splice(0);
+      this.#queued = 0;
+      this.#drop(lost, undefined);
     }
   }
 

@@ -1,6 +1,8 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/storage/memory-store.js';
 import { buildTestApp, hourWindow, type TestApp } from '../support/app.js';
+import { switchableStore } from '../support/stores.js';
 
 let t: TestApp;
 afterEach(async () => {
@@ -245,5 +247,51 @@ describe('GET /model/etl/log', () => {
       const res = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'br;q=0, gzip;q=0' } });
       expect(res.headers['content-encoding']).toBeUndefined();
     });
+  });
+
+  it('keeps clusters apart with filterClusters and sums the counters of the clusters selected', async () => {
+    t = buildTestApp();
+    t.publishEtl('AllocationSetSaved', { size: 1 }, 'blue');
+    t.publishEtl('AllocationSetSaved', { size: 2 }, 'green');
+    t.publishEtl('AssetSetSaved', { size: 3 }, 'green');
+    const blue = await get('/model/etl/log?filterClusters=blue');
+    expect(blue.body).toEqual({
+      code: 200,
+      data: { allocation: [{ kind: 'AllocationSetSaved', metadata: { size: 1 }, time: '2024-05-03T08:01:04.000000000Z' }], asset: [], counters: { AllocationSetSaved: 1 } },
+    });
+    expect((await get('/model/etl/log?filterClusters=blue,green')).body).toMatchObject({ data: { counters: { AllocationSetSaved: 2, AssetSetSaved: 1 } } });
+    expect((await get('/model/etl/log')).body).toMatchObject({ data: { counters: { AllocationSetSaved: 2, AssetSetSaved: 1 } } });
+    const bad = await get('/model/etl/log?filterClusters=blue;drop');
+    expect(bad.status).toBe(400);
+    expect(bad.body['message']).toMatch(/^invalid parameter 'filterClusters': got "blue;drop"; accepts a comma list of cluster ids/);
+  });
+
+  it('answers 503 STORAGE_UNAVAILABLE while storage is down, /readyz says why, and nothing published meanwhile is lost', async () => {
+    const db = switchableStore(new MemoryStore({ etlLogCapacity: 10, auditCapacity: 10 }));
+    t = buildTestApp({ store: db.store });
+    t.readiness.register({ name: 'storage', status: () => t.writer.status() });
+    t.publishEtl('AllocationSetSaved', { size: 1 });
+    await t.writer.idle();
+    db.setDown(true);
+    t.publishEtl('AllocationSetSaved', { size: 2 });
+    await t.writer.idle();
+    const down = await get('/model/etl/log');
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({
+      code: 503,
+      data: null,
+      message: 'storage (postgres) is unavailable; events produced meanwhile are held and written when it returns; /readyz has the details',
+    });
+    const ready = await get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body['message']).toBe(
+      'not ready: storage (unavailable: postgres://postgres:***@db/test: connect ECONNREFUSED 127.0.0.1:5432 (since 2024-05-03T08:01:04.000000000Z); 1 records queued, 0 dropped since start)',
+    );
+    db.setDown(false);
+    t.clock.advance(250);
+    await t.writer.idle();
+    expect((await get('/readyz')).status).toBe(200);
+    const back = await get('/model/etl/log');
+    expect((back.body['data'] as { allocation: { metadata: { size: number } }[] }).allocation.map((e) => e.metadata.size)).toEqual([1, 2]);
   });
 });

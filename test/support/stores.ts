@@ -1,11 +1,14 @@
 import type { Store } from '../../src/storage/store.js';
 
-/** A store that does what `store` does except for the methods in `overrides` (to count reads or inject failures). */
-export function delegate(store: Store, overrides: Partial<Omit<Store, 'backend' | 'location' | 'limits' | 'writeSync'>> & { writeSync?: Store['writeSync'] | undefined } = {}): Store {
+/**
+ * A store that does what `store` does except for what `overrides` replaces (to count reads,
+ * inject failures, or pose as another backend). `writeSync: undefined` makes commits asynchronous.
+ */
+export function delegate(store: Store, overrides: { [K in keyof Store]?: Store[K] | undefined } = {}): Store {
   const writeSync = 'writeSync' in overrides ? overrides.writeSync : store.writeSync;
   return {
-    backend: store.backend,
-    location: store.location,
+    backend: overrides.backend ?? store.backend,
+    location: overrides.location ?? store.location,
     limits: store.limits,
     write: overrides.write ?? ((r) => store.write(r)),
     ...(writeSync !== undefined && { writeSync }),
@@ -17,4 +20,38 @@ export function delegate(store: Store, overrides: Partial<Omit<Store, 'backend' 
     ping: overrides.ping ?? (() => store.ping()),
     close: overrides.close ?? (() => store.close()),
   };
+}
+
+/** An error as a dropped database connection raises it (transient). */
+export function connectionRefused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+}
+
+/**
+ * A database that can be switched off: a memory store posing as PostgreSQL (asynchronous
+ * commits, transient failures while `down`), recording the size of each committed batch.
+ */
+export function switchableStore(inner: Store): { store: Store; batches: number[]; setDown(down: boolean): void } {
+  let down = false;
+  const batches: number[] = [];
+  const guard = async <T>(f: () => Promise<T>): Promise<T> => {
+    await Promise.resolve();
+    if (down) throw connectionRefused();
+    return f();
+  };
+  const store = delegate(inner, {
+    backend: 'postgres',
+    location: 'postgres://postgres:***@db/test',
+    writeSync: undefined,
+    write: (r) =>
+      guard(async () => {
+        batches.push(r.length);
+        await inner.write(r);
+      }),
+    queryEtl: (q) => guard(() => inner.queryEtl(q)),
+    queryAudit: (q) => guard(() => inner.queryAudit(q)),
+    revision: () => guard(() => inner.revision()),
+    ping: () => guard(() => inner.ping()),
+  });
+  return { store, batches, setDown: (d) => (down = d) };
 }
