@@ -1,0 +1,145 @@
+import { startBenchApp, type BenchApp } from './lib/app.js';
+import { fetchRaw, startBareServer } from './lib/bare-server.js';
+import { EtlEventSource } from './lib/etl-events.js';
+import { compareLoad, measureLoad, summarise, type LoadSummary } from './lib/load.js';
+import { progress } from './lib/progress.js';
+import type { Benchmark, Result } from './lib/result.js';
+import { benchSettings, type BenchSettings } from './lib/settings.js';
+
+// GET /model/etl/log with both rings full, against a bare node:http server answering the very
+// same bytes with the same headers: the ratio is what Fastify, routing, query validation, the
+// cache lookup and content negotiation cost on top of writing the bytes. Then the same route
+// while events keep arriving, so the cached answer is rendered and compressed again.
+
+const PATH = '/model/etl/log';
+/** ETL_LOG_CAPACITY's default. */
+const CAPACITY = 1000;
+/** Events published per second in the churn runs, each one invalidating the cached answer. */
+const CHURN_PER_SECOND = 100;
+
+const CODINGS = [
+  { name: 'identity', headers: {} },
+  { name: 'gzip', headers: { 'accept-encoding': 'gzip' } },
+  { name: 'br', headers: { 'accept-encoding': 'br' } },
+] as const;
+type CodingName = (typeof CODINGS)[number]['name'];
+
+const pct = (share: number): string => `${Math.round(share * 100)} %`;
+const busy = (s: LoadSummary): string => `server ${pct(s.serverCpuShare)}, generator ${pct(s.generatorCpuShare)}`;
+
+/** Publishes events until both rings hold `CAPACITY` events. */
+function fillRings(server: BenchApp, source: EtlEventSource): void {
+  for (;;) {
+    const view = server.etlLog.query();
+    if (view.allocation.length === CAPACITY && view.asset.length === CAPACITY) return;
+    for (let i = 0; i < CAPACITY; i++) server.bus.publish('etl', source.next());
+  }
+}
+
+/** The three figures of a comparison: req/s and p99 with their goals, and server CPU per request. */
+function comparisonRows(label: string, app: LoadSummary, bare: LoadSummary): Result[] {
+  return [
+    {
+      figure: `${label}, req/s`,
+      value: app.reqPerSec,
+      unit: 'req/s',
+      baseline: bare.reqPerSec,
+      goal: { on: 'ratio', op: '>=', limit: 0.9 },
+      note: `${label}: CPU busy (share of one core): app run ${busy(app)}; bare run ${busy(bare)}; p50 app ${app.p50Ms.toFixed(2)} ms, bare ${bare.p50Ms.toFixed(2)} ms`,
+    },
+    { figure: `${label}, p99`, value: app.p99Ms, unit: 'ms', baseline: bare.p99Ms, goal: { on: 'ratio', op: '<=', limit: 1.2 } },
+    { figure: `${label}, server CPU per request`, value: app.serverCpuUsPerRequest, unit: 'µs', baseline: bare.serverCpuUsPerRequest },
+  ];
+}
+
+/** Serves the app's own bytes from the bare server and compares the two, for each coding. */
+async function staticRuns(server: BenchApp, settings: BenchSettings): Promise<{ results: Result[]; bare: Map<CodingName, LoadSummary> }> {
+  const bareServer = await startBareServer({ keepAliveTimeout: server.app.server.keepAliveTimeout });
+  const sizes: Result[] = [];
+  const results: Result[] = [];
+  const bare = new Map<CodingName, LoadSummary>();
+  let identityBytes = 0;
+  try {
+    for (const coding of CODINGS) {
+      const answer = await fetchRaw(server.url + PATH, coding.headers);
+      const encoding = answer.headers['content-encoding'] ?? 'identity';
+      if (answer.status !== 200 || encoding !== coding.name) {
+        throw new Error(`GET ${PATH} with ${JSON.stringify(coding.headers)} answered ${answer.status} in ${encoding}`);
+      }
+      if (coding.name === 'identity') identityBytes = answer.body.length;
+      sizes.push(
+        coding.name === 'identity'
+          ? {
+              figure: 'response body, identity',
+              value: answer.body.length,
+              unit: 'bytes',
+              note: `response body: ${CAPACITY} events in each ring; compressed sizes are compared with identity`,
+            }
+          : { figure: `response body, ${coding.name}`, value: answer.body.length, unit: 'bytes', baseline: identityBytes },
+      );
+      bareServer.answer(answer);
+      const cmp = await compareLoad(
+        { url: server.url + PATH, headers: coding.headers },
+        { url: bareServer.url + PATH, headers: coding.headers },
+        settings,
+        (which) => progress(`etl-log ${coding.name}: ${which === 'subject' ? 'app' : 'bare node:http'}`),
+      );
+      bare.set(coding.name, cmp.baseline);
+      results.push(...comparisonRows(`GET ${PATH} ${coding.name}`, cmp.subject, cmp.baseline));
+    }
+  } finally {
+    await bareServer.close();
+  }
+  return { results: [...sizes, ...results], bare };
+}
+
+/** Loads the app while events keep arriving; informational, against the static bare runs. */
+async function churnRuns(server: BenchApp, source: EtlEventSource, settings: BenchSettings, bare: Map<CodingName, LoadSummary>): Promise<Result[]> {
+  const results: Result[] = [];
+  for (const coding of CODINGS) {
+    let published = 0;
+    const timer = setInterval(() => {
+      server.bus.publish('etl', source.next());
+      published++;
+    }, 1000 / CHURN_PER_SECOND);
+    progress(`etl-log ${coding.name}: app with ${CHURN_PER_SECOND} events/s arriving`);
+    const started = performance.now();
+    let run: LoadSummary;
+    try {
+      run = summarise([await measureLoad({ url: server.url + PATH, headers: coding.headers }, settings.seconds, settings)]);
+    } finally {
+      clearInterval(timer);
+    }
+    const rate = published / ((performance.now() - started) / 1000);
+    const base = bare.get(coding.name)!;
+    const label = `GET ${PATH} ${coding.name} + ${CHURN_PER_SECOND} events/s`;
+    results.push(
+      {
+        figure: `${label}, req/s`,
+        value: run.reqPerSec,
+        unit: 'req/s',
+        baseline: base.reqPerSec,
+        note: `${label}: ${Math.round(rate)} events/s published; baselines are the static bare runs above; CPU busy: ${busy(run)}`,
+      },
+      { figure: `${label}, p99`, value: run.p99Ms, unit: 'ms', baseline: base.p99Ms },
+      { figure: `${label}, server CPU per request`, value: run.serverCpuUsPerRequest, unit: 'µs', baseline: base.serverCpuUsPerRequest },
+    );
+  }
+  return results;
+}
+
+export default {
+  name: 'etl-log',
+  async run() {
+    const settings = benchSettings();
+    const server = await startBenchApp({ capacity: CAPACITY });
+    try {
+      const source = new EtlEventSource(server.clock);
+      fillRings(server, source);
+      const { results, bare } = await staticRuns(server, settings);
+      return [...results, ...(await churnRuns(server, source, settings, bare))];
+    } finally {
+      await server.close();
+    }
+  },
+} satisfies Benchmark;
