@@ -1,7 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+/** tsx's loader by path, so a child started in another working directory still finds it. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** The server as a real child process (`node --import tsx src/main.ts`), its output collected. */
 export interface ChildServer {
@@ -18,9 +21,14 @@ export interface ChildServer {
  * Starts the server with `env` added to this process's environment (storage in memory unless
  * `env` names a STORAGE_URL, so no test writes into the repository), in `cwd` if given.
  */
-export function startChild(env: Record<string, string>, args: string[] = [], options: { cwd?: string } = {}): ChildServer {
-  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', STORAGE_URL: 'memory:', ...env },
+export function startChild(env: Record<string, string>, args: string[] = [], options: { cwd?: string; unset?: readonly string[] } = {}): ChildServer {
+  // A setting left unset takes its default (e.g. STORAGE_URL's SQLite file under `cwd`).
+  const unset = new Set(options.unset ?? []);
+  const full = Object.fromEntries(
+    Object.entries({ ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', STORAGE_URL: 'memory:', ...env }).filter(([name]) => !unset.has(name)),
+  );
+  const proc = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    env: full,
     stdio: 'pipe',
     ...(options.cwd !== undefined && { cwd: options.cwd }),
   });

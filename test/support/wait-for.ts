@@ -12,3 +12,22 @@ export async function waitFor(predicate: () => boolean, what = 'the condition', 
     await nextTurn();
   }
 }
+
+/**
+ * Like {@link waitFor}, for a condition that takes a request to check (a child server's answer):
+ * asks again, one request at a time, until `probe` returns something, and returns it.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what = 'the condition', capMs = 15_000): Promise<T> {
+  const deadline = Date.now() + capMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`eventually: ${what} did not happen within ${capMs} ms${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
+    await nextTurn();
+  }
+}

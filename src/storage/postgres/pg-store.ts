@@ -27,6 +27,29 @@ function selectedClusters(clusters: ReadonlySet<string> | undefined, params: unk
   return `SELECT unnest($${params.length}::text[]) AS cluster`;
 }
 
+/**
+ * Runs `use` with a client of its own. A checked-out client whose connection drops emits 'error'
+ * (the pool listens only while it is idle); unheard, that would crash the process, so it is heard
+ * here, and a client whose connection failed is destroyed rather than returned to the pool.
+ */
+async function withClient<T>(pool: pg.Pool, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
+  try {
+    return await use(client);
+  } catch (err) {
+    if (isTransientStoreError(err)) broken ??= err as Error;
+    throw err;
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
 /** Appends a parameter and returns its placeholder. */
 function param(params: unknown[], value: unknown): string {
   params.push(value);
@@ -54,12 +77,7 @@ export class PostgresStore implements Store {
     // An idle client whose connection drops emits on the pool; unheard, that would crash the process.
     pool.on('error', (err) => options.onIdleError?.(err));
     try {
-      const client = await pool.connect();
-      try {
-        await migratePostgres(client);
-      } finally {
-        client.release();
-      }
+      await withClient(pool, (client) => migratePostgres(client));
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
@@ -69,20 +87,16 @@ export class PostgresStore implements Store {
 
   async write(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
+    await withClient(this.#pool, async (client) => {
       await client.query('BEGIN');
-      await writeBatch(client, records);
-      await client.query('COMMIT');
-    } catch (err) {
-      // A connection that failed mid-transaction is destroyed rather than returned to the pool.
-      if (isTransientStoreError(err)) broken = err as Error;
-      else await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+      try {
+        await writeBatch(client, records);
+        await client.query('COMMIT');
+      } catch (err) {
+        if (!isTransientStoreError(err)) await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   async queryEtl(q: EtlLogQuery): Promise<EtlPage> {
