@@ -130,6 +130,12 @@ describe('the process', () => {
     rmSync(dir, { recursive: true });
   });
 
+  it('stops with exit code 1 naming the storage it cannot open, password masked', async () => {
+    const child = startChild({ STORAGE_URL: 'postgres://cost:s3cret@127.0.0.1:1/events' });
+    expect(await child.exited).toBe(1);
+    expect(child.stderr()).toBe('cost-events: could not start: storage postgres://cost:***@127.0.0.1:1/events: connect ECONNREFUSED 127.0.0.1:1\n');
+  });
+
   it('prints every setting for --help and exits 0', async () => {
     const child = startChild({}, ['--help']);
     expect(await child.exited).toBe(0);
