@@ -11,8 +11,6 @@ export interface EtlLogQuery {
   readonly kinds?: ReadonlySet<EtlKind>;
   /** Keep events whose `time` (epoch ns) lies in [start, end). */
   readonly window?: { readonly start: bigint; readonly end: bigint };
-  /** Clusters to include (storage queries); undefined includes every cluster. */
-  readonly clusters?: ReadonlySet<string>;
 }
 
 /** The answer of `/model/etl/log` before rendering: both categories oldest first, and the counters. */

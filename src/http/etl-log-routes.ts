@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
-import type { EtlLogQuery } from '../events/etl-log.js';
 import { ETL_KINDS, resolveKindFilter } from '../events/etl-kinds.js';
 import { badParameter } from '../errors.js';
+import type { EtlQuery } from '../storage/store.js';
 import type { EventReader } from '../storage/store-reader.js';
 import { msToNs } from '../time.js';
 import { parseWindow, WindowError } from '../window.js';
@@ -75,10 +75,10 @@ export interface EtlLogRouteDeps {
 }
 
 /** Turns the query string into a log query and a cache key, or throws a 400 naming the parameter. */
-export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: EtlLogQuery; key: string } {
+export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: EtlQuery; key: string } {
   let key = '';
-  let window: EtlLogQuery['window'];
-  let kinds: EtlLogQuery['kinds'];
+  let window: EtlQuery['window'];
+  let kinds: EtlQuery['kinds'];
   const clusters = parseClusterFilter(q.filterClusters);
   if (q.window !== undefined && q.window !== '') {
     try {

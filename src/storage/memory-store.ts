@@ -5,9 +5,9 @@ import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../audi
 import type { EtlEvent } from '../events/etl-event.js';
 import { etlEventToJson } from '../events/etl-event-json.js';
 import { ETL_KINDS } from '../events/etl-kinds.js';
-import { EtlLog, type EtlCounters, type EtlLogQuery } from '../events/etl-log.js';
+import { EtlLog, type EtlCounters } from '../events/etl-log.js';
 import { RingBuffer } from '../events/ring-buffer.js';
-import type { EtlPage, Store, StoreLimits, StoreRecord, StoreRevision } from './store.js';
+import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 
 interface ClusterEtl {
   readonly log: EtlLog;
@@ -65,7 +65,7 @@ export class MemoryStore implements Store {
     this.writeSync(records);
   }
 
-  async queryEtl(q: EtlLogQuery): Promise<EtlPage> {
+  async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const selected = this.#selected(this.#etl, q.clusters);
     const filter = { ...(q.kinds && { kinds: q.kinds }), ...(q.window && { window: q.window }) };
     const allocation: EtlEvent[] = [];

@@ -1,13 +1,12 @@
 import type { AuditQuery } from '../audit/audit-query.js';
 import { AppError } from '../errors.js';
-import type { EtlLogQuery } from '../events/etl-log.js';
-import type { EtlPage, Store, StoreRevision } from './store.js';
+import type { EtlPage, EtlQuery, Store, StoreRevision } from './store.js';
 import { isTransientStoreError } from './store-errors.js';
 import type { StoreWriter } from './store-writer.js';
 
 /** The read side the routes use: the store's queries, failing with a clear 503 while storage is unavailable. */
 export interface EventReader {
-  queryEtl(q: EtlLogQuery): Promise<EtlPage>;
+  queryEtl(q: EtlQuery): Promise<EtlPage>;
   queryAudit(q: AuditQuery): Promise<readonly string[]>;
   revision(): Promise<StoreRevision>;
 }

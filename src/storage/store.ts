@@ -5,6 +5,11 @@ import type { PriorWorkloads, WorkloadStateChange } from '../audit/workload-stat
 import type { EtlEvent } from '../events/etl-event.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
 
+/** A query of the stored ETL log: the log's filters, and the clusters to include (undefined: every cluster in the store). */
+export interface EtlQuery extends EtlLogQuery {
+  readonly clusters?: ReadonlySet<string>;
+}
+
 /**
  * The one storage seam: ETL events and their all-time counters, audit events, and the workloads
  * the audit remembers, per cluster. Three backends implement it (memory, SQLite, PostgreSQL) and
@@ -57,7 +62,7 @@ export interface Store {
   /** Present when a commit completes synchronously (memory, SQLite): the writer then needs no await. */
   readonly writeSync?: (records: readonly StoreRecord[]) => void;
   /** Per selected cluster and category the most recent `etlLogCapacity` events, then the query's filters. */
-  queryEtl(q: EtlLogQuery): Promise<EtlPage>;
+  queryEtl(q: EtlQuery): Promise<EtlPage>;
   /** Per selected cluster the most recent `auditCapacity` events, then the filters; newest first, as JSON. */
   queryAudit(q: AuditQuery): Promise<readonly string[]>;
   revision(): Promise<StoreRevision>;

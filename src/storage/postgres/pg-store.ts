@@ -3,9 +3,8 @@ import type { AuditQuery } from '../../audit/audit-query.js';
 import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
-import type { EtlLogQuery } from '../../events/etl-log.js';
 import { countersOf, isAuditResourceType, knownWorkloadOf } from '../rows.js';
-import type { EtlPage, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { isTransientStoreError } from '../store-errors.js';
 import { redactUrl } from '../store-url.js';
 import { migratePostgres } from './pg-migrations.js';
@@ -99,7 +98,7 @@ export class PostgresStore implements Store {
     });
   }
 
-  async queryEtl(q: EtlLogQuery): Promise<EtlPage> {
+  async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
     const offset = param(params, this.limits.etlLogCapacity - 1);

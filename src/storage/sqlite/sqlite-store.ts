@@ -5,9 +5,8 @@ import type { AuditQuery } from '../../audit/audit-query.js';
 import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
-import type { EtlLogQuery } from '../../events/etl-log.js';
 import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } from '../rows.js';
-import type { EtlPage, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 
 type Statement = Database.Statement;
@@ -71,7 +70,7 @@ export class SqliteStore implements Store {
     this.writeSync(records);
   }
 
-  async queryEtl(q: EtlLogQuery): Promise<EtlPage> {
+  async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
     params.push(this.limits.etlLogCapacity - 1);
