@@ -132,6 +132,31 @@ describe('the fake API server, read with plain HTTP', () => {
     expect(fake.calls('deployments')).toEqual([`watch rv=${old} → ERROR 410`]);
   });
 
+  it('keeps maxLogEntries of history: a watch from within it replays, one from before it gets ERROR 410', async () => {
+    const small = await FakeKubeServer.start({ clock, maxLogEntries: 3 });
+    try {
+      const first = small.store.currentRv;
+      // Well past twice the bound, so dropped entries have been trimmed off in bulk at least once.
+      for (let i = 0; i < 10; i++) small.create('deployments', deploymentObject('ns1', `d${i}`));
+      expect(small.store.floor).toBe(first + 7);
+      const replay = await readWatch(`${small.url}/apis/apps/v1/deployments?watch=1&resourceVersion=${first + 7}`);
+      expect((await replay.next(3)).map((e) => e.object.metadata.name)).toEqual(['d7', 'd8', 'd9']);
+      replay.close();
+      const tooOld = await readWatch(`${small.url}/apis/apps/v1/deployments?watch=1&resourceVersion=${first + 6}`);
+      expect((await tooOld.next(1))[0]).toMatchObject({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('resolves watchesFlushed once the events written to open watches are in their sockets', async () => {
+    const w = await readWatch(`${fake.url}/apis/apps/v1/deployments?watch=1&resourceVersion=${fake.store.currentRv}`);
+    for (const name of ['f', 'g', 'h']) fake.create('deployments', deploymentObject('ns1', name));
+    await fake.watchesFlushed('deployments');
+    expect((await w.next(3)).map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED f', 'ADDED g', 'ADDED h']);
+    w.close();
+  });
+
   it('can answer a too-old watch with a plain HTTP 410 instead', async () => {
     const old = fake.store.currentRv - 2;
     fake.compact();

@@ -222,6 +222,15 @@ export class FakeKubeServer {
     return sent;
   }
 
+  /**
+   * Resolves once open watches of a resource (or all) have handed every event written so far to
+   * the kernel: what a benchmark calls sent. Streaming in batches and awaiting this between them
+   * sends as fast as the clients read, without piling events up in the fake's memory.
+   */
+  async watchesFlushed(resource?: string): Promise<void> {
+    await Promise.all(this.#select(resource).map((s) => s.flushed()));
+  }
+
   /** Writes a raw event to open watches of a resource, e.g. a MODIFIED without a new rv. */
   injectEvent(resource: string, type: string, object: unknown): void {
     for (const s of this.#select(resource)) s.inject(type, object);

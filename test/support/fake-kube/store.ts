@@ -26,7 +26,9 @@ export class FakeStore {
   #floor: number;
   readonly #maxLog: number;
   readonly #objects = new Map<string, Map<string, FakeObject>>();
+  /** History, oldest first; entries before `#head` are dropped (trimmed off the array in bulk, see #commit). */
   #log: FakeLogEntry[] = [];
+  #head = 0;
   readonly #listeners = new Set<(e: FakeLogEntry) => void>();
   readonly #now: () => string;
 
@@ -51,7 +53,8 @@ export class FakeStore {
   compact(rv: number = this.#rv): void {
     this.#floor = Math.max(this.#floor, Math.min(rv, this.#rv));
     const floor = this.#floor;
-    this.#log = this.#log.filter((e) => e.rv > floor);
+    this.#log = this.#log.slice(this.#head).filter((e) => e.rv > floor);
+    this.#head = 0;
   }
 
   /** Calls `fn` for every mutation from now on; returns the unsubscribe function. */
@@ -63,7 +66,7 @@ export class FakeStore {
   /** Log entries after `rv` (exclusive), oldest first. */
   entriesAfter(rv: number): FakeLogEntry[] {
     // The log is sorted by rv; a binary search keeps replay cheap when it is long.
-    let lo = 0;
+    let lo = this.#head;
     let hi = this.#log.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
@@ -158,10 +161,16 @@ export class FakeStore {
     this.#rv = rv;
     const entry: FakeLogEntry = { rv, type, resourceKey: resourceKey(r), object };
     this.#log.push(entry);
-    if (this.#log.length > this.#maxLog) {
+    const over = this.#log.length - this.#head - this.#maxLog;
+    if (over > 0) {
       // Bounded history, like etcd's: dropping the oldest entries raises the floor with them.
-      const dropped = this.#log.splice(0, this.#log.length - this.#maxLog);
-      this.#floor = Math.max(this.#floor, dropped[dropped.length - 1]!.rv);
+      this.#head += over;
+      this.#floor = Math.max(this.#floor, this.#log[this.#head - 1]!.rv);
+      // Dropped entries leave the array in bulk: a splice per commit would move the whole history each time.
+      if (this.#head >= this.#maxLog) {
+        this.#log = this.#log.slice(this.#head);
+        this.#head = 0;
+      }
     }
     for (const fn of this.#listeners) fn(entry);
   }

@@ -36,6 +36,9 @@ export class WatchStream {
   #timer: TimerHandle | undefined;
   #corked = false;
   #closed = false;
+  /** Event lines written but not yet handed to the kernel, and who waits for them to be. */
+  #unflushed = 0;
+  #flushWaiters: (() => void)[] = [];
   /** Set when this stream was opened while watches hang: it will never write an event (nor, before-headers, even a status line). */
   readonly hung: 'after-headers' | 'before-headers' | undefined;
 
@@ -47,6 +50,7 @@ export class WatchStream {
     this.hung = deps.hung;
     res.on('close', () => {
       this.#closed = true;
+      this.#wakeFlushWaiters();
       this.#unsubscribe?.();
       if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
       deps.onClose();
@@ -56,6 +60,12 @@ export class WatchStream {
   /** The resource this stream watches. */
   get resource(): FakeResource {
     return this.#p.resource;
+  }
+
+  /** Resolves once every event line written so far has been handed to the socket's kernel buffer (or the stream closed). */
+  flushed(): Promise<void> {
+    if (this.#unflushed === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#flushWaiters.push(resolve));
   }
 
   /** Sends headers, then history (or the synthetic initial state), then live events. */
@@ -147,6 +157,18 @@ export class WatchStream {
         this.#res.uncork();
       });
     }
-    this.#res.write(line + '\n');
+    this.#unflushed++;
+    this.#res.write(line + '\n', this.#onFlushed);
+  }
+
+  readonly #onFlushed = (): void => {
+    this.#unflushed--;
+    if (this.#unflushed === 0) this.#wakeFlushWaiters();
+  };
+
+  #wakeFlushWaiters(): void {
+    const waiting = this.#flushWaiters;
+    this.#flushWaiters = [];
+    for (const resolve of waiting) resolve();
   }
 }
