@@ -9,8 +9,10 @@ import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
 import { healthRoutes } from './http/health-routes.js';
+import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
+import type { Metrics } from './metrics/metrics.js';
 
 /** Everything the routes need, created by the composition root (or a test) and handed in. */
 export interface AppDeps {
@@ -22,6 +24,8 @@ export interface AppDeps {
   readonly auditEnabled?: boolean;
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
   readonly predict?: Omit<PredictRouteDeps, 'clock'>;
+  /** Serve `GET /metrics` from this registry and time every request into it; without it neither (tests of other routes). */
+  readonly metrics?: Metrics;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -54,6 +58,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const requestLog = new RequestLog();
   const app = Fastify(serverOptions(deps.logger ?? false, requestLog)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
+  // A root hook before any route, so every route (whoever registers it) is timed.
+  if (deps.metrics !== undefined) installHttpMetrics(app, deps.metrics);
   app.addSchema(ErrorEnvelopeSchema);
   app.addSchema(EtlEventSchema);
   app.addSchema(AuditEventSchema);
@@ -61,5 +67,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(etlLogRoutes({ events: deps.events, clock: deps.clock }));
   void app.register(auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }));
   if (deps.predict !== undefined) void app.register(predictRoutes({ ...deps.predict, clock: deps.clock }));
+  if (deps.metrics !== undefined) void app.register(metricsRoutes(deps.metrics));
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify';
 import { buildApp } from './app.js';
+import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { systemClock, type Clock } from './clock.js';
 import { readFileSync } from 'node:fs';
 import { AuditWatchers, type LoopTuning } from './audit/audit-watchers.js';
@@ -13,6 +14,9 @@ import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
 import { noCluster } from './predict/live-workloads.js';
 import { EventBus } from './events/bus.js';
 import type { Topics } from './events/topics.js';
+import { createMetrics } from './metrics/metrics.js';
+import { registerStateMetrics } from './metrics/state-metrics.js';
+import { subscribeMetrics } from './metrics/subscribe-metrics.js';
 import { Readiness } from './readiness.js';
 import { openStorage, type Storage } from './storage/storage.js';
 import type { StorageLogger } from './storage/store-writer.js';
@@ -41,6 +45,8 @@ export interface ServerOptions {
   /** Watch-loop tuning, for tests. */
   readonly watchTuning?: LoopTuning;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Which build runs; default what `npm run build` recorded beside the code (tests pin it). */
+  readonly build?: BuildInfo;
   /** Extra plugins registered before listening, for embedding and for tests. */
   readonly plugins?: readonly FastifyPluginAsync[];
 }
@@ -107,11 +113,15 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       : requests;
   const live = connection.source === 'none' ? noCluster() : kubeLiveWorkloads({ kubeConfig: connection.kubeConfig, clock });
   const predict = { clusterId: config.clusterId, predictor, live };
-  const app = buildApp({ clock, events: storage.events, readiness, predict, auditEnabled: config.auditEnabled, logger: options.logger ?? false });
+  const build = options.build ?? readBuildInfo();
+  // The registry is this server's own: two servers in one process (tests) never share counters.
+  const metrics = createMetrics({ defaultMetrics: true });
+  const app = buildApp({ clock, events: storage.events, readiness, predict, metrics, auditEnabled: config.auditEnabled, logger: options.logger ?? false });
   made.setStorageLog(app.log.child({ component: 'storage' }));
   app.log.info({ backend: storage.store.backend, store: storage.store.location }, 'storage open');
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));
   storage.start(bus);
+  subscribeMetrics(bus, metrics);
   readiness.register({ name: 'storage', status: () => storage.status() });
 
   let watchers: AuditWatchers | undefined;
@@ -145,6 +155,13 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     }
   }
   if (!config.auditEnabled) readiness.register({ name: 'audit', status: () => ({ ready: true, state: 'disabled', detail: 'COST_EVENTS_AUDIT_ENABLED=false' }) });
+  const watching = watchers;
+  registerStateMetrics(metrics.registry, {
+    watchers: () => watching?.statuses() ?? [],
+    storage: () => storage.writer.stats(),
+    readiness: () => readiness.report(),
+    build,
+  });
 
   let shuttingDown = false;
   // Responses finished during shutdown close their connection, so keep-alive clients do not

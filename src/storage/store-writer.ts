@@ -40,6 +40,8 @@ export interface WriterStats {
   readonly written: number;
   /** Records dropped since start: past the queue's bound, or refused by the database. */
   readonly dropped: RecordCounts;
+  /** Failures since start: transient ones (a write, read or ping that could not reach storage) and batches of records refused for good. */
+  readonly errors: { readonly transient: number; readonly refused: number };
 }
 
 const zero = (): RecordCounts => ({ etl: 0, audit: 0, workload: 0 });
@@ -70,6 +72,7 @@ export class StoreWriter {
   #probeTimer: TimerHandle | undefined;
   #written = 0;
   readonly #dropped = zero();
+  readonly #errors = { transient: 0, refused: 0 };
   /** Dropped since storage was last available, for the recovery log line. */
   #droppedInOutage = 0;
   #idleWaiters: (() => void)[] = [];
@@ -88,7 +91,7 @@ export class StoreWriter {
 
   /** Counters, for readiness, tests and benchmarks. */
   stats(): WriterStats {
-    return { available: this.available, queued: this.#queued, written: this.#written, dropped: { ...this.#dropped } };
+    return { available: this.available, queued: this.#queued, written: this.#written, dropped: { ...this.#dropped }, errors: { ...this.#errors } };
   }
 
   /** Queues `unit` for writing; it is committed in one transaction with whatever else is due. */
@@ -121,6 +124,7 @@ export class StoreWriter {
 
   /** Told by a reader that storage failed: marks it unavailable and starts retrying. */
   reportFailure(err: unknown): void {
+    this.#errors.transient++;
     this.#markDown(err);
     this.#scheduleRetry();
   }
@@ -229,6 +233,7 @@ export class StoreWriter {
       this.#queued += batch.reduce((n, u) => n + u.length, 0);
       this.#isolate = batch.length;
     } else {
+      this.#errors.refused++;
       this.#o.log.error({ err: describeStoreError(err), records: batch.flat().map((r) => r.type) }, 'storage refused a record; dropped');
       this.#drop(batch, undefined);
     }

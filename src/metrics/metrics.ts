@@ -1,0 +1,66 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { AUDIT_EVENT_TYPES } from '../audit/audit-event.js';
+import { AUDIT_RESOURCE_TYPES } from '../audit/resource-types.js';
+import { categoryOf, ETL_KINDS, type EtlKind } from '../events/etl-kinds.js';
+
+/** The server's Prometheus metrics: one registry of its own (never prom-client's global one) and the metrics fed as things happen. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** `kubecost_etl_events_total{etl,event}`, as real Kubecost names it. */
+  readonly etlEvents: Counter<'etl' | 'event'>;
+  /** `cost_events_audit_events_total{event_type,resource_type}`. */
+  readonly auditEvents: Counter<'event_type' | 'resource_type'>;
+  /** `cost_events_http_request_duration_seconds{method,route,status_code}`. */
+  readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+}
+
+/** What {@link createMetrics} may add. */
+export interface MetricsOptions {
+  /** Add prom-client's Node.js process metrics (CPU, memory, event loop lag, GC). Tests leave them off. */
+  readonly defaultMetrics?: boolean;
+}
+
+/**
+ * The label real Kubecost gives a kind: its scrape shows `AllocationSetDeletedEvent` beside
+ * `AllocationSetSaved`, so `…Deleted` keeps the older `Event` suffix and the other kinds do not.
+ */
+export function etlEventLabel(kind: EtlKind): string {
+  return kind.endsWith('Deleted') ? `${kind}Event` : kind;
+}
+
+/** Request durations from 1 ms (a cached answer) to 10 s (a slow Kubecost behind the Predict API). */
+const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Creates the registry and the metrics fed by events and requests. Every known label
+ * combination starts at zero, so `rate()` and `increase()` see the first event too.
+ */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry });
+  const etlEvents = new Counter({
+    name: 'kubecost_etl_events_total',
+    help: 'Kubecost ETL events counted by kind.',
+    labelNames: ['etl', 'event'] as const,
+    registers,
+  });
+  for (const kind of ETL_KINDS) etlEvents.inc({ etl: categoryOf(kind), event: etlEventLabel(kind) }, 0);
+  const auditEvents = new Counter({
+    name: 'cost_events_audit_events_total',
+    help: 'Audit events (priced workload changes) published, by change type and workload kind.',
+    labelNames: ['event_type', 'resource_type'] as const,
+    registers,
+  });
+  for (const eventType of AUDIT_EVENT_TYPES) {
+    for (const resourceType of AUDIT_RESOURCE_TYPES) auditEvents.inc({ event_type: eventType, resource_type: resourceType }, 0);
+  }
+  const httpDuration = new Histogram({
+    name: 'cost_events_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern (never the raw URL), method and status code.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_BUCKETS,
+    registers,
+  });
+  return { registry, etlEvents, auditEvents, httpDuration };
+}

@@ -1,0 +1,137 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { BuildInfo } from '../build-info.js';
+import type { WatchState, WatchStatus } from '../kube/watch-types.js';
+import type { ComponentStatus } from '../readiness.js';
+import type { WriterStats } from '../storage/store-writer.js';
+
+/** Where the state metrics read from at scrape time; each source is asked, never pushed to. */
+export interface StateSources {
+  /** Every watch loop's status; empty without watchers. */
+  watchers(): readonly WatchStatus[];
+  storage(): WriterStats;
+  readiness(): { readonly components: Readonly<Record<string, ComponentStatus>> };
+  readonly build: BuildInfo;
+}
+
+// Every state listed, so a new one fails the type check here rather than vanishing from the metric.
+const WATCH_STATES = Object.keys({ connecting: 0, listing: 0, watching: 0, backoff: 0, stopped: 0 } satisfies Record<WatchState, 0>);
+
+/**
+ * Registers the metrics of state that lives elsewhere (watch loops, the storage writer,
+ * readiness), collected from their status at scrape time: nothing is copied in between scrapes,
+ * and a scrape always shows the current value.
+ */
+export function registerStateMetrics(registry: Registry, sources: StateSources): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'cost_events_build_info',
+    help: 'Always 1; the labels say which build runs.',
+    labelNames: ['version', 'commit'] as const,
+    registers,
+  }).set({ version: sources.build.version, commit: sources.build.commit ?? 'unknown' }, 1);
+  new Gauge({
+    name: 'cost_events_component_ready',
+    help: '1 when the component is ready, as /readyz reports it.',
+    labelNames: ['component'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [component, s] of Object.entries(sources.readiness().components)) this.set({ component }, s.ready ? 1 : 0);
+    },
+  });
+  registerWatchMetrics(registers, sources);
+  registerStorageMetrics(registers, sources);
+}
+
+function registerWatchMetrics(registers: Registry[], sources: StateSources): void {
+  new Gauge({
+    name: 'cost_events_watch_state',
+    help: 'What each watch loop is doing: 1 for its current state, 0 for the others.',
+    labelNames: ['kind', 'state'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.watchers()) for (const state of WATCH_STATES) this.set({ kind: s.kind, state }, s.state === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'cost_events_watch_synced',
+    help: '1 once the watch loop has delivered a full list.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.watchers()) this.set({ kind: s.kind }, s.synced ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'cost_events_watch_relists_total',
+    help: 'Lists after the initial one (410 Expired, or a list that had to be retried).',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.watchers()) this.inc({ kind: s.kind }, s.relists);
+    },
+  });
+  new Counter({
+    name: 'cost_events_watch_restarts_total',
+    help: 'Times a watch loop reconnected after its stream ended or failed.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const s of sources.watchers()) this.inc({ kind: s.kind }, s.restarts);
+    },
+  });
+}
+
+function registerStorageMetrics(registers: Registry[], sources: StateSources): void {
+  new Gauge({
+    name: 'cost_events_storage_available',
+    help: '1 unless the last attempt to reach storage failed.',
+    registers,
+    collect() {
+      this.set(sources.storage().available ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'cost_events_storage_queue_depth',
+    help: 'Records waiting to be written (held while storage is unavailable).',
+    registers,
+    collect() {
+      this.set(sources.storage().queued);
+    },
+  });
+  new Counter({
+    name: 'cost_events_storage_written_records_total',
+    help: 'Records committed to storage.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.storage().written);
+    },
+  });
+  new Counter({
+    name: 'cost_events_storage_dropped_records_total',
+    help: 'Records dropped: past STORAGE_QUEUE_CAPACITY during an outage, or refused by the database.',
+    labelNames: ['type'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [type, n] of Object.entries(sources.storage().dropped)) this.inc({ type }, n);
+    },
+  });
+  new Counter({
+    name: 'cost_events_storage_errors_total',
+    help: 'Storage failures: transient (a write, read or ping could not reach storage) or refused (a record the database rejected for good).',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const { errors } = sources.storage();
+      this.inc({ kind: 'transient' }, errors.transient);
+      this.inc({ kind: 'refused' }, errors.refused);
+    },
+  });
+}

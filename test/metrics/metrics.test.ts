@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditChange } from '../../src/audit/audit-change.js';
+import type { AuditEventType } from '../../src/audit/audit-event.js';
+import type { AuditResourceType } from '../../src/audit/resource-types.js';
+import { EventBus } from '../../src/events/bus.js';
+import type { Topics } from '../../src/events/topics.js';
+import type { WatchStatus } from '../../src/kube/watch-types.js';
+import { createMetrics, etlEventLabel } from '../../src/metrics/metrics.js';
+import { registerStateMetrics, type StateSources } from '../../src/metrics/state-metrics.js';
+import { subscribeMetrics } from '../../src/metrics/subscribe-metrics.js';
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import { StoreWriter, type WriterStats } from '../../src/storage/store-writer.js';
+import { silentLog } from '../support/app.js';
+import { auditEvent, etlEvent } from '../support/events.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { switchableStore } from '../support/stores.js';
+
+const bus = () =>
+  new EventBus<Topics>((topic, err) => {
+    throw new Error(`subscriber of ${topic} failed: ${String(err)}`);
+  });
+
+const change = (name: string, type: AuditEventType, resource: AuditResourceType): AuditChange => ({
+  event: auditEvent(name, { type, resource }),
+  key: `${type}/uid-${name}`,
+  state: { cluster: 'cluster-one', resourceType: resource, op: 'remove', uid: `uid-${name}` },
+});
+
+const IDLE_WRITER: WriterStats = { available: true, queued: 0, written: 0, dropped: { etl: 0, audit: 0, workload: 0 }, errors: { transient: 0, refused: 0 } };
+
+const sources = (o: Partial<StateSources> = {}): StateSources => ({
+  watchers: () => [],
+  storage: () => IDLE_WRITER,
+  readiness: () => ({ components: {} }),
+  build: { version: '0.1.0', commit: 'abc123', builtAt: null },
+  ...o,
+});
+
+describe('the ETL event counter', () => {
+  it('counts the ETL events published on the bus, labelled as real Kubecost labels them', async () => {
+    const b = bus();
+    const metrics = createMetrics();
+    subscribeMetrics(b, metrics);
+    b.publish('etl', etlEvent('cluster-one', 'AllocationSetSaved', 1n));
+    b.publish('etl', etlEvent('cluster-one', 'AllocationSetSaved', 2n));
+    b.publish('etl', etlEvent('cluster-one', 'AssetSetDeleted', 3n));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE kubecost_etl_events_total counter\n');
+    expect(text).toContain('kubecost_etl_events_total{etl="allocation",event="AllocationSetSaved"} 2\n');
+    expect(text).toContain('kubecost_etl_events_total{etl="asset",event="AssetSetDeletedEvent"} 1\n');
+  });
+
+  it('starts every kind at zero, so the first event shows in increase()', async () => {
+    const text = await createMetrics().registry.metrics();
+    expect(text).toContain('kubecost_etl_events_total{etl="allocation",event="AllocationSetLoaded"} 0\n');
+    expect(text).toContain('kubecost_etl_events_total{etl="asset",event="AssetSetReconcileError"} 0\n');
+    expect(text.match(/^kubecost_etl_events_total\{/gm)).toHaveLength(16);
+  });
+
+  it('keeps the older Event suffix only on the Deleted kinds, as the real scrape shows', () => {
+    expect(etlEventLabel('AllocationSetDeleted')).toBe('AllocationSetDeletedEvent');
+    expect(etlEventLabel('AllocationSetSaved')).toBe('AllocationSetSaved');
+  });
+
+  it('stops counting once unsubscribed', async () => {
+    const b = bus();
+    const metrics = createMetrics();
+    subscribeMetrics(b, metrics)();
+    b.publish('etl', etlEvent('cluster-one', 'AssetSetSaved', 1n));
+    expect(await metrics.registry.metrics()).toContain('kubecost_etl_events_total{etl="asset",event="AssetSetSaved"} 0\n');
+  });
+});
+
+describe('the audit event counter', () => {
+  it('counts audit events by change type and workload kind', async () => {
+    const b = bus();
+    const metrics = createMetrics();
+    subscribeMetrics(b, metrics);
+    b.publish('audit', change('web', 'add', 'deployment'));
+    b.publish('audit', change('api', 'add', 'deployment'));
+    b.publish('audit', change('db', 'delete', 'statefulset'));
+    b.publish('workloads', { cluster: 'cluster-one', resourceType: 'deployment', op: 'seen', atNs: 1n });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cost_events_audit_events_total{event_type="add",resource_type="deployment"} 2\n');
+    expect(text).toContain('cost_events_audit_events_total{event_type="delete",resource_type="statefulset"} 1\n');
+    expect(text).toContain('cost_events_audit_events_total{event_type="update",resource_type="pod"} 0\n');
+  });
+});
+
+describe('the state metrics', () => {
+  const deployment: WatchStatus = { kind: 'Deployment', state: 'watching', synced: true, relists: 2, restarts: 5 };
+  const pod: WatchStatus = { kind: 'Pod', state: 'backoff', synced: false, relists: 0, restarts: 1, lastError: 'connect ECONNREFUSED' };
+
+  it('reports each watch loop: its state as a state set, synced, relists and restarts', async () => {
+    const metrics = createMetrics();
+    registerStateMetrics(metrics.registry, sources({ watchers: () => [deployment, pod] }));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cost_events_watch_state{kind="Deployment",state="watching"} 1\n');
+    expect(text).toContain('cost_events_watch_state{kind="Deployment",state="backoff"} 0\n');
+    expect(text).toContain('cost_events_watch_state{kind="Pod",state="backoff"} 1\n');
+    expect(text).toContain('cost_events_watch_synced{kind="Deployment"} 1\n');
+    expect(text).toContain('cost_events_watch_synced{kind="Pod"} 0\n');
+    expect(text).toContain('# TYPE cost_events_watch_relists_total counter\n');
+    expect(text).toContain('cost_events_watch_relists_total{kind="Deployment"} 2\n');
+    expect(text).toContain('cost_events_watch_restarts_total{kind="Deployment"} 5\n');
+    expect(text).toContain('cost_events_watch_restarts_total{kind="Pod"} 1\n');
+  });
+
+  it('reads the watchers at every scrape, never a stale copy', async () => {
+    let current: WatchStatus = { ...deployment, relists: 0 };
+    const metrics = createMetrics();
+    registerStateMetrics(metrics.registry, sources({ watchers: () => [current] }));
+    expect(await metrics.registry.metrics()).toContain('cost_events_watch_relists_total{kind="Deployment"} 0\n');
+    current = { ...deployment, relists: 3 };
+    expect(await metrics.registry.metrics()).toContain('cost_events_watch_relists_total{kind="Deployment"} 3\n');
+  });
+
+  it('reports the storage writer during an outage: availability, queue depth, drops and errors', async () => {
+    const clock = new ManualClock();
+    const db = switchableStore(new MemoryStore({ etlLogCapacity: 10, auditCapacity: 10 }));
+    const writer = new StoreWriter({ store: db.store, clock, capacity: 2, log: silentLog });
+    const metrics = createMetrics();
+    registerStateMetrics(metrics.registry, sources({ storage: () => writer.stats() }));
+    db.setDown(true);
+    writer.submit([{ type: 'etl', event: etlEvent('cluster-one', 'AssetSetSaved', 1n) }]);
+    await writer.idle();
+    for (let i = 2; i <= 4; i++) writer.submit([{ type: 'etl', event: etlEvent('cluster-one', 'AssetSetSaved', BigInt(i)) }]);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cost_events_storage_available 0\n');
+    expect(text).toContain('cost_events_storage_queue_depth 2\n');
+    expect(text).toContain('cost_events_storage_dropped_records_total{type="etl"} 2\n');
+    expect(text).toContain('cost_events_storage_dropped_records_total{type="audit"} 0\n');
+    expect(text).toContain('cost_events_storage_errors_total{kind="transient"} 1\n');
+    expect(text).toContain('cost_events_storage_errors_total{kind="refused"} 0\n');
+    expect(text).toContain('cost_events_storage_written_records_total 0\n');
+    await writer.close();
+  });
+
+  it('reports each component as /readyz does, and the build', async () => {
+    const metrics = createMetrics();
+    registerStateMetrics(
+      metrics.registry,
+      sources({ readiness: () => ({ components: { storage: { ready: true, state: 'ready' }, audit: { ready: false, state: 'not synced' } } }) }),
+    );
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cost_events_component_ready{component="storage"} 1\n');
+    expect(text).toContain('cost_events_component_ready{component="audit"} 0\n');
+    expect(text).toContain('cost_events_build_info{version="0.1.0",commit="abc123"} 1\n');
+  });
+});
+
+describe('registries', () => {
+  it('are independent: two servers in one process never share a counter', async () => {
+    const a = createMetrics();
+    const b = createMetrics();
+    a.etlEvents.inc({ etl: 'asset', event: 'AssetSetSaved' });
+    expect(await b.registry.metrics()).toContain('kubecost_etl_events_total{etl="asset",event="AssetSetSaved"} 0\n');
+  });
+
+  it('carry the Node.js process metrics when asked to', async () => {
+    const text = await createMetrics({ defaultMetrics: true }).registry.metrics();
+    expect(text).toContain('# TYPE process_cpu_user_seconds_total counter');
+    expect(text).toContain('# TYPE nodejs_heap_size_total_bytes gauge');
+    expect(await createMetrics().registry.metrics()).not.toContain('process_cpu_user_seconds_total');
+  });
+});
