@@ -1,0 +1,119 @@
+import http from 'node:http';
+import { withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
+import { answerParent } from './lib/child.js';
+import { RssPeak, settledMemory } from './lib/memory.js';
+
+// The baseline of audit.bench.ts: the least a client can do to sync and follow the same
+// Deployments. The same list pages (same `limit`, same continue tokens) over node:http with one
+// keep-alive connection, each page JSON.parse'd and dropped; then a watch from the list's
+// resourceVersion, each line JSON.parse'd and counted. What the network, the fake and JSON
+// parsing cost alone, in a fresh process like the server's.
+
+const SAMPLE_MS = 5;
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const headers = { accept: 'application/json', authorization: 'Bearer fake-token' };
+
+function getText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode === 200) resolve(body);
+        else reject(new Error(`GET ${url}: ${res.statusCode} ${body.slice(0, 200)}`));
+      });
+    });
+    req.on('error', reject);
+  });
+}
+
+interface ListAnswer {
+  items: unknown[] | null;
+  metadata: { resourceVersion: string; continue?: string };
+}
+
+/** Every page of the collection; returns the item count and the snapshot's resourceVersion (the first page's). */
+async function listAll(input: AuditRunInput): Promise<{ items: number; resourceVersion: string }> {
+  const page = async (cont: string | undefined): Promise<ListAnswer> => {
+    const query = new URLSearchParams({ limit: String(input.pageSize) });
+    if (cont !== undefined) query.set('continue', cont);
+    return JSON.parse(await getText(`${input.serverUrl}${input.path}?${query.toString()}`)) as ListAnswer;
+  };
+  let answer = await page(undefined);
+  const resourceVersion = answer.metadata.resourceVersion;
+  let items = answer.items?.length ?? 0;
+  while (answer.metadata.continue !== undefined && answer.metadata.continue !== '') {
+    answer = await page(answer.metadata.continue);
+    items += answer.items?.length ?? 0;
+  }
+  return { items, resourceVersion };
+}
+
+/** Opens a watch from `rv`; calls `onChange` for every ADDED, MODIFIED and DELETED line, parsed. */
+function watch(input: AuditRunInput, rv: string, onChange: () => void): http.ClientRequest {
+  const query = new URLSearchParams({ watch: 'true', resourceVersion: rv, allowWatchBookmarks: 'true' });
+  const req = http.get(`${input.serverUrl}${input.path}?${query.toString()}`, { headers }, (res) => {
+    res.setEncoding('utf8');
+    let rest = '';
+    res.on('data', (chunk: string) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line === '') continue;
+        const { type } = JSON.parse(line) as { type: string };
+        if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') onChange();
+      }
+    });
+  });
+  // Destroyed by us at the end: that error is expected.
+  req.on('error', () => undefined);
+  return req;
+}
+
+answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void): Promise<AuditRunOutput> => {
+  const before = settledMemory();
+  const peak = new RssPeak();
+  const sampler = setInterval(() => peak.sample(), SAMPLE_MS);
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const listed = await listAll(input);
+  const syncMs = performance.now() - started;
+  const syncCpu = process.cpuUsage(cpuStart);
+  const atSync = process.memoryUsage();
+  peak.sample();
+  const afterSync = settledMemory();
+  let received = 0;
+  const waiting = new Map<number, () => void>();
+  const reach = (count: number): Promise<void> => new Promise((resolve) => waiting.set(count, resolve));
+  const burst = reach(input.changes);
+  const lone = reach(input.changes + 1);
+  const stream = watch(input, listed.resourceVersion, () => waiting.get(++received)?.());
+  emit('synced');
+  const burstCpuStart = process.cpuUsage();
+  await withDeadline(burst, 120_000, "the burst's watch events");
+  const burstCpu = process.cpuUsage(burstCpuStart);
+  emit('priced');
+  emit('queryable');
+  await withDeadline(lone, 30_000, "the lone change's watch event");
+  emit('priced');
+  emit('queryable');
+  stream.destroy();
+  peak.sample();
+  clearInterval(sampler);
+  agent.destroy();
+  return {
+    syncMs,
+    syncCpuMs: cpuMs(syncCpu),
+    burstCpuMs: cpuMs(burstCpu),
+    listed: listed.items,
+    rssAtSyncMB: atSync.rss / 2 ** 20,
+    heapUsedAtSyncMB: atSync.heapUsed / 2 ** 20,
+    before,
+    afterSync,
+    peakRssMB: peak.peakMB,
+    streamed: received,
+  };
+});

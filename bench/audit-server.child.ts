@@ -1,0 +1,108 @@
+import type { AuditChange } from '../src/audit/audit-change.js';
+import type { AuditEvent } from '../src/audit/audit-event.js';
+import { loadConfig } from '../src/config.js';
+import { startServer } from '../src/server.js';
+import { until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
+import { answerParent } from './lib/child.js';
+import { RssPeak, settledMemory } from './lib/memory.js';
+
+// The real server, as `cost-events` runs with COST_EVENTS_AUDIT_ENABLED=true STORAGE_URL=memory:
+// KUBECONFIG=<the fake's>, in a fresh process (run by audit.bench.ts with --expose-gc) so its
+// resident memory is the server's alone: the fake API server lives in the parent.
+
+/** How often peak RSS is sampled; a timer, so it reads between list pages and stream chunks. */
+const SAMPLE_MS = 5;
+
+answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void): Promise<AuditRunOutput> => {
+  const before = settledMemory();
+  const peak = new RssPeak();
+  const sampler = setInterval(() => peak.sample(), SAMPLE_MS);
+  const loaded = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    STORAGE_URL: 'memory:',
+    KUBECONFIG: input.kubeconfigPath,
+    COST_EVENTS_AUDIT_ENABLED: 'true',
+  });
+  if (loaded.help) throw new Error('loadConfig asked for help');
+
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  const server = await startServer(loaded.config, { env: {}, serviceAccountDir: '/nonexistent' });
+  const watchers = server.watchers;
+  if (watchers === undefined) throw new Error('the server started without audit watchers');
+  const published = new PublishedCount();
+  // Subscribed after storage (startServer subscribes it first): when this runs, the change is stored.
+  server.bus.subscribe('audit', (change) => published.add(change));
+
+  await until(() => watchers.readiness().ready, 'the audit watchers to sync');
+  const syncMs = performance.now() - started;
+  const syncCpu = process.cpuUsage(cpuStart);
+  const atSync = process.memoryUsage();
+  peak.sample();
+  // What the audit remembers after its first list: one workload per Deployment listed.
+  const listed = (await server.storage.store.loadWorkloads(loaded.config.clusterId)).get('deployment')?.workloads.length ?? 0;
+  const afterSync = settledMemory();
+  emit('synced');
+  const burstCpuStart = process.cpuUsage();
+
+  // The burst, then one lone change on the idle watch (the parent sends it once the burst is queryable).
+  const lastOfBurst = await withDeadline(published.reach(input.changes), 120_000, `${input.changes} audit changes`);
+  const burstCpu = process.cpuUsage(burstCpuStart);
+  await becomesQueryable(server.url, lastOfBurst, emit);
+  await becomesQueryable(server.url, await withDeadline(published.reach(input.changes + 1), 30_000, 'the lone change'), emit);
+
+  peak.sample();
+  clearInterval(sampler);
+  await server.close();
+  return {
+    syncMs,
+    syncCpuMs: cpuMs(syncCpu),
+    burstCpuMs: cpuMs(burstCpu),
+    listed,
+    rssAtSyncMB: atSync.rss / 2 ** 20,
+    heapUsedAtSyncMB: atSync.heapUsed / 2 ** 20,
+    before,
+    afterSync,
+    peakRssMB: peak.peakMB,
+    streamed: published.count,
+  };
+});
+
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
+/** Counts the audit changes published and resolves waits for a count, with the change that reached it. */
+class PublishedCount {
+  count = 0;
+  #last: AuditChange | undefined;
+  #waiting: { count: number; resolve: (change: AuditChange) => void }[] = [];
+
+  add(change: AuditChange): void {
+    this.count++;
+    this.#last = change;
+    for (const w of this.#waiting) if (w.count === this.count) w.resolve(change);
+    this.#waiting = this.#waiting.filter((w) => w.count > this.count);
+  }
+
+  reach(count: number): Promise<AuditChange> {
+    if (count === this.count && this.#last !== undefined) return Promise.resolve(this.#last);
+    return new Promise((resolve) => this.#waiting.push({ count, resolve }));
+  }
+}
+
+/**
+ * Emits `priced` (the change is published, so stored), then asks GET /model/audit/events?count=1
+ * over real HTTP, as a client would, until it answers `change` as the newest event, and emits `queryable`.
+ */
+async function becomesQueryable(url: string, change: AuditChange, emit: (event: AuditRunEvent) => void): Promise<void> {
+  emit('priced');
+  const want = change.event;
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`${url}/model/audit/events?count=1`);
+    const newest = ((await res.json()) as { data: AuditEvent[] }).data[0];
+    if (newest?.uid === want.uid && newest.eventType === want.eventType) break;
+    if (performance.now() > deadline) throw new Error(`${want.eventType} ${want.uid} is not the newest audit event 10 s after it was published`);
+  }
+  emit('queryable');
+}

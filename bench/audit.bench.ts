@@ -1,0 +1,267 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { deploymentObject, FakeKubeServer, writeKubeconfig } from '../test/support/fake-kube/index.js';
+import { until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
+import { runChild } from './lib/child.js';
+import { fillDeployments, streamBurst, type BurstTimes } from './lib/fake-cluster.js';
+import { progress } from './lib/progress.js';
+import type { Benchmark, Result } from './lib/result.js';
+import { median } from './lib/stats.js';
+
+// The audit's Kubernetes path, end to end: the fake API server pre-filled with Deployments, the
+// real server started as `cost-events` runs (startServer, COST_EVENTS_AUDIT_ENABLED=true,
+// STORAGE_URL=memory:, KUBECONFIG to the fake, every other setting at its default, so StatefulSets
+// are watched too, an empty list), then a burst of creates and deletes streamed to its watch.
+//
+// Who runs where: the measured server is a fresh child process (--expose-gc), so its resident
+// memory is its own and nothing earlier in the run is in it; the fake stays in this process,
+// where the benchmark drives it directly (fill, create, delete, wait for the socket) and times
+// the burst against the child's events. On two cores the fake and the server each get one.
+//
+// The baseline, in the same kind of fresh process against the same fake: the same list pages
+// over node:http, JSON.parse'd and dropped, then the same watch, each line parsed and counted
+// (audit-bare.child.ts). The ratio is what the audit adds on top of the network, the fake's own
+// serving, and parsing.
+
+const PATH = '/apis/apps/v1/deployments';
+/** The watch loop's default page size. */
+const PAGE_SIZE = 500;
+const SIZES = [10_000, 100_000] as const;
+/** Streamed after each sync: half creates, then the same objects deleted. */
+const CHANGES = 20_000;
+const MB = 2 ** 20;
+
+/**
+ * Extra Node flags for the server's process, to look inside it: e.g.
+ * BENCH_AUDIT_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (a profile per run, for Chrome DevTools) or '--trace-gc'.
+ */
+const SERVER_FLAGS = (process.env['BENCH_AUDIT_SERVER_FLAGS'] ?? '').split(/\s+/).filter((f) => f !== '');
+
+/** Children per side and size, in the order baseline, server, server, baseline, …; each figure is the median. */
+const ROUNDS = 3;
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+/** What one child run gives, as timed on both sides. */
+interface Figures {
+  readonly syncMs: number;
+  readonly syncCpuMs: number;
+  readonly rssAtSyncMB: number;
+  readonly peakRssMB: number;
+  readonly rssBeforeMB: number;
+  /** Settled heap after the sync minus before the start: what the sync keeps. */
+  readonly heapKeptMB: number;
+  /** Changes per second from the first change made to the child reporting all of them priced (or parsed). */
+  readonly changesPerSecond: number;
+  /** From the last change handed to the kernel to the child finding it queryable (or parsed). */
+  readonly lastToQueryableMs: number;
+  /** The same for one change sent on the idle watch after the burst. */
+  readonly loneToQueryableMs: number;
+  /** CPU time of the child's process per change of the burst. */
+  readonly cpuUsPerChange: number;
+  /** How long the fake took to send the burst: as long as the reader made it wait. */
+  readonly burstSendMs: number;
+}
+
+/** How long the watch is left idle after the burst before the lone change: nothing else is in flight then. */
+const LONE_AFTER_MS = 200;
+
+async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: AuditRunInput, tag: string): Promise<Figures> {
+  const at: Record<AuditRunEvent, number[]> = { synced: [], priced: [], queryable: [] };
+  let burst: Promise<BurstTimes> | undefined;
+  let lone: Promise<number> | undefined;
+  const startBurst = async (): Promise<BurstTimes> => {
+    // The watch opens right after the list; the burst starts once it is there to read it.
+    await until(() => fake.openWatches('deployments') > 0, 'a watch of Deployments to open', 30_000);
+    return streamBurst(fake, input.changes, tag);
+  };
+  const sendLone = async (): Promise<number> => {
+    await sleep(LONE_AFTER_MS);
+    fake.create('deployments', deploymentObject('lone', tag));
+    await fake.watchesFlushed('deployments');
+    return performance.now();
+  };
+  const execArgv = ['--expose-gc', ...(which === 'server' ? SERVER_FLAGS : [])];
+  let out: AuditRunOutput;
+  try {
+    out = (await runChild(new URL(`./audit-${which}.child.ts`, import.meta.url), input, {
+      execArgv,
+      onEvent: (raw) => {
+        const event = raw as AuditRunEvent;
+        at[event].push(performance.now());
+        // Failures of either surface below, once the child has answered (it gives up on its own deadlines).
+        if (event === 'synced') (burst = startBurst()).catch(() => undefined);
+        if (event === 'queryable' && at.queryable.length === 1) (lone = sendLone()).catch(() => undefined);
+      },
+    })) as AuditRunOutput;
+  } finally {
+    if (fake.get('deployments', 'lone', tag) !== undefined) fake.delete('deployments', 'lone', tag);
+  }
+  if (out.listed !== input.objects) throw new Error(`${which}: the list delivered ${out.listed} Deployments, expected ${input.objects}`);
+  if (out.streamed !== input.changes + 1) throw new Error(`${which}: ${out.streamed} changes received, expected ${input.changes + 1}`);
+  if (burst === undefined || lone === undefined) throw new Error(`${which}: the child did not report the burst synced and queryable`);
+  const times = await withDeadline(burst, 10_000, 'the burst to finish');
+  const loneSentAt = await withDeadline(lone, 10_000, 'the lone change to be sent');
+  const [priced, loneQueryable] = [at.priced[0], at.queryable[1]];
+  const queryable = at.queryable[0];
+  if (priced === undefined || queryable === undefined || loneQueryable === undefined) throw new Error(`${which}: the child did not report every change priced and queryable`);
+  return {
+    syncMs: out.syncMs,
+    syncCpuMs: out.syncCpuMs,
+    cpuUsPerChange: (out.burstCpuMs * 1000) / input.changes,
+    rssAtSyncMB: out.rssAtSyncMB,
+    peakRssMB: out.peakRssMB,
+    rssBeforeMB: out.before.rssMB,
+    heapKeptMB: out.afterSync.heapUsedMB - out.before.heapUsedMB,
+    changesPerSecond: input.changes / ((priced - times.startedAt) / 1000),
+    lastToQueryableMs: queryable - times.lastSentAt,
+    loneToQueryableMs: loneQueryable - loneSentAt,
+    burstSendMs: times.lastSentAt - times.startedAt,
+  };
+}
+
+/** Each figure's median over the runs, and its range for the notes. */
+interface Summary {
+  readonly median: Figures;
+  range(key: keyof Figures, digits?: number): string;
+}
+
+function summarise(runs: readonly Figures[]): Summary {
+  const keys = Object.keys(runs[0]!) as (keyof Figures)[];
+  const med = Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])) as unknown as Figures;
+  return {
+    median: med,
+    range: (k, digits = 0) => {
+      const values = runs.map((r) => r[k]);
+      return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+    },
+  };
+}
+
+/** Fills a fake with `objects` Deployments and runs both sides `ROUNDS` times against it. */
+async function measureSize(objects: number): Promise<{ server: Summary; bare: Summary }> {
+  const fake = await FakeKubeServer.start();
+  const kubeconfig = await writeKubeconfig(fake.url);
+  try {
+    progress(`audit: filling the fake API server with ${n(objects)} Deployments`);
+    fillDeployments(fake, objects, 'app');
+    const input: AuditRunInput = { kubeconfigPath: kubeconfig.path, serverUrl: fake.url, path: PATH, pageSize: PAGE_SIZE, objects, changes: CHANGES };
+    const runs = { server: [] as Figures[], bare: [] as Figures[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      // Alternating which side goes first spreads any drift of the machine over both.
+      const order = round % 2 === 0 ? (['bare', 'server'] as const) : (['server', 'bare'] as const);
+      for (const which of order) {
+        progress(`audit: ${n(objects)} Deployments, ${which === 'server' ? 'server (startServer)' : 'baseline (bare list + watch)'} in a child process, round ${round + 1} of ${ROUNDS}`);
+        const f = await runOne(which, fake, input, `burst-${which}-${round}`);
+        progress(
+          `  sync ${f.syncMs.toFixed(0)} ms (CPU ${f.syncCpuMs.toFixed(0)} ms), RSS at sync ${f.rssAtSyncMB.toFixed(0)} MB, burst ${f.changesPerSecond.toFixed(0)} changes/s (CPU ${f.cpuUsPerChange.toFixed(1)} µs each), ` +
+            `last → queryable ${f.lastToQueryableMs.toFixed(1)} ms, lone change → queryable ${f.loneToQueryableMs.toFixed(2)} ms`,
+        );
+        runs[which].push(f);
+      }
+    }
+    return { server: summarise(runs.server), bare: summarise(runs.bare) };
+  } finally {
+    await fake.close();
+    await kubeconfig.remove();
+  }
+}
+
+function sizeRows(objects: number, server: Summary, bare: Summary): Result[] {
+  const size = n(objects);
+  const heavy = objects === Math.max(...SIZES);
+  const s = server.median;
+  const b = bare.median;
+  return [
+    {
+      figure: `initial sync, ${size} Deployments`,
+      value: s.syncMs,
+      unit: 'ms',
+      baseline: b.syncMs,
+      ...(heavy && { goal: { on: 'value', op: '<=', limit: 5_000 } as const }),
+      note:
+        `sync of ${size}: server from startServer() to the watchers reporting synced (${Math.ceil(objects / PAGE_SIZE)} pages of ${PAGE_SIZE}, ` +
+        `every Deployment reduced, priced and remembered), ${server.range('syncMs')} ms over ${ROUNDS} runs; baseline: the same pages ` +
+        `over node:http, parsed and dropped, ${bare.range('syncMs')} ms`,
+    },
+    {
+      figure: `initial sync, ${size} Deployments, CPU time`,
+      value: s.syncCpuMs,
+      unit: 'ms',
+      baseline: b.syncCpuMs,
+      note:
+        `sync CPU of ${size}: user + system time of the child's process (every thread: GC, network) over the sync; steadier than ` +
+        `wall time on a shared machine, ${server.range('syncCpuMs')} ms (baseline ${bare.range('syncCpuMs')} ms)`,
+    },
+    {
+      figure: `RSS at sync, ${size} Deployments`,
+      value: s.rssAtSyncMB,
+      unit: 'MB',
+      baseline: b.rssAtSyncMB,
+      ...(heavy && { goal: { on: 'value', op: '<=', limit: 500 } as const }),
+      note:
+        `RSS at sync of ${size}: read at the moment of sync, no forced GC, ${server.range('rssAtSyncMB')} MB; the server's process held ` +
+        `${s.rssBeforeMB.toFixed(0)} MB settled before starting (Node, the tsx loader and the modules loaded; ${b.rssBeforeMB.toFixed(0)} MB ` +
+        `for the baseline's); peak over sync and burst ${s.peakRssMB.toFixed(0)} MB (baseline ${b.peakRssMB.toFixed(0)} MB)`,
+    },
+    {
+      figure: `burst after ${size}: changes/s priced`,
+      value: s.changesPerSecond,
+      unit: 'changes/s',
+      baseline: b.changesPerSecond,
+      goal: { on: 'value', op: '>=', limit: 10_000 },
+      note:
+        `burst after ${size}: ${n(CHANGES / 2)} creates then ${n(CHANGES / 2)} deletes, from the first change made in the fake to the ` +
+        `server's ${n(CHANGES)}th audit change published (priced, stored), ${server.range('changesPerSecond')}/s; the fake sends as fast ` +
+        `as the watch reads (it waits for its socket every 100 changes; sending took ${s.burstSendMs.toFixed(0)} ms to the server, ` +
+        `${b.burstSendMs.toFixed(0)} ms to the baseline); baseline: the same watch over node:http, each line parsed and counted`,
+    },
+    {
+      figure: `burst after ${size}: CPU time per change`,
+      value: s.cpuUsPerChange,
+      unit: 'µs',
+      baseline: b.cpuUsPerChange,
+      note: `burst CPU after ${size}: the child's CPU time from synced to the burst's last change priced (or parsed), per change, ${server.range('cpuUsPerChange', 1)} µs`,
+    },
+    {
+      figure: `burst after ${size}: last change sent → queryable`,
+      value: s.lastToQueryableMs,
+      unit: 'ms',
+      baseline: b.lastToQueryableMs,
+      note:
+        `last change → queryable after ${size}: from the fake handing the last DELETED to the kernel (socket buffers may still hold ` +
+        `earlier changes) to GET /model/audit/events?count=1 (real HTTP, from the server's process) answering it as the newest event, ` +
+        `${server.range('lastToQueryableMs', 1)} ms; baseline: to the bare client parsing that line`,
+    },
+    {
+      figure: `one change on the idle watch after ${size}: sent → queryable`,
+      value: s.loneToQueryableMs,
+      unit: 'ms',
+      baseline: b.loneToQueryableMs,
+      note:
+        `one change after ${size}: a create sent ${LONE_AFTER_MS} ms after the burst was queryable, nothing else in flight, timed as ` +
+        `the burst's last change, ${server.range('loneToQueryableMs', 2)} ms; the difference from the row above is the burst's backlog`,
+    },
+  ];
+}
+
+export default {
+  name: 'audit',
+  async run() {
+    const measured = [];
+    for (const objects of SIZES) measured.push({ objects, ...(await measureSize(objects)) });
+    const results = measured.flatMap((m) => sizeRows(m.objects, m.server, m.bare));
+    // Per Deployment, as the slope between the two sizes: fixed costs (code, caches) cancel out.
+    const [small, large] = [measured[0]!, measured[measured.length - 1]!];
+    const slope = (s: Summary, t: Summary): number => ((t.median.heapKeptMB - s.median.heapKeptMB) * MB) / (large.objects - small.objects);
+    results.push({
+      figure: 'heap kept per Deployment after sync',
+      value: slope(small.server, large.server),
+      unit: 'bytes',
+      note:
+        `heap kept: settled heap after the sync minus before the start, as the slope from ${n(small.objects)} to ${n(large.objects)} ` +
+        `Deployments (${small.server.median.heapKeptMB.toFixed(1)} → ${large.server.median.heapKeptMB.toFixed(1)} MB): the detector's ` +
+        `reduced workload and the remembered state the store holds (the baseline's slope: ${slope(small.bare, large.bare).toFixed(0)} bytes)`,
+    });
+    return results;
+  },
+} satisfies Benchmark;
