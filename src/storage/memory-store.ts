@@ -1,12 +1,26 @@
-import type { AuditEvent } from '../audit/audit-event.js';
+import type { AuditEvent, AuditEventType } from '../audit/audit-event.js';
 import { matchesAuditQuery, type AuditQuery } from '../audit/audit-query.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
 import type { EtlEvent } from '../events/etl-event.js';
-import { etlEventToJson } from '../events/etl-event-json.js';
+import { etlEventToJson, etlMetadataJson } from '../events/etl-event-json.js';
 import { ETL_KINDS } from '../events/etl-kinds.js';
 import { EtlLog, type EtlCounters } from '../events/etl-log.js';
+import type { EtlKind } from '../events/etl-kinds.js';
 import { RingBuffer } from '../events/ring-buffer.js';
+import { msToNs } from '../time.js';
+import {
+  DEFAULT_CUSTOM_EVENT_CAPACITY,
+  DEFAULT_CUSTOM_EVENT_RETENTION_MS,
+  type CustomEventRecord,
+  type CustomEventsStored,
+  type EventSummary,
+  type EventSummaryQuery,
+  type OccurrencePage,
+  type OccurrenceQuery,
+  type StoredOccurrence,
+} from './catalogue.js';
+import { MemoryCustomEvents } from './memory-custom-events.js';
 import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 
 interface ClusterEtl {
@@ -21,6 +35,8 @@ interface AuditEntry {
   readonly key: string;
   readonly event: AuditEvent;
   readonly json: string;
+  /** `event.timestamp` in epoch ms, for the Cloud Eye queries. */
+  readonly timeMs: number;
 }
 
 interface ClusterAudit {
@@ -45,6 +61,7 @@ export class MemoryStore implements Store {
   readonly #etl = new Map<string, ClusterEtl>();
   readonly #audit = new Map<string, ClusterAudit>();
   readonly #workloads = new Map<string, Map<AuditResourceType, KindState>>();
+  readonly #custom = new Map<string, MemoryCustomEvents>();
   /** Each event's JSON, made once (events are immutable). */
   readonly #fragments = new WeakMap<EtlEvent, string>();
   #etlVersion = 0;
@@ -116,9 +133,67 @@ export class MemoryStore implements Store {
     return out;
   }
 
-  /** The rings never hold more than the limits, so there is nothing to prune. */
-  async prune(_cluster: string): Promise<number> {
-    return 0;
+  async insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored> {
+    let c = this.#custom.get(project);
+    if (c === undefined) {
+      c = new MemoryCustomEvents(this.limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY);
+      this.#custom.set(project, c);
+    }
+    return c.insert(events);
+  }
+
+  async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
+    const { from, to, fromNs, toNs } = bounds(q);
+    const etl = new Map<EtlKind, { kind: EtlKind; count: number; latestNs: bigint }>();
+    if (q.etl !== undefined) {
+      for (const e of this.#etlEvents(q.project, q.etl.kind, fromNs, toNs)) {
+        const row = etl.get(e.kind) ?? { kind: e.kind, count: 0, latestNs: e.time };
+        row.count++;
+        if (e.time > row.latestNs) row.latestNs = e.time;
+        etl.set(e.kind, row);
+      }
+    }
+    const audit = new Map<string, { eventType: AuditEventType; resourceType: AuditResourceType; count: number; latestMs: number }>();
+    if (q.audit !== undefined) {
+      for (const a of this.#auditEntries(q.project, q.audit.eventType, q.audit.resourceType, from, to)) {
+        const id = `${a.event.eventType}/${a.event.resourceType}`;
+        const row = audit.get(id) ?? { eventType: a.event.eventType, resourceType: a.event.resourceType, count: 0, latestMs: a.timeMs };
+        row.count++;
+        row.latestMs = Math.max(row.latestMs, a.timeMs);
+        audit.set(id, row);
+      }
+    }
+    const custom = q.custom === undefined ? [] : (this.#custom.get(q.project)?.summarize(q.custom.name, from, to) ?? []);
+    return { etl: [...etl.values()], audit: [...audit.values()], custom };
+  }
+
+  async queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage> {
+    const { from, to, fromNs, toNs } = bounds(q);
+    if (q.source === 'custom') {
+      const empty: OccurrencePage = { total: 0, rows: [], sources: [], users: [] };
+      return this.#custom.get(q.project)?.occurrences({ ...q, fromMs: from, toMs: to }, q.offset, q.limit) ?? empty;
+    }
+    let rows: StoredOccurrence[];
+    if (q.source === 'etl') {
+      // Newest first by time, then arrival: a stable sort of the arrival order, reversed.
+      const events = this.#etlEvents(q.project, q.kind, fromNs, toNs).reverse();
+      events.sort((a, b) => (a.time > b.time ? -1 : a.time < b.time ? 1 : 0));
+      rows = events.map((e) => ({ source: 'etl', cluster: e.cluster, kind: e.kind, timeNs: e.time, metadata: etlMetadataJson(e.metadata) }));
+    } else {
+      const entries = this.#auditEntries(q.project, q.eventType, q.resourceType, from, to).reverse();
+      entries.sort((a, b) => b.timeMs - a.timeMs);
+      rows = entries.map((a) => ({ source: 'audit', cluster: a.event.properties.cluster, key: a.key, timeMs: a.timeMs, body: a.json }));
+    }
+    return { total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit), sources: [], users: [] };
+  }
+
+  async hasCluster(cluster: string): Promise<boolean> {
+    return this.#etl.has(cluster) || this.#audit.has(cluster) || (this.#custom.get(cluster)?.size ?? 0) > 0;
+  }
+
+  /** The rings never hold more than the limits; only custom events past their retention are deleted. */
+  async prune(cluster: string, nowMs: number): Promise<number> {
+    return this.#custom.get(cluster)?.prune(nowMs - (this.limits.customEventRetentionMs ?? DEFAULT_CUSTOM_EVENT_RETENTION_MS)) ?? 0;
   }
 
   async ping(): Promise<void> {
@@ -164,7 +239,7 @@ export class MemoryStore implements Store {
     }
     if (c.keys.has(key)) return;
     c.keys.add(key);
-    const evicted = c.ring.push({ seq: this.#seq++, key, event, json: JSON.stringify(event) });
+    const evicted = c.ring.push({ seq: this.#seq++, key, event, json: JSON.stringify(event), timeMs: Date.parse(event.timestamp) });
     if (evicted !== undefined) c.keys.delete(evicted.key);
     this.#auditVersion++;
   }
@@ -198,6 +273,29 @@ export class MemoryStore implements Store {
     }
   }
 
+  /** The cluster's held ETL events (of `kind`, when given) with time in [fromNs, toNs), in arrival order per category. */
+  #etlEvents(cluster: string, kind: EtlKind | undefined, fromNs: bigint | undefined, toNs: bigint | undefined): EtlEvent[] {
+    const log = this.#etl.get(cluster)?.log;
+    if (log === undefined) return [];
+    const view = log.query(kind === undefined ? {} : { kinds: new Set([kind]) });
+    return [...view.allocation, ...view.asset].filter((e) => (fromNs === undefined || e.time >= fromNs) && (toNs === undefined || e.time < toNs));
+  }
+
+  /** The cluster's held audit events of the given type and kind with time in [from, to), in arrival order. */
+  #auditEntries(cluster: string, eventType: AuditEventType | undefined, resourceType: AuditResourceType | undefined, from: number, to: number): AuditEntry[] {
+    const ring = this.#audit.get(cluster)?.ring;
+    if (ring === undefined) return [];
+    return ring
+      .toArray()
+      .filter(
+        (a) =>
+          (eventType === undefined || a.event.eventType === eventType) &&
+          (resourceType === undefined || a.event.resourceType === resourceType) &&
+          a.timeMs >= from &&
+          a.timeMs < to,
+      );
+  }
+
   #json(events: readonly EtlEvent[]): string[] {
     return events.map((e) => {
       let s = this.#fragments.get(e);
@@ -208,6 +306,16 @@ export class MemoryStore implements Store {
       return s;
     });
   }
+}
+
+/** A query's time range as numbers for comparing (open ends infinite), and in ns for ETL times. */
+function bounds(r: { fromMs?: number; toMs?: number }): { from: number; to: number; fromNs: bigint | undefined; toNs: bigint | undefined } {
+  return {
+    from: r.fromMs ?? -Infinity,
+    to: r.toMs ?? Infinity,
+    fromNs: r.fromMs === undefined ? undefined : msToNs(r.fromMs),
+    toNs: r.toMs === undefined ? undefined : msToNs(r.toMs),
+  };
 }
 
 /** Oldest first by time; a stable sort, so arrival order breaks ties. Already-sorted input (the usual case) is not re-sorted. */

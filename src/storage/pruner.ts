@@ -49,7 +49,7 @@ export class Pruner {
   }
 
   #schedule(): void {
-    if (this.#stopped || this.o.store.backend === 'memory') return;
+    if (this.#stopped) return;
     this.#timer = this.o.clock.setTimeout(() => {
       this.#timer = undefined;
       void this.runOnce().then(() => this.#schedule());
@@ -59,7 +59,7 @@ export class Pruner {
   async #prune(): Promise<void> {
     if (!this.o.writer.available) return;
     try {
-      const deleted = await this.o.store.prune(this.o.cluster);
+      const deleted = await this.o.store.prune(this.o.cluster, this.o.clock.nowMs());
       if (deleted > 0) this.o.log.info({ deleted, cluster: this.o.cluster }, 'pruned stored events beyond the capacities');
     } catch (err) {
       if (isTransientStoreError(err)) this.o.writer.reportFailure(err);

@@ -6,7 +6,7 @@ import { openStore } from './open-store.js';
 import { Pruner } from './pruner.js';
 import type { Store, StoreLimits } from './store.js';
 import { describeStoreError } from './store-errors.js';
-import { guardedReader, type EventReader } from './store-reader.js';
+import { guardedCatalogue, guardedReader, type EventCatalogue, type EventReader } from './store-reader.js';
 import { redactUrl } from './store-url.js';
 import { StoreWriter, type StorageLogger } from './store-writer.js';
 import { subscribeWriter } from './subscribe-writer.js';
@@ -29,6 +29,8 @@ export interface Storage {
   readonly store: Store;
   readonly writer: StoreWriter;
   readonly events: EventReader;
+  /** The Cloud Eye side: custom events and the summaries over every kind of event. */
+  readonly catalogue: EventCatalogue;
   /** Subscribes the writer to the bus and starts pruning in the background. */
   start(bus: EventBus<Topics>): void;
   /** `/readyz`'s storage component. */
@@ -51,6 +53,7 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
     store,
     writer,
     events: guardedReader(store, writer),
+    catalogue: guardedCatalogue(store, writer),
     start(bus) {
       unsubscribe = subscribeWriter(bus, writer);
       pruner.start();

@@ -17,24 +17,43 @@ export interface EventReader {
  * then retries in the background. Either way the client gets STORAGE_UNAVAILABLE, never internals.
  */
 export function guardedReader(store: Store, writer: StoreWriter): EventReader {
+  const guard = storeGuard(store, writer);
+  return {
+    queryEtl: (q) => guard(() => store.queryEtl(q)),
+    queryAudit: (q) => guard(() => store.queryAudit(q)),
+    revision: () => guard(() => store.revision()),
+  };
+}
+
+/** The Cloud Eye side of storage: custom events in, summaries and details out. */
+export type EventCatalogue = Pick<Store, 'insertCustomEvents' | 'summarizeEvents' | 'queryOccurrences' | 'hasCluster'>;
+
+/** The catalogue, guarded as {@link guardedReader} guards the queries: a report made while storage is down fails with a 503 and stores nothing. */
+export function guardedCatalogue(store: Store, writer: StoreWriter): EventCatalogue {
+  const guard = storeGuard(store, writer);
+  return {
+    insertCustomEvents: (project, events) => guard(() => store.insertCustomEvents(project, events)),
+    summarizeEvents: (q) => guard(() => store.summarizeEvents(q)),
+    queryOccurrences: (q) => guard(() => store.queryOccurrences(q)),
+    hasCluster: (cluster) => guard(() => store.hasCluster(cluster)),
+  };
+}
+
+/** Runs a store call unless storage is known to be down; a transient failure tells the writer and becomes STORAGE_UNAVAILABLE. */
+function storeGuard(store: Store, writer: StoreWriter): <T>(call: () => Promise<T>) => Promise<T> {
   const unavailable = () =>
     new AppError(
       'STORAGE_UNAVAILABLE',
       `storage (${store.backend}) is unavailable; events produced meanwhile are held and written when it returns; /readyz has the details`,
     );
-  const guard = async <T>(read: () => Promise<T>): Promise<T> => {
+  return async <T>(call: () => Promise<T>): Promise<T> => {
     if (!writer.available) throw unavailable();
     try {
-      return await read();
+      return await call();
     } catch (err) {
       if (!isTransientStoreError(err)) throw err;
       writer.reportFailure(err);
       throw unavailable();
     }
-  };
-  return {
-    queryEtl: (q) => guard(() => store.queryEtl(q)),
-    queryAudit: (q) => guard(() => store.queryAudit(q)),
-    revision: () => guard(() => store.revision()),
   };
 }

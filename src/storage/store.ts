@@ -4,6 +4,7 @@ import type { AuditResourceType } from '../audit/resource-types.js';
 import type { PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
 import type { EtlEvent } from '../events/etl-event.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
+import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
 
 /** A query of the stored ETL log: the log's filters, and the clusters to include (undefined: every cluster in the store). */
 export interface EtlQuery extends EtlLogQuery {
@@ -25,6 +26,10 @@ export interface StoreLimits {
   readonly etlLogCapacity: number;
   /** Most recent audit events per cluster (`AUDIT_CAPACITY`). */
   readonly auditCapacity: number;
+  /** Most recent custom events per project (`CUSTOM_EVENT_CAPACITY`); default 100,000. */
+  readonly customEventCapacity?: number;
+  /** How long custom events are served and kept after their time (`CUSTOM_EVENT_RETENTION`); default 30 days. */
+  readonly customEventRetentionMs?: number;
 }
 
 /** One thing to write. A batch of records is committed atomically, in order. */
@@ -68,8 +73,20 @@ export interface Store {
   revision(): Promise<StoreRevision>;
   /** What the audit of `cluster` remembered, per kind; a kind never watched is absent. */
   loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>>;
-  /** Deletes the rows of `cluster` beyond the limits; returns how many. */
-  prune(cluster: string): Promise<number>;
+  /**
+   * Stores custom events of `project` in one transaction, all or none. An event whose
+   * de-duplication key is already held (or repeats an earlier one of the batch) is not stored
+   * again: its id is the first one's. Past the capacity the project's oldest arrivals are deleted.
+   */
+  insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored>;
+  /** Per event name of the project: how many occurrences in range and the latest, over what queries serve (the capacity-bounded rows). */
+  summarizeEvents(q: EventSummaryQuery): Promise<EventSummary>;
+  /** The occurrences of one event name, newest first: one page, and how many in all. */
+  queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage>;
+  /** True when `cluster` has stored anything: ETL, audit or custom events. */
+  hasCluster(cluster: string): Promise<boolean>;
+  /** Deletes the rows of `cluster` beyond the limits, and its custom events past retention at `nowMs`; returns how many. */
+  prune(cluster: string, nowMs: number): Promise<number>;
   /** Succeeds when the backend answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -23,8 +23,8 @@ beforeEach(async () => {
   clock = new ManualClock();
   pruned = [];
   const store = delegate(sqlite, {
-    prune: async (cluster) => {
-      const n = await sqlite.prune(cluster);
+    prune: async (cluster, nowMs) => {
+      const n = await sqlite.prune(cluster, nowMs);
       pruned.push(`${cluster}: ${n}`);
       return n;
     },
@@ -52,7 +52,7 @@ describe('Pruner', () => {
     await pruner.stop();
     expect(pruned).toEqual(['c1: 3']);
     // The other cluster's rows are its own server's to prune; answers never depended on pruning.
-    expect(await sqlite.prune('c2')).toBe(3);
+    expect(await sqlite.prune('c2', clock.nowMs())).toBe(3);
   });
 
   it('keeps pruning, one run per interval (a run asked for while one is going joins it)', async () => {

@@ -1,50 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import type { KnownWorkload } from '../../src/audit/workload-state.js';
-import { MemoryStore } from '../../src/storage/memory-store.js';
-import { PostgresStore } from '../../src/storage/postgres/pg-store.js';
-import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Store, StoreLimits, StoreRecord } from '../../src/storage/store.js';
 import { auditEvent, etlEvent } from '../support/events.js';
-import { createTestSchema, postgresAvailable } from '../support/postgres.js';
+import { postgresAvailable } from '../support/postgres.js';
+import { storeBackends, type Harness } from '../support/store-backends.js';
 
 // One contract, three backends: every test here runs against memory, SQLite and PostgreSQL and
 // expects the same answers, so a route or a test written against one backend holds for all.
 
 const pgOk = await postgresAvailable();
 
-/** A backend under test: opens stores on one place, and can reopen it (durable backends only). */
-interface Harness {
-  open(limits: StoreLimits): Promise<Store>;
-  readonly durable: boolean;
-  cleanup(): Promise<void>;
-}
-
-const backends: { name: string; enabled: boolean; harness: () => Promise<Harness> }[] = [
-  { name: 'memory', enabled: true, harness: async () => ({ open: async (l) => new MemoryStore(l), durable: false, cleanup: async () => undefined }) },
-  {
-    name: 'sqlite',
-    enabled: true,
-    harness: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'store-contract-'));
-      return { open: async (l) => SqliteStore.open(join(dir, 'sub', 'events.db'), l), durable: true, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'postgres',
-    enabled: pgOk,
-    harness: async () => {
-      const schema = await createTestSchema();
-      return { open: (l) => PostgresStore.open(schema.url, l), durable: true, cleanup: () => schema.drop() };
-    },
-  },
-];
+const backends = storeBackends(pgOk);
 
 const LIMITS: StoreLimits = { etlLogCapacity: 3, auditCapacity: 4 };
 const T0 = 1_654_276_074_092_619_416n; // 2022-06-03T17:07:54.092619416Z
+const NOW_MS = 1_654_276_100_000;
 
 const etl = (cluster: string, kind: Parameters<typeof etlEvent>[1], i: number, size?: number, key?: string): StoreRecord => ({
   type: 'etl',
@@ -196,10 +167,10 @@ describe.each(backends)('the $name store', ({ name, enabled, harness }) => {
   it('prunes one cluster beyond the capacities without changing any answer or the revision', async () => {
     for (let i = 0; i < 6; i++) await store.write([etl('c1', 'AllocationSetSaved', i, i), audit(`e${i}`, { cluster: 'c1' }), etl('c2', 'AssetSetSaved', i, i)]);
     const before = { etl: await store.queryEtl({}), audit: await store.queryAudit({}), revision: await store.revision() };
-    const deleted = await store.prune('c1');
+    const deleted = await store.prune('c1', NOW_MS);
     expect(deleted).toBe(name === 'memory' ? 0 : 3 + 2);
     expect({ etl: await store.queryEtl({}), audit: await store.queryAudit({}), revision: await store.revision() }).toEqual(before);
-    expect(await store.prune('c1')).toBe(0);
+    expect(await store.prune('c1', NOW_MS)).toBe(0);
   });
 
   it('changes the revision of what changed, and not for a duplicate', async () => {

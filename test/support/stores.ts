@@ -16,7 +16,11 @@ export function delegate(store: Store, overrides: { [K in keyof Store]?: Store[K
     queryAudit: overrides.queryAudit ?? ((q) => store.queryAudit(q)),
     revision: overrides.revision ?? (() => store.revision()),
     loadWorkloads: overrides.loadWorkloads ?? ((c) => store.loadWorkloads(c)),
-    prune: overrides.prune ?? ((c) => store.prune(c)),
+    insertCustomEvents: overrides.insertCustomEvents ?? ((p, e) => store.insertCustomEvents(p, e)),
+    summarizeEvents: overrides.summarizeEvents ?? ((q) => store.summarizeEvents(q)),
+    queryOccurrences: overrides.queryOccurrences ?? ((q) => store.queryOccurrences(q)),
+    hasCluster: overrides.hasCluster ?? ((c) => store.hasCluster(c)),
+    prune: overrides.prune ?? ((c, now) => store.prune(c, now)),
     ping: overrides.ping ?? (() => store.ping()),
     close: overrides.close ?? (() => store.close()),
   };

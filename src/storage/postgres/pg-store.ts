@@ -3,10 +3,12 @@ import type { AuditQuery } from '../../audit/audit-query.js';
 import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
+import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
 import { countersOf, isAuditResourceType, knownWorkloadOf } from '../rows.js';
 import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { isTransientStoreError } from '../store-errors.js';
 import { redactUrl } from '../store-url.js';
+import { hasCluster, insertCustomEvents, pruneCustomEvents, queryOccurrences, summarizeEvents } from './pg-catalogue.js';
 import { migratePostgres } from './pg-migrations.js';
 import { writeBatch } from './pg-write.js';
 
@@ -86,16 +88,23 @@ export class PostgresStore implements Store {
 
   async write(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await withClient(this.#pool, async (client) => {
-      await client.query('BEGIN');
-      try {
-        await writeBatch(client, records);
-        await client.query('COMMIT');
-      } catch (err) {
-        if (!isTransientStoreError(err)) await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    await this.#transaction((client) => writeBatch(client, records));
+  }
+
+  async insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored> {
+    return this.#transaction((client) => insertCustomEvents(client, project, events, this.limits));
+  }
+
+  async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
+    return summarizeEvents(this.#pool, q, this.limits);
+  }
+
+  async queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage> {
+    return queryOccurrences(this.#pool, q, this.limits);
+  }
+
+  async hasCluster(cluster: string): Promise<boolean> {
+    return hasCluster(this.#pool, cluster);
   }
 
   async queryEtl(q: EtlQuery): Promise<EtlPage> {
@@ -181,7 +190,7 @@ export class PostgresStore implements Store {
     return byType;
   }
 
-  async prune(cluster: string): Promise<number> {
+  async prune(cluster: string, nowMs: number): Promise<number> {
     const { rows } = await this.#pool.query<{ n: string }>(
       `WITH e AS (
          DELETE FROM etl_events d USING (VALUES ('allocation'), ('asset')) AS c(category)
@@ -196,7 +205,7 @@ export class PostgresStore implements Store {
        SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a))::text AS n`,
       [cluster, this.limits.etlLogCapacity - 1, this.limits.auditCapacity - 1],
     );
-    return Number(rows[0]?.n ?? 0);
+    return Number(rows[0]?.n ?? 0) + (await this.#transaction((client) => pruneCustomEvents(client, cluster, nowMs, this.limits)));
   }
 
   async ping(): Promise<void> {
@@ -205,5 +214,20 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     if (!this.#pool.ended) await this.#pool.end();
+  }
+
+  /** Runs `work` in a transaction of its own: committed when it resolves, rolled back when it throws. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withClient(this.#pool, async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        if (!isTransientStoreError(err)) await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 }

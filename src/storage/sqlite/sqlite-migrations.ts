@@ -66,6 +66,49 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'Cloud Eye: custom events, their counts per hour and per project; audit event times',
+    // An audit event's time, for Cloud Eye's time ranges, as a column. The trigger fills it for a
+    // server of version 1 still writing during a rolling upgrade (it leaves the default 0); the
+    // timestamp is cut to milliseconds before julianday(), which would otherwise round the rest.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN time_ms INTEGER NOT NULL DEFAULT 0;
+      UPDATE audit_events SET time_ms = CAST(round((julianday(substr(json_extract(body, '$.timestamp'), 1, 23)) - 2440587.5) * 86400000) AS INTEGER);
+      CREATE TRIGGER audit_events_time_ms AFTER INSERT ON audit_events WHEN NEW.time_ms = 0 BEGIN
+        UPDATE audit_events SET time_ms = CAST(round((julianday(substr(json_extract(NEW.body, '$.timestamp'), 1, 23)) - 2440587.5) * 86400000) AS INTEGER)
+        WHERE id = NEW.id;
+      END;
+      CREATE TABLE custom_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        project TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        level TEXT NOT NULL,
+        state TEXT NOT NULL,
+        event_user TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL,
+        body TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX custom_events_dedupe ON custom_events (project, dedupe_key);
+      CREATE INDEX custom_events_name_time ON custom_events (project, name, time_ms, id);
+      CREATE INDEX custom_events_arrival ON custom_events (project, id);
+      CREATE INDEX custom_events_time ON custom_events (project, time_ms);
+      CREATE TABLE custom_event_counts (
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        bucket_ms INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (project, name, bucket_ms)
+      ) WITHOUT ROWID;
+      CREATE TABLE custom_event_projects (
+        project TEXT PRIMARY KEY,
+        n INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

@@ -5,8 +5,10 @@ import type { AuditQuery } from '../../audit/audit-query.js';
 import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
+import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
 import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } from '../rows.js';
 import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 
 type Statement = Database.Statement;
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
   readonly #writeTx: (records: readonly StoreRecord[]) => void;
+  readonly #catalogue: SqliteCatalogue;
 
   private constructor(
     readonly location: string,
@@ -43,6 +46,7 @@ export class SqliteStore implements Store {
   ) {
     this.#db = db;
     this.#writeTx = db.transaction((records: readonly StoreRecord[]) => this.#apply(records));
+    this.#catalogue = new SqliteCatalogue(db, (sql, bigints) => this.#stmt(sql, bigints), limits);
   }
 
   /** Opens (creating the file and its directory on first start) and migrates. */
@@ -153,7 +157,23 @@ export class SqliteStore implements Store {
     return byType;
   }
 
-  async prune(cluster: string): Promise<number> {
+  async insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored> {
+    return this.#catalogue.insert(project, events);
+  }
+
+  async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
+    return this.#catalogue.summarize(q);
+  }
+
+  async queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage> {
+    return this.#catalogue.occurrences(q);
+  }
+
+  async hasCluster(cluster: string): Promise<boolean> {
+    return this.#catalogue.hasCluster(cluster);
+  }
+
+  async prune(cluster: string, nowMs: number): Promise<number> {
     const floorEtl = this.#stmt('SELECT id FROM etl_events WHERE cluster = ? AND category = ? ORDER BY id DESC LIMIT 1 OFFSET ?');
     const deleteEtl = this.#stmt('DELETE FROM etl_events WHERE cluster = ? AND category = ? AND id < ?');
     const floorAudit = this.#stmt('SELECT id FROM audit_events WHERE cluster = ? ORDER BY id DESC LIMIT 1 OFFSET ?');
@@ -166,7 +186,7 @@ export class SqliteStore implements Store {
       }
       const floor = floorAudit.get(cluster, this.limits.auditCapacity - 1) as { id: number } | undefined;
       if (floor !== undefined) deleted += deleteAudit.run(cluster, floor.id).changes;
-      return deleted;
+      return deleted + this.#catalogue.prune(cluster, nowMs);
     })();
   }
 
@@ -196,8 +216,8 @@ export class SqliteStore implements Store {
     );
     const count = this.#stmt('INSERT INTO etl_counters (cluster, kind, n) VALUES (?, ?, 1) ON CONFLICT (cluster, kind) DO UPDATE SET n = n + 1');
     const insertAudit = this.#stmt(
-      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     const etlTouched = new Set<string>();
     const auditTouched = new Set<string>();
@@ -210,7 +230,7 @@ export class SqliteStore implements Store {
         }
       } else if (r.type === 'audit') {
         const row = auditRow(r.event, r.key);
-        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.body).changes > 0) auditTouched.add(row.cluster);
+        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.body).changes > 0) auditTouched.add(row.cluster);
       } else {
         this.#applyWorkload(r.change);
       }
