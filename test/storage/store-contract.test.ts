@@ -207,8 +207,32 @@ describe.each(backends)('the $name store', ({ name, enabled, harness }) => {
     expect((await store.loadWorkloads('c1')).get('deployment')).toEqual({ workloads: [], seenUntilNs: 10n });
   });
 
-  it('keeps everything, counters included, across a close and a reopen', async (ctx) => {
-    if (!h.durable) return ctx.skip();
+});
+
+// Only a store that keeps data on disk can be closed, reopened and migrated concurrently.
+describe.each(backends.filter((b) => b.name !== 'memory'))('the durable $name store', ({ enabled, harness }) => {
+  let h: Harness;
+  let store: Store;
+  const opened: Store[] = [];
+  const open = async (limits = LIMITS) => {
+    const s = await h.open(limits);
+    opened.push(s);
+    return s;
+  };
+
+  beforeEach(async (ctx) => {
+    if (!enabled) return ctx.skip();
+    h = await harness();
+    store = await open();
+  });
+
+  afterEach(async () => {
+    if (!enabled) return;
+    for (const s of opened.splice(0)) await s.close();
+    await h.cleanup();
+  });
+
+  it('keeps everything, counters included, across a close and a reopen', async () => {
     await store.write([etl('c1', 'AllocationSetSaved', 0, 1), audit('kept')]);
     await store.write([{ type: 'workload', change: { cluster: 'c1', resourceType: 'statefulset', op: 'replace', workloads: [workload('u1', 3n)], atNs: 4n } }]);
     await store.close();
@@ -221,8 +245,7 @@ describe.each(backends)('the $name store', ({ name, enabled, harness }) => {
     expect(names(await again.queryAudit({}))).toEqual(['kept']);
   });
 
-  it('applies its migrations once, even when several open at the same moment', async (ctx) => {
-    if (!h.durable) return ctx.skip();
+  it('applies its migrations once, even when several open at the same moment', async () => {
     const stores = await Promise.all([open(), open(), open()]);
     await stores[0].write([audit('once')]);
     for (const s of stores) expect(names(await s.queryAudit({}))).toEqual(['once']);
