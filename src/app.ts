@@ -10,6 +10,7 @@ import { formatValidationErrors, installErrorHandling } from './http/error-handl
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
+import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly predict?: Omit<PredictRouteDeps, 'clock'>;
   /** Serve `GET /metrics` from this registry and time every request into it; without it neither (tests of other routes). */
   readonly metrics?: Metrics;
+  /** The OpenAPI document's version and whether `/docs` is served; default version 0.0.0, no `/docs`. */
+  readonly openapi?: OpenApiSettings;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -60,6 +63,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installErrorHandling(app, requestLog);
   // A root hook before any route, so every route (whoever registers it) is timed.
   if (deps.metrics !== undefined) installHttpMetrics(app, deps.metrics);
+  // Before any route: the document is made of the routes registered after this.
+  registerOpenApi(app, deps.openapi ?? { version: '0.0.0', ui: false });
   app.addSchema(ErrorEnvelopeSchema);
   app.addSchema(EtlEventSchema);
   app.addSchema(AuditEventSchema);

@@ -116,7 +116,16 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   const build = options.build ?? readBuildInfo();
   // The registry is this server's own: two servers in one process (tests) never share counters.
   const metrics = createMetrics({ defaultMetrics: true });
-  const app = buildApp({ clock, events: storage.events, readiness, predict, metrics, auditEnabled: config.auditEnabled, logger: options.logger ?? false });
+  const app = buildApp({
+    clock,
+    events: storage.events,
+    readiness,
+    predict,
+    metrics,
+    openapi: { version: build.version, ui: false },
+    auditEnabled: config.auditEnabled,
+    logger: options.logger ?? false,
+  });
   made.setStorageLog(app.log.child({ component: 'storage' }));
   app.log.info({ backend: storage.store.backend, store: storage.store.location }, 'storage open');
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));

@@ -8,6 +8,20 @@ export const AUDIT_EVENT_TYPES = ['add', 'delete', 'update'] as const;
 /** One change type. */
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
+/** The event of the Kubecost Cost Events Audit API documentation, with the fields this server adds (the OpenAPI test validates it). */
+export const KUBECOST_AUDIT_EVENT_EXAMPLE = {
+  eventType: 'add',
+  resourceType: 'deployment',
+  timestamp: '2023-02-28T13:58:44.552788548Z',
+  properties: { cluster: 'cluster-one', name: 'sample-deployment', namespace: 'kubecost' },
+  totalRequests: { cpu: '100m', memory: '32Mi' },
+  resourceCosts: { costPerCPUCoreHour: 0.031616438356164386, costPerRAMByteHour: 3.94217363775593e-12, costPerGPUHour: 0.95 },
+  costPrediction: { totalMonthlyRate: 2.4045625000000004, cpuMonthlyRate: 2.3080000000000003, ramMonthlyRate: 0.0965625, gpuMonthlyRate: 0 },
+  monthlyCostDelta: 2.4045625000000004,
+  uid: '6b0b5a2e-5a4d-4c1e-9a3e-2f0c1d8e7b61',
+  predictor: 'requests',
+};
+
 /**
  * One audit event: exactly the fields of Kubecost's example, then fields it lacks (marked added).
  * `totalRequests` and `costPrediction` are the whole workload's; for a `delete` they describe what
@@ -41,7 +55,7 @@ export const AuditEventSchema = Type.Object(
       }),
     ),
   },
-  { $id: 'AuditEvent' },
+  { $id: 'AuditEvent', examples: [KUBECOST_AUDIT_EVENT_EXAMPLE] },
 );
 
 /** One audit event as `/model/audit/events` serves it. */

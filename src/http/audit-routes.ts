@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { AUDIT_EVENT_TYPES, AuditEventSchema, type AuditEventType } from '../audit/audit-event.js';
+import { AUDIT_EVENT_TYPES, AuditEventSchema, KUBECOST_AUDIT_EVENT_EXAMPLE, type AuditEventType } from '../audit/audit-event.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-types.js';
 import { AppError, badParameter } from '../errors.js';
@@ -35,7 +35,9 @@ export const AuditQuerySchema = Type.Object({
 type AuditQueryString = Static<typeof AuditQuerySchema>;
 
 /** The answer of `GET /model/audit/events`. */
-export const AuditResponseSchema = Envelope(Type.Array(Ref(AuditEventSchema), { description: 'Newest first.' }));
+export const AuditResponseSchema = Envelope(Type.Array(Ref(AuditEventSchema), { description: 'Newest first.' }), {
+  examples: [{ code: 200, data: [KUBECOST_AUDIT_EVENT_EXAMPLE] }],
+});
 
 /** What the audit routes need; `events` is undefined when the audit is disabled. */
 export interface AuditRouteDeps {

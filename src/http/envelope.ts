@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type ObjectOptions, type Static, type TSchema } from '@sinclair/typebox';
 
 /** A `$ref` to a schema registered with `addSchema`, typed as the schema it points to. */
 export function Ref<T extends TSchema>(schema: T) {
@@ -6,9 +6,9 @@ export function Ref<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
 }
 
-/** The success envelope Kubecost and OpenCost answer with: `{"code":200,"data":…}`. */
-export const Envelope = <T extends TSchema>(data: T) =>
-  Type.Object({ code: Type.Literal(200), data }, { additionalProperties: false });
+/** The success envelope Kubecost and OpenCost answer with: `{"code":200,"data":…}`; `options` carry its examples. */
+export const Envelope = <T extends TSchema>(data: T, options: ObjectOptions = {}) =>
+  Type.Object({ code: Type.Literal(200), data }, { ...options, additionalProperties: false });
 
 /** The failure envelope: `{"code":<status>,"data":null,"message":"…"}`, with the same HTTP status. */
 export const ErrorEnvelopeSchema = Type.Object(

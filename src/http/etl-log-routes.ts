@@ -51,8 +51,44 @@ export const EtlEventSchema = Type.Object(
     }),
     time: Type.String({ description: 'RFC 3339 in UTC with nine fractional digits.', examples: ['2022-06-03T17:07:54.092619416Z'] }),
   },
-  { $id: 'EtlEvent' },
+  {
+    $id: 'EtlEvent',
+    // The event of the Kubecost Events API documentation.
+    examples: [
+      { kind: 'AllocationSetSaved', metadata: { size: 97, window: { start: '2022-06-03T10:00:00Z', end: '2022-06-03T11:00:00Z' } }, time: '2022-06-03T17:07:54.092619416Z' },
+    ],
+  },
 );
+
+const DAY = { start: '2022-06-03T00:00:00Z', end: '2022-06-04T00:00:00Z' };
+const HOUR = { start: '2022-06-03T10:00:00Z', end: '2022-06-03T11:00:00Z' };
+
+/** The answer of the Kubecost Events API documentation, without its elisions. */
+const KUBECOST_ETL_LOG_EXAMPLE = {
+  code: 200,
+  data: {
+    allocation: [
+      { kind: 'AllocationSetAggregated', metadata: { size: 35, window: DAY }, time: '2022-06-03T16:58:41.289194368Z' },
+      { kind: 'AllocationSetTotaled', metadata: { window: DAY }, time: '2022-06-03T16:58:41.285759258Z' },
+      { kind: 'AllocationSetSaved', metadata: { size: 97, window: HOUR }, time: '2022-06-03T17:07:54.092619416Z' },
+    ],
+    asset: [
+      { kind: 'AssetSetTotaled', metadata: { window: DAY }, time: '2022-06-03T16:58:18.340435496Z' },
+      { kind: 'AssetSetAggregated', metadata: { size: 4, window: DAY }, time: '2022-06-03T16:58:18.341095359Z' },
+      { kind: 'AssetSetSaved', metadata: { size: 29, window: HOUR }, time: '2022-06-03T17:07:54.3346484Z' },
+    ],
+    counters: {
+      AllocationSetAggregated: 8348,
+      AllocationSetLoaded: 108,
+      AllocationSetSaved: 8240,
+      AllocationSetTotaled: 8348,
+      AssetSetAggregated: 8320,
+      AssetSetLoaded: 108,
+      AssetSetSaved: 8212,
+      AssetSetTotaled: 8320,
+    },
+  },
+};
 
 /** The answer of `GET /model/etl/log`. */
 export const EtlLogResponseSchema = Envelope(
@@ -64,6 +100,7 @@ export const EtlLogResponseSchema = Envelope(
       examples: [{ AllocationSetSaved: 8240, AssetSetSaved: 8212 }],
     }),
   }),
+  { examples: [KUBECOST_ETL_LOG_EXAMPLE] },
 );
 
 /** What the ETL log routes need. */

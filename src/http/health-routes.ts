@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Readiness } from '../readiness.js';
+import { errorResponses } from './envelope.js';
 
 const ComponentStatusSchema = Type.Object({
   ready: Type.Boolean(),
@@ -22,7 +23,7 @@ export function healthRoutes(readiness: Readiness): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Liveness: 200 while the process serves',
           tags: ['health'],
-          response: { 200: Type.Object({ code: Type.Literal(200), data: Type.Literal('ok') }) },
+          response: { 200: Type.Object({ code: Type.Literal(200), data: Type.Literal('ok') }, { description: 'The process serves' }), 500: errorResponses[500] },
         },
         logLevel: 'warn',
       },
@@ -35,8 +36,11 @@ export function healthRoutes(readiness: Readiness): FastifyPluginAsyncTypebox {
           summary: 'Readiness: 200 when every enabled component is ready, else 503 with each state',
           tags: ['health'],
           response: {
-            200: Type.Object({ code: Type.Literal(200), data: ReadinessSchema }),
-            503: Type.Object({ code: Type.Literal(503), data: ReadinessSchema, message: Type.String() }),
+            200: Type.Object({ code: Type.Literal(200), data: ReadinessSchema }, { description: 'Every enabled component is ready' }),
+            503: Type.Object(
+              { code: Type.Literal(503), data: ReadinessSchema, message: Type.String({ examples: ['not ready: audit (not synced: Deployment: backoff)'] }) },
+              { description: 'A component is not ready; the body has the state of each' },
+            ),
           },
         },
         logLevel: 'warn',

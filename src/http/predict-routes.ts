@@ -11,7 +11,7 @@ import { predictSpecCosts } from '../predict/predict-spec-costs.js';
 import { parseWindow, WINDOW_ACCEPTED, WindowError } from '../window.js';
 import { errorResponses } from './envelope.js';
 import { headerList, warningValue } from './header-values.js';
-import { isManifestBody, registerManifestParsers } from './manifest-body.js';
+import { isManifestBody, registerManifestParsers, SNIFFED_CONTENT_TYPES, YAML_CONTENT_TYPES } from './manifest-body.js';
 
 /** Largest body accepted: a few thousand manifests, far below what would strain memory. */
 export const PREDICT_BODY_LIMIT = 5 * 1024 * 1024;
@@ -40,8 +40,78 @@ export const PredictQuerySchema = Type.Object({
 });
 type PredictQuery = Static<typeof PredictQuerySchema>;
 
+/** A manifest to price, for the OpenAPI document (the OpenAPI test checks the route answers {@link PREDICT_RESPONSE_EXAMPLE} to it). */
+export const PREDICT_BODY_EXAMPLE = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sample-deployment
+  namespace: kubecost
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: sample
+  template:
+    metadata:
+      labels:
+        app: sample
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.25
+          resources:
+            requests:
+              cpu: 100m
+              memory: 32Mi
+`;
+
+const EXAMPLE_COST = {
+  totalMonthlyRate: 2.4045625000000004,
+  cpuMonthlyRate: 2.3080000000000003,
+  ramMonthlyRate: 0.0965625,
+  gpuMonthlyRate: 0,
+  monthlyCPUCoreHours: 73,
+  monthlyRAMByteHours: 24494735360,
+  monthlyGPUHours: 0,
+};
+
+/** What the route answers to {@link PREDICT_BODY_EXAMPLE} at the default prices, with nothing running yet. */
+export const PREDICT_RESPONSE_EXAMPLE = [
+  {
+    namespace: 'kubecost',
+    controllerKind: 'deployment',
+    controllerName: 'sample-deployment',
+    costBefore: { ...EXAMPLE_COST, totalMonthlyRate: 0, cpuMonthlyRate: 0, ramMonthlyRate: 0, monthlyCPUCoreHours: 0, monthlyRAMByteHours: 0 },
+    costAfter: EXAMPLE_COST,
+    costChange: EXAMPLE_COST,
+  },
+];
+
 /** The answer: a bare array, no envelope, as Kubecost answers and kubectl-cost reads it. */
-export const PredictResponseSchema = Type.Array(SpecCostDiffSchema, { description: 'One item per priced workload, in body order.' });
+export const PredictResponseSchema = Type.Array(SpecCostDiffSchema, {
+  description: 'One item per priced workload, in body order.',
+  examples: [PREDICT_RESPONSE_EXAMPLE],
+});
+
+const MANIFESTS_DESCRIPTION =
+  'Kubernetes manifests: one or more YAML documents, a JSON object or array, or a `List`. At most 5 MiB. ' +
+  'Untyped bodies, text/plain, application/octet-stream and application/x-www-form-urlencoded (curl\'s default) are sniffed: JSON when they start with `{` or `[`, else YAML.';
+
+/**
+ * The body as the OpenAPI document describes it. Not a validation schema: the route's own
+ * content-type parsers read the body, so this is handed to @fastify/swagger alone.
+ */
+const PredictBodyDoc = {
+  description: MANIFESTS_DESCRIPTION,
+  content: {
+    ...Object.fromEntries(YAML_CONTENT_TYPES.map((t) => [t, { schema: Type.String({ examples: [PREDICT_BODY_EXAMPLE] }) }])),
+    'application/json': { schema: Type.Unknown({ description: 'A manifest object, an array of them, or a List' }) },
+    ...Object.fromEntries(SNIFFED_CONTENT_TYPES.map((t) => [t, { schema: Type.String() }])),
+  },
+};
+
+const RESPONSE_HEADERS_DESCRIPTION =
+  'Objects not priced are named in `X-Ignored-Kinds` (`ConfigMap/app-config, Service/web`); caveats about the figures come as `Warning: 299 - "…"` headers.';
 
 /** What the Predict route needs: the audit's predictor, the live cluster, and who we are. */
 export interface PredictRouteDeps {
@@ -85,8 +155,10 @@ export function predictRoutes(deps: PredictRouteDeps): FastifyPluginAsyncTypebox
       '/model/prediction/speccost',
       {
         bodyLimit: PREDICT_BODY_LIMIT,
+        config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: PredictBodyDoc }, url }) },
         schema: {
           summary: 'Predicted monthly cost of Kubernetes manifests, before and after applying them (Kubecost Predict API)',
+          description: RESPONSE_HEADERS_DESCRIPTION,
           tags: ['kubecost'],
           querystring: PredictQuerySchema,
           response: { 200: PredictResponseSchema, 413: errorResponses[400], 415: errorResponses[400], ...errorResponses },

@@ -1,0 +1,92 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { errorResponses } from './envelope.js';
+import { finishDocument, type Json } from './openapi-document.js';
+
+/** How the document is served. */
+export interface OpenApiSettings {
+  /** `info.version`: the package version. */
+  readonly version: string;
+  /** Serve the interactive docs at `/docs` (`DOCS_ENABLED`). */
+  readonly ui: boolean;
+}
+
+/** The document as served at `/openapi.json` and `/openapi.yaml`, and checked in under `openapi/`. */
+export interface RenderedOpenApi {
+  readonly json: string;
+  readonly yaml: string;
+}
+
+const DESCRIPTION =
+  'Kubecost-compatible ETL event log, Cost Events Audit API and Predict API, with Prometheus metrics and a bug-report dump. ' +
+  'Kubecost routes answer in its envelope: `{"code":200,"data":…}`, or `{"code":<status>,"data":null,"message":"…"}` with the same HTTP status. ' +
+  'Unknown query parameters are ignored; a known one given twice or with a value it does not accept is a 400 naming it.';
+
+/**
+ * Registers the document's generation from the routes' schemas. Call it before any route:
+ * @fastify/swagger collects routes as they are added, so every route registered after it, by
+ * any plugin, is in the document. Schemas added with `addSchema` become `#/components/schemas/<$id>`.
+ */
+export function registerOpenApi(app: FastifyInstance, settings: OpenApiSettings): void {
+  void app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'cost-events', version: settings.version, description: DESCRIPTION, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+      tags: [
+        { name: 'kubecost', description: 'Drop-in Kubecost endpoints: the same paths, query parameters and JSON' },
+        { name: 'health', description: 'Liveness and readiness probes' },
+        { name: 'operations', description: 'Metrics, the bug-report dump and this document' },
+      ],
+    },
+    refResolver: {
+      // The shared schema's own $id names its component, instead of @fastify/swagger's `def-<n>`.
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`),
+    },
+    transformObject: (d) => ('openapiObject' in d ? (finishDocument(d.openapiObject as { [key: string]: Json }) as typeof d.openapiObject) : d.swaggerObject),
+  });
+  if (settings.ui) void app.register(swaggerUi, { routePrefix: '/docs' });
+  void app.register(openapiRoutes());
+}
+
+/** The document rendered as it is served and checked in: JSON indented by two, and YAML. */
+export function renderOpenApi(app: FastifyInstance): RenderedOpenApi {
+  return { json: `${JSON.stringify(app.swagger(), null, 2)}\n`, yaml: app.swagger({ yaml: true }) };
+}
+
+const DocumentSchema = Type.Object(
+  { openapi: Type.String({ examples: ['3.1.0'] }), info: Type.Object({}, { additionalProperties: true }), paths: Type.Object({}, { additionalProperties: true }) },
+  { additionalProperties: true, description: 'This OpenAPI 3.1 document' },
+);
+
+/** `GET /openapi.json` and `GET /openapi.yaml`: the document, rendered once. */
+function openapiRoutes(): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    let rendered: RenderedOpenApi | undefined;
+    const doc = () => (rendered ??= renderOpenApi(app));
+    app.get(
+      '/openapi.json',
+      { schema: { summary: 'This API as an OpenAPI 3.1 document (JSON)', tags: ['operations'], response: { 200: DocumentSchema, 500: errorResponses[500] } } },
+      async (_request, reply) => sendText(reply, 'application/json; charset=utf-8', doc().json),
+    );
+    app.get(
+      '/openapi.yaml',
+      {
+        schema: {
+          summary: 'This API as an OpenAPI 3.1 document (YAML)',
+          tags: ['operations'],
+          produces: ['application/yaml'],
+          response: { 200: Type.String({ description: 'This OpenAPI 3.1 document' }), 500: errorResponses[500] },
+        },
+      },
+      async (_request, reply) => sendText(reply, 'application/yaml; charset=utf-8', doc().yaml),
+    );
+  };
+}
+
+/** Sends text already rendered: Fastify serialises nothing it is given as a string with a content type. */
+function sendText(reply: FastifyReply, contentType: string, text: string): FastifyReply {
+  return reply.header('content-type', contentType).send(text);
+}
