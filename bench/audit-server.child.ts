@@ -11,7 +11,7 @@ import { RssPeak, settledMemory } from './lib/memory.js';
 // resident memory is the server's alone: the fake API server lives in the parent.
 
 /** How often peak RSS is sampled; a timer, so it reads between list pages and stream chunks. */
-const SAMPLE_MS = 5;
+const SAMPLE_MS = 25;
 
 answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void): Promise<AuditRunOutput> => {
   const before = settledMemory();
