@@ -1,10 +1,12 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AuditEventSchema } from './audit/audit-event.js';
+import { CesErrorBodySchema } from './cloud-eye/response-schemas.js';
 import type { Clock } from './clock.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader } from './storage/store-reader.js';
 import { auditRoutes } from './http/audit-routes.js';
+import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http/cloud-eye-routes.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
@@ -25,6 +27,8 @@ export interface AppDeps {
   readonly auditEnabled?: boolean;
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
   readonly predict?: Omit<PredictRouteDeps, 'clock'>;
+  /** What the Cloud Eye event API needs; without it the routes are not served (tests of other routes). */
+  readonly cloudEye?: Omit<CloudEyeRouteDeps, 'clock' | 'requestLog'>;
   /** Serve `GET /metrics` from this registry and time every request into it; without it neither (tests of other routes). */
   readonly metrics?: Metrics;
   /** The OpenAPI document's version and whether `/docs` is served; default version 0.0.0, no `/docs`. */
@@ -68,10 +72,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addSchema(ErrorEnvelopeSchema);
   app.addSchema(EtlEventSchema);
   app.addSchema(AuditEventSchema);
+  app.addSchema(CesErrorBodySchema);
   void app.register(healthRoutes(deps.readiness));
   void app.register(etlLogRoutes({ events: deps.events, clock: deps.clock }));
   void app.register(auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }));
   if (deps.predict !== undefined) void app.register(predictRoutes({ ...deps.predict, clock: deps.clock }));
+  if (deps.cloudEye !== undefined) void app.register(cloudEyeRoutes({ ...deps.cloudEye, clock: deps.clock, requestLog }), { prefix: CLOUD_EYE_PREFIX });
   if (deps.metrics !== undefined) void app.register(metricsRoutes(deps.metrics));
   return app;
 }

@@ -161,6 +161,41 @@ export const SETTINGS = {
     parseDurationMs,
   ),
   pricingConfig: setting('PRICING_CONFIG', undefined, 'the path of a readable JSON price sheet', 'JSON price sheet overriding the default prices', readableFile),
+  cesTokensFile: setting(
+    'CES_TOKENS_FILE',
+    undefined,
+    'the path of a readable JSON token file',
+    'tokens allowed on the Cloud Eye routes, by SHA-256, with their projects and actions; reloaded on change; unset: the routes are open',
+    readableFile,
+  ),
+  cesRateLimit: setting(
+    'CES_RATE_LIMIT',
+    '600',
+    'an integer from 0 to 1000000 (0 turns the limit off)',
+    'requests per CES_RATE_LIMIT_WINDOW each token (each address, when the routes are open) may make to the Cloud Eye routes',
+    int(0, 1_000_000),
+  ),
+  cesRateLimitWindowMs: setting('CES_RATE_LIMIT_WINDOW', '1m', 'a duration of at least 1s such as 1s, 1m or 1h', 'the window CES_RATE_LIMIT counts in', (raw) => {
+    const ms = parseDurationMs(raw);
+    return ms !== undefined && ms >= 1000 ? ms : undefined;
+  }),
+  customEventRetentionMs: setting(
+    'CUSTOM_EVENT_RETENTION',
+    '30d',
+    'a duration of at least 1h such as 12h, 30d or 8w',
+    'how long custom events reported through the Cloud Eye API are kept and served, from their time',
+    (raw) => {
+      const ms = parseDurationMs(raw);
+      return ms !== undefined && ms >= 3_600_000 ? ms : undefined;
+    },
+  ),
+  customEventCapacity: setting(
+    'CUSTOM_EVENT_CAPACITY',
+    '100000',
+    'an integer from 1 to 10000000',
+    'most recent custom events kept per project (cluster); past it the oldest reported are deleted',
+    int(1, 10_000_000),
+  ),
   logLevel: setting('LOG_LEVEL', 'info', LOG_LEVELS.join(', '), 'log level', oneOf(LOG_LEVELS)),
   shutdownTimeoutMs: setting(
     'SHUTDOWN_TIMEOUT',

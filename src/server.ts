@@ -4,6 +4,9 @@ import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { systemClock, type Clock } from './clock.js';
 import { readFileSync } from 'node:fs';
 import { AuditWatchers, type LoopTuning } from './audit/audit-watchers.js';
+import { CloudEyeEvents } from './cloud-eye/cloud-eye-events.js';
+import { ReloadingTokenFile, type TokenFileLogger } from './cloud-eye/token-file.js';
+import { TokenFileError } from './cloud-eye/token-grants.js';
 import { ConfigError, redactedConfig, type Config } from './config.js';
 import { PriceSheetError } from './cost/errors.js';
 import { createKubecostPredictor } from './cost/kubecost-predictor.js';
@@ -76,7 +79,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const storage = await openStorage(
     {
       url: config.storageUrl,
-      limits: { etlLogCapacity: config.etlLogCapacity, auditCapacity: config.auditCapacity },
+      limits: {
+        etlLogCapacity: config.etlLogCapacity,
+        auditCapacity: config.auditCapacity,
+        customEventCapacity: config.customEventCapacity,
+        customEventRetentionMs: config.customEventRetentionMs,
+      },
       queueCapacity: config.storageQueueCapacity,
       pruneIntervalMs: config.storagePruneIntervalMs,
       cluster: config.clusterId,
@@ -113,6 +121,23 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       : requests;
   const live = connection.source === 'none' ? noCluster() : kubeLiveWorkloads({ kubeConfig: connection.kubeConfig, clock });
   const predict = { clusterId: config.clusterId, predictor, live };
+  // Read now, so a token file that does not parse stops the start (exit 2); reloaded on change later.
+  const cesLog: { target?: TokenFileLogger } = {};
+  const tokens =
+    config.cesTokensFile === undefined
+      ? undefined
+      : openTokenFile(config.cesTokensFile, clock, { info: (o, m) => cesLog.target?.info(o, m), warn: (o, m) => cesLog.target?.warn(o, m) });
+  const cloudEye = {
+    events: new CloudEyeEvents({
+      catalogue: storage.catalogue,
+      clock,
+      clusterId: config.clusterId,
+      retentionMs: config.customEventRetentionMs,
+      publish: (reported) => bus.publish('customEvents', reported),
+    }),
+    ...(tokens !== undefined && { access: tokens }),
+    rateLimit: { max: config.cesRateLimit, windowMs: config.cesRateLimitWindowMs },
+  };
   const build = options.build ?? readBuildInfo();
   // The registry is this server's own: two servers in one process (tests) never share counters.
   const metrics = createMetrics({ defaultMetrics: true });
@@ -121,6 +146,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     events: storage.events,
     readiness,
     predict,
+    cloudEye,
     metrics,
     openapi: { version: build.version, ui: false },
     auditEnabled: config.auditEnabled,
@@ -132,6 +158,14 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   storage.start(bus);
   subscribeMetrics(bus, metrics);
   readiness.register({ name: 'storage', status: () => storage.status() });
+  cesLog.target = app.log.child({ component: 'cloud-eye' });
+  if (tokens === undefined) {
+    app.log.warn('Cloud Eye routes are open: CES_TOKENS_FILE is not set, so anyone who reaches the server can read and report events');
+  } else {
+    app.log.info({ file: config.cesTokensFile, tokens: tokens.grants.size }, 'Cloud Eye routes require a token granted by CES_TOKENS_FILE');
+    tokens.start();
+    app.addHook('onClose', async () => tokens.stop());
+  }
 
   let watchers: AuditWatchers | undefined;
   if (connection.source === 'none') {
@@ -211,6 +245,17 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     return closing;
   };
   return { app, bus, url, close, storage, ...(watchers && { watchers }) };
+}
+
+function openTokenFile(path: string, clock: Clock, log: TokenFileLogger): ReloadingTokenFile {
+  try {
+    return ReloadingTokenFile.open({ path, clock, log });
+  } catch (err) {
+    if (err instanceof TokenFileError || (err as NodeJS.ErrnoException).code !== undefined) {
+      throw new ConfigError('CES_TOKENS_FILE', path, `a JSON token file (${(err as Error).message})`);
+    }
+    throw err;
+  }
 }
 
 function loadSheet(path: string | undefined): PriceSheet {

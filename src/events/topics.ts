@@ -1,5 +1,6 @@
 import type { AuditChange } from '../audit/audit-change.js';
 import type { WorkloadStateChange } from '../audit/workload-state.js';
+import type { CustomEventsReported } from '../cloud-eye/report-events.js';
 import type { EtlEvent } from './etl-event.js';
 
 /** Every topic of the event bus and its payload. Producers publish here; stores subscribe. */
@@ -10,4 +11,6 @@ export interface Topics {
   audit: AuditChange;
   /** A change of what the audit remembers of the watched workloads, without an event (after a list, a heartbeat). */
   workloads: WorkloadStateChange;
+  /** Custom events reported through the Cloud Eye API, once committed (storage already holds them). */
+  customEvents: CustomEventsReported;
 }

@@ -52,7 +52,8 @@ export interface EventSummaryQuery extends TimeRange {
   readonly project: string;
   readonly etl?: { readonly kind?: EtlKind };
   readonly audit?: { readonly eventType?: AuditEventType; readonly resourceType?: AuditResourceType };
-  readonly custom?: { readonly name?: string };
+  /** `notBeforeMs` narrows the range for custom events alone (their retention). */
+  readonly custom?: { readonly name?: string; readonly notBeforeMs?: number };
 }
 
 /** A count and the latest occurrence per name, per source; names without an occurrence in range are absent. */

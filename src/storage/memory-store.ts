@@ -163,7 +163,7 @@ export class MemoryStore implements Store {
         audit.set(id, row);
       }
     }
-    const custom = q.custom === undefined ? [] : (this.#custom.get(q.project)?.summarize(q.custom.name, from, to) ?? []);
+    const custom = q.custom === undefined ? [] : (this.#custom.get(q.project)?.summarize(q.custom.name, Math.max(from, q.custom.notBeforeMs ?? -Infinity), to) ?? []);
     return { etl: [...etl.values()], audit: [...audit.values()], custom };
   }
 

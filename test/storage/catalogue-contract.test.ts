@@ -131,6 +131,10 @@ describe.each(backends)('the $name store, Cloud Eye part', ({ enabled, harness }
       }
     }
     expect((await store.summarizeEvents({ project: 'c1', custom: { name: 'odd' } })).custom.map((r) => r.name)).toEqual(['odd']);
+    // Retention narrows the custom range alone, from whichever bound is later.
+    const retained = await store.summarizeEvents({ project: 'c1', fromMs: T, custom: { notBeforeMs: T + H } });
+    expect(byName(retained.custom).map((r) => [r.name, r.count])).toEqual([['even', 3], ['odd', 2]]);
+    expect(byName((await store.summarizeEvents({ project: 'c1', fromMs: T + 3 * H, custom: { notBeforeMs: T } })).custom).map((r) => r.count)).toEqual([1, 1]);
     expect((await store.summarizeEvents({ project: 'c1', custom: { name: 'none' } })).custom).toEqual([]);
   });
 

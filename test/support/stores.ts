@@ -55,6 +55,10 @@ export function switchableStore(inner: Store): { store: Store; batches: number[]
     queryEtl: (q) => guard(() => inner.queryEtl(q)),
     queryAudit: (q) => guard(() => inner.queryAudit(q)),
     revision: () => guard(() => inner.revision()),
+    insertCustomEvents: (p, e) => guard(() => inner.insertCustomEvents(p, e)),
+    summarizeEvents: (q) => guard(() => inner.summarizeEvents(q)),
+    queryOccurrences: (q) => guard(() => inner.queryOccurrences(q)),
+    hasCluster: (c) => guard(() => inner.hasCluster(c)),
     ping: () => guard(() => inner.ping()),
   });
   return { store, batches, setDown: (d) => (down = d) };

@@ -158,7 +158,7 @@ export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limit
            GROUP BY a.event_type, a.resource_type`,
           [q.project, limits.auditCapacity - 1, from, to, q.audit.eventType ?? null, q.audit.resourceType ?? null],
         ),
-    q.custom === undefined ? none : summarizeCustom(db, q.project, q.custom.name, q),
+    q.custom === undefined ? none : summarizeCustom(db, q.project, q.custom.name, { ...q, fromMs: Math.max(from, q.custom.notBeforeMs ?? from) }),
   ]);
   return {
     etl: etl.rows.flatMap((r) => (isEtlKind(r.kind) ? [{ kind: r.kind, count: r.n, latestNs: BigInt(r.latest) }] : [])),

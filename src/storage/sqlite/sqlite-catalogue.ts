@@ -127,7 +127,7 @@ export class SqliteCatalogue {
     }
     const custom: EventSummary['custom'][number][] = [];
     if (q.custom !== undefined) {
-      const plan = countPlan(q);
+      const plan = countPlan({ ...q, fromMs: Math.max(from, q.custom.notBeforeMs ?? from) });
       const rows = this.stmt(
         `SELECT x.name AS name, x.n AS n, e.time_ms AS latest, e.source AS source FROM (
            SELECT c.name AS name,

@@ -1,0 +1,62 @@
+import type { Clock } from '../clock.js';
+import type { EventCatalogue } from '../storage/store-reader.js';
+import { CesError } from './ces-error.js';
+import { eventDetails } from './event-details.js';
+import { newEventId } from './event-id.js';
+import { summarizeEvents } from './event-summary.js';
+import type { DetailsQuery, SummaryQuery } from './query-schemas.js';
+import { reportEvents, type CustomEventsReported } from './report-events.js';
+import type { ReportBody } from './report-schema.js';
+import type { EventDetailsResponse, EventSummaryResponse, ReportResponse } from './response-schemas.js';
+
+/** What the Cloud Eye calls need, created by the composition root. */
+export interface CloudEyeOptions {
+  readonly catalogue: EventCatalogue;
+  readonly clock: Clock;
+  /** This server's `CLUSTER_ID`: always a valid project. */
+  readonly clusterId: string;
+  /** `CUSTOM_EVENT_RETENTION`: custom events older than this are not served. */
+  readonly retentionMs: number;
+  /** Publishes newly stored custom events on the bus. */
+  readonly publish: (reported: CustomEventsReported) => void;
+  /** Makes event ids; tests pin it. */
+  readonly newId?: (nowMs: number) => string;
+}
+
+/**
+ * The three Cloud Eye event calls over this server's events. A project is a cluster: this
+ * server's own, or any cluster whose events are in its store; anything else is ces.0003.
+ */
+export class CloudEyeEvents {
+  constructor(private readonly o: CloudEyeOptions) {}
+
+  /** `GET /V1.0/{project_id}/events`. */
+  async summary(project: string, q: SummaryQuery): Promise<EventSummaryResponse> {
+    await this.#checkProject(project);
+    return summarizeEvents(this.o.catalogue, project, q, this.#notBefore());
+  }
+
+  /** `GET /V1.0/{project_id}/event/{event_name}`. */
+  async details(project: string, name: string, q: DetailsQuery): Promise<EventDetailsResponse> {
+    await this.#checkProject(project);
+    return eventDetails(this.o.catalogue, project, name, q, this.#notBefore());
+  }
+
+  /** `POST /V1.0/{project_id}/events`. */
+  async report(project: string, body: ReportBody): Promise<ReportResponse> {
+    await this.#checkProject(project);
+    return reportEvents({ catalogue: this.o.catalogue, nowMs: this.o.clock.nowMs(), newId: this.o.newId ?? newEventId, publish: this.o.publish }, project, body);
+  }
+
+  #notBefore(): number {
+    return this.o.clock.nowMs() - this.o.retentionMs;
+  }
+
+  async #checkProject(project: string): Promise<void> {
+    if (project === this.o.clusterId || (await this.o.catalogue.hasCluster(project))) return;
+    throw new CesError(
+      'BAD_PROJECT',
+      `invalid project_id: got "${project}"; accepts ${this.o.clusterId} (this server's CLUSTER_ID) or a cluster whose events are in its store`,
+    );
+  }
+}

@@ -1,0 +1,128 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { CesError } from '../cloud-eye/ces-error.js';
+import type { CloudEyeEvents } from '../cloud-eye/cloud-eye-events.js';
+import { DetailsQuerySchema, EventParamsSchema, ProjectParamsSchema, SummaryQuerySchema } from '../cloud-eye/query-schemas.js';
+import { ReportBodySchema } from '../cloud-eye/report-schema.js';
+import { CesErrorBodySchema, EventDetailsResponseSchema, EventSummaryResponseSchema, ReportResponseSchema } from '../cloud-eye/response-schemas.js';
+import type { Clock } from '../clock.js';
+import { installCesAuth, type CesAccess, type CesRouteConfig } from './cloud-eye-auth.js';
+import { cesErrorHandler, REPORT_BODY_LIMIT } from './cloud-eye-errors.js';
+import { clockRateLimitStore } from './cloud-eye-rate-limit.js';
+import { cesValidatorCompiler } from './cloud-eye-validation.js';
+import { Ref } from './envelope.js';
+import type { RequestLog } from './request-log.js';
+
+/** What the Cloud Eye routes need. */
+export interface CloudEyeRouteDeps {
+  readonly events: CloudEyeEvents;
+  /** The grants in force (`CES_TOKENS_FILE`); absent, the routes are open. */
+  readonly access?: CesAccess;
+  /** Requests per window per token (per address when open); `max` 0 turns the limit off. */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  readonly clock: Clock;
+  readonly requestLog: RequestLog;
+}
+
+/** Where the routes are mounted. */
+export const CLOUD_EYE_PREFIX = '/V1.0';
+
+const error = Ref(CesErrorBodySchema);
+/** Every status a Cloud Eye call can answer besides its success, in Cloud Eye's error body. */
+const errors = { 400: error, 401: error, 403: error, 429: error, 500: error, 503: error };
+
+const TokenHeaderSchema = Type.Object({
+  'x-auth-token': Type.Optional(Type.String({ description: 'The token; required when the server has CES_TOKENS_FILE. Its SHA-256 is what the file lists.' })),
+});
+
+const config = (cesAction: CesRouteConfig['cesAction']): CesRouteConfig => ({ cesAction });
+
+/**
+ * Cloud Eye's event API (V1.0) over this server's events: the summary, one event's occurrences,
+ * and reporting custom events. Encapsulated: its own validation, error body, not-found answer,
+ * access control and rate limit apply here and nowhere else.
+ */
+export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.setValidatorCompiler(cesValidatorCompiler);
+    // Reports are JSON only (Cloud Eye's SDKs send application/json); text would reach validation as one string.
+    app.removeContentTypeParser('text/plain');
+    app.setErrorHandler(cesErrorHandler(deps.requestLog));
+    app.setNotFoundHandler(async (request) => {
+      throw new CesError(
+        'NOT_FOUND',
+        `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; the Cloud Eye calls are GET ${CLOUD_EYE_PREFIX}/{project_id}/events, ` +
+          `GET ${CLOUD_EYE_PREFIX}/{project_id}/event/{event_name} and POST ${CLOUD_EYE_PREFIX}/{project_id}/events`,
+      );
+    });
+    const rateKey = installCesAuth(app, deps.access);
+    if (deps.rateLimit.max > 0) {
+      const seconds = deps.rateLimit.windowMs / 1000;
+      await app.register(rateLimit, {
+        global: true,
+        max: deps.rateLimit.max,
+        timeWindow: deps.rateLimit.windowMs,
+        keyGenerator: rateKey,
+        store: clockRateLimitStore(deps.clock),
+        errorResponseBuilder: (request, ctx) =>
+          new CesError(
+            'TOO_MANY_REQUESTS',
+            `too many requests: the limit is ${ctx.max} per ${seconds} s for each ${rateKey(request).startsWith('token:') ? 'token' : 'address'}; retry in ${ctx.after}`,
+          ),
+      });
+    }
+
+    app.get(
+      '/:project_id/events',
+      {
+        config: config('ces:events:list'),
+        schema: {
+          summary: 'Events of a cluster, one row per event name: how often and when last (Cloud Eye ListEvents)',
+          tags: ['cloud-eye'],
+          params: ProjectParamsSchema,
+          querystring: SummaryQuerySchema,
+          headers: TokenHeaderSchema,
+          response: { 200: EventSummaryResponseSchema, ...errors },
+        },
+      },
+      async (request) => deps.events.summary(request.params.project_id, request.query),
+    );
+
+    app.get(
+      '/:project_id/event/:event_name',
+      {
+        config: config('ces:events:get'),
+        schema: {
+          summary: 'The occurrences of one event, newest first (Cloud Eye ListEventDetail)',
+          tags: ['cloud-eye'],
+          params: EventParamsSchema,
+          querystring: DetailsQuerySchema,
+          headers: TokenHeaderSchema,
+          response: { 200: EventDetailsResponseSchema, ...errors },
+        },
+      },
+      async (request) => deps.events.details(request.params.project_id, request.params.event_name, request.query),
+    );
+
+    app.post(
+      '/:project_id/events',
+      {
+        config: config('ces:events:post'),
+        bodyLimit: REPORT_BODY_LIMIT,
+        schema: {
+          summary: 'Report custom events, all stored or none (Cloud Eye CreateEvents)',
+          tags: ['cloud-eye'],
+          params: ProjectParamsSchema,
+          headers: TokenHeaderSchema,
+          body: ReportBodySchema,
+          response: { 201: ReportResponseSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const answer = await deps.events.report(request.params.project_id, request.body);
+        return reply.code(201).send(answer);
+      },
+    );
+  };
+}
