@@ -76,12 +76,12 @@ const everything: GoMap = {
   storage: { existingSecret: 'cost-events-postgres' },
   pricing: { prices: { cpuCoreMonth: 28, gpuHour: 2.1 } },
   kubeconfig: { existingSecret: 'remote-cluster' },
-  cloudEye: { tokensSecret: 'cloud-eye-tokens' },
+  cloudEye: { tokensSecret: 'cloud-eye-tokens', rateLimit: 1_000_000, customEvents: { capacity: 10_000_000 } },
   serviceMonitor: { enabled: true },
 };
 
 /** Names of the settings whose value is a path the server must be able to read (not checkable here). */
-const FILE_SETTINGS = new Set(['KUBECONFIG', 'PRICING_CONFIG']);
+const FILE_SETTINGS = new Set(['KUBECONFIG', 'PRICING_CONFIG', 'CES_TOKENS_FILE']);
 
 describe('Chart.yaml', () => {
   it('is a v2 chart named like its directory, deploying the version of package.json', () => {
@@ -143,9 +143,9 @@ describe('the Deployment environment', () => {
     expect(envOf()).toEqual(expected);
   });
 
-  it('sets only settings src/config.ts reads, all of them with every option on, plus CES_TOKENS_FILE for the Cloud Eye API', () => {
+  it('sets only settings src/config.ts reads, all of them with every option on', () => {
     const names = [...envOf(everything).keys()].sort();
-    expect(names).toEqual([...Object.values(SETTINGS).map((s) => s.env), 'CES_TOKENS_FILE'].sort());
+    expect(names).toEqual(Object.values(SETTINGS).map((s) => s.env).sort());
   });
 
   it('sets values src/config.ts accepts with every option on', () => {
@@ -166,8 +166,19 @@ describe('the Deployment environment', () => {
   });
 
   it('writes large numbers in full, not in the 1e+06 form Go gives a float64', () => {
-    const env = envOf({ costEventsAudit: { capacity: 1_000_000 }, etl: { logCapacity: 1_000_000 }, storage: { queueCapacity: 10_000_000 } });
-    expect([env.get('AUDIT_CAPACITY'), env.get('ETL_LOG_CAPACITY'), env.get('STORAGE_QUEUE_CAPACITY')]).toEqual(['1000000', '1000000', '10000000']);
+    const env = envOf({
+      costEventsAudit: { capacity: 1_000_000 },
+      etl: { logCapacity: 1_000_000 },
+      storage: { queueCapacity: 10_000_000 },
+      cloudEye: { rateLimit: 1_000_000, customEvents: { capacity: 10_000_000 } },
+    });
+    expect([env.get('AUDIT_CAPACITY'), env.get('ETL_LOG_CAPACITY'), env.get('STORAGE_QUEUE_CAPACITY'), env.get('CES_RATE_LIMIT'), env.get('CUSTOM_EVENT_CAPACITY')]).toEqual([
+      '1000000',
+      '1000000',
+      '10000000',
+      '1000000',
+      '10000000',
+    ]);
   });
 
   it('reads STORAGE_URL from the Secret named by storage.existingSecret', () => {

@@ -104,6 +104,10 @@ describe('values.schema.json', () => {
       ['etl.logCapacity', 'etlLogCapacity', [1, 1_000_000, 0, 1_000_001]],
       ['storage.queueCapacity', 'storageQueueCapacity', [1, 10_000_000, 0, 10_000_001]],
       ['storage.pruneInterval', 'storagePruneIntervalMs', ['30s', '1m', '1h', '1x', '']],
+      ['cloudEye.rateLimit', 'cesRateLimit', [0, 600, 1_000_000, -1, 1_000_001, 1.5]],
+      ['cloudEye.rateLimitWindow', 'cesRateLimitWindowMs', ['1s', '01s', '1m', '2w', '0s', '00s', '1', '1.5s', '']],
+      ['cloudEye.customEvents.retention', 'customEventRetentionMs', ['1h', '30d', '8w', '60m', '3600s', '0060m', '59m', '3599s', '0h', '1', '']],
+      ['cloudEye.customEvents.capacity', 'customEventCapacity', [1, 100_000, 10_000_000, 0, 10_000_001]],
     ];
     const disagreements = cases.flatMap(([path, key, samples]) =>
       samples.filter((v) => accepts(path, v) !== (SETTINGS[key].parse(String(v as string | number)) !== undefined)).map((v) => `${path}=${JSON.stringify(v)}`),
