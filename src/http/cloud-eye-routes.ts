@@ -79,6 +79,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
         config: config('ces:events:list'),
         schema: {
           summary: 'Events of a cluster, one row per event name: how often and when last (Cloud Eye ListEvents)',
+          operationId: 'listEvents',
           tags: ['cloud-eye'],
           params: ProjectParamsSchema,
           querystring: SummaryQuerySchema,
@@ -95,6 +96,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
         config: config('ces:events:get'),
         schema: {
           summary: 'The occurrences of one event, newest first (Cloud Eye ListEventDetail)',
+          operationId: 'listEventDetail',
           tags: ['cloud-eye'],
           params: EventParamsSchema,
           querystring: DetailsQuerySchema,
@@ -112,6 +114,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
         bodyLimit: REPORT_BODY_LIMIT,
         schema: {
           summary: 'Report custom events, all stored or none (Cloud Eye CreateEvents)',
+          operationId: 'createEvents',
           tags: ['cloud-eye'],
           params: ProjectParamsSchema,
           headers: TokenHeaderSchema,

@@ -23,7 +23,8 @@ export interface RenderedOpenApi {
 const DESCRIPTION =
   'Kubecost-compatible ETL event log, Cost Events Audit API and Predict API, with Prometheus metrics and a bug-report dump. ' +
   'Kubecost routes answer in its envelope: `{"code":200,"data":…}`, or `{"code":<status>,"data":null,"message":"…"}` with the same HTTP status. ' +
-  'Unknown query parameters are ignored; a known one given twice or with a value it does not accept is a 400 naming it.';
+  'Unknown query parameters are ignored; a known one given twice or with a value it does not accept is a 400 naming it. ' +
+  'The Cloud Eye routes (/V1.0/…) answer in Cloud Eye\'s shapes instead, errors as `{"http_code":"400","message":{"details":"…","code":"ces.0013"}}`.';
 
 /**
  * Registers the document's generation from the routes' schemas. Call it before any route:
@@ -39,6 +40,7 @@ export function registerOpenApi(app: FastifyInstance, settings: OpenApiSettings)
         { name: 'kubecost', description: 'Drop-in Kubecost endpoints: the same paths, query parameters and JSON' },
         { name: 'health', description: 'Liveness and readiness probes' },
         { name: 'operations', description: 'Metrics, the bug-report dump and this document' },
+        { name: 'cloud-eye', description: "Cloud Eye's event API (V1.0) over this server's events, in Cloud Eye's shapes and error body" },
       ],
     },
     refResolver: {
