@@ -1,11 +1,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AuditEventSchema } from './audit/audit-event.js';
+import type { BugReportSources } from './bugreport/bug-report.js';
 import { CesErrorBodySchema } from './cloud-eye/response-schemas.js';
 import type { Clock } from './clock.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader } from './storage/store-reader.js';
 import { auditRoutes } from './http/audit-routes.js';
+import { bugReportRoutes } from './http/bugreport-routes.js';
 import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http/cloud-eye-routes.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
@@ -33,6 +35,8 @@ export interface AppDeps {
   readonly metrics?: Metrics;
   /** The OpenAPI document's version and whether `/docs` is served; default version 0.0.0, no `/docs`. */
   readonly openapi?: OpenApiSettings;
+  /** What `GET /model/bugreport` reports; without it the route is not served (tests of other routes). */
+  readonly bugReport?: BugReportSources;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -79,5 +83,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.predict !== undefined) void app.register(predictRoutes({ ...deps.predict, clock: deps.clock }));
   if (deps.cloudEye !== undefined) void app.register(cloudEyeRoutes({ ...deps.cloudEye, clock: deps.clock, requestLog }), { prefix: CLOUD_EYE_PREFIX });
   if (deps.metrics !== undefined) void app.register(metricsRoutes(deps.metrics));
+  if (deps.bugReport !== undefined) void app.register(bugReportRoutes(deps.bugReport));
   return app;
 }

@@ -274,9 +274,22 @@ export function helpText(): string {
   return lines.join('\n');
 }
 
-/** The settings with secrets masked, for logs and the bug-report dump. */
+/** Settings whose whole value is a secret (a file path `…_FILE` is not). */
+const SECRET_SETTING = /(TOKEN|PASSWORD|SECRET|CREDENTIALS?)$/;
+
+/**
+ * The settings with secrets masked, for logs and the bug-report dump: passwords and secret query
+ * parameters of every URL-valued setting (`STORAGE_URL`, `KUBECOST_URL`), and the whole value of a
+ * setting named like a secret. Settings added later are covered without a change here.
+ */
 export function redactedConfig(config: Config): Record<string, unknown> {
-  return { ...config, storageUrl: redactUrl(config.storageUrl) };
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS) as [keyof Config, Setting<unknown>][]) {
+    const value: unknown = config[key];
+    if (value !== undefined && SECRET_SETTING.test(s.env)) out[key] = '***';
+    else out[key] = typeof value === 'string' ? redactUrl(value) : value;
+  }
+  return out;
 }
 
 export { redactUrl };

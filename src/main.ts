@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, helpText, loadConfig, type ParsedArgs } from './config.js';
-import { startServer } from './server.js';
+import { startServer, type ServerHandle } from './server.js';
 
 // The process entry: settings → composition root → signals. Everything else lives in server.ts.
 
@@ -18,6 +18,27 @@ if (parsed.help) {
 }
 const { config } = parsed;
 
+// Signal handlers come first: a SIGTERM that arrives while the server starts (a rollout) must
+// still end in a graceful shutdown, once there is a server to shut down, never in a kill.
+const running: { server?: ServerHandle; stopping?: NodeJS.Signals } = {};
+const shutdown = (s: ServerHandle, signal: NodeJS.Signals): void => {
+  s.app.log.info({ signal }, 'shutting down');
+  s.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      s.app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+};
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (running.stopping !== undefined) return;
+    running.stopping = signal;
+    if (running.server !== undefined) shutdown(running.server, signal);
+  });
+}
+
 const server = await startServer(config, { logger: { level: config.logLevel } }).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`cost-events: ${err.message}\n`);
@@ -27,21 +48,8 @@ const server = await startServer(config, { logger: { level: config.logLevel } })
   process.exit(1);
 });
 
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info({ signal }, 'shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        server.app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+running.server = server;
+if (running.stopping !== undefined) shutdown(server, running.stopping);
 
 // A bug that escapes every handler leaves the process in an unknown state: log it and let the
 // orchestrator restart us rather than serve on.

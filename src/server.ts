@@ -20,6 +20,11 @@ import type { Topics } from './events/topics.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerStateMetrics } from './metrics/state-metrics.js';
 import { subscribeMetrics } from './metrics/subscribe-metrics.js';
+import { metricsSnapshot } from './metrics/snapshot.js';
+import { collectSecrets } from './bugreport/secrets.js';
+import { settingsByVariable } from './bugreport/settings.js';
+import { LogTail } from './logging/log-tail.js';
+import { tapLog, type LineSink } from './logging/tap-log.js';
 import { Readiness } from './readiness.js';
 import { openStorage, type Storage } from './storage/storage.js';
 import type { StorageLogger } from './storage/store-writer.js';
@@ -50,6 +55,8 @@ export interface ServerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Which build runs; default what `npm run build` recorded beside the code (tests pin it). */
   readonly build?: BuildInfo;
+  /** Where log lines go when there is a logger; default process.stdout (tests collect them). */
+  readonly logDestination?: LineSink;
   /** Extra plugins registered before listening, for embedding and for tests. */
   readonly plugins?: readonly FastifyPluginAsync[];
 }
@@ -139,6 +146,9 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     rateLimit: { max: config.cesRateLimit, windowMs: config.cesRateLimitWindowMs },
   };
   const build = options.build ?? readBuildInfo();
+  const startedAtNs = clock.nowNs();
+  // The last warnings and errors, for the bug report: the log's output is tapped into it.
+  const logTail = new LogTail();
   // The registry is this server's own: two servers in one process (tests) never share counters.
   const metrics = createMetrics({ defaultMetrics: true });
   const app = buildApp({
@@ -150,7 +160,22 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     metrics,
     openapi: { version: build.version, ui: false },
     auditEnabled: config.auditEnabled,
-    logger: options.logger ?? false,
+    bugReport: {
+      clock,
+      build,
+      startedAtNs,
+      settings: settingsByVariable(config),
+      readiness,
+      watchers: () => watchers?.statuses() ?? [],
+      storage: () => ({ backend: storage.store.backend, location: storage.store.location, ...storage.writer.stats() }),
+      events: storage.events,
+      auditEnabled: config.auditEnabled,
+      metrics: () => metricsSnapshot(metrics.registry),
+      logs: logTail,
+      // The kubeconfig's credentials are not settings, yet must not leak through an error message either.
+      secrets: collectSecrets(config, connection.source === 'none' ? undefined : connection.kubeConfig),
+    },
+    logger: tappedLogger(options, logTail),
   });
   made.setStorageLog(app.log.child({ component: 'storage' }));
   app.log.info({ backend: storage.store.backend, store: storage.store.location }, 'storage open');
@@ -256,6 +281,14 @@ function openTokenFile(path: string, clock: Clock, log: TokenFileLogger): Reload
     }
     throw err;
   }
+}
+
+/** Fastify's logger option, its output tapped for the bug report's tail; no logger stays none. */
+function tappedLogger(options: ServerOptions, tail: LogTail): FastifyServerOptions['logger'] {
+  const logger = options.logger;
+  if (logger === undefined || logger === false) return false;
+  const pino = logger === true ? {} : logger;
+  return { ...pino, ...tapLog(pino.level ?? 'info', options.logDestination ?? process.stdout, tail) };
 }
 
 function loadSheet(path: string | undefined): PriceSheet {

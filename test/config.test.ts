@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, flagOf, helpText, loadConfig, redactUrl, SETTINGS, type Config } from '../src/config.js';
+import { ConfigError, flagOf, helpText, loadConfig, redactedConfig, redactUrl, SETTINGS, type Config } from '../src/config.js';
 
 const load = (env: Record<string, string> = {}, argv: string[] = []): Config => {
   const r = loadConfig(env, argv);
@@ -125,5 +125,16 @@ describe('settings', () => {
   it('masks the password of a storage URL', () => {
     expect(redactUrl('postgres://cost:s3cret@db:5432/events')).toBe('postgres://cost:***@db:5432/events');
     expect(redactUrl('sqlite:./data/x.db')).toBe('sqlite:./data/x.db');
+  });
+
+  it('masks a password holding an @ whole, and secret query parameters', () => {
+    expect(redactUrl('postgres://cost:p@ss@db:5432/events')).toBe('postgres://cost:***@db:5432/events');
+    expect(redactUrl('postgres://cost@db/events?sslmode=require&password=s3cret&sslpassword=k3y')).toBe('postgres://cost@db/events?sslmode=require&password=***&sslpassword=***');
+  });
+
+  it('masks the secrets of every setting for logs and bug reports', () => {
+    const redacted = redactedConfig(load({ STORAGE_URL: 'postgres://cost:s3cret@db:5432/events', COST_PREDICTOR: 'kubecost', KUBECOST_URL: 'https://admin:hunter22@kubecost.example:9090' }));
+    expect(redacted).toMatchObject({ storageUrl: 'postgres://cost:***@db:5432/events', kubecostUrl: 'https://admin:***@kubecost.example:9090', port: 9090 });
+    expect(JSON.stringify(redacted)).not.toMatch(/s3cret|hunter22/);
   });
 });

@@ -64,7 +64,16 @@ export function createKubecostPredictor(options: KubecostPredictorOptions): Cost
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
     throw new RangeError(`Kubecost URL must be http:// or https://, got ${options.baseUrl}`);
   }
-  const endpoint = `${options.baseUrl.replace(/\/+$/, '')}/model/prediction/speccost`;
+  // fetch refuses a URL carrying credentials, and a URL in an error message would carry them into
+  // the fallback reason of every audit event: they travel as Basic auth, the URL without them.
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (base.username !== '' || base.password !== '') {
+    const credentials = `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`;
+    headers['authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    base.username = '';
+    base.password = '';
+  }
+  const endpoint = `${base.href.replace(/\/+$/, '')}/model/prediction/speccost`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_KUBECOST_TIMEOUT_MS;
   const costs = resourceCosts(options.sheet);
 
@@ -73,7 +82,7 @@ export function createKubecostPredictor(options: KubecostPredictorOptions): Cost
     async predict(workload: WorkloadSpec): Promise<CostPrediction> {
       const local = priceByRequests(workload, options.sheet, costs);
       try {
-        const after = await ask(endpoint, options.clusterId, workload, timeoutMs);
+        const after = await ask(endpoint, headers, options.clusterId, workload, timeoutMs);
         return fromKubecost(after, local);
       } catch (err) {
         return { ...local, fallback: { from: KUBECOST_PREDICTOR, reason: reasonOf(err, timeoutMs) } };
@@ -84,6 +93,7 @@ export function createKubecostPredictor(options: KubecostPredictorOptions): Cost
 
 async function ask(
   endpoint: string,
+  headers: Readonly<Record<string, string>>,
   clusterId: string,
   workload: WorkloadSpec,
   timeoutMs: number,
@@ -95,7 +105,7 @@ async function ask(
   // One signal covers connecting, the status line and reading the body.
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers,
     body: JSON.stringify(manifestFromSpec(workload)),
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -9,7 +9,8 @@ const ComponentStatusSchema = Type.Object({
   detail: Type.Optional(Type.String()),
 });
 
-const ReadinessSchema = Type.Object({
+/** What `/readyz` reports: whether all is ready, and each component's state. */
+export const ReadinessSchema = Type.Object({
   ready: Type.Boolean(),
   components: Type.Record(Type.String(), ComponentStatusSchema),
 });

@@ -18,7 +18,14 @@ export function parseStorageUrl(raw: string): StorageTarget | undefined {
   return undefined;
 }
 
-/** Masks the password of a URL such as `postgres://user:secret@host/db`. */
+/** Query parameters that carry a secret (libpq's `password`, `sslpassword`; tokens, keys). */
+export const SECRET_QUERY_PARAM = /pass|secret|token|key/i;
+
+/**
+ * Masks the password of a URL such as `postgres://user:secret@host/db` (up to the last `@` of the
+ * authority, as URL parsers read it) and secret query parameters (`?password=…`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
+  const masked = url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^/?#]*@/i, '$1***@');
+  return masked.replace(/([?&])([^=&#]+)=([^&#]*)/g, (all, sep: string, name: string) => (SECRET_QUERY_PARAM.test(name) ? `${sep}${name}=***` : all));
 }

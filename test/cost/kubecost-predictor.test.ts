@@ -93,6 +93,22 @@ function predictor(baseUrl: string, timeoutMs?: number) {
 }
 
 describe('the kubecost predictor, when Kubecost answers', () => {
+  it('sends the credentials of its URL as Basic auth, never in the URL nor in a fallback reason', async () => {
+    let authorization: string | undefined;
+    const stub = await startStub((req, res) => {
+      authorization = req.headers.authorization;
+      json(200, answer)(req, res);
+    });
+    const prediction = await predictor(stub.baseUrl.replace('http://', 'http://admin:p%40ss-w0rd@')).predict(workload);
+    expect(prediction.predictor).toBe('kubecost');
+    expect(authorization).toBe(`Basic ${Buffer.from('admin:p@ss-w0rd').toString('base64')}`);
+    expect(stub.seen[0]?.url.pathname).toBe('/model/prediction/speccost');
+    stub.server.closeAllConnections();
+    await new Promise<void>((resolve) => stub.server.close(() => resolve()));
+    const unreachable = await predictor(stub.baseUrl.replace('http://', 'http://admin:p%40ss-w0rd@')).predict(workload);
+    expect(unreachable.fallback?.reason).toBe('Kubecost unreachable: ECONNREFUSED');
+  });
+
   it('takes the rates of costAfter and says kubecost priced it', async () => {
     const stub = await startStub(json(200, answer));
     const prediction = await predictor(stub.baseUrl).predict(workload);

@@ -1,0 +1,88 @@
+import type { BuildInfo } from '../build-info.js';
+import type { Clock } from '../clock.js';
+import { renderEtlData } from '../http/etl-log-json.js';
+import type { WatchStatus } from '../kube/watch-types.js';
+import type { LogTail } from '../logging/log-tail.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import type { Readiness } from '../readiness.js';
+import type { StoreBackend } from '../storage/store.js';
+import type { EventReader } from '../storage/store-reader.js';
+import type { WriterStats } from '../storage/store-writer.js';
+import { formatRfc3339Nano } from '../time.js';
+import { scrubSecrets } from './secrets.js';
+
+/** Storage as the bug report shows it: where, and what the writer has done. */
+export interface StorageState extends WriterStats {
+  readonly backend: StoreBackend;
+  /** The store's location, password masked. */
+  readonly location: string;
+}
+
+/** Everything the bug report reads, each at the moment it is asked for. */
+export interface BugReportSources {
+  readonly clock: Clock;
+  readonly build: BuildInfo;
+  /** When the server started, epoch ns. */
+  readonly startedAtNs: bigint;
+  /** The effective settings by variable name, secrets already masked. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly readiness: Readiness;
+  watchers(): readonly WatchStatus[];
+  storage(): StorageState;
+  /** The stored events, read as the Kubecost routes read them. */
+  readonly events: EventReader;
+  /** Whether `/model/audit/events` is served; without it the report has no audit events. */
+  readonly auditEnabled: boolean;
+  metrics(): Promise<MetricsSnapshot>;
+  /** The last warnings and errors logged. */
+  readonly logs: LogTail;
+  /** Values masked wherever they appear (see collectSecrets). */
+  readonly secrets: readonly string[];
+}
+
+/** A section that could not be read says why, so the rest of the report still arrives. */
+async function section(read: () => Promise<string>): Promise<unknown> {
+  try {
+    return JSON.parse(await read()) as unknown;
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** A logged line as an object when it is JSON (pino's lines are), else as the text kept. */
+function logEntry(line: string): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    return line;
+  }
+}
+
+/**
+ * The bug-report dump: one JSON document with what a maintainer needs to see, `{"code":200,"data":…}`.
+ * The ETL log and the audit events are read as their routes render them and come last, being
+ * the bulk. Every string of the report, stored events included, is scrubbed of every known
+ * secret: a password that reached an error message or an event's fallback reason must not leave
+ * in an attachment. A part that cannot be read (storage down) becomes `{"error": "…"}` rather
+ * than failing the report: a broken server is when it is needed most.
+ */
+export async function renderBugReport(s: BugReportSources): Promise<string> {
+  const nowNs = s.clock.nowNs();
+  const head = {
+    generatedAt: formatRfc3339Nano(nowNs),
+    version: s.build.version,
+    build: { commit: s.build.commit, builtAt: s.build.builtAt },
+    runtime: { node: process.version, platform: process.platform, arch: process.arch, pid: process.pid },
+    startedAt: formatRfc3339Nano(s.startedAtNs),
+    uptimeSeconds: Number((nowNs - s.startedAtNs) / 1_000_000n) / 1000,
+    settings: s.settings,
+    readiness: s.readiness.report(),
+    watchers: s.watchers(),
+    storage: s.storage(),
+    metrics: await s.metrics(),
+    logs: { dropped: s.logs.dropped, lines: s.logs.lines().map(logEntry) },
+  };
+  const etlLog = await section(async () => renderEtlData(await s.events.queryEtl({})));
+  const auditEvents = s.auditEnabled ? await section(async () => `[${(await s.events.queryAudit({})).join(',')}]`) : null;
+  return `{"code":200,"data":${JSON.stringify(scrubSecrets({ ...head, etlLog, auditEvents }, s.secrets))}}`;
+}
