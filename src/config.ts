@@ -197,6 +197,13 @@ export const SETTINGS = {
     int(1, 10_000_000),
   ),
   logLevel: setting('LOG_LEVEL', 'info', LOG_LEVELS.join(', '), 'log level', oneOf(LOG_LEVELS)),
+  docsEnabled: setting(
+    'DOCS_ENABLED',
+    'false',
+    'true or false',
+    'serve interactive API docs (Swagger UI) at /docs; the OpenAPI document is at /openapi.json either way',
+    bool,
+  ),
   shutdownTimeoutMs: setting(
     'SHUTDOWN_TIMEOUT',
     '10s',

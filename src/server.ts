@@ -158,7 +158,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     predict,
     cloudEye,
     metrics,
-    openapi: { version: build.version, ui: false },
+    openapi: { version: build.version, ui: config.docsEnabled },
     auditEnabled: config.auditEnabled,
     bugReport: {
       clock,

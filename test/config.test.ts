@@ -42,6 +42,7 @@ describe('settings', () => {
       customEventRetentionMs: 30 * 86_400_000,
       customEventCapacity: 100_000,
       logLevel: 'info',
+      docsEnabled: false,
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -83,6 +84,7 @@ describe('settings', () => {
     [{ STORAGE_QUEUE_CAPACITY: '0' }, 'invalid setting STORAGE_QUEUE_CAPACITY="0": accepts an integer from 1 to 10000000'],
     [{ KUBECONFIG: '/nonexistent/kubeconfig' }, 'invalid setting KUBECONFIG="/nonexistent/kubeconfig": accepts the path of a readable kubeconfig file (or several joined by ":", as kubectl reads them)'],
     [{ LOG_LEVEL: 'loud' }, 'invalid setting LOG_LEVEL="loud": accepts fatal, error, warn, info, debug, trace, silent'],
+    [{ DOCS_ENABLED: 'on' }, 'invalid setting DOCS_ENABLED="on": accepts true or false'],
   ])('stops at a bad value of %o, naming the variable, the value and what it accepts', (env, message) => {
     expect(failure(env)).toBe(message);
   });
