@@ -22,12 +22,20 @@ function safeDecode(s: string): string {
   }
 }
 
-const stringsOf = (v: unknown): string[] => {
-  if (typeof v === 'string') return [v];
-  if (Array.isArray(v)) return v.flatMap(stringsOf);
-  if (typeof v === 'object' && v !== null) return Object.values(v).flatMap(stringsOf);
-  return [];
-};
+/** Credential-like keys of an auth provider's config (`id-token`, `client-secret`), not paths to them (`tokenFile`). */
+const CREDENTIAL_KEY = /token|secret|password|key/i;
+
+/** The values of `config` under credential-like keys. */
+function providerSecrets(config: unknown): string[] {
+  if (typeof config !== 'object' || config === null) return [];
+  return Object.entries(config).flatMap(([k, v]) => (CREDENTIAL_KEY.test(k) && !/file|path/i.test(k) && typeof v === 'string' ? [v] : []));
+}
+
+/** The values (never the names) of an exec plugin's environment, `[{name, value}]`. */
+function execEnvValues(env: unknown): string[] {
+  if (!Array.isArray(env)) return [];
+  return env.flatMap((e: unknown) => (typeof e === 'object' && e !== null && 'value' in e && typeof e.value === 'string' ? [e.value] : []));
+}
 
 /** The credentials a kubeconfig holds inline: tokens, passwords, client keys and certificates, auth-provider and exec secrets. */
 function kubeconfigSecrets(kc: KubeConfig): string[] {
@@ -35,9 +43,9 @@ function kubeconfigSecrets(kc: KubeConfig): string[] {
   for (const u of kc.getUsers()) {
     found.push(u.token ?? '', u.password ?? '', u.keyData ?? '', u.certData ?? '');
     const provider: unknown = u.authProvider;
-    found.push(...stringsOf((provider as { config?: unknown } | undefined)?.config));
+    found.push(...providerSecrets((provider as { config?: unknown } | undefined)?.config));
     const exec: unknown = u.exec;
-    found.push(...stringsOf((exec as { env?: unknown } | undefined)?.env));
+    found.push(...execEnvValues((exec as { env?: unknown } | undefined)?.env));
   }
   for (const c of kc.getClusters()) found.push(c.caData ?? '');
   return found;

@@ -15,19 +15,23 @@ describe('the secrets a bug report must not show', () => {
     expect(collectSecrets(c, undefined).sort()).toEqual(['hunter22', 'k3y-pass', 'p%40ssw0rd', 'p@ssw0rd']);
   });
 
-  it("are the kubeconfig's tokens, passwords, keys and certificates", () => {
+  it("are the kubeconfig's tokens, passwords, keys, certificates and exec secrets, not the paths to them", () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [{ name: 'c', server: 'https://k8s.example', caData: 'Q0EtREFUQS1CQVNFNjQ=' }],
       users: [
         { name: 'a', token: 'kc-token-0123456789' },
         { name: 'b', username: 'admin', password: 'kc-password', keyData: 'S0VZLURBVEE=', certData: 'Q0VSVC1EQVRB' },
-        { name: 'c', authProvider: { name: 'oidc', config: { 'id-token': 'oidc-id-token', 'client-secret': 'oidc-secret' } } },
+        { name: 'c', authProvider: { name: 'oidc', config: { 'id-token': 'oidc-id-token', 'client-secret': 'oidc-secret', 'idp-issuer-url': 'https://issuer.example' } } },
+        { name: 'd', authProvider: { name: 'tokenFile', config: { tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' } } },
+        { name: 'e', exec: { command: 'aws', args: ['eks', 'get-token'], env: [{ name: 'AWS_SECRET_ACCESS_KEY', value: 'aws-secret-value' }] } },
       ],
       contexts: [{ name: 'c', cluster: 'c', user: 'a' }],
       currentContext: 'c',
     });
-    expect(collectSecrets(config({}), kc).sort()).toEqual(['Q0EtREFUQS1CQVNFNjQ=', 'Q0VSVC1EQVRB', 'S0VZLURBVEE=', 'kc-password', 'kc-token-0123456789', 'oidc-id-token', 'oidc-secret'].sort());
+    expect(collectSecrets(config({}), kc).sort()).toEqual(
+      ['Q0EtREFUQS1CQVNFNjQ=', 'Q0VSVC1EQVRB', 'S0VZLURBVEE=', 'aws-secret-value', 'kc-password', 'kc-token-0123456789', 'oidc-id-token', 'oidc-secret'].sort(),
+    );
   });
 
   it('are masked in every string, keys included, longest first', () => {
