@@ -3,10 +3,11 @@ import type { EventCatalogue } from '../storage/store-reader.js';
 import { CesError } from './ces-error.js';
 import { eventDetails } from './event-details.js';
 import { newEventId } from './event-id.js';
-import { summarizeEvents } from './event-summary.js';
+import { summarizeEvents, type SummaryCache } from './event-summary.js';
 import type { DetailsQuery, SummaryQuery } from './query-schemas.js';
 import { reportEvents, type CustomEventsReported } from './report-events.js';
 import type { ReportBody } from './report-schema.js';
+import { StampedCache } from './stamped-cache.js';
 import type { EventDetailsResponse, EventSummaryResponse, ReportResponse } from './response-schemas.js';
 
 /** What the Cloud Eye calls need, created by the composition root. */
@@ -28,12 +29,14 @@ export interface CloudEyeOptions {
  * server's own, or any cluster whose events are in its store; anything else is ces.0003.
  */
 export class CloudEyeEvents {
+  readonly #summaries: SummaryCache = new StampedCache();
+
   constructor(private readonly o: CloudEyeOptions) {}
 
   /** `GET /V1.0/{project_id}/events`. */
   async summary(project: string, q: SummaryQuery): Promise<EventSummaryResponse> {
     await this.#checkProject(project);
-    return summarizeEvents(this.o.catalogue, project, q, this.#notBefore());
+    return summarizeEvents(this.o.catalogue, this.#summaries, project, q, this.#notBefore());
   }
 
   /** `GET /V1.0/{project_id}/event/{event_name}`. */
@@ -48,8 +51,9 @@ export class CloudEyeEvents {
     return reportEvents({ catalogue: this.o.catalogue, nowMs: this.o.clock.nowMs(), newId: this.o.newId ?? newEventId, publish: this.o.publish }, project, body);
   }
 
+  /** The oldest time a custom event may have to be served: retention, to the minute (so a summary is reused for a minute at most). */
   #notBefore(): number {
-    return this.o.clock.nowMs() - this.o.retentionMs;
+    return Math.floor(this.o.clock.nowMs() / 60_000) * 60_000 - this.o.retentionMs;
   }
 
   async #checkProject(project: string): Promise<void> {

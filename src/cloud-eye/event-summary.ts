@@ -1,9 +1,11 @@
+import type { EventSummary, EventSummaryQuery } from '../storage/catalogue.js';
 import type { EventCatalogue } from '../storage/store-reader.js';
 import { nsToMs } from '../time.js';
 import type { SummaryQuery } from './query-schemas.js';
 import { MAX_LIMIT } from './query-schemas.js';
 import type { EventSummaryResponse, EventSummaryRow } from './response-schemas.js';
 import { changeEventName, ETL_SOURCE, K8S_SOURCE, resolveSystemEventName } from './system-events.js';
+import type { StampedCache } from './stamped-cache.js';
 import { timeRange } from './time-range.js';
 
 /** Newest latest occurrence first; ties by name, then type, so pages never shuffle. */
@@ -13,23 +15,44 @@ function byLatest(a: EventSummaryRow, b: EventSummaryRow): number {
   return a.event_type < b.event_type ? -1 : a.event_type > b.event_type ? 1 : 0;
 }
 
+/** Where summaries are kept between store changes. */
+export type SummaryCache = StampedCache<EventSummary>;
+
 /**
  * `GET /V1.0/{project_id}/events`: one row per event name and type, with how often it occurred in
  * `from`..`to` (every stored event without them) and its latest occurrence; `meta_data.total` is
- * the number of rows before paging. Custom events older than `notBeforeMs` (their retention) are left out.
+ * the number of rows before paging. Custom events older than `notBeforeMs` (their retention) are
+ * left out. Both parts, ETL and audit events and custom events, are reused while the store's
+ * revision of that part (and `notBeforeMs`) is unchanged, so a dashboard polling costs one revision read.
  */
-export async function summarizeEvents(catalogue: EventCatalogue, project: string, q: SummaryQuery, notBeforeMs: number): Promise<EventSummaryResponse> {
+export async function summarizeEvents(
+  catalogue: EventCatalogue,
+  cache: SummaryCache,
+  project: string,
+  q: SummaryQuery,
+  notBeforeMs: number,
+): Promise<EventSummaryResponse> {
   const range = timeRange(q);
   const system = q.event_type !== 'EVENT.CUSTOM';
   const named = q.event_name === undefined ? undefined : resolveSystemEventName(q.event_name);
-  const summary = await catalogue.summarizeEvents({
+  const systemQuery: EventSummaryQuery = {
     project,
     ...range,
     ...(system && (q.event_name === undefined || named?.source === 'etl') && { etl: named?.source === 'etl' ? { kind: named.kind } : {} }),
     ...(system &&
       (q.event_name === undefined || named?.source === 'audit') && { audit: named?.source === 'audit' ? { eventType: named.eventType, resourceType: named.resourceType } : {} }),
-    ...(q.event_type !== 'EVENT.SYS' && { custom: { ...(q.event_name !== undefined && { name: q.event_name }), notBeforeMs } }),
-  });
+  };
+  const customQuery: EventSummaryQuery = { project, ...range, custom: { ...(q.event_name !== undefined && { name: q.event_name }), notBeforeMs } };
+  const none: EventSummary = { etl: [], audit: [], custom: [] };
+  // Read before the data, so a kept answer is never older than its stamp.
+  const revision = await catalogue.revision();
+  const [systemPart, customPart] = await Promise.all([
+    systemQuery.etl === undefined && systemQuery.audit === undefined
+      ? none
+      : cache.get(`system ${JSON.stringify(systemQuery)}`, `${revision.etl}/${revision.audit}`, () => catalogue.summarizeEvents(systemQuery)),
+    q.event_type === 'EVENT.SYS' ? none : cache.get(`custom ${JSON.stringify(customQuery)}`, revision.custom, () => catalogue.summarizeEvents(customQuery)),
+  ]);
+  const summary: EventSummary = { etl: systemPart.etl, audit: systemPart.audit, custom: customPart.custom };
   const rows: EventSummaryRow[] = [
     ...summary.etl.map((r) => ({ event_name: r.kind, event_type: 'EVENT.SYS' as const, event_count: r.count, latest_occur_time: nsToMs(r.latestNs), latest_event_source: ETL_SOURCE })),
     ...summary.audit.map((r) => ({

@@ -14,9 +14,6 @@ export const DEFAULT_CUSTOM_EVENT_CAPACITY = 100_000;
 /** Default of `CUSTOM_EVENT_RETENTION`: 30 days. */
 export const DEFAULT_CUSTOM_EVENT_RETENTION_MS = 30 * 86_400_000;
 
-/** Width of the buckets the SQL backends count custom events in, so a summary over a time range reads few rows. */
-export const COUNT_BUCKET_MS = 3_600_000;
-
 /** A custom event ready to store: its id, its de-duplication key, the columns the filters use, its JSON as served. */
 export interface CustomEventRecord {
   /** Cloud Eye's event id, `ev` + 13-digit ms + 9 letters and digits. */

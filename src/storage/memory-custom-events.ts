@@ -42,12 +42,18 @@ export class MemoryCustomEvents {
   readonly #byKey = new Map<string, Entry>();
   readonly #byName = new Map<string, Entry[]>();
   #seq = 0;
+  #version = 0;
 
   constructor(private readonly capacity: number) {}
 
   /** Events held. */
   get size(): number {
     return this.#arrival.size;
+  }
+
+  /** Changes whenever what is held does. */
+  get version(): number {
+    return this.#version;
   }
 
   /** Stores what is new, then evicts the oldest arrivals past the capacity (as the SQL backends do, in that order). */
@@ -77,6 +83,7 @@ export class MemoryCustomEvents {
       if (this.#arrival.size <= this.capacity) break;
       this.#remove(oldest);
     }
+    if (inserted.length > 0) this.#version++;
     return { ids, inserted };
   }
 
@@ -122,6 +129,7 @@ export class MemoryCustomEvents {
       for (const e of expired) this.#remove(e);
       deleted += expired.length;
     }
+    if (deleted > 0) this.#version++;
     return deleted;
   }
 

@@ -122,7 +122,9 @@ export class MemoryStore implements Store {
   }
 
   async revision(): Promise<StoreRevision> {
-    return { etl: String(this.#etlVersion), audit: String(this.#auditVersion) };
+    let custom = 0;
+    for (const c of this.#custom.values()) custom += c.version;
+    return { etl: String(this.#etlVersion), audit: String(this.#auditVersion), custom: String(custom) };
   }
 
   async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {

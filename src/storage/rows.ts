@@ -7,7 +7,6 @@ import type { EtlEvent } from '../events/etl-event.js';
 import { etlMetadataJson } from '../events/etl-event-json.js';
 import { categoryOf, ETL_KINDS, isEtlKind } from '../events/etl-kinds.js';
 import type { EtlCounters } from '../events/etl-log.js';
-import { COUNT_BUCKET_MS, type TimeRange } from './catalogue.js';
 
 /** How the SQL backends lay records out in rows, shared so SQLite and PostgreSQL store the same. */
 
@@ -34,28 +33,6 @@ export function auditRow(e: AuditEvent, key: string) {
   };
 }
 
-/** The time bounds the SQL backends count custom events of one name in: open ends as the extreme dates. */
-const MAX_DATE_MS = 8_640_000_000_000_000;
-
-/**
- * How the SQL backends count the custom events of one name in [from, to) in few reads: whole
- * buckets of {@link COUNT_BUCKET_MS} from the count table, the partial buckets at either edge row
- * by row through the (project, name, time) index. Without a whole bucket inside the range, the
- * whole range is counted row by row (`bucketStart = bucketEnd`, right edge empty).
- */
-export function countPlan(r: TimeRange): { from: number; to: number; bucketStart: number; bucketEnd: number; leftEnd: number; rightStart: number } {
-  const from = r.fromMs ?? -MAX_DATE_MS;
-  const to = r.toMs ?? MAX_DATE_MS;
-  const bucketStart = Math.ceil(from / COUNT_BUCKET_MS) * COUNT_BUCKET_MS;
-  const bucketEnd = Math.floor(to / COUNT_BUCKET_MS) * COUNT_BUCKET_MS;
-  if (bucketStart >= bucketEnd) return { from, to, bucketStart: to, bucketEnd: to, leftEnd: to, rightStart: to };
-  return { from, to, bucketStart, bucketEnd, leftEnd: bucketStart, rightStart: bucketEnd };
-}
-
-/** The bucket a custom event is counted in. */
-export function bucketOf(timeMs: number): number {
-  return Math.floor(timeMs / COUNT_BUCKET_MS) * COUNT_BUCKET_MS;
-}
 
 /** A stored workload row back to what the audit remembers; undefined for a row that no longer parses. */
 export function knownWorkloadOf(row: { uid: string; name: string; namespace: string; resource_version: string; spec: string; last_seen_ns: bigint }): KnownWorkload | undefined {

@@ -26,7 +26,7 @@ export function guardedReader(store: Store, writer: StoreWriter): EventReader {
 }
 
 /** The Cloud Eye side of storage: custom events in, summaries and details out. */
-export type EventCatalogue = Pick<Store, 'insertCustomEvents' | 'summarizeEvents' | 'queryOccurrences' | 'hasCluster'>;
+export type EventCatalogue = Pick<Store, 'insertCustomEvents' | 'summarizeEvents' | 'queryOccurrences' | 'hasCluster' | 'revision'>;
 
 /** The catalogue, guarded as {@link guardedReader} guards the queries: a report made while storage is down fails with a 503 and stores nothing. */
 export function guardedCatalogue(store: Store, writer: StoreWriter): EventCatalogue {
@@ -36,6 +36,7 @@ export function guardedCatalogue(store: Store, writer: StoreWriter): EventCatalo
     summarizeEvents: (q) => guard(() => store.summarizeEvents(q)),
     queryOccurrences: (q) => guard(() => store.queryOccurrences(q)),
     hasCluster: (cluster) => guard(() => store.hasCluster(cluster)),
+    revision: () => guard(() => store.revision()),
   };
 }
 

@@ -54,6 +54,8 @@ export interface EtlPage {
 export interface StoreRevision {
   readonly etl: string;
   readonly audit: string;
+  /** Custom events: changes when one is stored, or deleted by the capacity or retention. */
+  readonly custom: string;
 }
 
 /** A storage backend. Failures reject with the driver's error; {@link isTransientStoreError} sorts them. */

@@ -3,7 +3,7 @@ import type { EventDetailsResponse, EventSummaryResponse } from '../../src/cloud
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { buildCloudEyeTestApp, cesError, NOW, reportItem, type CloudEyeTestApp } from '../support/cloud-eye.js';
 import { auditEvent } from '../support/events.js';
-import { switchableStore } from '../support/stores.js';
+import { delegate, switchableStore } from '../support/stores.js';
 
 // What the Cloud Eye calls answer: ordering and paging, time ranges, types and names,
 // de-duplication, atomic reports, retention, other clusters of the store, storage outages.
@@ -56,6 +56,31 @@ describe('the summary', () => {
     expect(await summary('?event_name=rebootServer')).toEqual({ events: [], meta_data: { total: 0 } });
   });
 
+  it('counts a new event at once, reusing each part of the summary only while nothing of it changed', async () => {
+    const queried: string[] = [];
+    const inner = new MemoryStore({ etlLogCapacity: 10, auditCapacity: 10 });
+    t = buildCloudEyeTestApp({
+      store: delegate(inner, {
+        summarizeEvents: (q) => {
+          queried.push(q.custom === undefined ? 'system' : 'custom');
+          return inner.summarizeEvents(q);
+        },
+      }),
+    });
+    etlAt('AllocationSetSaved', NOW - 10);
+    expect((await summary()).events.map((e) => e.event_count)).toEqual([1]);
+    expect((await summary()).events.map((e) => e.event_count)).toEqual([1]);
+    etlAt('AllocationSetSaved', NOW - 5);
+    expect((await summary()).events.map((e) => e.event_count)).toEqual([2]);
+    t.bus.publish('audit', { event: auditEvent('web'), key: 'add/uid-web', state: { cluster: 'cluster-one', resourceType: 'deployment', op: 'remove', uid: 'uid-web' } });
+    expect(names(await summary())).toEqual(['AllocationSetSaved', 'createDeployment']);
+    // Nothing custom changed: counted once. The system part: once per change.
+    expect(queried.sort()).toEqual(['custom', 'system', 'system', 'system']);
+    await t.post('/cluster-one/events', [reportItem('deploy', NOW)]);
+    expect(names(await summary())).toEqual(['deploy', 'AllocationSetSaved', 'createDeployment']);
+    expect(queried.filter((q) => q === 'custom')).toHaveLength(2);
+  });
+
   it('serves another cluster of the store under its own id, and only its events', async () => {
     t = buildCloudEyeTestApp();
     etlAt('AssetSetSaved', NOW, 'cluster-two');
@@ -68,10 +93,12 @@ describe('the summary', () => {
     expect(names(await summary())).toEqual(['AllocationSetSaved']);
   });
 
-  it('stops serving a custom event past CUSTOM_EVENT_RETENTION', async () => {
+  it('stops serving a custom event past CUSTOM_EVENT_RETENTION, to the minute', async () => {
     t = buildCloudEyeTestApp({ retentionMs: 86_400_000 });
-    await t.post('/cluster-one/events', [reportItem('old', NOW - 1000)]);
-    t.clock.advance(86_400_000 - 1000);
+    const minute = NOW - (NOW % 60_000);
+    await t.post('/cluster-one/events', [reportItem('old', minute)]);
+    // Retention is counted from the start of the current minute: served until a day and a minute later.
+    t.clock.advance(minute + 86_400_000 + 59_999 - NOW);
     expect(names(await summary())).toEqual(['old']);
     t.clock.advance(1);
     expect(names(await summary())).toEqual([]);

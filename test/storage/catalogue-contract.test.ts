@@ -108,17 +108,16 @@ describe.each(backends)('the $name store, Cloud Eye part', ({ enabled, harness }
     expect((await store.summarizeEvents({ project: 'c2', custom: {} })).custom).toHaveLength(1);
   });
 
-  it('counts custom events in any time range exactly, across hour buckets and their edges', async () => {
-    const times = [T - 1, T, T + 1, T + H - 1, T + H, T + 2 * H + 5, T + 3 * H - 1, T + 3 * H, T + 5 * H + 7].map((t, i) => ({ t, i }));
-    const wide: StoreLimits = { ...LIMITS, customEventCapacity: 100 };
-    store = await open(wide);
+  /** Counts in every range over `bounds` against a count of `times` made here. */
+  async function expectExactCounts(times: readonly number[], bounds: readonly (number | undefined)[]) {
+    const events = times.map((t, i) => ({ t, i }));
+    store = await open({ ...LIMITS, customEventCapacity: 100 });
     // Two names interleaved; the source of each event is its index, so the latest is identifiable.
-    await store.insertCustomEvents('c1', times.map(({ t, i }) => customRecord(i % 2 === 0 ? 'even' : 'odd', t, { source: `src.s${i}` })));
-    const bounds = [undefined, T - 5, T - 1, T, T + 1, T + H - 1, T + H, T + 2 * H, T + 3 * H - 1, T + 3 * H, T + 6 * H];
+    await store.insertCustomEvents('c1', events.map(({ t, i }) => customRecord(i % 2 === 0 ? 'even' : 'odd', t, { source: `src.s${i}` })));
     for (const fromMs of bounds) {
       for (const toMs of bounds) {
         if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) continue;
-        const inRange = times.filter(({ t }) => (fromMs === undefined || t >= fromMs) && (toMs === undefined || t < toMs));
+        const inRange = events.filter(({ t }) => (fromMs === undefined || t >= fromMs) && (toMs === undefined || t < toMs));
         const expected = ['even', 'odd'].flatMap((name) => {
           const mine = inRange.filter(({ i }) => (i % 2 === 0 ? 'even' : 'odd') === name);
           const latest = mine.at(-1);
@@ -130,12 +129,24 @@ describe.each(backends)('the $name store, Cloud Eye part', ({ enabled, harness }
         expect(odd.total, JSON.stringify(range)).toBe(expected.find((e) => e.name === 'odd')?.count ?? 0);
       }
     }
+  }
+
+  it('counts custom events in any time range exactly, across hour buckets and their edges', async () => {
+    const times = [T - 1, T, T + 1, T + H - 1, T + H, T + 2 * H + 5, T + 3 * H - 1, T + 3 * H, T + 5 * H + 7];
+    await expectExactCounts(times, [undefined, T - 5, T - 1, T, T + 1, T + H - 1, T + H, T + 2 * H, T + 3 * H - 1, T + 3 * H, T + 6 * H]);
     expect((await store.summarizeEvents({ project: 'c1', custom: { name: 'odd' } })).custom.map((r) => r.name)).toEqual(['odd']);
     // Retention narrows the custom range alone, from whichever bound is later.
     const retained = await store.summarizeEvents({ project: 'c1', fromMs: T, custom: { notBeforeMs: T + H } });
     expect(byName(retained.custom).map((r) => [r.name, r.count])).toEqual([['even', 3], ['odd', 2]]);
     expect(byName((await store.summarizeEvents({ project: 'c1', fromMs: T + 3 * H, custom: { notBeforeMs: T } })).custom).map((r) => r.count)).toEqual([1, 1]);
     expect((await store.summarizeEvents({ project: 'c1', custom: { name: 'none' } })).custom).toEqual([]);
+  });
+
+  it('counts custom events in any time range exactly, across day buckets and their edges', async () => {
+    const D = 24 * H;
+    const day = Math.floor(T / D) * D + D; // the midnight after T
+    const times = [day - D + 1, day - H - 1, day - 1, day, day + 1, day + H + 5, day + D - 1, day + D, day + 2 * D + 3 * H, day + 3 * D - 1, day + 3 * D];
+    await expectExactCounts(times, [undefined, day - D, day - H, day - 1, day, day + 1, day + H, day + D - H, day + D, day + D + 1, day + 2 * D + 3 * H, day + 3 * D, day + 4 * D]);
   });
 
   it('breaks a tie in time by arrival: the later report is the latest', async () => {
@@ -223,6 +234,22 @@ describe.each(backends)('the $name store, Cloud Eye part', ({ enabled, harness }
     expect(await store.summarizeEvents({ project: 'c1' })).toEqual(none);
     const all = await store.summarizeEvents({ project: 'c1', etl: {}, audit: {}, custom: {} });
     expect([all.etl.length, all.audit.length, all.custom.length]).toEqual([1, 1, 1]);
+  });
+
+  it('changes the custom revision when custom events are stored or deleted, and only then', async () => {
+    const r0 = await store.revision();
+    await store.insertCustomEvents('c1', [customRecord('a', T, { key: 'k' })]);
+    const r1 = await store.revision();
+    expect([r1.custom !== r0.custom, r1.etl, r1.audit]).toEqual([true, r0.etl, r0.audit]);
+    await store.insertCustomEvents('c1', [customRecord('a', T, { key: 'k' })]);
+    expect(await store.revision()).toEqual(r1);
+    await store.write([etlRecord('c1', 'AllocationSetSaved', T)]);
+    const r2 = await store.revision();
+    expect([r2.custom, r2.etl !== r1.etl]).toEqual([r1.custom, true]);
+    expect(await store.prune('c1', T + 10 * H)).toBe(0);
+    expect((await store.revision()).custom).toBe(r2.custom);
+    expect(await store.prune('c1', T + 10 * H + 1)).toBe(1);
+    expect((await store.revision()).custom).not.toBe(r2.custom);
   });
 
   it('knows the clusters that stored ETL, audit or custom events', async () => {

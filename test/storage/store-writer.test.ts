@@ -199,6 +199,6 @@ describe('the guarded reader', () => {
     db.setDown(false);
     clock.advance(250);
     await w.idle();
-    expect(await reader.revision()).toEqual({ etl: '0', audit: '0' });
+    expect(await reader.revision()).toEqual({ etl: '0', audit: '0', custom: '0' });
   });
 });

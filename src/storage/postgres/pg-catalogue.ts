@@ -14,7 +14,8 @@ import {
   type OccurrenceQuery,
   type StoredOccurrence,
 } from '../catalogue.js';
-import { bucketOf, countPlan, isAuditResourceType } from '../rows.js';
+import { COUNT_PER_NAME_SQL, countKeys, countParams, countPlan } from '../custom-counts.js';
+import { isAuditResourceType } from '../rows.js';
 import type { StoreLimits } from '../store.js';
 
 /** A pool or a checked-out client. */
@@ -29,32 +30,18 @@ const MAX_MS = 8_640_000_000_000_000;
 /** 'ces ' as a 32-bit integer: the advisory lock class of custom-event writers; the project's hash is the other half. */
 const LOCK_CLASS = 0x63657320;
 
-/** Counts per (name, bucket), to add to or take from `custom_event_counts`. */
-function bucketCounts(rows: readonly { name: string; timeMs: number }[]): { names: string[]; buckets: number[]; ns: number[] } {
-  const byKey = new Map<string, { name: string; bucket: number; n: number }>();
-  for (const r of rows) {
-    const bucket = bucketOf(r.timeMs);
-    const key = `${r.name}\u0000${bucket}`;
-    const c = byKey.get(key);
-    if (c === undefined) byKey.set(key, { name: r.name, bucket, n: 1 });
-    else c.n++;
-  }
-  // One order for every writer, so two transactions never wait on each other's rows crosswise.
-  const sorted = [...byKey.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.bucket - b.bucket));
-  return { names: sorted.map((c) => c.name), buckets: sorted.map((c) => c.bucket), ns: sorted.map((c) => c.n) };
-}
-
+/** Adds `rows` to (or takes them from) the name totals, day and hour counts, in one statement. */
 async function count(client: Queryable, project: string, rows: readonly { name: string; timeMs: number }[], sign: 1 | -1): Promise<void> {
   if (rows.length === 0) return;
-  const c = bucketCounts(rows);
+  const keys = countKeys(rows);
   await client.query(
-    `INSERT INTO custom_event_counts (project, name, bucket_ms, n) SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[])
-     ON CONFLICT (project, name, bucket_ms) DO UPDATE SET n = custom_event_counts.n + excluded.n`,
-    [project, c.names, c.buckets, c.ns.map((n) => sign * n)],
+    `INSERT INTO custom_event_counts (project, name, width, bucket_ms, n) SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+     ON CONFLICT (project, name, width, bucket_ms) DO UPDATE SET n = custom_event_counts.n + excluded.n`,
+    [project, keys.map((k) => k.name), keys.map((k) => k.width), keys.map((k) => k.bucket), keys.map((k) => sign * k.n)],
   );
   if (sign < 0) {
     await client.query('DELETE FROM custom_event_counts WHERE project = $1 AND n <= 0', [project]);
-    await client.query('UPDATE custom_event_projects SET n = n - $2 WHERE project = $1', [project, rows.length]);
+    await client.query('UPDATE custom_event_projects SET n = n - $2, revision = revision + 1 WHERE project = $1', [project, rows.length]);
   }
 }
 
@@ -94,7 +81,8 @@ export async function insertCustomEvents(client: pg.PoolClient, project: string,
   if (inserted.length > 0) {
     await count(client, project, inserted, 1);
     const { rows } = await client.query<{ n: string }>(
-      `INSERT INTO custom_event_projects (project, n) VALUES ($1, $2) ON CONFLICT (project) DO UPDATE SET n = custom_event_projects.n + excluded.n RETURNING n::text`,
+      `INSERT INTO custom_event_projects (project, n, revision) VALUES ($1, $2, 1)
+       ON CONFLICT (project) DO UPDATE SET n = custom_event_projects.n + excluded.n, revision = custom_event_projects.revision + 1 RETURNING n::text`,
       [project, inserted.length],
     );
     const excess = Number(rows[0]?.n ?? 0) - (limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY);
@@ -122,6 +110,16 @@ export async function pruneCustomEvents(client: pg.PoolClient, project: string, 
   return rows.length;
 }
 
+const ETL_HELD = ['allocation', 'asset'] as const;
+
+/**
+ * The held ETL rows of one category of cluster `$1`: its `$2` most recent by id. Each category is
+ * its own subquery naming it literally; joined to a list of categories, a plan could compute the
+ * cut once per row (it did, at 280 ms a summary, before the table was analysed).
+ */
+const etlHeld = (category: (typeof ETL_HELD)[number]) =>
+  `(SELECT kind, time_ns FROM etl_events WHERE cluster = $1 AND category = '${category}' ORDER BY id DESC LIMIT $2)`;
+
 /** The summary: three statements, run at once on the pool. */
 export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limits: StoreLimits): Promise<EventSummary> {
   const from = q.fromMs ?? -MAX_MS;
@@ -131,18 +129,12 @@ export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limit
     q.etl === undefined
       ? none
       : db.query<{ kind: string; n: number; latest: string }>(
-          `WITH floors AS (
-             SELECT c.category,
-               coalesce((SELECT x.id FROM etl_events x WHERE x.cluster = $1 AND x.category = c.category ORDER BY x.id DESC OFFSET $2 LIMIT 1), 0) AS floor
-             FROM (VALUES ('allocation'), ('asset')) AS c(category)
-           )
-           SELECT e.kind, count(*)::int AS n, max(e.time_ns)::text AS latest
-           FROM floors f JOIN etl_events e ON e.cluster = $1 AND e.category = f.category AND e.id >= f.floor
-           WHERE e.time_ns >= $3 AND e.time_ns < $4 AND ($5::text IS NULL OR e.kind = $5)
-           GROUP BY e.kind`,
+          `SELECT kind, count(*)::int AS n, max(time_ns)::text AS latest FROM (${ETL_HELD.map(etlHeld).join(' UNION ALL ')}) held
+           WHERE time_ns >= $3 AND time_ns < $4 AND ($5::text IS NULL OR kind = $5)
+           GROUP BY kind`,
           [
             q.project,
-            limits.etlLogCapacity - 1,
+            limits.etlLogCapacity,
             q.fromMs === undefined ? MIN_NS : String(msToNs(q.fromMs)),
             q.toMs === undefined ? MAX_NS : String(msToNs(q.toMs)),
             q.etl.kind ?? null,
@@ -151,14 +143,15 @@ export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limit
     q.audit === undefined
       ? none
       : db.query<{ event_type: AuditEventType; resource_type: string; n: number; latest: string }>(
-          `SELECT a.event_type, a.resource_type, count(*)::int AS n, max(a.time_ms)::text AS latest
-           FROM audit_events a
-           WHERE a.cluster = $1 AND a.id >= coalesce((SELECT x.id FROM audit_events x WHERE x.cluster = $1 ORDER BY x.id DESC OFFSET $2 LIMIT 1), 0)
-             AND a.time_ms >= $3 AND a.time_ms < $4 AND ($5::text IS NULL OR a.event_type = $5) AND ($6::text IS NULL OR a.resource_type = $6)
-           GROUP BY a.event_type, a.resource_type`,
-          [q.project, limits.auditCapacity - 1, from, to, q.audit.eventType ?? null, q.audit.resourceType ?? null],
+          `SELECT event_type, resource_type, count(*)::int AS n, max(time_ms)::text AS latest
+           FROM (SELECT event_type, resource_type, time_ms FROM audit_events WHERE cluster = $1 ORDER BY id DESC LIMIT $2) held
+           WHERE time_ms >= $3 AND time_ms < $4 AND ($5::text IS NULL OR event_type = $5) AND ($6::text IS NULL OR resource_type = $6)
+           GROUP BY event_type, resource_type`,
+          [q.project, limits.auditCapacity, from, to, q.audit.eventType ?? null, q.audit.resourceType ?? null],
         ),
-    q.custom === undefined ? none : summarizeCustom(db, q.project, q.custom.name, { ...q, fromMs: Math.max(from, q.custom.notBeforeMs ?? from) }),
+    q.custom === undefined
+      ? none
+      : summarizeCustom(db, q.project, q.custom.name, { ...q, ...(q.custom.notBeforeMs !== undefined && { fromMs: Math.max(q.fromMs ?? q.custom.notBeforeMs, q.custom.notBeforeMs) }) }),
   ]);
   return {
     etl: etl.rows.flatMap((r) => (isEtlKind(r.kind) ? [{ kind: r.kind, count: r.n, latestNs: BigInt(r.latest) }] : [])),
@@ -167,21 +160,25 @@ export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limit
   };
 }
 
-/** Per name: whole hourly buckets from the count table, the edges through the (project, name, time) index; the latest by one index seek. */
+/** Per name: whole days and hours from the count table, the partial hours through the (project, name, time) index; the latest by one index seek. */
 function summarizeCustom(db: Queryable, project: string, name: string | undefined, range: EventSummaryQuery) {
-  const p = countPlan(range);
-  return db.query<{ name: string; n: string; latest: string; source: string }>(
-    `SELECT x.name, x.n::text AS n, e.time_ms::text AS latest, e.source FROM (
-       SELECT c.name,
-         (SELECT coalesce(sum(b.n), 0) FROM custom_event_counts b WHERE b.project = $1 AND b.name = c.name AND b.bucket_ms >= $3 AND b.bucket_ms < $4)
-         + (SELECT count(*) FROM custom_events e WHERE e.project = $1 AND e.name = c.name AND e.time_ms >= $5 AND e.time_ms < $6)
-         + (SELECT count(*) FROM custom_events e WHERE e.project = $1 AND e.name = c.name AND e.time_ms >= $7 AND e.time_ms < $8) AS n,
-         (SELECT e.id FROM custom_events e WHERE e.project = $1 AND e.name = c.name AND e.time_ms >= $5 AND e.time_ms < $8
-           ORDER BY e.time_ms DESC, e.id DESC LIMIT 1) AS latest_id
-       FROM (SELECT DISTINCT name FROM custom_event_counts WHERE project = $1 AND ($2::text IS NULL OR name = $2)) c
-     ) x JOIN custom_events e ON e.id = x.latest_id`,
-    [project, name ?? null, p.bucketStart, p.bucketEnd, p.from, p.leftEnd, p.rightStart, p.to],
+  const { sql, values } = positional(
+    `SELECT x.name, x.n::text AS n, e.time_ms::text AS latest, e.source FROM (${COUNT_PER_NAME_SQL}) x JOIN custom_events e ON e.id = x.latest_id`,
+    countParams(project, name, countPlan(range)),
   );
+  return db.query<{ name: string; n: string; latest: string; source: string }>(sql, values);
+}
+
+/** `@name` parameters to PostgreSQL's `$1`, each name one position however often it appears; typed so `@x IS NULL` plans. */
+function positional(sql: string, params: Record<string, string | number | null>): { sql: string; values: unknown[] } {
+  const order: string[] = [];
+  const text = sql.replace(/@(\w+)/g, (_m, key: string) => {
+    let i = order.indexOf(key);
+    if (i === -1) i = order.push(key) - 1;
+    const v = params[key];
+    return `$${i + 1}::${typeof v === 'number' ? 'bigint' : 'text'}`;
+  });
+  return { sql: text, values: order.map((k) => params[k]) };
 }
 
 /** A page of one name's occurrences and the count of all that match, in one statement (the count left-joined to the page). */

@@ -115,6 +115,26 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'Cloud Eye: custom events counted per name in total, per day and per hour; a revision per project',
+    // A summary over a long range then reads tens of rows per name instead of one per hour.
+    sql: `
+      DROP TABLE custom_event_counts;
+      CREATE TABLE custom_event_counts (
+        project TEXT NOT NULL,
+        name TEXT NOT NULL,
+        width BIGINT NOT NULL,
+        bucket_ms BIGINT NOT NULL,
+        n BIGINT NOT NULL,
+        PRIMARY KEY (project, name, width, bucket_ms)
+      );
+      INSERT INTO custom_event_counts SELECT project, name, 0, 0, count(*) FROM custom_events GROUP BY project, name;
+      INSERT INTO custom_event_counts SELECT project, name, 86400000, (time_ms / 86400000) * 86400000 AS bucket, count(*) FROM custom_events GROUP BY project, name, bucket;
+      INSERT INTO custom_event_counts SELECT project, name, 3600000, (time_ms / 3600000) * 3600000 AS bucket, count(*) FROM custom_events GROUP BY project, name, bucket;
+      ALTER TABLE custom_event_projects ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** 'cost' as a 32-bit integer: the advisory lock class of the migrations; the schema's hash is the other half. */

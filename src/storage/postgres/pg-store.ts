@@ -164,10 +164,11 @@ export class PostgresStore implements Store {
   }
 
   async revision(): Promise<StoreRevision> {
-    const { rows } = await this.#pool.query<{ etl: string; audit: string }>(
-      'SELECT coalesce(sum(etl), 0)::text AS etl, coalesce(sum(audit), 0)::text AS audit FROM revisions',
+    const { rows } = await this.#pool.query<{ etl: string; audit: string; custom: string }>(
+      `SELECT (SELECT coalesce(sum(etl), 0) FROM revisions)::text AS etl, (SELECT coalesce(sum(audit), 0) FROM revisions)::text AS audit,
+         (SELECT coalesce(sum(revision), 0) FROM custom_event_projects)::text AS custom`,
     );
-    return { etl: rows[0]?.etl ?? '0', audit: rows[0]?.audit ?? '0' };
+    return { etl: rows[0]?.etl ?? '0', audit: rows[0]?.audit ?? '0', custom: rows[0]?.custom ?? '0' };
   }
 
   async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {

@@ -14,7 +14,8 @@ import {
   type OccurrenceQuery,
   type StoredOccurrence,
 } from '../catalogue.js';
-import { bucketOf, countPlan, isAuditResourceType } from '../rows.js';
+import { COUNT_PER_NAME_SQL, countKeys, countParams, countPlan } from '../custom-counts.js';
+import { isAuditResourceType } from '../rows.js';
 import type { StoreLimits } from '../store.js';
 
 type Statement = Database.Statement;
@@ -29,17 +30,6 @@ const MAX_MS = 8_640_000_000_000_000;
 
 const ETL_FLOOR = `coalesce((SELECT x.id FROM etl_events x WHERE x.cluster = @project AND x.category = @category ORDER BY x.id DESC LIMIT 1 OFFSET @offsetFloor), 0)`;
 const AUDIT_FLOOR = `coalesce((SELECT x.id FROM audit_events x WHERE x.cluster = @project ORDER BY x.id DESC LIMIT 1 OFFSET @offsetFloor), 0)`;
-
-/** Counts per (name, bucket), keyed `name\0bucket`, to add to or take from `custom_event_counts`. */
-type BucketCounts = Map<string, { name: string; bucket: number; n: number }>;
-
-function addTo(counts: BucketCounts, name: string, timeMs: number, n = 1): void {
-  const bucket = bucketOf(timeMs);
-  const key = `${name}\u0000${bucket}`;
-  const c = counts.get(key);
-  if (c === undefined) counts.set(key, { name, bucket, n });
-  else c.n += n;
-}
 
 /**
  * The Cloud Eye part of the SQLite backend: custom events (with their hourly counts and the
@@ -60,24 +50,24 @@ export class SqliteCatalogue {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     const held = this.stmt('SELECT event_id FROM custom_events WHERE project = ? AND dedupe_key = ?');
-    const total = this.stmt('INSERT INTO custom_event_projects (project, n) VALUES (?, ?) ON CONFLICT (project) DO UPDATE SET n = n + excluded.n RETURNING n');
+    const total = this.stmt(
+      'INSERT INTO custom_event_projects (project, n, revision) VALUES (?, ?, 1) ON CONFLICT (project) DO UPDATE SET n = n + excluded.n, revision = revision + 1 RETURNING n',
+    );
     // IMMEDIATE takes the write lock first: a second process cannot slip an identical event in between.
     return this.db
       .transaction((): CustomEventsStored => {
         const ids: string[] = [];
         const inserted: CustomEventRecord[] = [];
-        const counts: BucketCounts = new Map();
         for (const r of events) {
           if (insert.run(project, r.eventId, r.name, r.source, r.timeMs, r.level, r.state, r.user, r.dedupeKey, r.body).changes > 0) {
             ids.push(r.eventId);
             inserted.push(r);
-            addTo(counts, r.name, r.timeMs);
           } else {
             ids.push((held.get(project, r.dedupeKey) as { event_id: string }).event_id);
           }
         }
         if (inserted.length > 0) {
-          this.#count(project, counts, 1);
+          this.#count(project, inserted, 1);
           const { n } = total.get(project, inserted.length) as { n: number };
           const capacity = this.limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY;
           if (n > capacity) this.#evict(project, n - capacity);
@@ -95,29 +85,27 @@ export class SqliteCatalogue {
       const fromNs = q.fromMs === undefined ? MIN_NS : msToNs(q.fromMs);
       const toNs = q.toMs === undefined ? MAX_NS : msToNs(q.toMs);
       const rows = this.stmt(
-        `WITH floors AS (
-           SELECT c.category AS category, ${ETL_FLOOR.replaceAll('@category', 'c.category')} AS floor
-           FROM (SELECT 'allocation' AS category UNION ALL SELECT 'asset') c
-         )
-         SELECT e.kind AS kind, count(*) AS n, max(e.time_ns) AS latest
-         FROM floors f JOIN etl_events e ON e.cluster = @project AND e.category = f.category AND e.id >= f.floor
-         WHERE e.time_ns >= @fromNs AND e.time_ns < @toNs AND (@kind IS NULL OR e.kind = @kind)
-         GROUP BY e.kind`,
+        // The held rows of each category are its most recent by id; the range and the kind filter what is held.
+        `SELECT kind, count(*) AS n, max(time_ns) AS latest FROM (
+           SELECT * FROM (SELECT kind, time_ns FROM etl_events WHERE cluster = @project AND category = 'allocation' ORDER BY id DESC LIMIT @held)
+           UNION ALL
+           SELECT * FROM (SELECT kind, time_ns FROM etl_events WHERE cluster = @project AND category = 'asset' ORDER BY id DESC LIMIT @held)
+         ) WHERE time_ns >= @fromNs AND time_ns < @toNs AND (@kind IS NULL OR kind = @kind)
+         GROUP BY kind`,
         true,
-      ).all({ project: q.project, offsetFloor: this.limits.etlLogCapacity - 1, fromNs, toNs, kind: q.etl.kind ?? null }) as { kind: string; n: bigint; latest: bigint }[];
+      ).all({ project: q.project, held: this.limits.etlLogCapacity, fromNs, toNs, kind: q.etl.kind ?? null }) as { kind: string; n: bigint; latest: bigint }[];
       for (const r of rows) if (isEtlKind(r.kind)) etl.push({ kind: r.kind, count: Number(r.n), latestNs: r.latest });
     }
     const audit: EventSummary['audit'][number][] = [];
     if (q.audit !== undefined) {
       const rows = this.stmt(
-        `SELECT a.event_type AS event_type, a.resource_type AS resource_type, count(*) AS n, max(a.time_ms) AS latest
-         FROM audit_events a
-         WHERE a.cluster = @project AND a.id >= ${AUDIT_FLOOR} AND a.time_ms >= @from AND a.time_ms < @to
-           AND (@eventType IS NULL OR a.event_type = @eventType) AND (@resourceType IS NULL OR a.resource_type = @resourceType)
-         GROUP BY a.event_type, a.resource_type`,
+        `SELECT event_type, resource_type, count(*) AS n, max(time_ms) AS latest
+         FROM (SELECT event_type, resource_type, time_ms FROM audit_events WHERE cluster = @project ORDER BY id DESC LIMIT @held)
+         WHERE time_ms >= @from AND time_ms < @to AND (@eventType IS NULL OR event_type = @eventType) AND (@resourceType IS NULL OR resource_type = @resourceType)
+         GROUP BY event_type, resource_type`,
       ).all({
         project: q.project,
-        offsetFloor: this.limits.auditCapacity - 1,
+        held: this.limits.auditCapacity,
         from,
         to,
         eventType: q.audit.eventType ?? null,
@@ -127,19 +115,10 @@ export class SqliteCatalogue {
     }
     const custom: EventSummary['custom'][number][] = [];
     if (q.custom !== undefined) {
-      const plan = countPlan({ ...q, fromMs: Math.max(from, q.custom.notBeforeMs ?? from) });
+      const plan = countPlan({ ...q, ...(q.custom.notBeforeMs !== undefined && { fromMs: Math.max(q.fromMs ?? q.custom.notBeforeMs, q.custom.notBeforeMs) }) });
       const rows = this.stmt(
-        `SELECT x.name AS name, x.n AS n, e.time_ms AS latest, e.source AS source FROM (
-           SELECT c.name AS name,
-             (SELECT coalesce(sum(b.n), 0) FROM custom_event_counts b
-               WHERE b.project = @project AND b.name = c.name AND b.bucket_ms >= @bucketStart AND b.bucket_ms < @bucketEnd)
-             + (SELECT count(*) FROM custom_events e WHERE e.project = @project AND e.name = c.name AND e.time_ms >= @from AND e.time_ms < @leftEnd)
-             + (SELECT count(*) FROM custom_events e WHERE e.project = @project AND e.name = c.name AND e.time_ms >= @rightStart AND e.time_ms < @to) AS n,
-             (SELECT e.id FROM custom_events e WHERE e.project = @project AND e.name = c.name AND e.time_ms >= @from AND e.time_ms < @to
-               ORDER BY e.time_ms DESC, e.id DESC LIMIT 1) AS latest_id
-           FROM (SELECT DISTINCT name FROM custom_event_counts WHERE project = @project AND (@name IS NULL OR name = @name)) c
-         ) x JOIN custom_events e ON e.id = x.latest_id`,
-      ).all({ project: q.project, name: q.custom.name ?? null, ...plan }) as { name: string; n: number; latest: number; source: string }[];
+        `SELECT x.name AS name, x.n AS n, e.time_ms AS latest, e.source AS source FROM (${COUNT_PER_NAME_SQL}) x JOIN custom_events e ON e.id = x.latest_id`,
+      ).all(countParams(q.project, q.custom.name, plan)) as { name: string; n: number; latest: number; source: string }[];
       for (const r of rows) custom.push({ name: r.name, count: r.n, latestMs: r.latest, latestSource: r.source });
     }
     return { etl, audit, custom };
@@ -225,7 +204,7 @@ export class SqliteCatalogue {
   /** Deletes the project's custom events past retention at `nowMs`, inside the caller's transaction; returns how many. */
   prune(project: string, nowMs: number): number {
     const cutoff = nowMs - (this.limits.customEventRetentionMs ?? DEFAULT_CUSTOM_EVENT_RETENTION_MS);
-    const expired = this.stmt('SELECT name, time_ms FROM custom_events WHERE project = ? AND time_ms < ?').all(project, cutoff) as { name: string; time_ms: number }[];
+    const expired = this.stmt('SELECT name, time_ms AS timeMs FROM custom_events WHERE project = ? AND time_ms < ?').all(project, cutoff) as { name: string; timeMs: number }[];
     if (expired.length === 0) return 0;
     this.stmt('DELETE FROM custom_events WHERE project = ? AND time_ms < ?').run(project, cutoff);
     this.#uncount(project, expired);
@@ -233,27 +212,26 @@ export class SqliteCatalogue {
   }
 
   #evict(project: string, n: number): void {
-    const oldest = this.stmt('SELECT id, name, time_ms FROM custom_events WHERE project = ? ORDER BY id LIMIT ?').all(project, n) as { id: number; name: string; time_ms: number }[];
+    const oldest = this.stmt('SELECT id, name, time_ms AS timeMs FROM custom_events WHERE project = ? ORDER BY id LIMIT ?').all(project, n) as { id: number; name: string; timeMs: number }[];
     const last = oldest.at(-1);
     if (last === undefined) return;
     this.stmt('DELETE FROM custom_events WHERE project = ? AND id <= ?').run(project, last.id);
     this.#uncount(project, oldest);
   }
 
-  /** Takes deleted rows off the hourly counts and the project's total. */
-  #uncount(project: string, rows: readonly { name: string; time_ms: number }[]): void {
-    const counts: BucketCounts = new Map();
-    for (const r of rows) addTo(counts, r.name, r.time_ms);
-    this.#count(project, counts, -1);
+  /** Takes deleted rows off the counts and the project's total. */
+  #uncount(project: string, rows: readonly { name: string; timeMs: number }[]): void {
+    this.#count(project, rows, -1);
     this.stmt('DELETE FROM custom_event_counts WHERE project = ? AND n <= 0').run(project);
-    this.stmt('UPDATE custom_event_projects SET n = n - ? WHERE project = ?').run(rows.length, project);
+    this.stmt('UPDATE custom_event_projects SET n = n - ?, revision = revision + 1 WHERE project = ?').run(rows.length, project);
   }
 
-  #count(project: string, counts: BucketCounts, sign: 1 | -1): void {
+  /** Adds `rows` to (or takes them from) the name totals, day and hour counts. */
+  #count(project: string, rows: readonly { name: string; timeMs: number }[], sign: 1 | -1): void {
     const bump = this.stmt(
-      'INSERT INTO custom_event_counts (project, name, bucket_ms, n) VALUES (?, ?, ?, ?) ON CONFLICT (project, name, bucket_ms) DO UPDATE SET n = n + excluded.n',
+      'INSERT INTO custom_event_counts (project, name, width, bucket_ms, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT (project, name, width, bucket_ms) DO UPDATE SET n = n + excluded.n',
     );
-    for (const c of counts.values()) bump.run(project, c.name, c.bucket, sign * c.n);
+    for (const c of countKeys(rows)) bump.run(project, c.name, c.width, c.bucket, sign * c.n);
   }
 
   /** The page's rows (absent when the page is empty: the one row then carries only the total). */

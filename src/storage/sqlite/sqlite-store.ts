@@ -138,8 +138,11 @@ export class SqliteStore implements Store {
   }
 
   async revision(): Promise<StoreRevision> {
-    const r = this.#stmt('SELECT coalesce(sum(etl), 0) AS etl, coalesce(sum(audit), 0) AS audit FROM revisions').get() as { etl: number; audit: number };
-    return { etl: String(r.etl), audit: String(r.audit) };
+    const r = this.#stmt(
+      `SELECT (SELECT coalesce(sum(etl), 0) FROM revisions) AS etl, (SELECT coalesce(sum(audit), 0) FROM revisions) AS audit,
+         (SELECT coalesce(sum(revision), 0) FROM custom_event_projects) AS custom`,
+    ).get() as { etl: number; audit: number; custom: number };
+    return { etl: String(r.etl), audit: String(r.audit), custom: String(r.custom) };
   }
 
   async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {

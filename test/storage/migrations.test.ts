@@ -15,11 +15,19 @@ import { createTestSchema, postgresAvailable, type TestSchema } from '../support
 // Version 2 of the schema gives audit events a time column for the Cloud Eye queries. A store
 // written by version 1 is migrated with the times filled in, and a version-1 server still writing
 // during a rolling upgrade (it leaves the column at its default) gets the time filled by a trigger.
+// Version 3 counts custom events per name, day and hour; it recounts what version 2 stored.
 
 const pgOk = await postgresAvailable();
 const LIMITS = { etlLogCapacity: 10, auditCapacity: 10 };
 const body = (name: string, timestamp: string) => JSON.stringify(auditEvent(name, { cluster: 'c1', timestamp }));
 const V1_INSERT = `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body)`;
+const V2_CUSTOM = `INSERT INTO custom_events (project, event_id, name, source, time_ms, level, state, event_user, dedupe_key, body) VALUES`;
+const H = 3_600_000;
+const T = Date.parse('2024-05-03T08:00:00Z');
+/** Custom events of two names across days, as version 2 stored them (its counts are dropped by version 3). */
+const V2_ROWS: [string, number][] = [['a', T - 30 * H], ['a', T], ['a', T + 1], ['b', T + 2 * H]];
+const customCounts = async (store: Store) =>
+  (await store.summarizeEvents({ project: 'c1', fromMs: T - 48 * H, custom: {} })).custom.map((r) => [r.name, r.count]).sort();
 
 async function timesOf(store: Store): Promise<[string, number][]> {
   const page = await store.queryOccurrences({ project: 'c1', source: 'audit', eventType: 'add', resourceType: 'deployment', offset: 0, limit: 10 });
@@ -57,6 +65,25 @@ describe('schema version 2 on SQLite', () => {
   });
 });
 
+describe('schema version 3 on SQLite', () => {
+  it('counts the custom events version 2 stored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    const path = join(dir, 'events.db');
+    const v2 = new Database(path);
+    for (const m of SQLITE_MIGRATIONS.slice(0, 2)) v2.exec(m.sql);
+    v2.pragma('user_version = 2');
+    V2_ROWS.forEach(([name, time], i) => v2.prepare(`${V2_CUSTOM} ('c1', ?, ?, 'a.b', ?, '', '', '', ?, '{}')`).run(`ev${i}`, name, time, `k${i}`));
+    v2.close();
+    const store = SqliteStore.open(path, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    expect(await customCounts(store)).toEqual([['a', 3], ['b', 1]]);
+    expect((await store.summarizeEvents({ project: 'c1', fromMs: T, toMs: T + 2 * H + 1, custom: {} })).custom.map((r) => r.count).sort()).toEqual([1, 2]);
+  });
+});
+
 describe('schema version 2 on PostgreSQL', () => {
   it('fills the time of audit events a version-1 server stored, and of those it still writes', async (ctx) => {
     if (!pgOk) return ctx.skip();
@@ -78,5 +105,27 @@ describe('schema version 2 on PostgreSQL', () => {
       ['add/b', Date.parse('2024-05-03T09:00:00.999Z')],
       ['add/a', Date.parse('2024-05-03T08:01:04.552Z')],
     ]);
+  });
+});
+
+describe('schema version 3 on PostgreSQL', () => {
+  it('counts the custom events version 2 stored', async (ctx) => {
+    if (!pgOk) return ctx.skip();
+    const schema: TestSchema = await createTestSchema();
+    const v2 = new pg.Client({ connectionString: schema.url });
+    await v2.connect();
+    await v2.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    for (const m of PG_MIGRATIONS.slice(0, 2)) {
+      await v2.query(m.sql);
+      await v2.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    for (const [i, [name, time]] of V2_ROWS.entries()) await v2.query(`${V2_CUSTOM} ('c1', $1, $2, 'a.b', $3, '', '', '', $4, '{}')`, [`ev${i}`, name, time, `k${i}`]);
+    await v2.end();
+    const store = await PostgresStore.open(schema.url, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      await schema.drop();
+    };
+    expect(await customCounts(store)).toEqual([['a', 3], ['b', 1]]);
   });
 });
