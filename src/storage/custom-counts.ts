@@ -7,9 +7,11 @@ import type { TimeRange } from './catalogue.js';
  * in the partial hours at either end: a few dozen rows per name, however many events.
  */
 
-/** Widths of the count levels: the name's total, days, hours. */
+/** Width of the count level that holds a name's total. */
 export const TOTAL = 0;
+/** Width of the daily counts. */
 export const DAY_MS = 86_400_000;
+/** Width of the hourly counts. */
 export const HOUR_MS = 3_600_000;
 
 /** The open ends of a range: the extreme dates. */

@@ -3,12 +3,11 @@ import { matchesAuditQuery, type AuditQuery } from '../audit/audit-query.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
 import type { EtlEvent } from '../events/etl-event.js';
-import { etlEventToJson, etlMetadataJson } from '../events/etl-event-json.js';
+import { etlEventToJson } from '../events/etl-event-json.js';
 import { ETL_KINDS } from '../events/etl-kinds.js';
 import { EtlLog, type EtlCounters } from '../events/etl-log.js';
 import type { EtlKind } from '../events/etl-kinds.js';
 import { RingBuffer } from '../events/ring-buffer.js';
-import { msToNs } from '../time.js';
 import {
   DEFAULT_CUSTOM_EVENT_CAPACITY,
   DEFAULT_CUSTOM_EVENT_RETENTION_MS,
@@ -18,9 +17,9 @@ import {
   type EventSummaryQuery,
   type OccurrencePage,
   type OccurrenceQuery,
-  type StoredOccurrence,
 } from './catalogue.js';
 import { MemoryCustomEvents } from './memory-custom-events.js';
+import { auditOccurrences, bounds, etlOccurrences, summarizeAudit, summarizeEtl, type HeldAudit } from './memory-held-events.js';
 import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 
 interface ClusterEtl {
@@ -29,14 +28,9 @@ interface ClusterEtl {
   readonly keys: Set<string>;
 }
 
-interface AuditEntry {
+interface AuditEntry extends HeldAudit {
   /** Order of arrival over every cluster, to merge clusters newest first. */
   readonly seq: number;
-  readonly key: string;
-  readonly event: AuditEvent;
-  readonly json: string;
-  /** `event.timestamp` in epoch ms, for the Cloud Eye queries. */
-  readonly timeMs: number;
 }
 
 interface ClusterAudit {
@@ -146,27 +140,11 @@ export class MemoryStore implements Store {
 
   async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
     const { from, to, fromNs, toNs } = bounds(q);
-    const etl = new Map<EtlKind, { kind: EtlKind; count: number; latestNs: bigint }>();
-    if (q.etl !== undefined) {
-      for (const e of this.#etlEvents(q.project, q.etl.kind, fromNs, toNs)) {
-        const row = etl.get(e.kind) ?? { kind: e.kind, count: 0, latestNs: e.time };
-        row.count++;
-        if (e.time > row.latestNs) row.latestNs = e.time;
-        etl.set(e.kind, row);
-      }
-    }
-    const audit = new Map<string, { eventType: AuditEventType; resourceType: AuditResourceType; count: number; latestMs: number }>();
-    if (q.audit !== undefined) {
-      for (const a of this.#auditEntries(q.project, q.audit.eventType, q.audit.resourceType, from, to)) {
-        const id = `${a.event.eventType}/${a.event.resourceType}`;
-        const row = audit.get(id) ?? { eventType: a.event.eventType, resourceType: a.event.resourceType, count: 0, latestMs: a.timeMs };
-        row.count++;
-        row.latestMs = Math.max(row.latestMs, a.timeMs);
-        audit.set(id, row);
-      }
-    }
-    const custom = q.custom === undefined ? [] : (this.#custom.get(q.project)?.summarize(q.custom.name, Math.max(from, q.custom.notBeforeMs ?? -Infinity), to) ?? []);
-    return { etl: [...etl.values()], audit: [...audit.values()], custom };
+    return {
+      etl: q.etl === undefined ? [] : summarizeEtl(this.#etlEvents(q.project, q.etl.kind, fromNs, toNs)),
+      audit: q.audit === undefined ? [] : summarizeAudit(this.#auditEntries(q.project, q.audit.eventType, q.audit.resourceType, from, to)),
+      custom: q.custom === undefined ? [] : (this.#custom.get(q.project)?.summarize(q.custom.name, Math.max(from, q.custom.notBeforeMs ?? -Infinity), to) ?? []),
+    };
   }
 
   async queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage> {
@@ -175,17 +153,10 @@ export class MemoryStore implements Store {
       const empty: OccurrencePage = { total: 0, rows: [], sources: [], users: [] };
       return this.#custom.get(q.project)?.occurrences({ ...q, fromMs: from, toMs: to }, q.offset, q.limit) ?? empty;
     }
-    let rows: StoredOccurrence[];
-    if (q.source === 'etl') {
-      // Newest first by time, then arrival: a stable sort of the arrival order, reversed.
-      const events = this.#etlEvents(q.project, q.kind, fromNs, toNs).reverse();
-      events.sort((a, b) => (a.time > b.time ? -1 : a.time < b.time ? 1 : 0));
-      rows = events.map((e) => ({ source: 'etl', cluster: e.cluster, kind: e.kind, timeNs: e.time, metadata: etlMetadataJson(e.metadata) }));
-    } else {
-      const entries = this.#auditEntries(q.project, q.eventType, q.resourceType, from, to).reverse();
-      entries.sort((a, b) => b.timeMs - a.timeMs);
-      rows = entries.map((a) => ({ source: 'audit', cluster: a.event.properties.cluster, key: a.key, timeMs: a.timeMs, body: a.json }));
-    }
+    const rows =
+      q.source === 'etl'
+        ? etlOccurrences(this.#etlEvents(q.project, q.kind, fromNs, toNs))
+        : auditOccurrences(this.#auditEntries(q.project, q.eventType, q.resourceType, from, to));
     return { total: rows.length, rows: rows.slice(q.offset, q.offset + q.limit), sources: [], users: [] };
   }
 
@@ -308,16 +279,6 @@ export class MemoryStore implements Store {
       return s;
     });
   }
-}
-
-/** A query's time range as numbers for comparing (open ends infinite), and in ns for ETL times. */
-function bounds(r: { fromMs?: number; toMs?: number }): { from: number; to: number; fromNs: bigint | undefined; toNs: bigint | undefined } {
-  return {
-    from: r.fromMs ?? -Infinity,
-    to: r.toMs ?? Infinity,
-    fromNs: r.fromMs === undefined ? undefined : msToNs(r.fromMs),
-    toNs: r.toMs === undefined ? undefined : msToNs(r.toMs),
-  };
 }
 
 /** Oldest first by time; a stable sort, so arrival order breaks ties. Already-sorted input (the usual case) is not re-sorted. */
