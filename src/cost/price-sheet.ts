@@ -31,7 +31,7 @@ export const PriceSheetSchema = Type.Object(priceSheetProperties, { additionalPr
 /** A price sheet. */
 export type PriceSheet = Static<typeof PriceSheetSchema>;
 
-/** What a `PRICING_CONFIG` file may hold: any subset of the price sheet, nothing else. */
+/** What a `PRICING_CONFIG` file may hold: some or all of the price sheet, nothing else. */
 export const PriceSheetOverridesSchema = Type.Partial(PriceSheetSchema, { additionalProperties: false });
 
 /** Kubecost's defaults: 23.08 per core-month, 3.09 per GiB-month, 0.95 per GPU-hour, 730-hour months. */

@@ -16,7 +16,7 @@ const VERY_SHORT_WATCH_MS = 1000;
 
 /**
  * The one list-then-watch loop for every kind, on client-node's `Watch` and a paginated raw list.
- * It closes client-node 1.x's gaps: any failure is retried with capped, jittered backoff (the
+ * It closes client-node 1.x's gaps: every failure is retried with capped, jittered backoff (the
  * informer stops for good); 410 relists and hands the whole list to the consumer to diff;
  * bookmarks are requested and a server timeout set; a silent stream is aborted by a watchdog; a
  * stop is a stop, not an error. Every asynchronous step carries the epoch it was started in and

@@ -71,7 +71,7 @@ export type OccurrenceQuery = TimeRange & {
     | {
         readonly source: 'custom';
         readonly name: string;
-        /** Exact matches; absent: any. */
+        /** Exact matches; when absent, every value matches. */
         readonly eventSource?: string;
         readonly level?: string;
         readonly state?: string;
