@@ -3,6 +3,7 @@ import type { AuditQuery } from '../audit/audit-query.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import type { PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
 import type { EtlEvent } from '../events/etl-event.js';
+import type { EtlCategory } from '../events/etl-kinds.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
 
@@ -58,6 +59,42 @@ export interface StoreRevision {
   readonly custom: string;
 }
 
+/** Which stored set: a cluster's allocation or asset set of one resolution, by the start of its window. */
+export interface StoredSetKey {
+  readonly cluster: string;
+  readonly category: EtlCategory;
+  /** Width of its window in ms: `ETL_RESOLUTION` for the built sets, a day (86,400,000) for the daily roll-up. */
+  readonly resolutionMs: number;
+  /** Epoch ms, the window's start (aligned to the resolution). */
+  readonly start: number;
+}
+
+/** What is known of a stored set without reading its payload. */
+export interface StoredSetInfo extends StoredSetKey {
+  /** Epoch ms, the window's end (start + resolutionMs). */
+  readonly end: number;
+  /** Records in the set. */
+  readonly size: number;
+  /** The billing export digest it was reconciled against, or null. */
+  readonly reconciled: string | null;
+}
+
+/** A stored set: its description and its encoded records (etl/set-codec.ts); storage never looks inside. */
+export interface StoredSet extends StoredSetInfo {
+  readonly payload: Uint8Array;
+}
+
+/** Which stored sets to list: those of one category and resolution whose windows lie inside [start, end). */
+export interface SetQuery {
+  /** Undefined: every cluster in the store. */
+  readonly clusters?: ReadonlySet<string>;
+  readonly category: EtlCategory;
+  readonly resolutionMs: number;
+  /** Epoch ms; a set is listed when start <= its start and its end <= end. Absent: unbounded. */
+  readonly start?: number;
+  readonly end?: number;
+}
+
 /** A storage backend. Failures reject with the driver's error; {@link isTransientStoreError} sorts them. */
 export interface Store {
   readonly backend: StoreBackend;
@@ -85,6 +122,14 @@ export interface Store {
   summarizeEvents(q: EventSummaryQuery): Promise<EventSummary>;
   /** The occurrences of one event name, newest first: one page, and how many in all. */
   queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage>;
+  /** Stores sets in one transaction, replacing any held under the same key (a rebuild or a reconciliation). */
+  saveSets(sets: readonly StoredSet[]): Promise<void>;
+  /** The sets a query selects, without payloads, ordered by start, then cluster. */
+  listSets(q: SetQuery): Promise<StoredSetInfo[]>;
+  /** One set with its payload, if held. */
+  loadSet(key: StoredSetKey): Promise<StoredSet | undefined>;
+  /** Deletes the sets of `cluster`, `category` and `resolutionMs` whose window ends at or before `endAtOrBefore`; returns what it deleted, ordered by start. */
+  deleteSets(q: { readonly cluster: string; readonly category: EtlCategory; readonly resolutionMs: number; readonly endAtOrBefore: number }): Promise<StoredSetInfo[]>;
   /** True when `cluster` has stored anything: ETL, audit or custom events. */
   hasCluster(cluster: string): Promise<boolean>;
   /** Deletes the rows of `cluster` beyond the limits, and its custom events past retention at `nowMs`; returns how many. */
