@@ -137,6 +137,33 @@ export const SETTINGS = {
       return ms !== undefined && ms >= 1000 && DAY_MS % ms === 0 ? ms : undefined;
     },
   ),
+  etlHourlyRetentionMs: setting(
+    'ETL_HOURLY_RETENTION',
+    '49h',
+    'a duration of at least ETL_RESOLUTION such as 49h or 3d',
+    'how long the sets of each ETL_RESOLUTION window are kept (Kubecost: ETL_HOURLY_STORE_DURATION_HOURS)',
+    (raw) => {
+      const ms = parseDurationMs(raw);
+      return ms !== undefined && ms >= 1000 ? ms : undefined;
+    },
+  ),
+  etlDailyRetentionMs: setting(
+    'ETL_DAILY_RETENTION',
+    '91d',
+    'a duration of at least 1d such as 91d or 13w',
+    'how long the daily roll-up sets are kept (Kubecost: ETL_DAILY_STORE_DURATION_DAYS)',
+    (raw) => {
+      const ms = parseDurationMs(raw);
+      return ms !== undefined && ms >= DAY_MS ? ms : undefined;
+    },
+  ),
+  billingExport: setting(
+    'BILLING_EXPORT',
+    undefined,
+    'the path of a FOCUS CSV billing export (it may appear later: a missing file is reported as a ReconcileError, not a start failure)',
+    'a FOCUS (FinOps Open Cost and Usage Specification) CSV whose billed costs replace the computed costs of nodes and volumes; unset: no reconciliation',
+    (raw) => (raw.trim() === '' ? undefined : raw),
+  ),
   etlLogCapacity: setting('ETL_LOG_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent ETL events kept per cluster and category', int(1, 1_000_000)),
   auditCapacity: setting('AUDIT_CAPACITY', '1000', 'an integer from 1 to 1000000', 'most recent audit events kept per cluster', int(1, 1_000_000)),
   storageUrl: setting(
@@ -259,6 +286,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     out[key] = value;
   }
   const config = out as Config;
+  if (config.etlHourlyRetentionMs < config.etlResolutionMs) {
+    const raw = flags.get('ETL_HOURLY_RETENTION') ?? env['ETL_HOURLY_RETENTION'] ?? SETTINGS.etlHourlyRetentionMs.default;
+    throw new ConfigError('ETL_HOURLY_RETENTION', raw, `${SETTINGS.etlHourlyRetentionMs.accepts} (ETL_RESOLUTION is ${config.etlResolutionMs / 1000}s)`);
+  }
   if (config.costPredictor === 'kubecost' && config.kubecostUrl === undefined) {
     throw new ConfigError('KUBECOST_URL', '', 'an http:// or https:// URL (required when COST_PREDICTOR=kubecost)');
   }

@@ -77,11 +77,12 @@ const everything: GoMap = {
   pricing: { prices: { cpuCoreMonth: 28, gpuHour: 2.1 } },
   kubeconfig: { existingSecret: 'remote-cluster' },
   cloudEye: { tokensSecret: 'cloud-eye-tokens', rateLimit: 1_000_000, customEvents: { capacity: 10_000_000 } },
+  etl: { billingExport: { existingClaim: 'billing-exports', file: 'focus/2024-05.csv' } },
   serviceMonitor: { enabled: true },
 };
 
 /** Names of the settings whose value is a path the server must be able to read (not checkable here). */
-const FILE_SETTINGS = new Set(['KUBECONFIG', 'PRICING_CONFIG', 'CES_TOKENS_FILE']);
+const FILE_SETTINGS = new Set(['KUBECONFIG', 'PRICING_CONFIG', 'CES_TOKENS_FILE', 'BILLING_EXPORT']);
 
 describe('Chart.yaml', () => {
   it('is a v2 chart named like its directory, deploying the version of package.json', () => {
@@ -317,6 +318,17 @@ describe('the Deployment', () => {
     expect(deployment(overrides).spec.template.spec.volumes).toContainEqual({
       name: 'cloud-eye-tokens',
       secret: { secretName: 'cloud-eye-tokens', items: [{ key: 'tokens.json', path: 'tokens.json' }] },
+    });
+  });
+
+  it('mounts the billing export claim read-only where BILLING_EXPORT points, and sets it only then', () => {
+    expect(envOf().has('BILLING_EXPORT')).toBe(false);
+    const overrides = { etl: { billingExport: { existingClaim: 'billing-exports', file: 'focus.csv' } } };
+    expect(envOf(overrides).get('BILLING_EXPORT')).toBe('/etc/cost-events/billing/focus.csv');
+    expect(container(overrides).volumeMounts).toContainEqual({ name: 'billing-export', mountPath: '/etc/cost-events/billing', readOnly: true });
+    expect(deployment(overrides).spec.template.spec.volumes).toContainEqual({
+      name: 'billing-export',
+      persistentVolumeClaim: { claimName: 'billing-exports', readOnly: true },
     });
   });
 
