@@ -20,7 +20,8 @@ import {
 } from './catalogue.js';
 import { MemoryCustomEvents } from './memory-custom-events.js';
 import { auditOccurrences, bounds, etlOccurrences, summarizeAudit, summarizeEtl, type HeldAudit } from './memory-held-events.js';
-import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from './store.js';
+import { MemorySets } from './memory-sets.js';
+import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 
 interface ClusterEtl {
   readonly log: EtlLog;
@@ -56,6 +57,7 @@ export class MemoryStore implements Store {
   readonly #audit = new Map<string, ClusterAudit>();
   readonly #workloads = new Map<string, Map<AuditResourceType, KindState>>();
   readonly #custom = new Map<string, MemoryCustomEvents>();
+  readonly #sets = new MemorySets();
   /** Each event's JSON, made once (events are immutable). */
   readonly #fragments = new WeakMap<EtlEvent, string>();
   #etlVersion = 0;
@@ -75,6 +77,12 @@ export class MemoryStore implements Store {
   async write(records: readonly StoreRecord[]): Promise<void> {
     this.writeSync(records);
   }
+
+  // The ETL pipeline's sets (memory-sets.ts).
+  readonly saveSets = async (sets: readonly StoredSet[]): Promise<void> => this.#sets.save(sets);
+  readonly listSets = async (q: SetQuery): Promise<StoredSetInfo[]> => this.#sets.list(q);
+  readonly loadSet = async (key: StoredSetKey): Promise<StoredSet | undefined> => this.#sets.load(key);
+  readonly deleteSets = async (q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> => this.#sets.delete(q);
 
   async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const selected = this.#selected(this.#etl, q.clusters);
@@ -161,7 +169,7 @@ export class MemoryStore implements Store {
   }
 
   async hasCluster(cluster: string): Promise<boolean> {
-    return this.#etl.has(cluster) || this.#audit.has(cluster) || (this.#custom.get(cluster)?.size ?? 0) > 0;
+    return this.#etl.has(cluster) || this.#audit.has(cluster) || (this.#custom.get(cluster)?.size ?? 0) > 0 || this.#sets.hasCluster(cluster);
   }
 
   /** The rings never hold more than the limits; only custom events past their retention are deleted. */
