@@ -196,7 +196,8 @@ export class SqliteCatalogue {
 
   hasCluster(cluster: string): boolean {
     const r = this.stmt(
-      'SELECT EXISTS (SELECT 1 FROM revisions WHERE cluster = @c) OR EXISTS (SELECT 1 FROM custom_event_projects WHERE project = @c AND n > 0) AS yes',
+      `SELECT EXISTS (SELECT 1 FROM revisions WHERE cluster = @c) OR EXISTS (SELECT 1 FROM custom_event_projects WHERE project = @c AND n > 0)
+         OR EXISTS (SELECT 1 FROM etl_sets WHERE cluster = @c) AS yes`,
     ).get({ c: cluster }) as { yes: number };
     return r.yes === 1;
   }

@@ -129,6 +129,29 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE custom_event_projects ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    name: 'ETL: allocation and asset sets, one row per cluster, category, resolution and window',
+    // The payload is the set codec's bytes, stored whole and never looked into; it is the last
+    // column, so listing reads the columns before it without touching its overflow pages. STRICT
+    // refuses a non-integer time or size and a payload that is not a BLOB, as PostgreSQL's types do.
+    // end_ms > start_ms also lets queries bound start_ms by an end bound, so they seek by index.
+    sql: `
+      CREATE TABLE etl_sets (
+        cluster TEXT NOT NULL,
+        category TEXT NOT NULL CHECK (category IN ('allocation', 'asset')),
+        resolution_ms INTEGER NOT NULL CHECK (resolution_ms > 0),
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        reconciled TEXT,
+        payload BLOB NOT NULL,
+        PRIMARY KEY (cluster, category, resolution_ms, start_ms),
+        CHECK (end_ms > start_ms)
+      ) STRICT;
+      CREATE INDEX etl_sets_by_start ON etl_sets (category, resolution_ms, start_ms, cluster);
+    `,
+  },
 ];
 
 /**

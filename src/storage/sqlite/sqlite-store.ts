@@ -7,9 +7,10 @@ import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../../a
 import { etlEventJson } from '../../events/etl-event-json.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
 import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } from '../rows.js';
-import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { SqliteSets } from './sqlite-sets.js';
 
 type Statement = Database.Statement;
 
@@ -38,6 +39,7 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, Statement>();
   readonly #writeTx: (records: readonly StoreRecord[]) => void;
   readonly #catalogue: SqliteCatalogue;
+  readonly #sets: SqliteSets;
 
   private constructor(
     readonly location: string,
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#writeTx = db.transaction((records: readonly StoreRecord[]) => this.#apply(records));
     this.#catalogue = new SqliteCatalogue(db, (sql, bigints) => this.#stmt(sql, bigints), limits);
+    this.#sets = new SqliteSets(db, (sql) => this.#stmt(sql));
   }
 
   /** Opens (creating the file and its directory on first start) and migrates. */
@@ -170,6 +173,22 @@ export class SqliteStore implements Store {
 
   async queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage> {
     return this.#catalogue.occurrences(q);
+  }
+
+  async saveSets(sets: readonly StoredSet[]): Promise<void> {
+    this.#sets.save(sets);
+  }
+
+  async listSets(q: SetQuery): Promise<StoredSetInfo[]> {
+    return this.#sets.list(q);
+  }
+
+  async loadSet(key: StoredSetKey): Promise<StoredSet | undefined> {
+    return this.#sets.load(key);
+  }
+
+  async deleteSets(q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> {
+    return this.#sets.delete(q);
   }
 
   async hasCluster(cluster: string): Promise<boolean> {
