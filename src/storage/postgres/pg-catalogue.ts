@@ -235,10 +235,11 @@ export async function queryOccurrences(db: Queryable, q: OccurrenceQuery, limits
   return { ...result, sources, users };
 }
 
-/** True when the cluster has stored ETL or audit events, or custom events. */
+/** True when the cluster has stored ETL or audit events, custom events, or ETL sets. */
 export async function hasCluster(db: Queryable, cluster: string): Promise<boolean> {
   const { rows } = await db.query<{ yes: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM revisions WHERE cluster = $1) OR EXISTS (SELECT 1 FROM custom_event_projects WHERE project = $1 AND n > 0) AS yes',
+    `SELECT EXISTS (SELECT 1 FROM revisions WHERE cluster = $1) OR EXISTS (SELECT 1 FROM custom_event_projects WHERE project = $1 AND n > 0)
+       OR EXISTS (SELECT 1 FROM etl_sets WHERE cluster = $1) AS yes`,
     [cluster],
   );
   return rows[0]?.yes === true;

@@ -135,6 +135,29 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE custom_event_projects ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    name: 'ETL: allocation and asset sets, one row per cluster, category, resolution and window',
+    // The payload is the set codec's bytes, stored whole and never looked into (TOAST keeps it out
+    // of line, so listing never reads it). cluster sorts as JavaScript sorts (COLLATE "C"), so the
+    // index serves the listing order. end_ms > start_ms also lets queries bound start_ms by an end
+    // bound, so they seek by index.
+    sql: `
+      CREATE TABLE etl_sets (
+        cluster TEXT COLLATE "C" NOT NULL,
+        category TEXT NOT NULL CHECK (category IN ('allocation', 'asset')),
+        resolution_ms BIGINT NOT NULL CHECK (resolution_ms > 0),
+        start_ms BIGINT NOT NULL,
+        end_ms BIGINT NOT NULL,
+        size BIGINT NOT NULL CHECK (size >= 0),
+        reconciled TEXT,
+        payload BYTEA NOT NULL,
+        PRIMARY KEY (cluster, category, resolution_ms, start_ms),
+        CHECK (end_ms > start_ms)
+      );
+      CREATE INDEX etl_sets_by_start ON etl_sets (category, resolution_ms, start_ms, cluster);
+    `,
+  },
 ];
 
 /** 'cost' as a 32-bit integer: the advisory lock class of the migrations; the schema's hash is the other half. */

@@ -5,11 +5,12 @@ import type { KnownWorkload, PriorWorkloads } from '../../audit/workload-state.j
 import { etlEventJson } from '../../events/etl-event-json.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
 import { countersOf, isAuditResourceType, knownWorkloadOf } from '../rows.js';
-import type { EtlPage, EtlQuery, Store, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { isTransientStoreError } from '../store-errors.js';
 import { redactUrl } from '../store-url.js';
 import { hasCluster, insertCustomEvents, pruneCustomEvents, queryOccurrences, summarizeEvents } from './pg-catalogue.js';
 import { migratePostgres } from './pg-migrations.js';
+import { deleteSets, listSets, loadSet, saveSets } from './pg-sets.js';
 import { writeBatch } from './pg-write.js';
 
 /** Pool settings: a few connections are plenty (writes are batched, reads are cached), and nothing waits forever. */
@@ -101,6 +102,23 @@ export class PostgresStore implements Store {
 
   async queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage> {
     return queryOccurrences(this.#pool, q, this.limits);
+  }
+
+  async saveSets(sets: readonly StoredSet[]): Promise<void> {
+    if (sets.length === 0) return;
+    await this.#transaction((client) => saveSets(client, sets));
+  }
+
+  async listSets(q: SetQuery): Promise<StoredSetInfo[]> {
+    return listSets(this.#pool, q);
+  }
+
+  async loadSet(key: StoredSetKey): Promise<StoredSet | undefined> {
+    return loadSet(this.#pool, key);
+  }
+
+  async deleteSets(q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> {
+    return deleteSets(this.#pool, q);
   }
 
   async hasCluster(cluster: string): Promise<boolean> {
