@@ -16,6 +16,7 @@ import { createTestSchema, postgresAvailable, type TestSchema } from '../support
 // written by version 1 is migrated with the times filled in, and a version-1 server still writing
 // during a rolling upgrade (it leaves the column at its default) gets the time filled by a trigger.
 // Version 3 counts custom events per name, day and hour; it recounts what version 2 stored.
+// Version 4 adds the ETL pipeline's sets; a store of version 3 keeps what it held and takes sets.
 
 const pgOk = await postgresAvailable();
 const LIMITS = { etlLogCapacity: 10, auditCapacity: 10 };
@@ -28,6 +29,20 @@ const T = Date.parse('2024-05-03T08:00:00Z');
 const V2_ROWS: [string, number][] = [['a', T - 30 * H], ['a', T], ['a', T + 1], ['b', T + 2 * H]];
 const customCounts = async (store: Store) =>
   (await store.summarizeEvents({ project: 'c1', fromMs: T - 48 * H, custom: {} })).custom.map((r) => [r.name, r.count]).sort();
+
+/** A set a version-4 server stores, beside what version 3 held. */
+const SET = { cluster: 'c1', category: 'allocation', resolutionMs: H, start: T, end: T + H, size: 2, reconciled: null, payload: Uint8Array.of(0, 1, 254, 255) } as const;
+
+/** What version 3 held is still served, and sets are stored, listed, loaded and deleted. */
+async function expectVersion4(store: Store): Promise<void> {
+  expect(await customCounts(store)).toEqual([['a', 3], ['b', 1]]);
+  expect(await timesOf(store)).toEqual([['add/a', Date.parse('2024-05-03T08:01:04.552Z')]]);
+  await store.saveSets([SET]);
+  const { payload: _, ...info } = SET;
+  expect(await store.listSets({ category: 'allocation', resolutionMs: H })).toEqual([info]);
+  expect([...((await store.loadSet(SET))?.payload ?? [])]).toEqual([0, 1, 254, 255]);
+  expect(await store.deleteSets({ cluster: 'c1', category: 'allocation', resolutionMs: H, endAtOrBefore: T + H })).toEqual([info]);
+}
 
 async function timesOf(store: Store): Promise<[string, number][]> {
   const page = await store.queryOccurrences({ project: 'c1', source: 'audit', eventType: 'add', resourceType: 'deployment', offset: 0, limit: 10 });
@@ -127,5 +142,50 @@ describe('schema version 3 on PostgreSQL', () => {
       await schema.drop();
     };
     expect(await customCounts(store)).toEqual([['a', 3], ['b', 1]]);
+  });
+});
+
+describe('schema version 4 on SQLite', () => {
+  it('upgrades a store of version 3, keeping what it held, and stores sets', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    const path = join(dir, 'events.db');
+    const v3 = new Database(path);
+    for (const m of SQLITE_MIGRATIONS.slice(0, 2)) v3.exec(m.sql);
+    V2_ROWS.forEach(([name, time], i) => v3.prepare(`${V2_CUSTOM} ('c1', ?, ?, 'a.b', ?, '', '', '', ?, '{}')`).run(`ev${i}`, name, time, `k${i}`));
+    v3.prepare(`${V1_INSERT} VALUES ('c1', 'add/a', 'add', 'deployment', 'ns', 1, ?)`).run(body('a', '2024-05-03T08:01:04.552788548Z'));
+    v3.exec(SQLITE_MIGRATIONS[2]!.sql);
+    v3.pragma('user_version = 3');
+    v3.close();
+    const store = SqliteStore.open(path, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await expectVersion4(store);
+  });
+});
+
+describe('schema version 4 on PostgreSQL', () => {
+  it('upgrades a store of version 3, keeping what it held, and stores sets', async (ctx) => {
+    if (!pgOk) return ctx.skip();
+    const schema: TestSchema = await createTestSchema();
+    const v3 = new pg.Client({ connectionString: schema.url });
+    await v3.connect();
+    await v3.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    const apply = async (m: (typeof PG_MIGRATIONS)[number]) => {
+      await v3.query(m.sql);
+      await v3.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    };
+    for (const m of PG_MIGRATIONS.slice(0, 2)) await apply(m);
+    for (const [i, [name, time]] of V2_ROWS.entries()) await v3.query(`${V2_CUSTOM} ('c1', $1, $2, 'a.b', $3, '', '', '', $4, '{}')`, [`ev${i}`, name, time, `k${i}`]);
+    await v3.query(`${V1_INSERT} VALUES ('c1', 'add/a', 'add', 'deployment', 'ns', 1, $1)`, [body('a', '2024-05-03T08:01:04.552788548Z')]);
+    await apply(PG_MIGRATIONS[2]!);
+    await v3.end();
+    const store = await PostgresStore.open(schema.url, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      await schema.drop();
+    };
+    await expectVersion4(store);
   });
 });
