@@ -6,7 +6,7 @@ import { openStore } from './open-store.js';
 import { Pruner } from './pruner.js';
 import type { Store, StoreLimits } from './store.js';
 import { describeStoreError } from './store-errors.js';
-import { guardedCatalogue, guardedReader, type EventCatalogue, type EventReader } from './store-reader.js';
+import { guardedCatalogue, guardedReader, guardedSets, type EventCatalogue, type EventReader, type SetReader } from './store-reader.js';
 import { redactUrl } from './store-url.js';
 import { StoreWriter, type StorageLogger } from './store-writer.js';
 import { subscribeWriter } from './subscribe-writer.js';
@@ -31,6 +31,8 @@ export interface Storage {
   readonly events: EventReader;
   /** The Cloud Eye side: custom events and the summaries over every kind of event. */
   readonly catalogue: EventCatalogue;
+  /** The stored ETL sets as the query routes read them (a 503 while storage is down); the pipeline uses `store` and reports its own failures. */
+  readonly sets: SetReader;
   /** Subscribes the writer to the bus and starts pruning in the background. */
   start(bus: EventBus<Topics>): void;
   /** `/readyz`'s storage component. */
@@ -54,6 +56,7 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
     writer,
     events: guardedReader(store, writer),
     catalogue: guardedCatalogue(store, writer),
+    sets: guardedSets(store, writer),
     start(bus) {
       unsubscribe = subscribeWriter(bus, writer);
       pruner.start();

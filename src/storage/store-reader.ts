@@ -25,6 +25,20 @@ export function guardedReader(store: Store, writer: StoreWriter): EventReader {
   };
 }
 
+/** The sets side of storage, as queries read it. */
+export type SetReader = Pick<Store, 'saveSets' | 'listSets' | 'loadSet' | 'deleteSets'>;
+
+/** The stored sets, guarded as {@link guardedReader} guards the queries: a 503 while storage is unavailable. */
+export function guardedSets(store: Store, writer: StoreWriter): SetReader {
+  const guard = storeGuard(store, writer);
+  return {
+    saveSets: (sets) => guard(() => store.saveSets(sets)),
+    listSets: (q) => guard(() => store.listSets(q)),
+    loadSet: (key) => guard(() => store.loadSet(key)),
+    deleteSets: (q) => guard(() => store.deleteSets(q)),
+  };
+}
+
 /** The Cloud Eye side of storage: custom events in, summaries and details out. */
 export type EventCatalogue = Pick<Store, 'insertCustomEvents' | 'summarizeEvents' | 'queryOccurrences' | 'hasCluster' | 'revision'>;
 

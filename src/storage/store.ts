@@ -130,7 +130,7 @@ export interface Store {
   loadSet(key: StoredSetKey): Promise<StoredSet | undefined>;
   /** Deletes the sets of `cluster`, `category` and `resolutionMs` whose window ends at or before `endAtOrBefore`; returns what it deleted, ordered by start. */
   deleteSets(q: { readonly cluster: string; readonly category: EtlCategory; readonly resolutionMs: number; readonly endAtOrBefore: number }): Promise<StoredSetInfo[]>;
-  /** True when `cluster` has stored anything: ETL, audit or custom events. */
+  /** True when `cluster` has stored anything: ETL events or sets, audit or custom events. */
   hasCluster(cluster: string): Promise<boolean>;
   /** Deletes the rows of `cluster` beyond the limits, and its custom events past retention at `nowMs`; returns how many. */
   prune(cluster: string, nowMs: number): Promise<number>;
