@@ -70,7 +70,7 @@ export class RecordTracker<R extends TimedRecord> implements WatchHandler<Observ
   // ---- WatchHandler ------------------------------------------------------------------------
 
   /** A full list: the objects missing from it were deleted while nothing watched; they end now. */
-  onSync(items: Observed<R>[]): void {
+  onSync(items: Observed<R>[], _info: { initial: boolean }): void {
     const now = this.#o.clock.nowMs();
     const present = new Set<string>();
     for (const item of items) {
