@@ -50,6 +50,13 @@ export interface Allocation {
   pvByteHours: number;
   pvCost: number;
   pvCostAdjustment: number;
+  /**
+   * Optional: the share of `pvByteHours` and `pvCost` that came from each PersistentVolume, keyed
+   * by PV name (as OpenCost's `pvs`). Reconciliation rescales each share by its disk's billed cost
+   * when present; without it, `pvCost` is rescaled by the cluster-wide ratio of billed to computed
+   * disk cost.
+   */
+  pvs?: Record<string, { byteHours: number; cost: number }>;
 }
 
 /** The kinds of asset a cluster alone can see. */
