@@ -143,7 +143,18 @@ function labelsOf(value: unknown): Readonly<Record<string, string>> {
 
 const refOf = (id: Identity): string => (id.namespace === '' ? id.name : `${id.namespace}/${id.name}`);
 
-function observed<R extends TimedRecord>(id: Identity, record: R | undefined, problems: Problems): Observed<R> {
+/**
+ * Reads an object's identity, then its record with `build`, which is handed the time the object
+ * exists from when nothing better is known (`creationTimestamp`, else the time seen).
+ */
+function observe<R extends TimedRecord>(
+  obj: KubeObject,
+  ctx: ObserveContext,
+  build: (id: Identity, problems: Problems, createdOrSeen: number) => R | undefined,
+): Observed<R> {
+  const problems = new Problems();
+  const id = identity(obj, problems);
+  const record = build(id, problems, id.created ?? ctx.seenMs);
   const ref = refOf(id);
   return problems.list === undefined ? { uid: id.uid, ref, record } : { uid: id.uid, ref, record, problems: problems.list };
 }
@@ -156,20 +167,22 @@ function observed<R extends TimedRecord>(id: Identity, record: R | undefined, pr
  * at the latest container `finishedAt` (else the time seen); the cache ends it on deletion too.
  */
 export function observePod(obj: KubeObject, ctx: ObserveContext): Observed<PodRecord> {
-  const problems = new Problems();
-  const id = identity(obj, problems);
+  return observe(obj, ctx, (id, problems, createdOrSeen) => podRecord(obj, id, problems, createdOrSeen, ctx.seenMs));
+}
+
+function podRecord(obj: KubeObject, id: Identity, problems: Problems, createdOrSeen: number, seenMs: number): PodRecord | undefined {
   const spec = obj['spec'];
   const status = obj['status'];
   const node = text(field(spec, 'nodeName'));
   const phase = field(status, 'phase');
   let start = timestamp(field(status, 'startTime'), 'status.startTime', problems);
-  if (start === undefined && phase === 'Running') start = id.created ?? ctx.seenMs;
-  if (node === undefined || start === undefined) return observed<PodRecord>(id, undefined, problems);
+  if (start === undefined && phase === 'Running') start = createdOrSeen;
+  if (node === undefined || start === undefined) return undefined;
 
   let end: number | undefined;
-  if (phase === 'Succeeded' || phase === 'Failed') end = Math.max(start, lastFinishedAt(status, problems) ?? ctx.seenMs);
+  if (phase === 'Succeeded' || phase === 'Failed') end = Math.max(start, lastFinishedAt(status, problems) ?? seenMs);
   const { controllerKind, controller } = podController(obj.metadata?.['ownerReferences'], id.labels);
-  const record: PodRecord = {
+  return {
     uid: id.uid,
     namespace: id.namespace,
     name: id.name,
@@ -181,7 +194,6 @@ export function observePod(obj: KubeObject, ctx: ObserveContext): Observed<PodRe
     start,
     ...(end !== undefined && { end }),
   };
-  return observed(id, record, problems);
 }
 
 /** The latest `state.terminated.finishedAt` of the app containers' statuses. */
@@ -242,24 +254,22 @@ export function podController(ownerReferences: unknown, labels: Readonly<Record<
 
 /** A Node: its capacity, instance type and provider id, from its creation. */
 export function observeNode(obj: KubeObject, ctx: ObserveContext): Observed<NodeRecord> {
-  const problems = new Problems();
-  const id = identity(obj, problems);
-  const start = id.created ?? ctx.seenMs;
-  const capacity = field(obj['status'], 'capacity');
-  const instanceType = id.labels['node.kubernetes.io/instance-type'] ?? id.labels['beta.kubernetes.io/instance-type'];
-  const providerId = text(field(obj['spec'], 'providerID'));
-  const record: NodeRecord = {
-    uid: id.uid,
-    name: id.name,
-    labels: id.labels,
-    ...(instanceType !== undefined && instanceType !== '' && { instanceType }),
-    ...(providerId !== undefined && { providerId }),
-    cpuCores: quantity(field(capacity, 'cpu'), 'status.capacity[cpu]', problems),
-    ramBytes: quantity(field(capacity, 'memory'), 'status.capacity[memory]', problems),
-    gpus: gpusIn(capacity, 'status.capacity', problems),
-    start,
-  };
-  return observed(id, record, problems);
+  return observe(obj, ctx, (id, problems, start) => {
+    const capacity = field(obj['status'], 'capacity');
+    const instanceType = id.labels['node.kubernetes.io/instance-type'] ?? id.labels['beta.kubernetes.io/instance-type'];
+    const providerId = text(field(obj['spec'], 'providerID'));
+    return {
+      uid: id.uid,
+      name: id.name,
+      labels: id.labels,
+      ...(instanceType !== undefined && instanceType !== '' && { instanceType }),
+      ...(providerId !== undefined && { providerId }),
+      cpuCores: quantity(field(capacity, 'cpu'), 'status.capacity[cpu]', problems),
+      ramBytes: quantity(field(capacity, 'memory'), 'status.capacity[memory]', problems),
+      gpus: gpusIn(capacity, 'status.capacity', problems),
+      start,
+    };
+  });
 }
 
 /** Where each volume source keeps the cloud disk's id, in the order they are tried. */
@@ -272,43 +282,39 @@ const DISK_IDS: readonly (readonly [string, string])[] = [
 
 /** A PersistentVolume: its size, class, claim and cloud disk id, from its creation. */
 export function observeVolume(obj: KubeObject, ctx: ObserveContext): Observed<VolumeRecord> {
-  const problems = new Problems();
-  const id = identity(obj, problems);
-  const start = id.created ?? ctx.seenMs;
-  const spec = obj['spec'];
-  const storageClass = text(field(spec, 'storageClassName'));
-  const claimRef = field(spec, 'claimRef');
-  const claimNamespace = text(field(claimRef, 'namespace'));
-  const claimName = text(field(claimRef, 'name'));
-  let providerId: string | undefined;
-  for (const [source, key] of DISK_IDS) providerId ??= text(field(field(spec, source), key));
-  const record: VolumeRecord = {
-    uid: id.uid,
-    name: id.name,
-    labels: id.labels,
-    bytes: quantity(field(field(spec, 'capacity'), 'storage'), 'spec.capacity[storage]', problems),
-    ...(storageClass !== undefined && { storageClass }),
-    ...(claimNamespace !== undefined && claimName !== undefined && { claim: { namespace: claimNamespace, name: claimName } }),
-    ...(providerId !== undefined && { providerId }),
-    start,
-  };
-  return observed(id, record, problems);
+  return observe(obj, ctx, (id, problems, start) => {
+    const spec = obj['spec'];
+    const storageClass = text(field(spec, 'storageClassName'));
+    const claimRef = field(spec, 'claimRef');
+    const claimNamespace = text(field(claimRef, 'namespace'));
+    const claimName = text(field(claimRef, 'name'));
+    let providerId: string | undefined;
+    for (const [source, key] of DISK_IDS) providerId ??= text(field(field(spec, source), key));
+    return {
+      uid: id.uid,
+      name: id.name,
+      labels: id.labels,
+      bytes: quantity(field(field(spec, 'capacity'), 'storage'), 'spec.capacity[storage]', problems),
+      ...(storageClass !== undefined && { storageClass }),
+      ...(claimNamespace !== undefined && claimName !== undefined && { claim: { namespace: claimNamespace, name: claimName } }),
+      ...(providerId !== undefined && { providerId }),
+      start,
+    };
+  });
 }
 
 /** A PersistentVolumeClaim: its volume and size (`status.capacity` once bound, else the request), from its creation. */
 export function observeClaim(obj: KubeObject, ctx: ObserveContext): Observed<ClaimRecord> {
-  const problems = new Problems();
-  const id = identity(obj, problems);
-  const start = id.created ?? ctx.seenMs;
-  const spec = obj['spec'];
-  const volumeName = text(field(spec, 'volumeName'));
-  const bound = field(field(obj['status'], 'capacity'), 'storage');
-  const bytes =
-    bound === undefined
-      ? quantity(field(field(field(spec, 'resources'), 'requests'), 'storage'), 'spec.resources.requests[storage]', problems)
-      : quantity(bound, 'status.capacity[storage]', problems);
-  const record: ClaimRecord = { uid: id.uid, namespace: id.namespace, name: id.name, ...(volumeName !== undefined && { volumeName }), bytes, start };
-  return observed(id, record, problems);
+  return observe(obj, ctx, (id, problems, start) => {
+    const spec = obj['spec'];
+    const volumeName = text(field(spec, 'volumeName'));
+    const bound = field(field(obj['status'], 'capacity'), 'storage');
+    const bytes =
+      bound === undefined
+        ? quantity(field(field(field(spec, 'resources'), 'requests'), 'storage'), 'spec.resources.requests[storage]', problems)
+        : quantity(bound, 'status.capacity[storage]', problems);
+    return { uid: id.uid, namespace: id.namespace, name: id.name, ...(volumeName !== undefined && { volumeName }), bytes, start };
+  });
 }
 
 /**
@@ -316,12 +322,10 @@ export function observeClaim(obj: KubeObject, ctx: ObserveContext): Observed<Cla
  * type has no timestamp for it; the cache stamps such a change with the time it sees it.
  */
 export function observeLoadBalancer(obj: KubeObject, ctx: ObserveContext): Observed<LoadBalancerRecord> {
-  const problems = new Problems();
-  const id = identity(obj, problems);
-  if (field(obj['spec'], 'type') !== 'LoadBalancer') return observed<LoadBalancerRecord>(id, undefined, problems);
-  const start = id.created ?? ctx.seenMs;
-  let ingress: string | undefined;
-  for (const entry of list(field(field(obj['status'], 'loadBalancer'), 'ingress'))) ingress ??= text(field(entry, 'ip')) ?? text(field(entry, 'hostname'));
-  const record: LoadBalancerRecord = { uid: id.uid, namespace: id.namespace, name: id.name, labels: id.labels, ...(ingress !== undefined && { ingress }), start };
-  return observed(id, record, problems);
+  return observe(obj, ctx, (id, _problems, start): LoadBalancerRecord | undefined => {
+    if (field(obj['spec'], 'type') !== 'LoadBalancer') return undefined;
+    let ingress: string | undefined;
+    for (const entry of list(field(field(obj['status'], 'loadBalancer'), 'ingress'))) ingress ??= text(field(entry, 'ip')) ?? text(field(entry, 'hostname'));
+    return { uid: id.uid, namespace: id.namespace, name: id.name, labels: id.labels, ...(ingress !== undefined && { ingress }), start };
+  });
 }
