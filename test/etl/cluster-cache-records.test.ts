@@ -141,7 +141,7 @@ describe('RecordTracker', () => {
     expect(log.warnings[0]).toMatch(/"kind":"Thing","object":"ns\/a"/);
   });
 
-  it('answers a snapshot of 20,000 live and 100,000 ended records in a few milliseconds', () => {
+  it('answers a snapshot of 20,000 live and 100,000 ended records with exactly those overlapping the window', () => {
     const { tracker } = setup({ maxEnded: 100_000 });
     const live: Observed<Rec>[] = [];
     for (let i = 0; i < 20_000; i++) live.push(seen(`live-${i}`, { start: T0 - 1 - i * 1000 }));
@@ -149,15 +149,8 @@ describe('RecordTracker', () => {
     for (let i = 0; i < 100_000; i++) tracker.onAdded(seen(`ended-${i}`, { start: T0 - 86_400_000, end: T0 - 86_400_000 + i * 1000 }));
     expect(tracker.stats()).toEqual({ live: 20_000, ended: 100_000, droppedEnded: 0 });
     const window = { start: T0 - 3_600_000, end: T0 };
-    let best = Infinity;
-    let size = 0;
-    for (let round = 0; round < 5; round++) {
-      const t = performance.now();
-      size = tracker.overlapping(window).length;
-      best = Math.min(best, performance.now() - t);
-    }
     // Every live record started before T0; ended ones ending after T0-1h: 100,000 - 82,800 - 1.
-    expect(size).toBe(20_000 + 100_000 - 82_801);
-    expect(best).toBeLessThan(25);
+    // (Its speed is measured by `npm run bench -- etl`, never asserted here.)
+    expect(tracker.overlapping(window).length).toBe(20_000 + 100_000 - 82_801);
   });
 });
