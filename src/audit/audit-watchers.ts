@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { CostPredictor } from '../cost/predictor.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
+import { watchReadiness } from '../kube/watch-readiness.js';
 import { createWatchLoop, type WatchLoop, type WatchLoopOptions } from '../kube/watch-loop.js';
 import type { KubeLogger, WatchStatus } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
@@ -114,13 +115,6 @@ export class AuditWatchers {
 
   /** Ready once every watch has delivered its first full list. */
   readiness(): ComponentStatus {
-    const statuses = this.statuses();
-    const waiting = statuses.filter((s) => !s.synced);
-    if (waiting.length === 0) return { ready: true, state: 'synced', detail: statuses.map((s) => `${s.kind}: ${s.state}`).join(', ') };
-    return {
-      ready: false,
-      state: 'not synced',
-      detail: waiting.map((s) => `${s.kind}: ${s.state}${s.lastError === undefined ? '' : ` (${s.lastError})`}`).join(', '),
-    };
+    return watchReadiness(this.statuses());
   }
 }

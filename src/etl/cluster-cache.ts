@@ -14,6 +14,7 @@ import type { Clock } from '../clock.js';
 import type { WatchedKind } from '../kube/kinds.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/kube-object.js';
+import { watchReadiness } from '../kube/watch-readiness.js';
 import { createWatchLoop, type WatchLoop } from '../kube/watch-loop.js';
 import type { KubeLogger, WatchStatus } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
@@ -97,14 +98,7 @@ export class ClusterCache {
 
   /** Ready once every watch has delivered its first full list. */
   readiness(): ComponentStatus {
-    const statuses = this.statuses();
-    const waiting = statuses.filter((s) => !s.synced);
-    if (waiting.length === 0) return { ready: true, state: 'synced', detail: statuses.map((s) => `${s.kind}: ${s.state}`).join(', ') };
-    return {
-      ready: false,
-      state: 'not synced',
-      detail: waiting.map((s) => `${s.kind}: ${s.state}${s.lastError === undefined ? '' : ` (${s.lastError})`}`).join(', '),
-    };
+    return watchReadiness(this.statuses());
   }
 
   /**
