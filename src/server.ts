@@ -13,6 +13,7 @@ import { createKubecostPredictor } from './cost/kubecost-predictor.js';
 import { DEFAULT_PRICE_SHEET, loadPriceSheet, type PriceSheet } from './cost/price-sheet.js';
 import { createRequestsPredictor } from './cost/requests-predictor.js';
 import { loadClusterConnection } from './kube/kubeconfig.js';
+import type { ConsumerWatchStatus } from './kube/watch-types.js';
 import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
 import { noCluster } from './predict/live-workloads.js';
 import { EventBus } from './events/bus.js';
@@ -166,7 +167,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       startedAtNs,
       settings: settingsByVariable(config),
       readiness,
-      watchers: () => watchers?.statuses() ?? [],
+      watchers: () => watchStatuses(),
       storage: () => ({ backend: storage.store.backend, location: storage.store.location, ...storage.writer.stats() }),
       events: storage.events,
       auditEnabled: config.auditEnabled,
@@ -193,6 +194,8 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   }
 
   let watchers: AuditWatchers | undefined;
+  // Every watch loop with whose it is: the audit and the ETL may watch the same kind.
+  const watchStatuses = (): ConsumerWatchStatus[] => (watchers?.statuses() ?? []).map((w) => ({ consumer: 'audit' as const, ...w }));
   if (connection.source === 'none') {
     app.log.warn({ reason: connection.reason }, 'no Kubernetes cluster: running without watchers');
     readiness.register({
@@ -223,9 +226,8 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     }
   }
   if (!config.auditEnabled) readiness.register({ name: 'audit', status: () => ({ ready: true, state: 'disabled', detail: 'COST_EVENTS_AUDIT_ENABLED=false' }) });
-  const watching = watchers;
   registerStateMetrics(metrics.registry, {
-    watchers: () => watching?.statuses() ?? [],
+    watchers: watchStatuses,
     storage: () => storage.writer.stats(),
     readiness: () => readiness.report(),
     build,

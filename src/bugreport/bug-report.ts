@@ -1,7 +1,7 @@
 import type { BuildInfo } from '../build-info.js';
 import type { Clock } from '../clock.js';
 import { renderEtlData } from '../http/etl-log-json.js';
-import type { WatchStatus } from '../kube/watch-types.js';
+import type { ConsumerWatchStatus } from '../kube/watch-types.js';
 import type { LogTail } from '../logging/log-tail.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { Readiness } from '../readiness.js';
@@ -27,7 +27,8 @@ export interface BugReportSources {
   /** The effective settings by variable name, secrets already masked. */
   readonly settings: Readonly<Record<string, unknown>>;
   readonly readiness: Readiness;
-  watchers(): readonly WatchStatus[];
+  /** Every watch loop's status and whose it is (audit, ETL). */
+  watchers(): readonly ConsumerWatchStatus[];
   storage(): StorageState;
   /** The stored events, read as the Kubecost routes read them. */
   readonly events: EventReader;

@@ -14,6 +14,7 @@ const SectionErrorSchema = Type.Object(
 );
 
 const WatchStatusSchema = Type.Object({
+  consumer: Type.Union([Type.Literal('audit'), Type.Literal('etl')], { description: "Whose loop it is: the audit's or the ETL cluster cache's (both may watch one kind)" }),
   kind: Type.String({ examples: ['Deployment'] }),
   state: Type.Union(['connecting', 'listing', 'watching', 'backoff', 'stopped'].map((s) => Type.Literal(s))),
   synced: Type.Boolean({ description: 'A full list has been delivered at least once' }),
@@ -43,7 +44,7 @@ export const BugReportSchema = Envelope(
       examples: [{ PORT: 9090, STORAGE_URL: 'postgres://cost:***@db:5432/events' }],
     }),
     readiness: ReadinessSchema,
-    watchers: Type.Array(WatchStatusSchema, { description: 'Each watch loop of the audit; empty without a cluster or with the audit off' }),
+    watchers: Type.Array(WatchStatusSchema, { description: 'Each watch loop, of the audit and of the ETL cluster cache; empty without a cluster' }),
     storage: Type.Object({
       backend: Type.Union([Type.Literal('memory'), Type.Literal('sqlite'), Type.Literal('postgres')]),
       location: Type.String({ description: 'Password masked' }),

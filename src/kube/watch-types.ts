@@ -37,6 +37,14 @@ export interface WatchStatus {
   readonly resourceVersion?: string;
 }
 
+/** Whose a watch loop is: the audit's or the ETL cluster cache's. The two may watch the same kind (Node, Pod). */
+export type WatchConsumer = 'audit' | 'etl';
+
+/** A watch loop's status and whose loop it is, for metrics and the bug report. */
+export interface ConsumerWatchStatus extends WatchStatus {
+  readonly consumer: WatchConsumer;
+}
+
 /** The slice of a pino logger the watch loop uses. */
 export interface KubeLogger {
   info(obj: Record<string, unknown>, msg: string): void;

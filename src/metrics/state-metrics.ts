@@ -1,13 +1,13 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BuildInfo } from '../build-info.js';
-import type { WatchState, WatchStatus } from '../kube/watch-types.js';
+import type { ConsumerWatchStatus, WatchState } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
 import type { WriterStats } from '../storage/store-writer.js';
 
 /** Where the state metrics read from at scrape time; each source is asked, never pushed to. */
 export interface StateSources {
-  /** Every watch loop's status; empty without watchers. */
-  watchers(): readonly WatchStatus[];
+  /** Every watch loop's status and whose it is (audit, ETL); empty without a cluster. */
+  watchers(): readonly ConsumerWatchStatus[];
   storage(): WriterStats;
   readiness(): { readonly components: Readonly<Record<string, ComponentStatus>> };
   readonly build: BuildInfo;
@@ -43,45 +43,48 @@ export function registerStateMetrics(registry: Registry, sources: StateSources):
   registerStorageMetrics(registers, sources);
 }
 
+/** A watch loop's labels: whose it is and what it watches (the audit and the ETL may watch the same kind). */
+const watchLabels = (s: ConsumerWatchStatus) => ({ consumer: s.consumer, kind: s.kind });
+
 function registerWatchMetrics(registers: Registry[], sources: StateSources): void {
   new Gauge({
     name: 'cost_events_watch_state',
-    help: 'What each watch loop is doing: 1 for its current state, 0 for the others.',
-    labelNames: ['kind', 'state'] as const,
+    help: 'What each watch loop (consumer: audit or etl) is doing: 1 for its current state, 0 for the others.',
+    labelNames: ['consumer', 'kind', 'state'] as const,
     registers,
     collect() {
       this.reset();
-      for (const s of sources.watchers()) for (const state of WATCH_STATES) this.set({ kind: s.kind, state }, s.state === state ? 1 : 0);
+      for (const s of sources.watchers()) for (const state of WATCH_STATES) this.set({ ...watchLabels(s), state }, s.state === state ? 1 : 0);
     },
   });
   new Gauge({
     name: 'cost_events_watch_synced',
     help: '1 once the watch loop has delivered a full list.',
-    labelNames: ['kind'] as const,
+    labelNames: ['consumer', 'kind'] as const,
     registers,
     collect() {
       this.reset();
-      for (const s of sources.watchers()) this.set({ kind: s.kind }, s.synced ? 1 : 0);
+      for (const s of sources.watchers()) this.set(watchLabels(s), s.synced ? 1 : 0);
     },
   });
   new Counter({
     name: 'cost_events_watch_relists_total',
     help: 'Lists after the initial one (410 Expired, or a list that had to be retried).',
-    labelNames: ['kind'] as const,
+    labelNames: ['consumer', 'kind'] as const,
     registers,
     collect() {
       this.reset();
-      for (const s of sources.watchers()) this.inc({ kind: s.kind }, s.relists);
+      for (const s of sources.watchers()) this.inc(watchLabels(s), s.relists);
     },
   });
   new Counter({
     name: 'cost_events_watch_restarts_total',
     help: 'Times a watch loop reconnected after its stream ended or failed.',
-    labelNames: ['kind'] as const,
+    labelNames: ['consumer', 'kind'] as const,
     registers,
     collect() {
       this.reset();
-      for (const s of sources.watchers()) this.inc({ kind: s.kind }, s.restarts);
+      for (const s of sources.watchers()) this.inc(watchLabels(s), s.restarts);
     },
   });
 }
@@ -135,3 +138,4 @@ function registerStorageMetrics(registers: Registry[], sources: StateSources): v
     },
   });
 }
+

@@ -90,7 +90,7 @@ interface Dump {
     generatedAt: string;
     settings: Record<string, unknown>;
     readiness: { ready: boolean; components: Record<string, { ready: boolean; state: string }> };
-    watchers: { kind: string; synced: boolean; state: string }[];
+    watchers: { consumer: string; kind: string; synced: boolean; state: string }[];
     storage: { backend: string; location: string; written: number };
     metrics: Record<string, { labels: Record<string, string>; value: number }[]>;
     logs: { dropped: number; lines: { level: number; msg: string }[] };
@@ -125,11 +125,12 @@ describe('GET /model/bugreport', () => {
     expect(d.generatedAt).toBe('2024-05-03T08:01:05.500000000Z');
     expect(d.settings).toMatchObject({ PORT: 0, CLUSTER_ID: 'cluster-one', COST_EVENTS_AUDIT_ENABLED: true, KUBECONFIG: kubeconfig, STORAGE_URL: 'memory:', PRICING_CONFIG: null });
     expect(d.readiness).toMatchObject({ ready: true, components: { audit: { ready: true, state: 'synced' }, storage: { ready: true } } });
-    expect(d.watchers.map((w) => [w.kind, w.synced])).toEqual([
-      ['Deployment', true],
-      ['StatefulSet', true],
+    expect(d.watchers.map((w) => [w.consumer, w.kind, w.synced])).toEqual([
+      ['audit', 'Deployment', true],
+      ['audit', 'StatefulSet', true],
     ]);
     expect(d.storage).toMatchObject({ backend: 'memory', location: 'memory:' });
+    expect(d.metrics['cost_events_watch_synced']).toContainEqual({ labels: { consumer: 'audit', kind: 'Deployment' }, value: 1 });
     expect(d.metrics['kubecost_etl_events_total']).toContainEqual({ labels: { etl: 'allocation', event: 'AllocationSetSaved' }, value: 1 });
     expect(d.metrics['cost_events_audit_events_total']).toContainEqual({ labels: { event_type: 'add', resource_type: 'deployment' }, value: 1 });
     expect(d.logs.lines.map((l) => l.msg)).toContain('a warning the maintainer should see');

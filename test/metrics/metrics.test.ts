@@ -4,7 +4,7 @@ import type { AuditEventType } from '../../src/audit/audit-event.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { Topics } from '../../src/events/topics.js';
-import type { WatchStatus } from '../../src/kube/watch-types.js';
+import type { ConsumerWatchStatus } from '../../src/kube/watch-types.js';
 import { createMetrics, etlEventLabel } from '../../src/metrics/metrics.js';
 import { registerStateMetrics, type StateSources } from '../../src/metrics/state-metrics.js';
 import { subscribeMetrics } from '../../src/metrics/subscribe-metrics.js';
@@ -88,31 +88,47 @@ describe('the audit event counter', () => {
 });
 
 describe('the state metrics', () => {
-  const deployment: WatchStatus = { kind: 'Deployment', state: 'watching', synced: true, relists: 2, restarts: 5 };
-  const pod: WatchStatus = { kind: 'Pod', state: 'backoff', synced: false, relists: 0, restarts: 1, lastError: 'connect ECONNREFUSED' };
+  const deployment: ConsumerWatchStatus = { consumer: 'audit', kind: 'Deployment', state: 'watching', synced: true, relists: 2, restarts: 5 };
+  const pod: ConsumerWatchStatus = { consumer: 'audit', kind: 'Pod', state: 'backoff', synced: false, relists: 0, restarts: 1, lastError: 'connect ECONNREFUSED' };
 
   it('reports each watch loop: its state as a state set, synced, relists and restarts', async () => {
     const metrics = createMetrics();
     registerStateMetrics(metrics.registry, sources({ watchers: () => [deployment, pod] }));
     const text = await metrics.registry.metrics();
-    expect(text).toContain('cost_events_watch_state{kind="Deployment",state="watching"} 1\n');
-    expect(text).toContain('cost_events_watch_state{kind="Deployment",state="backoff"} 0\n');
-    expect(text).toContain('cost_events_watch_state{kind="Pod",state="backoff"} 1\n');
-    expect(text).toContain('cost_events_watch_synced{kind="Deployment"} 1\n');
-    expect(text).toContain('cost_events_watch_synced{kind="Pod"} 0\n');
+    expect(text).toContain('cost_events_watch_state{consumer="audit",kind="Deployment",state="watching"} 1\n');
+    expect(text).toContain('cost_events_watch_state{consumer="audit",kind="Deployment",state="backoff"} 0\n');
+    expect(text).toContain('cost_events_watch_state{consumer="audit",kind="Pod",state="backoff"} 1\n');
+    expect(text).toContain('cost_events_watch_synced{consumer="audit",kind="Deployment"} 1\n');
+    expect(text).toContain('cost_events_watch_synced{consumer="audit",kind="Pod"} 0\n');
     expect(text).toContain('# TYPE cost_events_watch_relists_total counter\n');
-    expect(text).toContain('cost_events_watch_relists_total{kind="Deployment"} 2\n');
-    expect(text).toContain('cost_events_watch_restarts_total{kind="Deployment"} 5\n');
-    expect(text).toContain('cost_events_watch_restarts_total{kind="Pod"} 1\n');
+    expect(text).toContain('cost_events_watch_relists_total{consumer="audit",kind="Deployment"} 2\n');
+    expect(text).toContain('cost_events_watch_restarts_total{consumer="audit",kind="Deployment"} 5\n');
+    expect(text).toContain('cost_events_watch_restarts_total{consumer="audit",kind="Pod"} 1\n');
+  });
+
+  it("keeps apart two loops of one kind, the audit's and the ETL's, neither overwritten nor summed", async () => {
+    const etlPod: ConsumerWatchStatus = { consumer: 'etl', kind: 'Pod', state: 'watching', synced: true, relists: 4, restarts: 2 };
+    const metrics = createMetrics();
+    registerStateMetrics(metrics.registry, sources({ watchers: () => [pod, etlPod] }));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cost_events_watch_state{consumer="audit",kind="Pod",state="backoff"} 1\n');
+    expect(text).toContain('cost_events_watch_state{consumer="etl",kind="Pod",state="backoff"} 0\n');
+    expect(text).toContain('cost_events_watch_state{consumer="etl",kind="Pod",state="watching"} 1\n');
+    expect(text).toContain('cost_events_watch_synced{consumer="audit",kind="Pod"} 0\n');
+    expect(text).toContain('cost_events_watch_synced{consumer="etl",kind="Pod"} 1\n');
+    expect(text).toContain('cost_events_watch_relists_total{consumer="audit",kind="Pod"} 0\n');
+    expect(text).toContain('cost_events_watch_relists_total{consumer="etl",kind="Pod"} 4\n');
+    expect(text).toContain('cost_events_watch_restarts_total{consumer="audit",kind="Pod"} 1\n');
+    expect(text).toContain('cost_events_watch_restarts_total{consumer="etl",kind="Pod"} 2\n');
   });
 
   it('reads the watchers at every scrape, never a stale copy', async () => {
-    let current: WatchStatus = { ...deployment, relists: 0 };
+    let current: ConsumerWatchStatus = { ...deployment, relists: 0 };
     const metrics = createMetrics();
     registerStateMetrics(metrics.registry, sources({ watchers: () => [current] }));
-    expect(await metrics.registry.metrics()).toContain('cost_events_watch_relists_total{kind="Deployment"} 0\n');
+    expect(await metrics.registry.metrics()).toContain('cost_events_watch_relists_total{consumer="audit",kind="Deployment"} 0\n');
     current = { ...deployment, relists: 3 };
-    expect(await metrics.registry.metrics()).toContain('cost_events_watch_relists_total{kind="Deployment"} 3\n');
+    expect(await metrics.registry.metrics()).toContain('cost_events_watch_relists_total{consumer="audit",kind="Deployment"} 3\n');
   });
 
   it('reports the storage writer during an outage: availability, queue depth, drops and errors', async () => {
