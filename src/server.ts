@@ -14,6 +14,7 @@ import { DEFAULT_PRICE_SHEET, loadPriceSheet, type PriceSheet } from './cost/pri
 import { createRequestsPredictor } from './cost/requests-predictor.js';
 import { loadClusterConnection } from './kube/kubeconfig.js';
 import type { ConsumerWatchStatus } from './kube/watch-types.js';
+import type { EtlState } from './etl/etl-state.js';
 import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
 import { noCluster } from './predict/live-workloads.js';
 import { EventBus } from './events/bus.js';
@@ -169,6 +170,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       readiness,
       watchers: () => watchStatuses(),
       storage: () => ({ backend: storage.store.backend, location: storage.store.location, ...storage.writer.stats() }),
+      etl: () => etlState(),
       events: storage.events,
       auditEnabled: config.auditEnabled,
       metrics: () => metricsSnapshot(metrics.registry),
@@ -196,6 +198,8 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   let watchers: AuditWatchers | undefined;
   // Every watch loop with whose it is: the audit and the ETL may watch the same kind.
   const watchStatuses = (): ConsumerWatchStatus[] => (watchers?.statuses() ?? []).map((w) => ({ consumer: 'audit' as const, ...w }));
+  // What the ETL did last and holds, for metrics and the bug report: nothing until the pipeline is composed here.
+  const etlState = (): EtlState | undefined => undefined;
   if (connection.source === 'none') {
     app.log.warn({ reason: connection.reason }, 'no Kubernetes cluster: running without watchers');
     readiness.register({
@@ -230,6 +234,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     watchers: watchStatuses,
     storage: () => storage.writer.stats(),
     readiness: () => readiness.report(),
+    etl: etlState,
     build,
   });
 

@@ -1,5 +1,6 @@
 import type { BuildInfo } from '../build-info.js';
 import type { Clock } from '../clock.js';
+import type { EtlState } from '../etl/etl-state.js';
 import { renderEtlData } from '../http/etl-log-json.js';
 import type { ConsumerWatchStatus } from '../kube/watch-types.js';
 import type { LogTail } from '../logging/log-tail.js';
@@ -8,7 +9,7 @@ import type { Readiness } from '../readiness.js';
 import type { StoreBackend } from '../storage/store.js';
 import type { EventReader } from '../storage/store-reader.js';
 import type { WriterStats } from '../storage/store-writer.js';
-import { formatRfc3339Nano } from '../time.js';
+import { formatRfc3339Nano, formatRfc3339Seconds } from '../time.js';
 import { scrubSecrets } from './secrets.js';
 
 /** Storage as the bug report shows it: where, and what the writer has done. */
@@ -30,6 +31,8 @@ export interface BugReportSources {
   /** Every watch loop's status and whose it is (audit, ETL). */
   watchers(): readonly ConsumerWatchStatus[];
   storage(): StorageState;
+  /** The ETL pipeline and its cluster cache; undefined while no pipeline runs (no cluster). */
+  etl(): EtlState | undefined;
   /** The stored events, read as the Kubecost routes read them. */
   readonly events: EventReader;
   /** Whether `/model/audit/events` is served; without it the report has no audit events. */
@@ -59,6 +62,20 @@ function logEntry(line: string): unknown {
   }
 }
 
+/** The ETL as the report shows it: what the pipeline did last (times in RFC 3339) and what its cache holds; null without a pipeline. */
+function etlSection(etl: EtlState | undefined) {
+  if (etl === undefined) return null;
+  const p = etl.pipeline;
+  return {
+    pipeline: {
+      nextWindowStart: formatRfc3339Seconds(p.nextWindowStart),
+      lastBuiltEnd: p.lastBuiltEnd === undefined ? null : formatRfc3339Seconds(p.lastBuiltEnd),
+      lastError: p.lastError ?? null,
+    },
+    cache: etl.cache,
+  };
+}
+
 /**
  * The bug-report dump: one JSON document with what a maintainer needs to see, `{"code":200,"data":…}`.
  * The ETL log and the audit events are read as their routes render them and come last, being
@@ -80,6 +97,7 @@ export async function renderBugReport(s: BugReportSources): Promise<string> {
     readiness: s.readiness.report(),
     watchers: s.watchers(),
     storage: s.storage(),
+    etl: etlSection(s.etl()),
     metrics: await s.metrics(),
     logs: { dropped: s.logs.dropped, lines: s.logs.lines().map(logEntry) },
   };

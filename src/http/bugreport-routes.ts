@@ -25,6 +25,29 @@ const WatchStatusSchema = Type.Object({
   resourceVersion: Type.Optional(Type.String()),
 });
 
+const RecordCountsSchema = Type.Object({
+  live: Type.Integer({ minimum: 0, description: 'Records of objects that exist' }),
+  ended: Type.Integer({ minimum: 0, description: 'Ended records held for windows not yet built' }),
+  droppedEnded: Type.Integer({ minimum: 0, description: 'Ended records dropped at the cap since start' }),
+});
+
+const EtlSectionSchema = Type.Union(
+  [
+    Type.Object({
+      pipeline: Type.Object({
+        nextWindowStart: Type.String({ description: 'RFC 3339, UTC: the start of the next window to build', examples: ['2024-05-03T08:00:00Z'] }),
+        lastBuiltEnd: Type.Union([Type.String(), Type.Null()], { description: 'RFC 3339, UTC: the end of the last window built and saved (or loaded at start); null before the first' }),
+        lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the last build or roll-up failed; null once a build succeeds' }),
+      }),
+      cache: Type.Record(Type.String(), RecordCountsSchema, {
+        description: 'What the ETL cluster cache holds, per kind of record: nodes, pods, volumes, claims, loadBalancers',
+      }),
+    }),
+    Type.Null(),
+  ],
+  { description: 'The ETL pipeline and its cluster cache; null without a cluster (no pipeline runs)' },
+);
+
 const counts = Type.Object({ etl: Type.Integer({ minimum: 0 }), audit: Type.Integer({ minimum: 0 }), workload: Type.Integer({ minimum: 0 }) });
 
 /** The answer of `GET /model/bugreport`. */
@@ -54,6 +77,7 @@ export const BugReportSchema = Envelope(
       dropped: counts,
       errors: Type.Object({ transient: Type.Integer({ minimum: 0 }), refused: Type.Integer({ minimum: 0 }) }),
     }),
+    etl: EtlSectionSchema,
     metrics: Type.Record(
       Type.String(),
       Type.Array(Type.Object({ labels: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])), value: Type.Number() })),
@@ -77,7 +101,7 @@ export function bugReportRoutes(sources: BugReportSources): FastifyPluginAsyncTy
       '/model/bugreport',
       {
         schema: {
-          summary: 'Everything a bug report needs in one JSON document: build, settings (secrets masked), readiness, watchers, storage, metrics, recent warnings and errors, the ETL log and the audit events',
+          summary: 'Everything a bug report needs in one JSON document: build, settings (secrets masked), readiness, watchers, storage, the ETL pipeline, metrics, recent warnings and errors, the ETL log and the audit events',
           description: 'Fetch and save it with `npx cost-events bugreport --url http://<host>:9090`.',
           tags: ['operations'],
           response: { 200: BugReportSchema, 500: errorResponses[500] },

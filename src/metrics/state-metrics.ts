@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BuildInfo } from '../build-info.js';
+import type { EtlState } from '../etl/etl-state.js';
 import type { ConsumerWatchStatus, WatchState } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
 import type { WriterStats } from '../storage/store-writer.js';
@@ -10,6 +11,8 @@ export interface StateSources {
   watchers(): readonly ConsumerWatchStatus[];
   storage(): WriterStats;
   readiness(): { readonly components: Readonly<Record<string, ComponentStatus>> };
+  /** The ETL pipeline and its cluster cache; undefined while no pipeline runs (no cluster). */
+  etl(): EtlState | undefined;
   readonly build: BuildInfo;
 }
 
@@ -18,7 +21,7 @@ const WATCH_STATES = Object.keys({ connecting: 0, listing: 0, watching: 0, backo
 
 /**
  * Registers the metrics of state that lives elsewhere (watch loops, the storage writer,
- * readiness), collected from their status at scrape time: nothing is copied in between scrapes,
+ * readiness, the ETL pipeline and its cluster cache), collected from their status at scrape time: nothing is copied in between scrapes,
  * and a scrape always shows the current value.
  */
 export function registerStateMetrics(registry: Registry, sources: StateSources): void {
@@ -41,6 +44,7 @@ export function registerStateMetrics(registry: Registry, sources: StateSources):
   });
   registerWatchMetrics(registers, sources);
   registerStorageMetrics(registers, sources);
+  registerEtlMetrics(registers, sources);
 }
 
 /** A watch loop's labels: whose it is and what it watches (the audit and the ETL may watch the same kind). */
@@ -139,3 +143,51 @@ function registerStorageMetrics(registers: Registry[], sources: StateSources): v
   });
 }
 
+function registerEtlMetrics(registers: Registry[], sources: StateSources): void {
+  new Gauge({
+    name: 'cost_events_etl_cache_records',
+    help: 'Records the ETL cluster cache holds, by kind: live (objects that exist) and ended (held for windows not yet built).',
+    labelNames: ['kind', 'state'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [kind, s] of Object.entries(sources.etl()?.cache ?? {})) {
+        this.set({ kind, state: 'live' }, s.live);
+        this.set({ kind, state: 'ended' }, s.ended);
+      }
+    },
+  });
+  new Counter({
+    name: 'cost_events_etl_cache_ended_dropped_total',
+    help: 'Ended records the ETL cluster cache dropped at its cap before every window they fall in was built (those windows miss them).',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [kind, s] of Object.entries(sources.etl()?.cache ?? {})) this.inc({ kind }, s.droppedEnded);
+    },
+  });
+  new Gauge({
+    name: 'cost_events_etl_last_built_window_end_seconds',
+    help: 'Epoch seconds of the end of the last ETL window built and saved (or loaded at start); absent until there is one. time() minus it growing past twice ETL_RESOLUTION means the ETL stalled.',
+    registers,
+    collect() {
+      const end = sources.etl()?.pipeline.lastBuiltEnd;
+      if (end === undefined) this.remove();
+      else this.set(end / 1000);
+    },
+  });
+  new Gauge({
+    name: 'cost_events_etl_last_set_cost',
+    help: 'Total cost per cluster of the last window built, of its AllocationSet (etl="allocation") and its AssetSet (etl="asset"), in the currency of the price sheet. It is the last set saved or loaded: after a UTC day closes, or a start that loads one, a whole day\'s roll-up until the next window is built.',
+    labelNames: ['etl', 'cluster'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const totals = sources.etl()?.pipeline.lastTotals;
+      for (const etl of ['allocation', 'asset'] as const) {
+        for (const [cluster, t] of Object.entries(totals?.[etl]?.byCluster ?? {})) this.set({ etl, cluster }, t.totalCost);
+      }
+    },
+  });
+}

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { BugReportSources } from '../../src/bugreport/bug-report.js';
+import type { EtlState } from '../../src/etl/etl-state.js';
 import { LogTail } from '../../src/logging/log-tail.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { metricsSnapshot } from '../../src/metrics/snapshot.js';
@@ -19,8 +20,8 @@ afterEach(async () => {
   await app.close();
 });
 
-/** The route over a store that can be switched off, with the audit on or off. */
-function build(o: { auditEnabled: boolean; secrets?: string[] }) {
+/** The route over a store that can be switched off, with the audit on or off, with or without an ETL pipeline. */
+function build(o: { auditEnabled: boolean; secrets?: string[]; etl?: () => EtlState }) {
   const clock = new ManualClock('2024-05-03T08:01:04Z');
   const db = switchableStore(new MemoryStore({ etlLogCapacity: 10, auditCapacity: 10 }));
   const writer = new StoreWriter({ store: db.store, clock, capacity: 10, log: silentLog });
@@ -37,6 +38,7 @@ function build(o: { auditEnabled: boolean; secrets?: string[] }) {
     readiness,
     watchers: () => [],
     storage: () => ({ backend: db.store.backend, location: db.store.location, ...writer.stats() }),
+    etl: () => o.etl?.(),
     events,
     auditEnabled: o.auditEnabled,
     metrics: () => metricsSnapshot(metrics.registry),
@@ -48,8 +50,10 @@ function build(o: { auditEnabled: boolean; secrets?: string[] }) {
 }
 
 interface Dump {
-  data: { etlLog: unknown; auditEvents: unknown; readiness: { ready: boolean }; storage: { available: boolean }; logs: { lines: unknown[] } };
+  data: { etl: unknown; etlLog: unknown; auditEvents: unknown; readiness: { ready: boolean }; storage: { available: boolean }; logs: { lines: unknown[] } };
 }
+
+const records = (live: number, ended = 0, droppedEnded = 0) => ({ live, ended, droppedEnded });
 
 describe('GET /model/bugreport', () => {
   it('still answers while storage is down, saying why the stored sections are missing', async () => {
@@ -72,6 +76,28 @@ describe('GET /model/bugreport', () => {
     const { data } = (await app.inject('/model/bugreport')).json<Dump>();
     expect(data.auditEvents).toBeNull();
     expect(data.etlLog).toEqual({ allocation: [], asset: [], counters: {} });
+  });
+
+  it('shows the ETL pipeline, its times in RFC 3339, and what its cluster cache holds', async () => {
+    const cache = { nodes: records(3), pods: records(40, 12, 2), volumes: records(5, 1), claims: records(5), loadBalancers: records(0) };
+    let etl: EtlState = { pipeline: { nextWindowStart: Date.parse('2024-05-03T08:00:00Z'), lastTotals: {} }, cache };
+    build({ auditEnabled: false, etl: () => etl });
+    expect((await app.inject('/model/bugreport')).json<Dump>().data.etl).toEqual({
+      pipeline: { nextWindowStart: '2024-05-03T08:00:00Z', lastBuiltEnd: null, lastError: null },
+      cache,
+    });
+    etl = {
+      pipeline: { nextWindowStart: Date.parse('2024-05-03T09:00:00Z'), lastBuiltEnd: Date.parse('2024-05-03T08:00:00Z'), lastError: 'storage write failed: gone', lastTotals: {} },
+      cache,
+    };
+    expect((await app.inject('/model/bugreport')).json<Dump>().data.etl).toMatchObject({
+      pipeline: { nextWindowStart: '2024-05-03T09:00:00Z', lastBuiltEnd: '2024-05-03T08:00:00Z', lastError: 'storage write failed: gone' },
+    });
+  });
+
+  it('has a null ETL section when no pipeline runs (no cluster)', async () => {
+    build({ auditEnabled: false });
+    expect((await app.inject('/model/bugreport')).json<Dump>().data.etl).toBeNull();
   });
 
   it('keeps log lines that are not JSON as text', async () => {

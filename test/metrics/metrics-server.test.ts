@@ -27,6 +27,9 @@ describe('the server', () => {
     expect(text).toContain('cost_events_component_ready{component="storage"} 1\n');
     expect(text).toContain('cost_events_component_ready{component="kubernetes"} 1\n');
     expect(text).toContain('cost_events_storage_written_records_total 1\n');
+    // No cluster, no pipeline: the ETL metrics are described but have no sample.
+    expect(text).toContain('# TYPE cost_events_etl_last_built_window_end_seconds gauge\n');
+    expect(text).not.toMatch(/^cost_events_etl_\w+(\{.*\})? /m);
     expect(text).toContain('cost_events_http_request_duration_seconds_count{method="GET",route="/readyz",status_code="200"} 1\n');
     expect(text).toContain('# TYPE process_resident_memory_bytes gauge');
     expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');

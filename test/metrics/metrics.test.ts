@@ -4,6 +4,8 @@ import type { AuditEventType } from '../../src/audit/audit-event.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { Topics } from '../../src/events/topics.js';
+import type { EtlState } from '../../src/etl/etl-state.js';
+import type { ResourceTotals, SetTotals } from '../../src/etl/sets.js';
 import type { ConsumerWatchStatus } from '../../src/kube/watch-types.js';
 import { createMetrics, etlEventLabel } from '../../src/metrics/metrics.js';
 import { registerStateMetrics, type StateSources } from '../../src/metrics/state-metrics.js';
@@ -32,6 +34,7 @@ const sources = (o: Partial<StateSources> = {}): StateSources => ({
   watchers: () => [],
   storage: () => IDLE_WRITER,
   readiness: () => ({ components: {} }),
+  etl: () => undefined,
   build: { version: '0.1.0', commit: 'abc123', builtAt: null },
   ...o,
 });
@@ -162,6 +165,64 @@ describe('the state metrics', () => {
     expect(text).toContain('cost_events_component_ready{component="storage"} 1\n');
     expect(text).toContain('cost_events_component_ready{component="audit"} 0\n');
     expect(text).toContain('cost_events_build_info{version="0.1.0",commit="abc123"} 1\n');
+  });
+});
+
+describe('the ETL metrics', () => {
+  const records = (live: number, ended = 0, droppedEnded = 0) => ({ live, ended, droppedEnded });
+  const cache = { nodes: records(3), pods: records(40, 12, 2), volumes: records(5, 1), claims: records(5), loadBalancers: records(1) };
+  const window = { start: Date.parse('2024-05-03T07:00:00Z'), end: Date.parse('2024-05-03T08:00:00Z') };
+  const cost = (totalCost: number): ResourceTotals => ({
+    count: 1, cpuCoreHours: 0, ramByteHours: 0, gpuHours: 0, cpuCost: 0, ramCost: 0, gpuCost: 0, pvCost: 0, loadBalancerCost: 0, adjustment: 0, totalCost,
+  });
+  const totals = (byCluster: Record<string, number>): SetTotals => ({ window, byCluster: Object.fromEntries(Object.entries(byCluster).map(([c, n]) => [c, cost(n)])), byNode: {} });
+  const scrape = async (etl: () => EtlState | undefined) => {
+    const metrics = createMetrics();
+    registerStateMetrics(metrics.registry, sources({ etl }));
+    return metrics.registry.metrics();
+  };
+
+  it('reports the cluster cache: live and ended records per kind, and ended records dropped at the cap', async () => {
+    const text = await scrape(() => ({ pipeline: { nextWindowStart: window.end, lastTotals: {} }, cache }));
+    expect(text).toContain('cost_events_etl_cache_records{kind="pods",state="live"} 40\n');
+    expect(text).toContain('cost_events_etl_cache_records{kind="pods",state="ended"} 12\n');
+    expect(text).toContain('cost_events_etl_cache_records{kind="loadBalancers",state="live"} 1\n');
+    expect(text).toContain('# TYPE cost_events_etl_cache_ended_dropped_total counter\n');
+    expect(text).toContain('cost_events_etl_cache_ended_dropped_total{kind="pods"} 2\n');
+    expect(text).toContain('cost_events_etl_cache_ended_dropped_total{kind="nodes"} 0\n');
+  });
+
+  it('reports the end of the last window built in epoch seconds, and the cost per cluster of its sets', async () => {
+    const text = await scrape(() => ({
+      pipeline: { nextWindowStart: window.end, lastBuiltEnd: window.end, lastTotals: { allocation: totals({ 'cluster-one': 12.5 }), asset: totals({ 'cluster-one': 14.25 }) } },
+      cache,
+    }));
+    expect(text).toContain('# TYPE cost_events_etl_last_built_window_end_seconds gauge\n');
+    expect(text).toContain(`cost_events_etl_last_built_window_end_seconds ${window.end / 1000}\n`);
+    expect(text).toContain('# HELP cost_events_etl_last_set_cost Total cost per cluster of the last window built');
+    expect(text).toContain('cost_events_etl_last_set_cost{etl="allocation",cluster="cluster-one"} 12.5\n');
+    expect(text).toContain('cost_events_etl_last_set_cost{etl="asset",cluster="cluster-one"} 14.25\n');
+  });
+
+  it('shows no last window and no cost before the first window is built', async () => {
+    const text = await scrape(() => ({ pipeline: { nextWindowStart: window.end, lastTotals: {} }, cache }));
+    expect(text).toContain('# TYPE cost_events_etl_last_built_window_end_seconds gauge\n');
+    expect(text).not.toMatch(/^cost_events_etl_last_built_window_end_seconds /m);
+    expect(text).not.toMatch(/^cost_events_etl_last_set_cost\{/m);
+  });
+
+  it('shows no ETL sample without a pipeline (no cluster)', async () => {
+    const text = await scrape(() => undefined);
+    expect(text).not.toMatch(/^cost_events_etl_\w+(\{.*\})? /m);
+  });
+
+  it('reads the pipeline at every scrape', async () => {
+    let current: EtlState = { pipeline: { nextWindowStart: window.start, lastTotals: {} }, cache };
+    const metrics = createMetrics();
+    registerStateMetrics(metrics.registry, sources({ etl: () => current }));
+    expect(await metrics.registry.metrics()).not.toMatch(/^cost_events_etl_last_built_window_end_seconds /m);
+    current = { pipeline: { nextWindowStart: window.end, lastBuiltEnd: window.end, lastTotals: {} }, cache };
+    expect(await metrics.registry.metrics()).toContain(`cost_events_etl_last_built_window_end_seconds ${window.end / 1000}\n`);
   });
 });
 
