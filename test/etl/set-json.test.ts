@@ -185,7 +185,7 @@ describe('asset JSON', () => {
 
 describe('the JSON schemas', () => {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
+  addFormats.default(ajv);
   const check = (schema: TSchema, value: unknown): void => {
     const validate = ajv.compile(schema);
     expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
