@@ -4,7 +4,7 @@
  * (they are what was allocated), so asset totals − allocation totals is what idle holds.
  */
 import { isIdle } from './aggregate.js';
-import type { Allocation, AllocationSet, AssetSet, ResourceTotals, SetTotals } from './sets.js';
+import type { Allocation, AllocationSet, AssetSet, NodeAsset, ResourceTotals, SetTotals } from './sets.js';
 
 /** Totals with nothing counted. */
 export function emptyTotals(): ResourceTotals {
@@ -32,7 +32,11 @@ function totalsAt(map: Record<string, ResourceTotals>, key: string): ResourceTot
   return t;
 }
 
-function addAllocation(t: ResourceTotals, a: Allocation, adjustment: number, total: number): void {
+/** What an allocation and a node both carry: compute amounts and their costs. */
+type Compute = Pick<NodeAsset, 'cpuCoreHours' | 'ramByteHours' | 'gpuHours' | 'cpuCost' | 'ramCost' | 'gpuCost'>;
+
+/** Adds one record to `t`: its compute amounts and costs, `adjustment` and `total` as the caller counts them. */
+function addCompute(t: ResourceTotals, a: Compute, adjustment: number, total: number): void {
   t.count++;
   t.cpuCoreHours += a.cpuCoreHours;
   t.ramByteHours += a.ramByteHours;
@@ -40,9 +44,19 @@ function addAllocation(t: ResourceTotals, a: Allocation, adjustment: number, tot
   t.cpuCost += a.cpuCost;
   t.ramCost += a.ramCost;
   t.gpuCost += a.gpuCost;
-  t.pvCost += a.pvCost;
   t.adjustment += adjustment;
   t.totalCost += total;
+}
+
+function addAllocation(t: ResourceTotals, a: Allocation, adjustment: number, total: number): void {
+  addCompute(t, a, adjustment, total);
+  t.pvCost += a.pvCost;
+}
+
+function addCost(t: ResourceTotals, cost: number, adjustment: number): void {
+  t.count++;
+  t.adjustment += adjustment;
+  t.totalCost += cost + adjustment;
 }
 
 /** Allocations (idle excluded) summed per cluster and per `cluster/node`. */
@@ -67,31 +81,20 @@ export function totalAssets(set: AssetSet): SetTotals {
   for (const a of set.assets) {
     const cluster = a.properties.cluster ?? set.cluster;
     const c = totalsAt(byCluster, cluster);
-    c.count++;
-    c.adjustment += a.adjustment;
     switch (a.type) {
       case 'Node': {
-        const n = totalsAt(byNode, `${cluster}/${a.properties.name ?? a.name}`);
-        n.count++;
-        n.adjustment += a.adjustment;
-        for (const t of [c, n]) {
-          t.cpuCoreHours += a.cpuCoreHours;
-          t.ramByteHours += a.ramByteHours;
-          t.gpuHours += a.gpuHours;
-          t.cpuCost += a.cpuCost;
-          t.ramCost += a.ramCost;
-          t.gpuCost += a.gpuCost;
-          t.totalCost += a.cpuCost + a.ramCost + a.gpuCost + a.adjustment;
-        }
+        const total = a.cpuCost + a.ramCost + a.gpuCost + a.adjustment;
+        addCompute(c, a, a.adjustment, total);
+        addCompute(totalsAt(byNode, `${cluster}/${a.properties.name ?? a.name}`), a, a.adjustment, total);
         break;
       }
       case 'Disk':
+        addCost(c, a.cost, a.adjustment);
         c.pvCost += a.cost;
-        c.totalCost += a.cost + a.adjustment;
         break;
       case 'LoadBalancer':
+        addCost(c, a.cost, a.adjustment);
         c.loadBalancerCost += a.cost;
-        c.totalCost += a.cost + a.adjustment;
         break;
     }
   }
