@@ -204,12 +204,28 @@ export function cloneAllocation(a: Allocation, name: string = a.name): Allocatio
     pvByteHours: a.pvByteHours,
     pvCost: a.pvCost,
     pvCostAdjustment: a.pvCostAdjustment,
+    pvs: a.pvs === undefined ? undefined : addPvs({}, a.pvs),
   };
+}
+
+/** Adds each volume's share of `src` into `into` (which the caller owns). */
+function addPvs(into: NonNullable<Allocation['pvs']>, src: NonNullable<Allocation['pvs']>): NonNullable<Allocation['pvs']> {
+  for (const name of Object.keys(src)) {
+    const s = src[name];
+    if (s === undefined) continue;
+    const held = Object.hasOwn(into, name) ? into[name] : undefined;
+    if (held === undefined) into[name] = { byteHours: s.byteHours, cost: s.cost };
+    else {
+      held.byteHours += s.byteHours;
+      held.cost += s.cost;
+    }
+  }
+  return into;
 }
 
 /**
  * Folds `src` into `target` (which must be a record the caller owns, e.g. from cloneAllocation):
- * amounts and costs summed, start the earlier, end the later, request averages re-weighted by
+ * amounts and costs summed (per volume too), start the earlier, end the later, request averages re-weighted by
  * each one's running time over the combined span (as OpenCost's Allocation.add), properties
  * and labels narrowed to those both share.
  */
@@ -237,6 +253,7 @@ export function addAllocationInto(target: Allocation, src: Allocation): void {
   target.pvByteHours += src.pvByteHours;
   target.pvCost += src.pvCost;
   target.pvCostAdjustment += src.pvCostAdjustment;
+  if (src.pvs !== undefined) target.pvs = addPvs(target.pvs ?? {}, src.pvs);
   const t = target.properties;
   const s = src.properties;
   if (t.cluster !== s.cluster) t.cluster = undefined;

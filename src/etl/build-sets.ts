@@ -82,19 +82,11 @@ export function nodePrices(node: Pick<NodeRecord, 'cpuCores' | 'ramBytes' | 'gpu
   };
 }
 
-/** A node name's records in the window, summed, and what its containers were charged. */
-interface NodeEntry {
+/** A node name's records in the window, summed (as its asset sums them), and what its containers were charged. */
+interface NodeEntry extends Pick<NodeAsset, 'start' | 'end' | 'cpuCoreHours' | 'ramByteHours' | 'gpuHours' | 'cpuCost' | 'ramCost' | 'gpuCost'> {
   /** The record whose prices and properties apply: the latest started of the name. */
   record: NodeRecord;
   prices: NodePrices;
-  start: number;
-  end: number;
-  cpuCoreHours: number;
-  ramByteHours: number;
-  gpuHours: number;
-  cpuCost: number;
-  ramCost: number;
-  gpuCost: number;
   usedCpuCoreHours: number;
   usedRamByteHours: number;
   usedGpuHours: number;
@@ -107,8 +99,8 @@ interface NodeEntry {
 export function buildSets(snapshot: ClusterSnapshot, window: Window, sheet: PriceSheet): BuiltSets {
   const prices = sheetUnitPrices(sheet);
   const nodes = indexNodes(snapshot.nodes, window, sheet, prices);
-  const podPvByteHours = volumeShares(snapshot, window);
-  const allocations = podAllocations(snapshot, window, nodes, prices, podPvByteHours);
+  const shares = volumeShares(snapshot, window);
+  const allocations = podAllocations(snapshot, window, nodes, prices, shares);
   const assets = new Map<string, Asset>();
   for (const entry of nodes.values()) {
     const idle = idleAllocation(snapshot.cluster, entry);
@@ -200,15 +192,21 @@ function latestByKey<R extends { readonly start: number; readonly end?: number }
 const claimKey = (c: ClaimRecord): string => `${c.namespace}/${c.name}`;
 const volumeKey = (v: VolumeRecord): string => v.name;
 
+/** Byte-hours of persistent volume per pod (indexed as snapshot.pods): in all, and per bound PV's name. */
+interface VolumeShares {
+  readonly byteHours: Float64Array;
+  readonly byVolume: (Map<string, number> | undefined)[];
+}
+
 /**
- * Byte-hours of persistent volume per pod (indexed as snapshot.pods). Each claim a pod mounts
+ * Byte-hours of persistent volume per pod. Each claim a pod mounts
  * resolves to the claim of that name in the pod's namespace, then to its bound volume's size (by
  * `volumeName`), else to the claim's own size. At every moment a claim's bytes are split evenly
  * among the pods mounting it at that moment (pod running time ∩ claim lifetime ∩ window), so the
  * shares sum to the claim's size × the time it was mounted.
  */
-function volumeShares(snapshot: ClusterSnapshot, window: Window): Float64Array {
-  const shares = new Float64Array(snapshot.pods.length);
+function volumeShares(snapshot: ClusterSnapshot, window: Window): VolumeShares {
+  const shares: VolumeShares = { byteHours: new Float64Array(snapshot.pods.length), byVolume: [] };
   const claims = latestByKey(snapshot.claims, window, claimKey);
   if (claims.size === 0) return shares;
   const volumes = latestByKey(snapshot.volumes, window, volumeKey);
@@ -233,7 +231,7 @@ function volumeShares(snapshot: ClusterSnapshot, window: Window): Float64Array {
     // The claim's own lifetime, clipped to the window, bounds every pod's share.
     const cStart = Math.max(claim.start, window.start);
     const cEnd = clippedEnd(window, claim.end);
-    splitClaim(pods, podIndexes, cStart, cEnd, bytes, shares);
+    splitClaim(pods, podIndexes, { start: cStart, end: cEnd, bytes, volume: volume?.name }, shares);
   }
   return shares;
 }
@@ -245,19 +243,38 @@ interface Mount {
   readonly end: number;
 }
 
-function splitClaim(pods: readonly PodRecord[], podIndexes: readonly number[], cStart: number, cEnd: number, bytes: number, shares: Float64Array): void {
+/** A claim as the split sees it: its lifetime in the window, its size, its bound volume's name. */
+interface SplitClaim {
+  readonly start: number;
+  readonly end: number;
+  readonly bytes: number;
+  readonly volume: string | undefined;
+}
+
+function addShare(shares: VolumeShares, pod: number, volume: string | undefined, byteHours: number): void {
+  shares.byteHours[pod] = (shares.byteHours[pod] ?? 0) + byteHours;
+  if (volume === undefined) return;
+  let byVolume = shares.byVolume[pod];
+  if (byVolume === undefined) {
+    byVolume = new Map();
+    shares.byVolume[pod] = byVolume;
+  }
+  byVolume.set(volume, (byVolume.get(volume) ?? 0) + byteHours);
+}
+
+function splitClaim(pods: readonly PodRecord[], podIndexes: readonly number[], claim: SplitClaim, shares: VolumeShares): void {
   const mounts: Mount[] = [];
   for (const i of podIndexes) {
     const pod = pods[i];
     if (pod === undefined) continue;
-    const start = Math.max(pod.start, cStart);
-    const end = pod.end === undefined ? cEnd : Math.min(pod.end, cEnd);
+    const start = Math.max(pod.start, claim.start);
+    const end = pod.end === undefined ? claim.end : Math.min(pod.end, claim.end);
     if (end > start) mounts.push({ pod: i, start, end });
   }
   const [only] = mounts;
   if (only === undefined) return;
   if (mounts.length === 1) {
-    shares[only.pod] = (shares[only.pod] ?? 0) + (bytes * (only.end - only.start)) / MS_PER_HOUR;
+    addShare(shares, only.pod, claim.volume, (claim.bytes * (only.end - only.start)) / MS_PER_HOUR);
     return;
   }
   // Between consecutive start/end times the set of mounting pods is fixed: split evenly there.
@@ -268,9 +285,20 @@ function splitClaim(pods: readonly PodRecord[], podIndexes: readonly number[], c
     let active = 0;
     for (const m of mounts) if (m.start <= from && m.end >= to) active++;
     if (active === 0) continue;
-    const each = (bytes * (to - from)) / MS_PER_HOUR / active;
-    for (const m of mounts) if (m.start <= from && m.end >= to) shares[m.pod] = (shares[m.pod] ?? 0) + each;
+    const each = (claim.bytes * (to - from)) / MS_PER_HOUR / active;
+    for (const m of mounts) if (m.start <= from && m.end >= to) addShare(shares, m.pod, claim.volume, each);
   }
+}
+
+/** Each bound volume's share of one container (its pod's split evenly over its containers), as `Allocation.pvs`. */
+function containerPvs(byVolume: Map<string, number> | undefined, containers: number, storagePrice: number): Allocation['pvs'] {
+  if (byVolume === undefined) return undefined;
+  const out: NonNullable<Allocation['pvs']> = {};
+  for (const [name, byteHours] of byVolume) {
+    const share = byteHours / containers;
+    out[name] = { byteHours: share, cost: share * storagePrice };
+  }
+  return out;
 }
 
 function podAllocations(
@@ -278,7 +306,7 @@ function podAllocations(
   window: Window,
   nodes: ReadonlyMap<string, NodeEntry>,
   prices: SheetUnitPrices,
-  podPvByteHours: Float64Array,
+  shares: VolumeShares,
 ): Map<string, Allocation> {
   const out = new Map<string, Allocation>();
   const cluster = snapshot.cluster;
@@ -292,7 +320,8 @@ function podAllocations(
     const hours = (end - start) / MS_PER_HOUR;
     const node = nodes.get(pod.node);
     const unit = node === undefined ? prices : node.prices.unit;
-    const pvByteHours = (podPvByteHours[i] ?? 0) / pod.containers.length;
+    const pvByteHours = (shares.byteHours[i] ?? 0) / pod.containers.length;
+    const byVolume = shares.byVolume[i];
     const pvCost = pvByteHours * prices.storage;
     const labels = { ...pod.labels };
     const prefix = `${cluster}/${pod.node}/${pod.namespace}/${pod.name}/`;
@@ -330,6 +359,7 @@ function podAllocations(
         pvByteHours,
         pvCost,
         pvCostAdjustment: 0,
+        pvs: containerPvs(byVolume, pod.containers.length, prices.storage),
       };
       if (node !== undefined) {
         node.usedCpuCoreHours += cpuCoreHours;
@@ -382,6 +412,7 @@ function idleAllocation(cluster: string, n: NodeEntry): Allocation {
     pvByteHours: 0,
     pvCost: 0,
     pvCostAdjustment: 0,
+    pvs: undefined,
   };
 }
 

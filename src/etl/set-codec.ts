@@ -8,10 +8,13 @@
  *     header   JSON: {cluster, window: [start, end], reconciled: [source, at] | null, n,
  *              strings: the string table, labels: label sets as flat [key, value, …] string
  *              indexes, names: one per record, null where the name is the one its properties
- *              give (cluster/node/namespace/pod/container, cluster/Node/name and the like)}
+ *              give (cluster/node/namespace/pod/container, cluster/Node/name and the like),
+ *              pv (allocations only, may be absent): [record, volume name index, …] for each
+ *              entry of the records' `pvs`}
  *     pad to 8 bytes, then int columns (i32 LE, column after column, n each): string-table
  *              indexes of the properties (-1: absent), the label set index, an asset's type
- *     pad to 8 bytes, then float columns (f64 LE, column after column): every number
+ *     pad to 8 bytes, then float columns (f64 LE, column after column): every number, then the
+ *              `pv` entries' byte-hours and then their costs
  *
  * Columns keep like values together, which is what gzip compresses best; floats are stored as
  * their bits, so every value (NaN, -0, the last ulp) comes back as it went in. Decoding checks
@@ -46,6 +49,8 @@ interface Header {
   strings: string[];
   labels: number[][];
   names: (string | null)[];
+  /** Pairs of record index and volume name index, one per `pvs` entry (allocations). */
+  pv?: number[];
 }
 
 /** Interns strings and label sets while encoding. */
@@ -159,7 +164,8 @@ interface Unpacked {
   readonly floats: Float64Array;
 }
 
-function unpack(bytes: Uint8Array, kind: number, intCols: number, floatCols: number): Unpacked {
+/** Checks and opens a payload; `extraFloats` are the floats after the columns the header announces. */
+function unpack(bytes: Uint8Array, kind: number, intCols: number, floatCols: number, extraFloats: (h: Header) => number = () => 0): Unpacked {
   if (!(bytes instanceof Uint8Array)) throw new SetCodecError('not bytes');
   if (bytes.length < 3) throw new SetCodecError(`${bytes.length} bytes: too short for an encoded set`);
   if (bytes[0] !== FORMAT_VERSION) throw new SetCodecError(`format version ${bytes[0]}; this build reads version ${FORMAT_VERSION}`);
@@ -184,9 +190,10 @@ function unpack(bytes: Uint8Array, kind: number, intCols: number, floatCols: num
   const n = header.n;
   const intsAt = pad8(4 + headerLength);
   const floatsAt = pad8(intsAt + n * intCols * 4);
-  const expected = floatsAt + n * floatCols * 8;
+  const floatCount = n * floatCols + extraFloats(header);
+  const expected = floatsAt + floatCount * 8;
   if (payload.length !== expected) throw new SetCodecError(`the payload is ${payload.length} bytes; ${n} records need ${expected}`);
-  return { header, ints: readInts(view, intsAt, n * intCols), floats: readFloats(view, floatsAt, n * floatCols) };
+  return { header, ints: readInts(view, intsAt, n * intCols), floats: readFloats(view, floatsAt, floatCount) };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -209,10 +216,19 @@ function checkHeader(h: unknown): Header {
   if (!Array.isArray(names) || names.length !== n) return bad(`names does not hold ${n} entries`);
   if (!names.every((name) => name === null || typeof name === 'string')) bad('a name is neither a string nor null');
   if (!Array.isArray(labels)) return bad('labels is not a list');
-  const inTable = (i: unknown): boolean => Number.isInteger(i) && (i as number) >= 0 && (i as number) < strings.length;
+  const below = (limit: number) => (i: unknown): boolean => Number.isInteger(i) && (i as number) >= 0 && (i as number) < limit;
+  const inTable = below(strings.length);
   for (const set of labels) {
     if (!Array.isArray(set) || set.length % 2 !== 0) bad('a label set is not a list of key and value pairs');
     if (!(set as unknown[]).every(inTable)) bad('a label set refers past the string table');
+  }
+  const { pv } = h;
+  if (pv !== undefined) {
+    if (!Array.isArray(pv) || pv.length % 2 !== 0) bad('pv is not a list of record and volume pairs');
+    const inRecords = below(n);
+    for (let j = 0; j < (pv as unknown[]).length; j += 2) {
+      if (!inRecords((pv as unknown[])[j]) || !inTable((pv as unknown[])[j + 1])) bad('a pv entry refers past the records or the string table');
+    }
   }
   return h as unknown as Header;
 }
@@ -276,7 +292,7 @@ class Reader {
   }
 }
 
-function define(o: Record<string, string>, k: string, v: string): void {
+function define<V>(o: Record<string, V>, k: string, v: V): void {
   // A key named __proto__ must become an own property, not the prototype.
   if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   else o[k] = v;
@@ -353,6 +369,8 @@ export function encodeAllocationSet(set: AllocationSet): Uint8Array {
   const ints = new Int32Array(n * A_INTS);
   const floats = new Float64Array(n * A_FLOATS);
   const names = new Array<string | null>(n);
+  const pv: number[] = [];
+  const pvFloats: number[] = [];
   // Records sorted by name repeat their cluster, node, namespace… run after run: remember the last per column.
   const col = new PropertyColumns(t, ints, n);
   for (let i = 0; i < n; i++) {
@@ -385,13 +403,29 @@ export function encodeAllocationSet(set: AllocationSet): Uint8Array {
     floats[15 * n + i] = a.pvCost;
     floats[16 * n + i] = a.pvCostAdjustment;
     names[i] = isDerivedAllocationName(a.name, p) ? null : a.name;
+    if (a.pvs !== undefined) {
+      for (const [volume, share] of Object.entries(a.pvs)) {
+        pv.push(i, t.str(volume));
+        pvFloats.push(share.byteHours, share.cost);
+      }
+    }
   }
-  return pack(KIND_ALLOCATION, t.header(set, names), ints, floats);
+  const header = t.header(set, names);
+  if (pv.length === 0) return pack(KIND_ALLOCATION, header, ints, floats);
+  // Each entry's byte-hours, then each entry's cost: columns, as the rest.
+  const m = pv.length / 2;
+  const all = new Float64Array(floats.length + 2 * m);
+  all.set(floats);
+  for (let j = 0; j < m; j++) {
+    all[floats.length + j] = pvFloats[2 * j] ?? 0;
+    all[floats.length + m + j] = pvFloats[2 * j + 1] ?? 0;
+  }
+  return pack(KIND_ALLOCATION, { ...header, pv }, ints, all);
 }
 
 /** Bytes from encodeAllocationSet back to the set; throws {@link SetCodecError} when they are not one. */
 export function decodeAllocationSet(bytes: Uint8Array): AllocationSet {
-  const u = unpack(bytes, KIND_ALLOCATION, A_INTS, A_FLOATS);
+  const u = unpack(bytes, KIND_ALLOCATION, A_INTS, A_FLOATS, (h) => (h.pv?.length ?? 0));
   const r = new Reader(u);
   const n = r.n;
   const f = r.floats;
@@ -428,9 +462,17 @@ export function decodeAllocationSet(bytes: Uint8Array): AllocationSet {
       pvByteHours: f[14 * n + i] as number,
       pvCost: f[15 * n + i] as number,
       pvCostAdjustment: f[16 * n + i] as number,
+      pvs: undefined,
     };
   }
   const h = u.header;
+  const pv = h.pv ?? [];
+  const m = pv.length / 2;
+  for (let j = 0; j < m; j++) {
+    const a = allocations[pv[2 * j] ?? 0] as Allocation;
+    a.pvs ??= {};
+    define(a.pvs, h.strings[pv[2 * j + 1] ?? 0] ?? '', { byteHours: f[A_FLOATS * n + j] as number, cost: f[A_FLOATS * n + m + j] as number });
+  }
   return withStamp<AllocationSet>({ cluster: h.cluster, window: { start: h.window[0], end: h.window[1] }, allocations }, h.reconciled);
 }
 

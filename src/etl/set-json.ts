@@ -78,6 +78,14 @@ function omitEmpty(s: string | undefined): string | undefined {
   return s === '' ? undefined : s;
 }
 
+/** OpenCost's `pvs`: each volume's share keyed `cluster=<cluster>:name=<volume>` (its PVKey as text), unrounded as Go prints it; null without. */
+function pvsJson(a: Allocation): Record<string, { byteHours: number; cost: number }> | null {
+  if (a.pvs === undefined) return null;
+  const out = Object.create(null) as Record<string, { byteHours: number; cost: number }>;
+  for (const [name, share] of Object.entries(a.pvs)) out[`cluster=${a.properties.cluster ?? ''}:name=${name}`] = { byteHours: share.byteHours, cost: share.cost };
+  return out;
+}
+
 function allocationJson(a: Allocation, ctx: RenderContext): object {
   const minutes = (a.end - a.start) / MS_PER_MINUTE;
   const hours = minutes / 60;
@@ -115,6 +123,7 @@ function allocationJson(a: Allocation, ctx: RenderContext): object {
     pvBytes: r5(perHour(a.pvByteHours, hours)),
     pvByteHours: r5(a.pvByteHours),
     pvCost: r5(a.pvCost),
+    pvs: pvsJson(a),
     pvCostAdjustment: r5(a.pvCostAdjustment),
     ramBytes: r5(perHour(a.ramByteHours, hours)),
     ramByteRequestAverage: r5(a.ramByteRequestAverage),
@@ -303,6 +312,22 @@ export const AllocationJsonSchema = Type.Object(
     pvBytes: float('Average bytes of persistent volume: pvByteHours over the hours from start to end'),
     pvByteHours: float('Byte-hours of the persistent volumes its pod mounts (its share of them)'),
     pvCost: float('Cost of the persistent volume byte-hours'),
+    pvs: Type.Union(
+      [
+        Type.Null(),
+        Type.Record(
+          Type.String(),
+          Type.Object(
+            {
+              byteHours: Type.Number({ description: 'Byte-hours of this volume (unrounded, as OpenCost prints them)' }),
+              cost: Type.Number({ description: 'Their cost' }),
+            },
+            { description: 'One volume’s share' },
+          ),
+        ),
+      ],
+      { description: 'Its share of each bound PersistentVolume, keyed cluster=<cluster>:name=<volume> as OpenCost keys them; null when none' },
+    ),
     pvCostAdjustment: float('Added to pvCost by reconciliation with billing data'),
     ramBytes: float('Average bytes of memory: ramByteHours over the hours from start to end'),
     ramByteRequestAverage: float('Bytes of memory requested, averaged over the minutes from start to end'),

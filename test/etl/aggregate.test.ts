@@ -158,6 +158,18 @@ describe('aggregateAllocations', () => {
     ]);
   });
 
+  it('sums each volume’s share', () => {
+    const withPvs = allocationSet([
+      allocation('a', { properties: { namespace: 'x' }, pvByteHours: 3, pvCost: 0.3, pvs: { 'pv-1': { byteHours: 1, cost: 0.1 }, 'pv-2': { byteHours: 2, cost: 0.2 } } }),
+      allocation('b', { properties: { namespace: 'x' }, pvByteHours: 4, pvCost: 0.4, pvs: { 'pv-1': { byteHours: 4, cost: 0.4 } } }),
+      allocation('c', { properties: { namespace: 'x' } }),
+    ]);
+    const before = structuredClone(withPvs);
+    const x = aggregateAllocations(withPvs, ['namespace']).allocations[0];
+    expect(x?.pvs).toEqual({ 'pv-1': { byteHours: 5, cost: 0.5 }, 'pv-2': { byteHours: 2, cost: 0.2 } });
+    expect(withPvs).toEqual(before);
+  });
+
   it('changes nothing of the set it is given', () => {
     const before = structuredClone(set);
     aggregateAllocations(set, ['namespace']);

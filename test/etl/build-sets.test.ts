@@ -222,6 +222,7 @@ describe('buildSets: persistent volumes', () => {
       expect(a.pvByteHours).toBe(10 * GIB);
       // 10 GiB-hours × 0.04 / 730 per GiB-hour
       expect(a.pvCost).toBeCloseTo(0.000547945205479452, CLOSE);
+      expect(a.pvs).toEqual({ 'pv-1': { byteHours: 10 * GIB, cost: a.pvCost } });
     }
   });
 
@@ -244,6 +245,7 @@ describe('buildSets: persistent volumes', () => {
     expect(b.pvByteHours).toBe(5 * GIB);
     expect(a1.pvCost).toBeCloseTo(0.00041095890410958907, CLOSE);
     expect(b.pvCost).toBeCloseTo(0.000273972602739726, CLOSE);
+    expect(b.pvs).toEqual({ 'pv-1': { byteHours: 5 * GIB, cost: b.pvCost } });
   });
 
   it('uses the claim’s own size when it is unbound, and finds claims only in the pod’s namespace', () => {
@@ -252,7 +254,10 @@ describe('buildSets: persistent volumes', () => {
       claims: [claim('scratch', { bytes: 5 * GIB }), claim('data', { namespace: 'other' })],
       pods: [pod('p', { claims: ['scratch', 'data'] })],
     });
-    expect(named(buildSets(s, HOUR_10, sheet).allocations.allocations, 'c1/n1/shop/p/app').pvByteHours).toBe(5 * GIB);
+    const p = named(buildSets(s, HOUR_10, sheet).allocations.allocations, 'c1/n1/shop/p/app');
+    expect(p.pvByteHours).toBe(5 * GIB);
+    // No volume to name: the share is in pvByteHours and pvCost only.
+    expect(p.pvs).toBeUndefined();
   });
 
   it('makes a Disk asset of each volume in the window', () => {

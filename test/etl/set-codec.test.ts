@@ -44,6 +44,21 @@ describe('allocation sets', () => {
     expect(Object.getOwnPropertyDescriptor(labels, '__proto__')?.value).toBe('x');
   });
 
+  it('round-trip each volume’s share (pvs)', () => {
+    const withPvs = synthetic.allocations.allocations.filter((a) => a.pvs !== undefined);
+    expect(withPvs.length).toBeGreaterThan(10);
+    const set = allocationSet([
+      allocation('a', { pvs: { 'pv-1': { byteHours: 1.5, cost: -0 }, 'pv-2': { byteHours: Number.NaN, cost: 1e-300 } } }),
+      allocation('b'),
+      allocation('c', { pvs: {} }),
+    ]);
+    const back = decodeAllocationSet(encodeAllocationSet(set));
+    expectSame(back.allocations[0], set.allocations[0]);
+    expect(back.allocations[1]?.pvs).toBeUndefined();
+    // An empty pvs holds nothing to store: it comes back absent.
+    expect(back.allocations[2]?.pvs).toBeUndefined();
+  });
+
   it('round-trip an empty set', () => {
     const empty = allocationSet([]);
     expectSame(decodeAllocationSet(encodeAllocationSet(empty)), empty);
@@ -121,6 +136,8 @@ describe('decoding bytes that are not a set', () => {
     ['a string index outside the table', () => tampered(withHeader((h) => ({ ...h, strings: [] }))), /string index \d+ is outside the table/],
     ['a label set pointing past the table', () => tampered(withHeader((h) => ({ ...h, labels: [[0, 99]] }))), /label set refers past the string table/],
     ['a record without a name', () => tampered(withHeader((h) => ({ ...h, names: [null, null], strings: [] })), allocationSet([allocation('x'), allocation('y')])), /no name and none derivable/],
+    ['a pv entry past the records', () => tampered(withHeader((h) => ({ ...h, pv: [5, 0] }))), /pv entry refers past the records or the string table/],
+    ['a pv list of odd length', () => tampered(withHeader((h) => ({ ...h, pv: [0] }))), /pv is not a list of record and volume pairs/],
     ['a bad reconciliation stamp', () => tampered(withHeader((h) => ({ ...h, reconciled: ['x'] }))), /reconciled is neither null nor \[source, at\]/],
   ];
 

@@ -23,7 +23,7 @@ const ALLOCATION_FIELDS = [
   'cpuCores', 'cpuCoreRequestAverage', 'cpuCoreHours', 'cpuCost', 'cpuCostAdjustment',
   'gpuCount', 'gpuRequestAverage', 'gpuHours', 'gpuCost', 'gpuCostAdjustment',
   'networkCost', 'loadBalancerCost',
-  'pvBytes', 'pvByteHours', 'pvCost', 'pvCostAdjustment',
+  'pvBytes', 'pvByteHours', 'pvCost', 'pvs', 'pvCostAdjustment',
   'ramBytes', 'ramByteRequestAverage', 'ramByteHours', 'ramCost', 'ramCostAdjustment',
   'externalCost', 'sharedCost', 'totalCost',
 ];
@@ -101,6 +101,12 @@ describe('allocation JSON', () => {
     expect(idle['properties']).toEqual({ cluster: 'c1', node: 'n1', providerID: 'aws:///eu-west-1a/i-n1' });
     const bare = parse(renderAllocation(allocation('x', { properties: { cluster: 'c1', namespace: '', labels: {} } }), HOUR_10));
     expect(bare['properties']).toEqual({ cluster: 'c1' });
+  });
+
+  it('prints each bound volume’s share as OpenCost’s pvs, keyed by cluster and volume name, unrounded; null without', () => {
+    expect(json['pvs']).toEqual({ 'cluster=c1:name=pv-1': { byteHours: 5 * 2 ** 30, cost: a.pvs?.['pv-1']?.cost } });
+    expect(a.pvs?.['pv-1']?.cost).toBeCloseTo(0.000273972602739726, 15);
+    expect(parse(renderAllocation(named(sets.allocations.allocations, 'c1/n1/__idle__'), HOUR_10))['pvs']).toBeNull();
   });
 
   it('prints null for amounts that are not finite numbers, and sums adjustments into totalCost', () => {
