@@ -19,6 +19,7 @@
  * Columns keep like values together, which is what gzip compresses best; floats are stored as
  * their bits, so every value (NaN, -0, the last ulp) comes back as it went in. Decoding checks
  * the whole structure and throws {@link SetCodecError} rather than return anything made up.
+ * Decoded records with equal labels share one labels object (sets never write labels in place).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Window } from '../window.js';
