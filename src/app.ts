@@ -8,6 +8,7 @@ import type { Readiness } from './readiness.js';
 import type { EventReader } from './storage/store-reader.js';
 import { auditRoutes } from './http/audit-routes.js';
 import { bugReportRoutes } from './http/bugreport-routes.js';
+import { costModelRoutes, type CostModelRouteDeps } from './http/cost-model-routes.js';
 import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http/cloud-eye-routes.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** The stored ETL and audit events. */
   readonly events: EventReader;
   readonly readiness: Readiness;
+  /** The stored allocation and asset sets (`/model/allocation`, `/model/assets`); without it those routes are not served (tests of other routes). */
+  readonly sets?: Omit<CostModelRouteDeps, 'clock'>;
   /** Serve `/model/audit/events`; off, the route says how to enable it. */
   readonly auditEnabled?: boolean;
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
@@ -80,6 +83,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(healthRoutes(deps.readiness));
   void app.register(etlLogRoutes({ events: deps.events, clock: deps.clock }));
   void app.register(auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }));
+  if (deps.sets !== undefined) void app.register(costModelRoutes({ ...deps.sets, clock: deps.clock }));
   if (deps.predict !== undefined) void app.register(predictRoutes({ ...deps.predict, clock: deps.clock }));
   if (deps.cloudEye !== undefined) void app.register(cloudEyeRoutes({ ...deps.cloudEye, clock: deps.clock, requestLog }), { prefix: CLOUD_EYE_PREFIX });
   if (deps.metrics !== undefined) void app.register(metricsRoutes(deps.metrics));

@@ -15,6 +15,12 @@ import { createRequestsPredictor } from './cost/requests-predictor.js';
 import { loadClusterConnection } from './kube/kubeconfig.js';
 import type { ConsumerWatchStatus } from './kube/watch-types.js';
 import type { EtlState } from './etl/etl-state.js';
+import { BillingExport } from './etl/billing-export.js';
+import { ClusterCache } from './etl/cluster-cache.js';
+import { EtlPublisher } from './etl/etl-publisher.js';
+import { EtlPipeline } from './etl/pipeline.js';
+import { SetQueries } from './etl/set-queries.js';
+import { SetRepository } from './etl/set-repository.js';
 import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
 import { noCluster } from './predict/live-workloads.js';
 import { EventBus } from './events/bus.js';
@@ -39,6 +45,8 @@ export interface ServerHandle {
   readonly url: string;
   /** The audit watchers, when the audit is enabled and a cluster found. */
   readonly watchers?: AuditWatchers;
+  /** The ETL pipeline and the cluster cache it reads, when a cluster was found. */
+  readonly etl?: { readonly cache: ClusterCache; readonly pipeline: EtlPipeline };
   /** Where events are stored, and the writer that hands them over (tests wait on `storage.writer.idle()`). */
   readonly storage: Storage;
   /** Stops accepting, lets in-flight requests finish (bounded), stops producers, flushes stores. */
@@ -54,6 +62,8 @@ export interface ServerOptions {
   readonly serviceAccountDir?: string;
   /** Watch-loop tuning, for tests. */
   readonly watchTuning?: LoopTuning;
+  /** How long after a window closes the ETL builds it; default 10 s (tests use 0). */
+  readonly etlSettleMs?: number;
   readonly logger?: FastifyServerOptions['logger'];
   /** Which build runs; default what `npm run build` recorded beside the code (tests pin it). */
   readonly build?: BuildInfo;
@@ -147,6 +157,9 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     ...(tokens !== undefined && { access: tokens }),
     rateLimit: { max: config.cesRateLimit, windowMs: config.cesRateLimitWindowMs },
   };
+  // ETL steps, the pipeline's and the queries', go to the bus like every event.
+  const etlPublisher = new EtlPublisher({ cluster: config.clusterId, clock, publish: (e) => bus.publish('etl', e) });
+  const setQueries = new SetQueries({ repository: new SetRepository(storage.sets), resolutionMs: config.etlResolutionMs, publisher: etlPublisher });
   const build = options.build ?? readBuildInfo();
   const startedAtNs = clock.nowNs();
   // The last warnings and errors, for the bug report: the log's output is tapped into it.
@@ -161,6 +174,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     cloudEye,
     metrics,
     openapi: { version: build.version, ui: config.docsEnabled },
+    sets: { sets: setQueries, resolutionMs: config.etlResolutionMs },
     auditEnabled: config.auditEnabled,
     bugReport: {
       clock,
@@ -196,10 +210,14 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   }
 
   let watchers: AuditWatchers | undefined;
+  let etl: { cache: ClusterCache; pipeline: EtlPipeline } | undefined;
   // Every watch loop with whose it is: the audit and the ETL may watch the same kind.
-  const watchStatuses = (): ConsumerWatchStatus[] => (watchers?.statuses() ?? []).map((w) => ({ consumer: 'audit' as const, ...w }));
-  // What the ETL did last and holds, for metrics and the bug report: nothing until the pipeline is composed here.
-  const etlState = (): EtlState | undefined => undefined;
+  const watchStatuses = (): ConsumerWatchStatus[] => [
+    ...(watchers?.statuses() ?? []).map((w) => ({ consumer: 'audit' as const, ...w })),
+    ...(etl?.cache.statuses() ?? []).map((w) => ({ consumer: 'etl' as const, ...w })),
+  ];
+  // What the ETL did last and holds, for metrics and the bug report; undefined without a cluster.
+  const etlState = (): EtlState | undefined => etl && { pipeline: etl.pipeline.state(), cache: etl.cache.stats() };
   if (connection.source === 'none') {
     app.log.warn({ reason: connection.reason }, 'no Kubernetes cluster: running without watchers');
     readiness.register({
@@ -209,6 +227,34 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     });
   } else {
     app.log.info({ source: connection.source, server: connection.server }, 'Kubernetes cluster found');
+    // The ETL runs whenever there is a cluster, audit or not.
+    const etlLog = app.log.child({ component: 'etl' });
+    const cache = new ClusterCache({
+      kubeConfig: connection.kubeConfig,
+      cluster: config.clusterId,
+      clock,
+      log: etlLog,
+      ...(options.watchTuning && { tuning: options.watchTuning }),
+    });
+    const pipeline = new EtlPipeline({
+      cluster: config.clusterId,
+      clock,
+      resolutionMs: config.etlResolutionMs,
+      hourlyRetentionMs: config.etlHourlyRetentionMs,
+      dailyRetentionMs: config.etlDailyRetentionMs,
+      source: cache,
+      sheet,
+      repository: new SetRepository(storage.store),
+      publisher: etlPublisher,
+      ...(config.billingExport !== undefined && { billing: new BillingExport({ path: config.billingExport }) }),
+      log: etlLog,
+      ...(options.etlSettleMs !== undefined && { settleMs: options.etlSettleMs }),
+      onSetsChanged: () => setQueries.invalidate(),
+    });
+    etl = { cache, pipeline };
+    readiness.register({ name: 'etl', status: () => cache.readiness() });
+    cache.start();
+    pipeline.start();
     if (config.auditEnabled) {
       // What the previous run remembered: the first list is diffed against it (changes made while down).
       const prior = await storage.store.loadWorkloads(config.clusterId);
@@ -230,6 +276,9 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     }
   }
   if (!config.auditEnabled) readiness.register({ name: 'audit', status: () => ({ ready: true, state: 'disabled', detail: 'COST_EVENTS_AUDIT_ENABLED=false' }) });
+  if (etl === undefined) {
+    readiness.register({ name: 'etl', status: () => ({ ready: true, state: 'no cluster', detail: 'no sets are built without a cluster; stored sets are still served' }) });
+  }
   registerStateMetrics(metrics.registry, {
     watchers: watchStatuses,
     storage: () => storage.writer.stats(),
@@ -251,6 +300,8 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     url = await app.listen({ port: config.port, host: config.host });
   } catch (err) {
     await watchers?.stop();
+    await etl?.pipeline.stop();
+    await etl?.cache.stop();
     await app.close();
     throw err;
   }
@@ -271,12 +322,15 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       }
       // Producers stop after the listener; what they already saw is still priced and stored.
       await watchers?.stop();
+      // A build in progress finishes and is saved; no new one starts.
+      await etl?.pipeline.stop();
+      await etl?.cache.stop();
       await storage.close();
       app.log.info('shutdown complete');
     })();
     return closing;
   };
-  return { app, bus, url, close, storage, ...(watchers && { watchers }) };
+  return { app, bus, url, close, storage, ...(watchers && { watchers }), ...(etl && { etl }) };
 }
 
 function openTokenFile(path: string, clock: Clock, log: TokenFileLogger): ReloadingTokenFile {

@@ -290,8 +290,10 @@ export class EtlPipeline {
     const dedupe = step === 'Saved' ? { resolutionMs: res } : undefined;
     const sizes = { allocation: pair.allocations.allocations.length, asset: pair.assets.assets.length };
     this.#d.publisher.both({ step, window, ...(dedupe && { dedupe }) }, sizes);
-    this.#lastTotals.allocation = totalAllocations(pair.allocations);
-    this.#lastTotals.asset = totalAssets(pair.assets);
+    const allocation = totalAllocations(pair.allocations);
+    const asset = totalAssets(pair.assets);
+    // The last totals are of a window of the resolution (not of a day's roll-up), so the gauge of them stays comparable.
+    if (res === this.#d.resolutionMs && window.end >= (this.#lastTotals.asset?.window.end ?? 0)) Object.assign(this.#lastTotals, { allocation, asset });
     this.#d.publisher.both({ step: 'Totaled', window, ...(dedupe && { dedupe }) });
   }
 

@@ -13,7 +13,7 @@ import { renderEtlPage } from './etl-log-json.js';
 import { RenderCache } from './render-cache.js';
 import { sendRendered } from './reply-cached.js';
 
-const WINDOW_ACCEPTS =
+export const WINDOW_ACCEPTS =
   'today, yesterday, week, month, lastweek, lastmonth, a duration (30m, 12h, 7d, 2w), "<duration> offset <duration>", ' +
   'a pair of unix seconds (1586822400,1586908800) or of RFC 3339 times (2020-04-01T00:00:00Z,2020-04-03T00:00:00Z)';
 

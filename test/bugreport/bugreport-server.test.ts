@@ -74,7 +74,7 @@ const start = async (env: Record<string, string> = {}) => {
     logDestination: { write: (line: string) => logged.push(line) },
   });
   const s = server;
-  await waitFor(() => s.watchers?.readiness().ready === true, 'the watchers to sync');
+  await waitFor(() => s.watchers?.readiness().ready === true && s.etl?.cache.synced === true, 'the watchers to sync');
   return s;
 };
 
@@ -92,6 +92,7 @@ interface Dump {
     readiness: { ready: boolean; components: Record<string, { ready: boolean; state: string }> };
     watchers: { consumer: string; kind: string; synced: boolean; state: string }[];
     storage: { backend: string; location: string; written: number };
+    etl: { pipeline: { nextWindowStart: string; lastBuiltEnd: string | null; lastError: string | null }; cache: Record<string, { live: number; ended: number; droppedEnded: number }> } | null;
     metrics: Record<string, { labels: Record<string, string>; value: number }[]>;
     logs: { dropped: number; lines: { level: number; msg: string }[] };
     etlLog: unknown;
@@ -125,12 +126,24 @@ describe('GET /model/bugreport', () => {
     expect(d.generatedAt).toBe('2024-05-03T08:01:05.500000000Z');
     expect(d.settings).toMatchObject({ PORT: 0, CLUSTER_ID: 'cluster-one', COST_EVENTS_AUDIT_ENABLED: true, KUBECONFIG: kubeconfig, STORAGE_URL: 'memory:', PRICING_CONFIG: null });
     expect(d.readiness).toMatchObject({ ready: true, components: { audit: { ready: true, state: 'synced' }, storage: { ready: true } } });
+    // Both consumers' loops, each saying whose it is: the audit's and the ETL cluster cache's.
     expect(d.watchers.map((w) => [w.consumer, w.kind, w.synced])).toEqual([
       ['audit', 'Deployment', true],
       ['audit', 'StatefulSet', true],
+      ['etl', 'Node', true],
+      ['etl', 'Pod', true],
+      ['etl', 'PersistentVolume', true],
+      ['etl', 'PersistentVolumeClaim', true],
+      ['etl', 'Service', true],
     ]);
     expect(d.storage).toMatchObject({ backend: 'memory', location: 'memory:' });
+    // The pipeline has built nothing yet: the first window, 08:00 to 09:00, has not closed.
+    expect(d.etl?.pipeline).toEqual({ nextWindowStart: '2024-05-03T08:00:00Z', lastBuiltEnd: null, lastError: null });
+    expect(Object.keys(d.etl?.cache ?? {})).toEqual(['nodes', 'pods', 'volumes', 'claims', 'loadBalancers']);
+    expect(d.etl?.cache['pods']).toEqual({ live: 0, ended: 0, droppedEnded: 0 });
     expect(d.metrics['cost_events_watch_synced']).toContainEqual({ labels: { consumer: 'audit', kind: 'Deployment' }, value: 1 });
+    expect(d.metrics['cost_events_watch_synced']).toContainEqual({ labels: { consumer: 'etl', kind: 'Pod' }, value: 1 });
+    expect(d.metrics['cost_events_etl_cache_records']).toContainEqual({ labels: { kind: 'pods', state: 'live' }, value: 0 });
     expect(d.metrics['kubecost_etl_events_total']).toContainEqual({ labels: { etl: 'allocation', event: 'AllocationSetSaved' }, value: 1 });
     expect(d.metrics['cost_events_audit_events_total']).toContainEqual({ labels: { event_type: 'add', resource_type: 'deployment' }, value: 1 });
     expect(d.logs.lines.map((l) => l.msg)).toContain('a warning the maintainer should see');

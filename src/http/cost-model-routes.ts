@@ -1,0 +1,149 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Clock } from '../clock.js';
+import { badParameter } from '../errors.js';
+import { ALLOCATION_AGGREGATE_ACCEPTS, ASSET_AGGREGATE_ACCEPTS, parseAllocationAggregate, parseAssetAggregate, type ParsedAggregate } from '../etl/aggregate.js';
+import type { SetQueries } from '../etl/set-queries.js';
+import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema, renderAllocationSet, renderAssetAggregateSet, renderAssetSet } from '../etl/set-json.js';
+import { RenderedBody } from './render-cache.js';
+import { sendRendered } from './reply-cached.js';
+import { parseDurationMs, parseWindow, WindowError, type Window } from '../window.js';
+import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
+import { Envelope, errorResponses } from './envelope.js';
+import { WINDOW_ACCEPTS } from './etl-log-routes.js';
+
+
+const BOOL_ACCEPTS = 'true or false';
+
+const common = {
+  window: Type.String({
+    description: 'The time range; widened to whole ETL_RESOLUTION windows (sets are built per window).',
+    'x-accepts': WINDOW_ACCEPTS,
+    examples: ['24h', 'today', '2024-05-01T00:00:00Z,2024-05-03T00:00:00Z'],
+  }),
+  accumulate: Type.Optional(
+    Type.String({ description: 'true: one set for the whole window. Default false: one set per step.', 'x-accepts': BOOL_ACCEPTS, examples: ['true'] }),
+  ),
+  step: Type.Optional(
+    Type.String({
+      description: 'Width of each set returned. Default: 1d for windows of a day or more, else ETL_RESOLUTION.',
+      'x-accepts': 'a duration (such as 1h or 1d) that is a multiple of ETL_RESOLUTION',
+      examples: ['1d'],
+    }),
+  ),
+  filterClusters: FilterClustersSchema,
+};
+
+/** Query of `GET /model/allocation`. */
+export const AllocationQuerySchema = Type.Object({
+  ...common,
+  aggregate: Type.Optional(Type.String({ description: 'Groups allocations by these properties, in order.', 'x-accepts': ALLOCATION_AGGREGATE_ACCEPTS, examples: ['namespace', 'cluster,label:app'] })),
+  idle: Type.Optional(Type.String({ description: 'Include the `__idle__` allocations (default true).', 'x-accepts': BOOL_ACCEPTS, examples: ['false'] })),
+});
+
+/** Query of `GET /model/assets`. */
+export const AssetQuerySchema = Type.Object({
+  ...common,
+  aggregate: Type.Optional(Type.String({ description: 'Groups assets by these properties, in order.', 'x-accepts': ASSET_AGGREGATE_ACCEPTS, examples: ['type', 'cluster'] })),
+});
+
+/** The answer of `GET /model/allocation`: one set per step, each a map from allocation name to allocation. */
+export const AllocationResponseSchema = Envelope(Type.Array(Type.Record(Type.String(), AllocationJsonSchema), { description: 'One set per step, oldest first.' }));
+/** The answer of `GET /model/assets`: one set per step, each a map from asset key to asset. */
+export const AssetResponseSchema = Envelope(
+  Type.Array(Type.Record(Type.String(), Type.Union([AssetJsonSchema, AssetAggregateJsonSchema])), {
+    description: 'One set per step, oldest first: assets by key, or with `aggregate` the aggregates by their key.',
+  }),
+);
+
+export interface CostModelRouteDeps {
+  readonly sets: SetQueries;
+  readonly clock: Clock;
+  /** `ETL_RESOLUTION`, ms: steps are multiples of it. */
+  readonly resolutionMs: number;
+}
+
+/** `GET /model/allocation` and `GET /model/assets`: the stored sets in the shape of the Kubecost Allocation and Assets APIs. */
+export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/model/allocation',
+      {
+        schema: {
+          summary: 'Allocation sets: the cost of each container (or aggregate) per step (Kubecost Allocation API)',
+          tags: ['kubecost'],
+          querystring: AllocationQuerySchema,
+          response: { 200: AllocationResponseSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const q = request.query;
+        const base = parseCommon(q, deps);
+        const aggregate = parseAggregate(q.aggregate, parseAllocationAggregate);
+        const idle = parseBool('idle', q.idle, true);
+        const sets = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
+        return sendRendered(request, reply, envelope(sets.map(renderAllocationSet)));
+      },
+    );
+    app.get(
+      '/model/assets',
+      {
+        schema: {
+          summary: 'Asset sets: nodes, disks and load balancers with their cost per step (Kubecost Assets API)',
+          tags: ['kubecost'],
+          querystring: AssetQuerySchema,
+          response: { 200: AssetResponseSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const q = request.query;
+        const base = parseCommon(q, deps);
+        const aggregate = parseAggregate(q.aggregate, parseAssetAggregate);
+        const result = await deps.sets.assets({ ...base, ...(aggregate !== undefined && { aggregate }) });
+        const parts = 'sets' in result ? result.sets.map(renderAssetSet) : result.aggregates.map(renderAssetAggregateSet);
+        return sendRendered(request, reply, envelope(parts));
+      },
+    );
+  };
+}
+
+/** The success envelope around sets already rendered as JSON (they are large: rendered once, never re-serialised). */
+function envelope(sets: readonly string[]): RenderedBody {
+  return new RenderedBody(`{"code":200,"data":[${sets.join(',')}]}`);
+}
+
+function parseAggregate<T>(raw: string | undefined, parse: (raw: string) => ParsedAggregate<T>): T[] | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const parsed = parse(raw);
+  if (!parsed.ok) throw badParameter('aggregate', raw, parsed.error);
+  return parsed.by;
+}
+
+type CommonQuery = Static<typeof AllocationQuerySchema> | Static<typeof AssetQuerySchema>;
+
+function parseCommon(q: CommonQuery, deps: CostModelRouteDeps): { window: Window; accumulate: boolean; stepMs?: number; clusters?: ReadonlySet<string> } {
+  let window: Window;
+  try {
+    window = parseWindow(q.window, deps.clock.nowMs());
+  } catch (err) {
+    if (err instanceof WindowError) throw badParameter('window', q.window, WINDOW_ACCEPTS);
+    throw err;
+  }
+  const accumulate = parseBool('accumulate', q.accumulate, false);
+  let stepMs: number | undefined;
+  if (q.step !== undefined && q.step !== '') {
+    stepMs = parseDurationMs(q.step);
+    if (stepMs === undefined || stepMs < deps.resolutionMs || stepMs % deps.resolutionMs !== 0) {
+      throw badParameter('step', q.step, `a duration (such as 1h or 1d) that is a multiple of ETL_RESOLUTION (${deps.resolutionMs / 1000}s)`);
+    }
+  }
+  const clusters = parseClusterFilter(q.filterClusters);
+  return { window, accumulate, ...(stepMs !== undefined && { stepMs }), ...(clusters !== undefined && { clusters }) };
+}
+
+function parseBool(name: string, raw: string | undefined, def: boolean): boolean {
+  if (raw === undefined || raw === '') return def;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw badParameter(name, raw, BOOL_ACCEPTS);
+}
