@@ -73,6 +73,12 @@ const readableFileList = (raw: string) => (raw.split(delimiter).every((p) => p =
 
 const DAY_MS = 86_400_000;
 
+/** A duration (`parseDurationMs`) of at least `minMs`. */
+const durationAtLeast = (minMs: number) => (raw: string) => {
+  const ms = parseDurationMs(raw);
+  return ms !== undefined && ms >= minMs ? ms : undefined;
+};
+
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -142,20 +148,14 @@ export const SETTINGS = {
     '49h',
     'a duration of at least ETL_RESOLUTION such as 49h or 3d',
     'how long the sets of each ETL_RESOLUTION window are kept (Kubecost: ETL_HOURLY_STORE_DURATION_HOURS)',
-    (raw) => {
-      const ms = parseDurationMs(raw);
-      return ms !== undefined && ms >= 1000 ? ms : undefined;
-    },
+    durationAtLeast(1000),
   ),
   etlDailyRetentionMs: setting(
     'ETL_DAILY_RETENTION',
     '91d',
     'a duration of at least 1d such as 91d or 13w',
     'how long the daily roll-up sets are kept (Kubecost: ETL_DAILY_STORE_DURATION_DAYS)',
-    (raw) => {
-      const ms = parseDurationMs(raw);
-      return ms !== undefined && ms >= DAY_MS ? ms : undefined;
-    },
+    durationAtLeast(DAY_MS),
   ),
   billingExport: setting(
     'BILLING_EXPORT',
@@ -202,19 +202,13 @@ export const SETTINGS = {
     'requests per CES_RATE_LIMIT_WINDOW each token (each address, when the routes are open) may make to the Cloud Eye routes',
     int(0, 1_000_000),
   ),
-  cesRateLimitWindowMs: setting('CES_RATE_LIMIT_WINDOW', '1m', 'a duration of at least 1s such as 1s, 1m or 1h', 'the window CES_RATE_LIMIT counts in', (raw) => {
-    const ms = parseDurationMs(raw);
-    return ms !== undefined && ms >= 1000 ? ms : undefined;
-  }),
+  cesRateLimitWindowMs: setting('CES_RATE_LIMIT_WINDOW', '1m', 'a duration of at least 1s such as 1s, 1m or 1h', 'the window CES_RATE_LIMIT counts in', durationAtLeast(1000)),
   customEventRetentionMs: setting(
     'CUSTOM_EVENT_RETENTION',
     '30d',
     'a duration of at least 1h such as 12h, 30d or 8w',
     'how long custom events reported through the Cloud Eye API are kept and served, from their time',
-    (raw) => {
-      const ms = parseDurationMs(raw);
-      return ms !== undefined && ms >= 3_600_000 ? ms : undefined;
-    },
+    durationAtLeast(3_600_000),
   ),
   customEventCapacity: setting(
     'CUSTOM_EVENT_CAPACITY',

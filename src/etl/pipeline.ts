@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { PriceSheet } from '../cost/price-sheet.js';
+import type { KubeLogger } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
 import type { Window } from '../window.js';
 import type { BillingLoad } from './billing-export.js';
@@ -26,12 +27,8 @@ export interface BillingSource {
   load(): BillingLoad;
 }
 
-/** The slice of a pino logger the pipeline uses. */
-export interface PipelineLogger {
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-  error(obj: Record<string, unknown>, msg: string): void;
-}
+/** The slice of a pino logger the pipeline uses: the one its cluster cache uses. */
+export type PipelineLogger = KubeLogger;
 
 export interface PipelineDeps {
   readonly cluster: string;
