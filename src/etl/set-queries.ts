@@ -89,7 +89,7 @@ export class SetQueries {
   readonly #cache: DecodedSets;
   readonly #maxRecords: number;
 
-  /** `cacheRecords`: records of decoded sets kept (default 250,000); `maxRecords`: records one answer may hold (default 200,000). */
+  /** `cacheRecords`: records of decoded sets kept (default 250,000); `maxRecords`: records, and sets, one answer may hold (default 200,000). */
   constructor(deps: { repository: SetRepository; resolutionMs: number; publisher: EtlPublisher; cacheRecords?: number; maxRecords?: number }) {
     this.#maxRecords = deps.maxRecords ?? 200_000;
     this.#repo = deps.repository;
@@ -109,6 +109,14 @@ export class SetQueries {
     const start = alignDown(q.window.start, res);
     const end = Math.max(alignUp(q.window.end, res), start + res);
     const step = q.accumulate ? end - start : q.stepMs ?? (end - start >= DAY_MS ? DAY_MS : res);
+    // Each step is a set of the answer (`{}` when empty), so steps are bounded as records are, before any is made.
+    const count = Math.ceil((end - start) / step);
+    if (count > this.#maxRecords) {
+      throw new AppError(
+        'BAD_PARAMETER',
+        `invalid parameter 'window': the answer would hold more than ${this.#maxRecords} sets (${count} steps of ${step / 1000}s); ask for a longer step (step=1d), accumulate (accumulate=true) or a shorter window`,
+      );
+    }
     const out: Window[] = [];
     for (let s = start; s < end; s += step) out.push({ start: s, end: Math.min(s + step, end) });
     return out;

@@ -79,7 +79,7 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
       async (request, reply) => {
         const q = request.query;
         const base = parseCommon(q, deps);
-        const aggregate = parseAggregate(q.aggregate, parseAllocationAggregate);
+        const aggregate = parseAggregate(q.aggregate, parseAllocationAggregate, ALLOCATION_AGGREGATE_ACCEPTS);
         const idle = parseBool('idle', q.idle, true);
         const sets = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
         return sendRendered(request, reply, envelope(sets.map(renderAllocationSet)));
@@ -98,7 +98,7 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
       async (request, reply) => {
         const q = request.query;
         const base = parseCommon(q, deps);
-        const aggregate = parseAggregate(q.aggregate, parseAssetAggregate);
+        const aggregate = parseAggregate(q.aggregate, parseAssetAggregate, ASSET_AGGREGATE_ACCEPTS);
         const result = await deps.sets.assets({ ...base, ...(aggregate !== undefined && { aggregate }) });
         const parts = 'sets' in result ? result.sets.map(renderAssetSet) : result.aggregates.map(renderAssetAggregateSet);
         return sendRendered(request, reply, envelope(parts));
@@ -112,10 +112,16 @@ function envelope(sets: readonly string[]): RenderedBody {
   return new RenderedBody(`{"code":200,"data":[${sets.join(',')}]}`);
 }
 
-function parseAggregate<T>(raw: string | undefined, parse: (raw: string) => ParsedAggregate<T>): T[] | undefined {
+function parseAggregate<T>(raw: string | undefined, parse: (raw: string) => ParsedAggregate<T>, accepts: string): T[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   const parsed = parse(raw);
-  if (!parsed.ok) throw badParameter('aggregate', raw, parsed.error);
+  if (!parsed.ok) {
+    // The parser's message is `invalid aggregate "<raw>": <why>; accepted: <accepts>`; the 400 names the parameter and the value itself, so only the why is kept.
+    const prefix = `invalid aggregate ${JSON.stringify(raw.slice(0, 100))}: `;
+    const suffix = `; accepted: ${accepts}`;
+    const why = parsed.error.startsWith(prefix) && parsed.error.endsWith(suffix) ? parsed.error.slice(prefix.length, -suffix.length) : parsed.error;
+    throw badParameter('aggregate', raw, `${accepts} (${why})`);
+  }
   return parsed.by;
 }
 
