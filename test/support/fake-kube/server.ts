@@ -24,6 +24,8 @@ export interface FakeKubeOptions {
   clock?: Clock;
   /** Event history kept before the floor rises on its own (etcd compaction); default 200,000. */
   maxLogEntries?: number;
+  /** Stamps `creationTimestamp` (to the second) of created objects; default the wall clock. */
+  creationClock?: Pick<Clock, 'nowMs'>;
 }
 
 /**
@@ -46,7 +48,11 @@ export class FakeKubeServer {
 
   private constructor(opts: FakeKubeOptions) {
     this.#resources = opts.resources ?? DEFAULT_RESOURCES;
-    this.store = new FakeStore(opts.maxLogEntries === undefined ? {} : { maxLogEntries: opts.maxLogEntries });
+    const creationClock = opts.creationClock;
+    this.store = new FakeStore({
+      ...(opts.maxLogEntries !== undefined && { maxLogEntries: opts.maxLogEntries }),
+      ...(creationClock !== undefined && { now: () => new Date(creationClock.nowMs()).toISOString().replace(/\.\d+Z$/, 'Z') }),
+    });
     this.#lister = new Lister(this.store);
     const ctx: HandlerContext = {
       resources: this.#resources,
