@@ -178,13 +178,15 @@ export class EtlPipeline {
     }
     if (latestEnd !== undefined) {
       this.#lastBuiltEnd = latestEnd;
-      if (latestEnd > this.#nextStart) this.#nextStart = latestEnd;
-      else if (latestEnd < this.#nextStart) {
+      if (latestEnd < this.#nextStart) {
+        // A restart across a window's end (a rolling update at 12:00) must not lose the window.
         this.#d.log.warn(
           { from: new Date(latestEnd).toISOString(), to: new Date(this.#nextStart).toISOString() },
-          'no sets for the windows between the last stored set and this start: no server of this cluster ran then, and the cluster no longer tells what ran, so they stay empty',
+          'building the windows since the last stored set, when no server of this cluster ran: objects that ended before this start are no longer known, so their cost shows as idle of their nodes',
         );
       }
+      // Continue right after the last stored set (windows past retention are skipped by the run).
+      this.#nextStart = latestEnd;
       // A day that closed while no server ran, or whose roll-up failed, is rolled up now.
       const lastDay = alignDown(this.#nextStart, DAY_MS);
       for (let day = alignDown(now - hourlyRetentionMs, DAY_MS); day < lastDay; day += DAY_MS) {

@@ -227,6 +227,28 @@ describe('the ETL pipeline', () => {
     expect(brief(second.events).filter((e) => e.includes('Saved'))).toEqual(['AllocationSetSaved 2024-05-03T12:00:00Z size=1', 'AssetSetSaved 2024-05-03T12:00:00Z size=1']);
   });
 
+  it('after a restart across window ends, builds the windows since the last stored set', async () => {
+    const store = new MemoryStore({ etlLogCapacity: 100, auditCapacity: 10 });
+    const first = rig({ store });
+    first.pipeline.start();
+    await at(first, '2024-05-03T11:00:00Z');
+    await first.pipeline.stop();
+
+    // Down from 11:50 to 13:10: the 11:00 and 12:00 windows closed while no server ran.
+    const second = rig({ store, clock: new ManualClock(Date.parse('2024-05-03T13:10:00Z')) });
+    second.pipeline.start();
+    await second.pipeline.idle();
+    expect(brief(second.events).filter((e) => e.includes('Saved'))).toEqual([
+      'AllocationSetSaved 2024-05-03T11:00:00Z size=1',
+      'AssetSetSaved 2024-05-03T11:00:00Z size=1',
+      'AllocationSetSaved 2024-05-03T12:00:00Z size=1',
+      'AssetSetSaved 2024-05-03T12:00:00Z size=1',
+    ]);
+    second.events.length = 0;
+    await at(second, '2024-05-03T14:00:00Z');
+    expect(brief(second.events).filter((e) => e.includes('Saved'))).toEqual(['AllocationSetSaved 2024-05-03T13:00:00Z size=1', 'AssetSetSaved 2024-05-03T13:00:00Z size=1']);
+  });
+
   it('reports a stored set it cannot read as a ComputeError and goes on', async () => {
     const inner = new MemoryStore({ etlLogCapacity: 100, auditCapacity: 10 });
     const first = rig({ store: inner });
