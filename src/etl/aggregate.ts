@@ -24,8 +24,8 @@ export type AllocationAggregateBy = 'cluster' | 'node' | 'namespace' | 'controll
 /** What assets can be grouped by. */
 export type AssetAggregateBy = 'cluster' | 'type' | 'category' | 'name' | 'providerID' | `label:${string}`;
 
-/** A parsed `aggregate` list, or why it does not parse (the message says what is accepted). */
-export type ParsedAggregate<T> = { readonly ok: true; readonly by: T[] } | { readonly ok: false; readonly error: string };
+/** A parsed `aggregate` list, or why it does not parse (what is accepted is `*_AGGREGATE_ACCEPTS`). */
+export type ParsedAggregate<T> = { readonly ok: true; readonly by: T[] } | { readonly ok: false; readonly reason: string };
 
 /** The key part of assets that lack the aggregated property, as OpenCost's asset aggregation writes it. */
 export const UNDEFINED_KEY = '__undefined__';
@@ -40,19 +40,19 @@ export const ASSET_AGGREGATE_ACCEPTS = `a comma list of ${ASSET_PROPERTIES.join(
 
 /** Parses Kubecost's `aggregate=namespace,label:app` for allocations (names case-insensitive, repeats dropped). */
 export function parseAllocationAggregate(raw: string): ParsedAggregate<AllocationAggregateBy> {
-  return parseAggregate<AllocationAggregateBy>(raw, ALLOCATION_PROPERTIES, ALLOCATION_AGGREGATE_ACCEPTS);
+  return parseAggregate<AllocationAggregateBy>(raw, ALLOCATION_PROPERTIES);
 }
 
 /** Parses an `aggregate` list for assets. */
 export function parseAssetAggregate(raw: string): ParsedAggregate<AssetAggregateBy> {
-  return parseAggregate<AssetAggregateBy>(raw, ASSET_PROPERTIES, ASSET_AGGREGATE_ACCEPTS);
+  return parseAggregate<AssetAggregateBy>(raw, ASSET_PROPERTIES);
 }
 
-function parseAggregate<T extends string>(raw: string, known: readonly T[], accepts: string): ParsedAggregate<T> {
+function parseAggregate<T extends string>(raw: string, known: readonly T[]): ParsedAggregate<T> {
   const by: T[] = [];
   for (const part of raw.split(',')) {
     const entry = part.trim();
-    const fail = (why: string): ParsedAggregate<T> => ({ ok: false, error: `invalid aggregate ${JSON.stringify(raw.slice(0, 100))}: ${why}; accepted: ${accepts}` });
+    const fail = (reason: string): ParsedAggregate<T> => ({ ok: false, reason });
     if (entry === '') return fail('an entry is empty');
     let parsed: T | undefined;
     if (entry.toLowerCase().startsWith('label:')) {

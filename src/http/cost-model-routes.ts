@@ -115,13 +115,7 @@ function envelope(sets: readonly string[]): RenderedBody {
 function parseAggregate<T>(raw: string | undefined, parse: (raw: string) => ParsedAggregate<T>, accepts: string): T[] | undefined {
   if (raw === undefined || raw === '') return undefined;
   const parsed = parse(raw);
-  if (!parsed.ok) {
-    // The parser's message is `invalid aggregate "<raw>": <why>; accepted: <accepts>`; the 400 names the parameter and the value itself, so only the why is kept.
-    const prefix = `invalid aggregate ${JSON.stringify(raw.slice(0, 100))}: `;
-    const suffix = `; accepted: ${accepts}`;
-    const why = parsed.error.startsWith(prefix) && parsed.error.endsWith(suffix) ? parsed.error.slice(prefix.length, -suffix.length) : parsed.error;
-    throw badParameter('aggregate', raw, `${accepts} (${why})`);
-  }
+  if (!parsed.ok) throw badParameter('aggregate', raw, `${accepts} (${parsed.reason})`);
   return parsed.by;
 }
 
