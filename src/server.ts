@@ -246,10 +246,9 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       sheet,
       repository: new SetRepository(storage.store),
       publisher: etlPublisher,
-      ...(config.billingExport !== undefined && { billing: new BillingExport({ path: config.billingExport }) }),
+      ...(config.billingExport !== undefined && { billing: new BillingExport({ path: config.billingExport, log: etlLog }) }),
       log: etlLog,
       ...(options.etlSettleMs !== undefined && { settleMs: options.etlSettleMs }),
-      onSetsChanged: () => setQueries.invalidate(),
     });
     etl = { cache, pipeline };
     readiness.register({ name: 'etl', status: () => cache.readiness() });

@@ -48,8 +48,6 @@ export interface PipelineDeps {
   readonly log: PipelineLogger;
   /** How long after a window closes it is built, so watch events of its last moments have arrived; default 10 s. */
   readonly settleMs?: number;
-  /** Called after stored sets were added, replaced or deleted (queries drop what they cached). */
-  readonly onSetsChanged?: () => void;
   /** Stored sets reconciled per run at most (each is read, reconciled and written back); default 48. */
   readonly reconcileBatch?: number;
 }
@@ -143,11 +141,17 @@ export class EtlPipeline {
     });
   }
 
+  /**
+   * The next run: when the next window to build is due (its end plus the settle time), or, when it
+   * is already due (its build failed), at the next window's end, which is the retry. Scheduling from
+   * the window rather than from now keeps a timer that fires a little early from costing a window.
+   */
   #schedule(): void {
     if (this.#stopped) return;
     const now = this.#d.clock.nowMs();
     const res = this.#d.resolutionMs;
-    const at = alignDown(now - this.#settleMs, res) + res + this.#settleMs;
+    const due = this.#nextStart + res + this.#settleMs;
+    const at = due > now ? due : alignDown(now - this.#settleMs, res) + res + this.#settleMs;
     this.#timer = this.#d.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#enqueue(() => this.#run());
@@ -218,9 +222,7 @@ export class EtlPipeline {
       const billing = this.#d.billing?.load();
       await this.#buildDue(now, billing);
       await this.#rollUpDue();
-      if (billing?.ok === true && this.#reconciliation !== undefined) {
-        if ((await this.#reconciliation.runStored(billing, now, this.#tiers(now))) > 0) this.#d.onSetsChanged?.();
-      }
+      if (billing?.ok === true && this.#reconciliation !== undefined) await this.#reconciliation.runStored(billing, now, this.#tiers(now));
       await this.#deleteExpired(now);
     } finally {
       this.#schedule();
@@ -273,7 +275,6 @@ export class EtlPipeline {
     this.#lastBuiltEnd = window.end;
     this.#lastError = undefined;
     this.#d.source.forgetEndedBefore(window.end);
-    this.#d.onSetsChanged?.();
     return true;
   }
 
@@ -318,25 +319,21 @@ export class EtlPipeline {
         asset: pair.assets.assets.length,
       });
       this.#published('Saved', pair, window, DAY_MS);
-      this.#d.onSetsChanged?.();
     }
   }
 
   async #deleteExpired(now: number): Promise<void> {
-    let deleted = 0;
     for (const { resolutionMs, from } of this.#tiers(now)) {
       for (const category of ['allocation', 'asset'] as const) {
         try {
           for (const info of await this.#d.repository.deleteEndingBy(this.#d.cluster, category, resolutionMs, from)) {
             this.#d.publisher.report({ category, step: 'Deleted', window: { start: info.start, end: info.end }, size: info.size, dedupe: { resolutionMs } });
-            deleted++;
           }
         } catch (err) {
           this.#d.log.warn({ err: describe(err), category, resolutionMs }, 'deleting sets past retention failed; retried at the next run');
         }
       }
     }
-    if (deleted > 0) this.#d.onSetsChanged?.();
   }
 }
 

@@ -13,7 +13,7 @@ import {
   type AssetAggregateSet,
 } from './aggregate.js';
 import { alignDown, alignUp, DAY_MS, type EtlPublisher } from './etl-publisher.js';
-import type { SetOf, SetRepository } from './set-repository.js';
+import { UnreadableSetError, type SetOf, type SetRepository } from './set-repository.js';
 import type { AllocationSet, AssetSet } from './sets.js';
 
 /** What a query of sets asks, in common to allocations and assets. */
@@ -33,6 +33,9 @@ export interface AllocationQuery extends SetQueryBase {
   /** Keep the `__idle__` allocations (Kubecost's `idle`, default true). */
   readonly idle: boolean;
 }
+
+/** What a query answers: its sets, and what could not be read (Kubecost's `warning`). */
+export type QueryAnswer<T> = T & { readonly warnings: readonly string[] };
 
 export interface AssetQuery extends SetQueryBase {
   readonly aggregate?: readonly AssetAggregateBy[];
@@ -67,11 +70,6 @@ class DecodedSets {
       this.#records -= e.records;
     }
   }
-
-  clear(): void {
-    this.#entries.clear();
-    this.#records = 0;
-  }
 }
 
 /**
@@ -98,11 +96,6 @@ export class SetQueries {
     this.#cache = new DecodedSets(deps.cacheRecords ?? 250_000);
   }
 
-  /** Forgets decoded sets (the pipeline replaced or deleted some). */
-  invalidate(): void {
-    this.#cache.clear();
-  }
-
   /** The steps a query returns, each with its window. */
   steps(q: SetQueryBase): Window[] {
     const res = this.#resolutionMs;
@@ -122,25 +115,25 @@ export class SetQueries {
     return out;
   }
 
-  async allocation(q: AllocationQuery): Promise<AllocationSet[]> {
+  async allocation(q: AllocationQuery): Promise<QueryAnswer<{ readonly sets: AllocationSet[] }>> {
     const aggregate = q.aggregate;
     const out: AllocationSet[] = [];
-    await this.#steps('allocation', q, accumulateAllocationSets, (set) => {
+    const warnings = await this.#steps('allocation', q, accumulateAllocationSets, (set) => {
       const kept = q.idle ? set : { ...set, allocations: set.allocations.filter((a) => !isIdle(a)) };
       const shaped = aggregate === undefined ? kept : aggregateAllocations(kept, aggregate);
       out.push(shaped);
       return shaped.allocations.length;
     });
     this.#reportQuery('allocation', q, out.reduce((n, s) => n + s.allocations.length, 0));
-    return out;
+    return { sets: out, warnings };
   }
 
   /** The asset sets of each step, or, aggregated, the aggregates of each step. */
-  async assets(q: AssetQuery): Promise<{ readonly sets: AssetSet[] } | { readonly aggregates: AssetAggregateSet[] }> {
+  async assets(q: AssetQuery): Promise<QueryAnswer<{ readonly sets: AssetSet[] } | { readonly aggregates: AssetAggregateSet[] }>> {
     const aggregate = q.aggregate;
     const sets: AssetSet[] = [];
     const aggregates: AssetAggregateSet[] = [];
-    await this.#steps('asset', q, accumulateAssetSets, (set) => {
+    const warnings = await this.#steps('asset', q, accumulateAssetSets, (set) => {
       if (aggregate === undefined) {
         sets.push(set);
         return set.assets.length;
@@ -151,7 +144,7 @@ export class SetQueries {
     });
     const records = aggregate === undefined ? sets : aggregates;
     this.#reportQuery('asset', q, records.reduce((n, s) => n + s.assets.length, 0));
-    return aggregate === undefined ? { sets } : { aggregates };
+    return aggregate === undefined ? { sets, warnings } : { aggregates, warnings };
   }
 
   #reportQuery(category: EtlCategory, q: SetQueryBase & { readonly aggregate?: readonly unknown[] }, size: number): void {
@@ -161,23 +154,29 @@ export class SetQueries {
     if (q.accumulate) this.#publisher.report({ category, step: 'Totaled', window });
   }
 
-  /** Accumulates the stored sets of each step and hands each step's set to `take`, which returns the records it keeps (bounded by maxRecords). */
+  /**
+   * Accumulates the stored sets of each step and hands each step's set to `take`, which returns the
+   * records it keeps (bounded by maxRecords). Returns what could not be read (a stored set that does
+   * not decode is left out and named, rather than failing every query over its window).
+   */
   async #steps<C extends EtlCategory>(
     category: C,
     q: SetQueryBase,
     accumulate: (sets: readonly SetOf<C>[], window: Window) => SetOf<C>,
     take: (set: SetOf<C>) => number,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const steps = this.steps(q);
     const whole = { start: steps[0]?.start ?? 0, end: steps.at(-1)?.end ?? 0 };
     const scope = { ...(q.clusters !== undefined && { clusters: q.clusters }), category, start: whole.start, end: whole.end };
     const fine = await this.#repo.list({ ...scope, resolutionMs: this.#resolutionMs });
     const daily = this.#resolutionMs === DAY_MS ? [] : await this.#repo.list({ ...scope, resolutionMs: DAY_MS });
+    const byStep = sourcesByStep(steps, fine, daily);
+    const warnings: string[] = [];
     let records = 0;
-    for (const step of steps) {
+    for (const [i, step] of steps.entries()) {
       const sets: SetOf<C>[] = [];
-      for (const info of sources(step, fine, daily)) {
-        const set = await this.#load(category, info);
+      for (const info of byStep.get(i) ?? []) {
+        const set = await this.#load(category, info, warnings);
         if (set !== undefined) sets.push(set);
       }
       records += take(accumulate(sets, step));
@@ -188,13 +187,22 @@ export class SetQueries {
         );
       }
     }
+    return warnings;
   }
 
-  async #load<C extends EtlCategory>(category: C, info: StoredSetInfo): Promise<SetOf<C> | undefined> {
+  async #load<C extends EtlCategory>(category: C, info: StoredSetInfo, warnings: string[]): Promise<SetOf<C> | undefined> {
+    // What storage says of a set is in its key, so a set replaced (reconciled) is read again.
     const key = `${category}/${info.cluster}/${info.resolutionMs}/${info.start}/${info.size}/${info.reconciled ?? ''}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached as SetOf<C>;
-    const set = await this.#repo.load({ ...info, category });
+    let set: SetOf<C> | undefined;
+    try {
+      set = await this.#repo.load({ ...info, category });
+    } catch (err) {
+      if (!(err instanceof UnreadableSetError)) throw err;
+      warnings.push(`${err.message}; the answer leaves it out`);
+      return undefined;
+    }
     if (set === undefined) return undefined;
     this.#publisher.report({ category, step: 'Loaded', window: { start: info.start, end: info.end }, size: info.size });
     this.#cache.put(key, set, info.size);
@@ -203,12 +211,38 @@ export class SetQueries {
 }
 
 /**
- * The stored sets that make up one step: per cluster, the daily roll-up of each whole UTC day of
- * the step that has one, and the finer sets of the step outside those days.
+ * The stored sets that make up each step, by the step's index: per cluster, the daily roll-up of
+ * each whole UTC day inside a step, and the finer sets inside a step outside those days. Steps are
+ * of equal width from the first (the last may be cut short), so a set's step is arithmetic: one
+ * pass over the listings, however many steps.
  */
-function sources(step: Window, fine: readonly StoredSetInfo[], daily: readonly StoredSetInfo[]): StoredSetInfo[] {
-  const days = daily.filter((d) => d.start >= step.start && d.end <= step.end);
-  const covered = new Set(days.map((d) => `${d.cluster}/${d.start}`));
-  const rest = fine.filter((f) => f.start >= step.start && f.end <= step.end && !covered.has(`${f.cluster}/${alignDown(f.start, DAY_MS)}`));
-  return [...days, ...rest];
+function sourcesByStep(steps: readonly Window[], fine: readonly StoredSetInfo[], daily: readonly StoredSetInfo[]): Map<number, StoredSetInfo[]> {
+  const first = steps[0];
+  const out = new Map<number, StoredSetInfo[]>();
+  if (first === undefined) return out;
+  const width = first.end - first.start;
+  const last = steps.length - 1;
+  /** The step holding the whole of [start, end), or undefined when the set straddles two or lies outside. */
+  const stepOf = (info: StoredSetInfo): number | undefined => {
+    const i = Math.floor((info.start - first.start) / width);
+    const j = Math.floor((info.end - 1 - first.start) / width);
+    return i === j && i >= 0 && i <= last && info.end <= (steps[i]?.end ?? 0) ? i : undefined;
+  };
+  const add = (i: number, info: StoredSetInfo) => {
+    const list = out.get(i);
+    if (list === undefined) out.set(i, [info]);
+    else list.push(info);
+  };
+  const covered = new Set<string>();
+  for (const d of daily) {
+    const i = stepOf(d);
+    if (i === undefined) continue;
+    covered.add(`${d.cluster}/${d.start}`);
+    add(i, d);
+  }
+  for (const f of fine) {
+    const i = stepOf(f);
+    if (i !== undefined && !covered.has(`${f.cluster}/${alignDown(f.start, DAY_MS)}`)) add(i, f);
+  }
+  return out;
 }

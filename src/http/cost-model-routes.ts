@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
 import { badParameter } from '../errors.js';
 import { ALLOCATION_AGGREGATE_ACCEPTS, ASSET_AGGREGATE_ACCEPTS, parseAllocationAggregate, parseAssetAggregate, type ParsedAggregate } from '../etl/aggregate.js';
@@ -9,7 +9,7 @@ import { RenderedBody } from './render-cache.js';
 import { sendRendered } from './reply-cached.js';
 import { parseDurationMs, parseWindow, WindowError, type Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
-import { Envelope, errorResponses } from './envelope.js';
+import { errorResponses } from './envelope.js';
 import { WINDOW_ACCEPTS } from './etl-log-routes.js';
 
 
@@ -47,10 +47,22 @@ export const AssetQuerySchema = Type.Object({
   aggregate: Type.Optional(Type.String({ description: 'Groups assets by these properties, in order.', 'x-accepts': ASSET_AGGREGATE_ACCEPTS, examples: ['type', 'cluster'] })),
 });
 
+/** The success envelope of the set routes: Kubecost's, with its optional `warning`. */
+function SetsEnvelope<T extends TSchema>(data: T) {
+  return Type.Object(
+    {
+      code: Type.Literal(200),
+      data,
+      warning: Type.Optional(Type.String({ description: 'Present when a stored set could not be read and was left out of the answer; names it.' })),
+    },
+    { additionalProperties: false },
+  );
+}
+
 /** The answer of `GET /model/allocation`: one set per step, each a map from allocation name to allocation. */
-export const AllocationResponseSchema = Envelope(Type.Array(Type.Record(Type.String(), AllocationJsonSchema), { description: 'One set per step, oldest first.' }));
+export const AllocationResponseSchema = SetsEnvelope(Type.Array(Type.Record(Type.String(), AllocationJsonSchema), { description: 'One set per step, oldest first.' }));
 /** The answer of `GET /model/assets`: one set per step, each a map from asset key to asset. */
-export const AssetResponseSchema = Envelope(
+export const AssetResponseSchema = SetsEnvelope(
   Type.Array(Type.Record(Type.String(), Type.Union([AssetJsonSchema, AssetAggregateJsonSchema])), {
     description: 'One set per step, oldest first: assets by key, or with `aggregate` the aggregates by their key.',
   }),
@@ -81,8 +93,8 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         const base = parseCommon(q, deps);
         const aggregate = parseAggregate(q.aggregate, parseAllocationAggregate, ALLOCATION_AGGREGATE_ACCEPTS);
         const idle = parseBool('idle', q.idle, true);
-        const sets = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
-        return sendRendered(request, reply, envelope(sets.map(renderAllocationSet)));
+        const answer = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
+        return sendRendered(request, reply, envelope(answer.sets.map(renderAllocationSet), answer.warnings));
       },
     );
     app.get(
@@ -101,15 +113,16 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         const aggregate = parseAggregate(q.aggregate, parseAssetAggregate, ASSET_AGGREGATE_ACCEPTS);
         const result = await deps.sets.assets({ ...base, ...(aggregate !== undefined && { aggregate }) });
         const parts = 'sets' in result ? result.sets.map(renderAssetSet) : result.aggregates.map(renderAssetAggregateSet);
-        return sendRendered(request, reply, envelope(parts));
+        return sendRendered(request, reply, envelope(parts, result.warnings));
       },
     );
   };
 }
 
-/** The success envelope around sets already rendered as JSON (they are large: rendered once, never re-serialised). */
-function envelope(sets: readonly string[]): RenderedBody {
-  return new RenderedBody(`{"code":200,"data":[${sets.join(',')}]}`);
+/** The success envelope around sets already rendered as JSON (they are large: rendered once, never re-serialised), with Kubecost's `warning` when a stored set was left out. */
+function envelope(sets: readonly string[], warnings: readonly string[]): RenderedBody {
+  const warning = warnings.length === 0 ? '' : `,"warning":${JSON.stringify(warnings.join('; '))}`;
+  return new RenderedBody(`{"code":200,"data":[${sets.join(',')}]${warning}}`);
 }
 
 function parseAggregate<T>(raw: string | undefined, parse: (raw: string) => ParsedAggregate<T>, accepts: string): T[] | undefined {

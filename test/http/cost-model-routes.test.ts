@@ -72,6 +72,8 @@ async function fill(store: Store): Promise<void> {
 
 interface Rig {
   readonly app: FastifyInstance;
+  /** The store the sets are in, under any wrapper. */
+  readonly inner: Store;
   readonly events: EtlEvent[];
   readonly queries: SetQueries;
   readonly writer: StoreWriter;
@@ -102,7 +104,7 @@ async function rig(o: { maxRecords?: number; store?: (inner: Store) => Store; re
     ...(o.maxRecords !== undefined && { maxRecords: o.maxRecords }),
   });
   const app = buildApp({ clock, events: emptyEvents(), readiness: new Readiness(), sets: { sets: queries, resolutionMs } });
-  const r = { app, events, queries, writer };
+  const r = { app, inner, events, queries, writer };
   rigs.push(r);
   return r;
 }
@@ -357,6 +359,23 @@ describe('storage', () => {
     expect(res.body.code).toBe(503);
   });
 
+  it('leaves a stored set that cannot be read out of the answer and names it in Kubecost\'s warning', async () => {
+    const r = await rig({
+      store: (inner) =>
+        delegate(inner, {
+          loadSet: async (k) => {
+            const row = await inner.loadSet(k);
+            return row && k.start === at('2024-05-03T10:00:00Z') && k.cluster === 'blue' ? { ...row, payload: new Uint8Array([0xff, 0, 1]) } : row;
+          },
+        }),
+    });
+    const res = await get(r, `/model/allocation?${H10_12}&filterClusters=blue`);
+    expect(res.status).toBe(200);
+    const body = res.body as { data: SetJson[]; warning?: string };
+    expect(body.warning).toMatch(/^stored allocation set blue 2024-05-03T10:00:00.000Z \(3600s\) cannot be read: .+; the answer leaves it out$/);
+    expect(body.data.map((set) => Object.keys(set).length)).toEqual([0, 2]);
+  });
+
   it('answers 500 without internals when storage fails otherwise', async () => {
     const r = await rig({ store: (inner) => delegate(inner, { listSets: () => Promise.reject(new Error('syntax error at or near "FROM"')) }) });
     const res = await get(r, `/model/allocation?${H10_12}`);
@@ -386,11 +405,13 @@ describe('events', () => {
     // Assets are other sets.
     await sets(r, `/model/assets?${H10_12}&filterClusters=blue`);
     expect(kinds(r.events)).toEqual(['AssetSetLoaded 2024-05-03T10:00:00Z–2024-05-03T11:00:00Z 3', 'AssetSetLoaded 2024-05-03T11:00:00Z–2024-05-03T12:00:00Z 3']);
-    // After the pipeline changed the sets (invalidate), they are read again.
+    // A set replaced in storage (reconciled: a new digest) is read again; the other is still held.
     r.events.length = 0;
-    r.queries.invalidate();
+    const pair = blueSets(hour('2024-05-03T10:00:00Z'));
+    const stamp = { source: 'digest-1', at: at(NOW) };
+    await new SetRepository(r.inner).save({ allocations: { ...pair.allocations, reconciled: stamp }, assets: { ...pair.assets, reconciled: stamp } }, HOUR);
     await sets(r, `/model/assets?${H10_12}&filterClusters=blue`);
-    expect(r.events.map((e) => e.kind)).toEqual(['AssetSetLoaded', 'AssetSetLoaded']);
+    expect(kinds(r.events)).toEqual(['AssetSetLoaded 2024-05-03T10:00:00Z–2024-05-03T11:00:00Z 3']);
   });
 
   it('publishes one Aggregated per query that aggregates, sized by the records returned, over the widened window', async () => {
