@@ -64,12 +64,15 @@ describe('the audit, end to end against a fake API server', () => {
     fake.failNext(7, 500, 'list');
     server = await startServer(config(), { clock, env: {}, serviceAccountDir: '/nonexistent' });
     const s = server;
-    await waitFor(() => s.watchers?.statuses().every((w) => w.state === 'backoff') === true, 'both lists to fail');
+    await waitFor(
+      () => [...(s.watchers?.statuses() ?? []), ...(s.etl?.cache.statuses() ?? [])].every((w) => w.state === 'backoff'),
+      'every list to fail',
+    );
     const before = await s.app.inject('/readyz');
     expect(before.statusCode).toBe(503);
     expect(before.json<{ message: string }>().message).toMatch(/audit \(not synced: Deployment: backoff \(.*500.*\), StatefulSet: backoff/);
     clock.advance(60_000); // past the retry backoff
-    await waitFor(() => s.watchers?.readiness().ready === true, 'sync');
+    await waitFor(() => s.watchers?.readiness().ready === true && s.etl?.cache.readiness().ready === true, 'the audit and the ETL cache to sync');
     const after = await s.app.inject('/readyz');
     expect(after.statusCode).toBe(200);
     expect(after.json()).toMatchObject({ data: { ready: true, components: { audit: { ready: true, state: 'synced' } } } });
