@@ -14,7 +14,7 @@ import type { Clock } from '../clock.js';
 import type { WatchedKind } from '../kube/kinds.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/kube-object.js';
-import { watchReadiness } from '../kube/watch-readiness.js';
+import { watchCurrency, watchReadiness } from '../kube/watch-readiness.js';
 import { createWatchLoop, type WatchLoop } from '../kube/watch-loop.js';
 import type { KubeLogger, WatchStatus } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
@@ -99,6 +99,11 @@ export class ClusterCache {
   /** Ready once every watch has delivered its first full list. */
   readiness(): ComponentStatus {
     return watchReadiness(this.statuses());
+  }
+
+  /** Whether the records are current: no watch failing or relisting (see {@link watchCurrency}). */
+  currency(): ComponentStatus {
+    return watchCurrency(this.statuses());
   }
 
   /**

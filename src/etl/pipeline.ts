@@ -17,6 +17,8 @@ import type { SetTotals } from './sets.js';
 export interface EtlSource {
   /** Ready once every informer has listed; not ready explains what it waits for. */
   readiness(): ComponentStatus;
+  /** Ready while no informer is failing or relisting: the records are as current as the cluster. */
+  currency(): ComponentStatus;
   snapshot(window: Window): ClusterSnapshot;
   /** Ended objects that can no longer fall in a window still to be built may be dropped. */
   forgetEndedBefore(ms: number): void;
@@ -50,6 +52,10 @@ export interface PipelineDeps {
   readonly settleMs?: number;
   /** Stored sets reconciled per run at most (each is read, reconciled and written back); default 48. */
   readonly reconcileBatch?: number;
+  /** How long a due window waits for a cache that is not current (a watch failing, a relist) before its build fails; default 10 min. */
+  readonly currencyGraceMs?: number;
+  /** How often a waiting window checks the cache again; default 30 s. */
+  readonly recheckMs?: number;
 }
 
 /** What the pipeline last did, for the bug report and metrics. */
@@ -77,6 +83,10 @@ export interface PipelineState {
 export class EtlPipeline {
   readonly #d: PipelineDeps;
   readonly #settleMs: number;
+  readonly #currencyGraceMs: number;
+  readonly #recheckMs: number;
+  /** The run stopped at a window waiting for the cache to be current: check again soon. */
+  #waiting = false;
   readonly #reconciliation: Reconciliation | undefined;
   #nextStart = 0;
   #lastBuiltEnd: number | undefined;
@@ -92,6 +102,8 @@ export class EtlPipeline {
   constructor(deps: PipelineDeps) {
     this.#d = deps;
     this.#settleMs = deps.settleMs ?? 10_000;
+    this.#currencyGraceMs = deps.currencyGraceMs ?? 600_000;
+    this.#recheckMs = deps.recheckMs ?? 30_000;
     this.#reconciliation =
       deps.billing === undefined
         ? undefined
@@ -151,7 +163,8 @@ export class EtlPipeline {
     const now = this.#d.clock.nowMs();
     const res = this.#d.resolutionMs;
     const due = this.#nextStart + res + this.#settleMs;
-    const at = due > now ? due : alignDown(now - this.#settleMs, res) + res + this.#settleMs;
+    let at = due > now ? due : alignDown(now - this.#settleMs, res) + res + this.#settleMs;
+    if (this.#waiting) at = Math.min(at, now + this.#recheckMs);
     this.#timer = this.#d.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#enqueue(() => this.#run());
@@ -217,6 +230,7 @@ export class EtlPipeline {
 
   /** One run: build every closed window not yet built, roll up closed days, reconcile, delete past retention; then schedule the next. */
   async #run(): Promise<void> {
+    this.#waiting = false;
     try {
       const now = this.#d.clock.nowMs();
       const billing = this.#d.billing?.load();
@@ -259,6 +273,16 @@ export class EtlPipeline {
     const res = this.#d.resolutionMs;
     const ready = this.#d.source.readiness();
     if (!ready.ready) return this.#computeError(window, now, `the cluster cache is not synced (${ready.detail ?? ready.state})`);
+    const current = this.#d.source.currency();
+    if (!current.ready) {
+      // A watch failing or relisting may be missing changes a moment later brings: wait a while, then fail.
+      if (now < window.end + this.#settleMs + this.#currencyGraceMs) {
+        this.#waiting = true;
+        this.#d.log.info({ window: isoWindow(window), cache: current.detail }, 'ETL build waits for the cluster cache to be current');
+        return false;
+      }
+      return this.#computeError(window, now, `the cluster cache is not current (${current.detail ?? current.state})`);
+    }
     let pair: SetPair;
     try {
       pair = buildSets(this.#d.source.snapshot(window), window, this.#d.sheet);
@@ -281,7 +305,7 @@ export class EtlPipeline {
   #computeError(window: Window, now: number, error: string): false {
     this.#lastError = error;
     this.#d.publisher.both({ step: 'ComputeError', window, error, dedupe: { resolutionMs: this.#d.resolutionMs, extra: String(now) } });
-    this.#d.log.warn({ window: { start: new Date(window.start).toISOString(), end: new Date(window.end).toISOString() }, err: error }, 'ETL build failed; retried at the next run');
+    this.#d.log.warn({ window: isoWindow(window), err: error }, 'ETL build failed; retried at the next run');
     return false;
   }
 
@@ -335,6 +359,10 @@ export class EtlPipeline {
       }
     }
   }
+}
+
+function isoWindow(w: Window): { start: string; end: string } {
+  return { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() };
 }
 
 function describe(err: unknown): string {

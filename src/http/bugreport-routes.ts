@@ -19,6 +19,7 @@ const WatchStatusSchema = Type.Object({
   state: Type.Union(['connecting', 'listing', 'watching', 'backoff', 'stopped'].map((s) => Type.Literal(s))),
   synced: Type.Boolean({ description: 'A full list has been delivered at least once' }),
   lastError: Type.Optional(Type.String({ description: 'The last failure, kept after recovery' })),
+  failures: Type.Integer({ minimum: 0, description: 'Failures since the loop last made progress; 0 when healthy' }),
   relists: Type.Integer({ minimum: 0 }),
   restarts: Type.Integer({ minimum: 0 }),
   lastEventAt: Type.Optional(Type.Number({ description: 'Epoch milliseconds of the last event or bookmark' })),

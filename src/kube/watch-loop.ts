@@ -84,6 +84,7 @@ class Loop<T> implements WatchLoop {
       state: this.#state,
       synced: this.#synced,
       lastError: this.#lastError,
+      failures: this.#failures,
       relists: this.#relists,
       restarts: this.#restarts,
       lastEventAt: this.#lastEventAt,
@@ -126,6 +127,8 @@ class Loop<T> implements WatchLoop {
         this.#call('onSync', () => this.#o.handler.onSync(result.items, { initial }));
         if (!initial) this.#relists++;
         this.#synced = true;
+        // A full list is progress: whatever failed before is over.
+        this.#failures = 0;
         this.#watch(result.resourceVersion);
       },
       (err: unknown) => {

@@ -27,6 +27,8 @@ export interface WatchStatus {
   readonly synced: boolean;
   /** The last failure, kept after recovery so an operator can see what happened. */
   readonly lastError?: string;
+  /** Failures since the loop last made progress (an event, a bookmark, a list, a long-lived stream); 0 when healthy. */
+  readonly failures: number;
   /** Lists after the initial one (410 Expired, or a list that had to be retried). */
   readonly relists: number;
   /** Times the loop reconnected after a stream ended or failed. */

@@ -47,6 +47,25 @@ async function rigAt1005(): Promise<EtlRig> {
 const kinds = (events: readonly EtlLogEvent[]) => events.map((e) => e.kind);
 
 describe('ETL errors end to end', () => {
+  it('waits, without an error, for watches that fail after the sync, and builds the window once they are back', async () => {
+    const r = await rigAt1005();
+    await r.startServer();
+    const cache = r.etl.cache;
+    // Every watch is cut and cannot come back: the cache may be missing changes from now on.
+    r.fake.failNext(10_000, 500, 'watch');
+    r.fake.dropWatches();
+    await waitFor(() => cache.statuses().every((s) => s.state === 'backoff'), 'every watch to fail');
+    await r.advanceTo('2024-05-03T11:00:00Z');
+    expect(await r.log('kind=AllocationSetSaved,AllocationSetComputeError')).toMatchObject({ allocation: [] });
+
+    r.fake.clearFaults();
+    r.clock.advance(60_000); // past the watches' backoff (and a recheck)
+    await waitFor(() => cache.statuses().every((s) => s.state === 'watching'), 'every watch to be back');
+    await r.advanceTo('2024-05-03T11:01:30Z');
+    const log = await r.log('kind=AllocationSetSaved,AllocationSetComputeError');
+    expect(log.allocation.map((e) => [e.kind, e.metadata.window])).toEqual([['AllocationSetSaved', HOUR_10]]);
+  });
+
   it('publishes ComputeError while the cluster cache cannot sync, and builds the window at a later run once it has', async () => {
     const r = await rigAt1005();
     // Every first list of the cache's five kinds (pods, nodes, volumes, claims, services) fails.

@@ -34,10 +34,14 @@ const pod = (name: string, start: number, end?: number): PodRecord => ({
 /** A cluster cache stand-in: fixed records, a switch for sync, and a record of what was forgotten. */
 class FakeSource implements EtlSource {
   ready = true;
+  current = true;
   pods: PodRecord[] = [pod('web-1', Date.parse('2024-05-03T10:15:00Z'), Date.parse('2024-05-03T10:45:00Z'))];
   forgotten: number[] = [];
   readiness(): ComponentStatus {
     return this.ready ? { ready: true, state: 'synced' } : { ready: false, state: 'not synced', detail: 'Pod: listing (connect ECONNREFUSED)' };
+  }
+  currency(): ComponentStatus {
+    return this.current ? { ready: true, state: 'current' } : { ready: false, state: 'not current', detail: 'Pod: backoff (watch: socket hang up)' };
   }
   snapshot(w: Window): ClusterSnapshot {
     const overlaps = (r: { start: number; end?: number }) => r.start < w.end && (r.end === undefined || r.end > w.start);
@@ -145,6 +149,51 @@ describe('the ETL pipeline', () => {
       'AssetSetSaved 2024-05-03T10:00:00Z size=1',
       'AllocationSetSaved 2024-05-03T11:00:00Z size=1',
       'AssetSetSaved 2024-05-03T11:00:00Z size=1',
+    ]);
+  });
+
+  it('waits for a cache that is not current (a watch failing) and builds once it is, without an error', async () => {
+    const r = rig();
+    r.pipeline.start();
+    r.source.current = false;
+    await at(r, '2024-05-03T11:00:00Z');
+    expect(r.events).toEqual([]);
+    // Checked again every 30 s: the watch is back after a minute.
+    r.clock.advance(30_000);
+    await r.pipeline.idle();
+    expect(r.events).toEqual([]);
+    r.source.current = true;
+    r.clock.advance(30_000);
+    await r.pipeline.idle();
+    expect(brief(r.events).filter((e) => e.includes('Saved'))).toEqual(['AllocationSetSaved 2024-05-03T10:00:00Z size=2', 'AssetSetSaved 2024-05-03T10:00:00Z size=1']);
+    expect(r.events[0]?.time).toBe(BigInt(Date.parse('2024-05-03T11:01:00Z')) * 1_000_000n);
+  });
+
+  it('publishes ComputeError once the cache has not been current for the grace period, and retries at the next run', async () => {
+    const r = rig({ deps: { currencyGraceMs: 120_000 } });
+    r.pipeline.start();
+    r.source.current = false;
+    await at(r, '2024-05-03T11:00:00Z');
+    for (let i = 0; i < 4; i++) {
+      r.clock.advance(30_000);
+      await r.pipeline.idle();
+    }
+    expect(brief(r.events)).toEqual([
+      'AllocationSetComputeError 2024-05-03T10:00:00Z error=the cluster cache is not current (Pod: backoff (watch: socket hang up))',
+      'AssetSetComputeError 2024-05-03T10:00:00Z error=the cluster cache is not current (Pod: backoff (watch: socket hang up))',
+    ]);
+    // No more checks every 30 s: the next attempt is the next run.
+    r.events.length = 0;
+    r.clock.advance(30 * 60_000);
+    await r.pipeline.idle();
+    expect(r.events).toEqual([]);
+    r.source.current = true;
+    await at(r, '2024-05-03T12:00:00Z');
+    expect(brief(r.events).filter((e) => e.includes('Saved')).map((e) => e.split(' ')[1])).toEqual([
+      '2024-05-03T10:00:00Z',
+      '2024-05-03T10:00:00Z',
+      '2024-05-03T11:00:00Z',
+      '2024-05-03T11:00:00Z',
     ]);
   });
 

@@ -148,9 +148,14 @@ describe('the watch loop against a fake API server', () => {
     await retryNow();
     await waitFor(() => fake.calls('deployments').length === 3 && loop.status().state === 'backoff', 'the 500');
     expect(loop.status().lastError).toBe('watch: HTTP 500: Internal Server Error');
+    expect(loop.status().failures).toBeGreaterThan(0);
     await retryNow();
     await watching();
     expect(fake.calls('deployments')).toEqual(['list', 'watch rv=3', 'watch rv=3 → 500', 'watch rv=3']);
+    // Failing until it makes progress (an event, a bookmark, a list).
+    expect(loop.status().failures).toBeGreaterThan(0);
+    fake.create('deployments', deploymentObject('shop', 'cart'));
+    await waitFor(() => loop.status().failures === 0, 'progress to clear the failures');
   });
 
   it('backs off and re-watches without a relist on an in-stream error other than 410', async () => {

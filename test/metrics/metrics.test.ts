@@ -91,8 +91,8 @@ describe('the audit event counter', () => {
 });
 
 describe('the state metrics', () => {
-  const deployment: ConsumerWatchStatus = { consumer: 'audit', kind: 'Deployment', state: 'watching', synced: true, relists: 2, restarts: 5 };
-  const pod: ConsumerWatchStatus = { consumer: 'audit', kind: 'Pod', state: 'backoff', synced: false, relists: 0, restarts: 1, lastError: 'connect ECONNREFUSED' };
+  const deployment: ConsumerWatchStatus = { consumer: 'audit', kind: 'Deployment', state: 'watching', synced: true, failures: 0, relists: 2, restarts: 5 };
+  const pod: ConsumerWatchStatus = { consumer: 'audit', kind: 'Pod', state: 'backoff', synced: false, failures: 1, relists: 0, restarts: 1, lastError: 'connect ECONNREFUSED' };
 
   it('reports each watch loop: its state as a state set, synced, relists and restarts', async () => {
     const metrics = createMetrics();
@@ -110,7 +110,7 @@ describe('the state metrics', () => {
   });
 
   it("keeps apart two loops of one kind, the audit's and the ETL's, neither overwritten nor summed", async () => {
-    const etlPod: ConsumerWatchStatus = { consumer: 'etl', kind: 'Pod', state: 'watching', synced: true, relists: 4, restarts: 2 };
+    const etlPod: ConsumerWatchStatus = { consumer: 'etl', kind: 'Pod', state: 'watching', synced: true, failures: 0, relists: 4, restarts: 2 };
     const metrics = createMetrics();
     registerStateMetrics(metrics.registry, sources({ watchers: () => [pod, etlPod] }));
     const text = await metrics.registry.metrics();

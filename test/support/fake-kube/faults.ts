@@ -27,6 +27,11 @@ export class FakeFaults {
     return this.#queue.splice(i, 1)[0]!.status;
   }
 
+  /** Drops every queued failure. */
+  clear(): void {
+    this.#queue.length = 0;
+  }
+
   /** Failures still queued. */
   get pending(): number {
     return this.#queue.length;

@@ -262,6 +262,11 @@ export class FakeKubeServer {
     this.faults.failNext(count, status, target);
   }
 
+  /** Drops the failures queued by {@link failNext} that have not happened yet. */
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
   /**
    * New watches go silent until turned off (streams opened meanwhile stay hung): by default
    * after sending their headers; with `before-headers`, without even a status line.
