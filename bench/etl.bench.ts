@@ -1,6 +1,6 @@
 import { aggregateAllocations, AllocationSetAccumulator } from '../src/etl/aggregate.js';
+import { decodeAllocationSet, encodeAllocationSet } from '../src/etl/allocation-set-codec.js';
 import { buildSets } from '../src/etl/build-sets.js';
-import { decodeAllocationSet, encodeAllocationSet } from '../src/etl/set-codec.js';
 import { renderAllocationSet } from '../src/etl/set-json.js';
 import type { AllocationSet } from '../src/etl/sets.js';
 import { syntheticPriceSheet, syntheticSnapshot } from '../test/support/etl-snapshot.js';

@@ -1,6 +1,7 @@
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey } from '../storage/store.js';
-import { decodeAllocationSet, decodeAssetSet, encodeAllocationSet, encodeAssetSet } from './set-codec.js';
+import { decodeAllocationSet, encodeAllocationSet } from './allocation-set-codec.js';
+import { decodeAssetSet, encodeAssetSet } from './asset-set-codec.js';
 import type { AllocationSet, AssetSet } from './sets.js';
 
 /** The part of the storage seam that holds sets. */
