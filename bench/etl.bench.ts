@@ -1,4 +1,5 @@
-import { aggregateAllocations, AllocationSetAccumulator } from '../src/etl/aggregate.js';
+import { AllocationSetAccumulator } from '../src/etl/accumulate.js';
+import { aggregateAllocations } from '../src/etl/aggregate-allocations.js';
 import { decodeAllocationSet, encodeAllocationSet } from '../src/etl/allocation-set-codec.js';
 import { buildSets } from '../src/etl/build-sets.js';
 import { renderAllocationSet } from '../src/etl/set-json.js';

@@ -7,7 +7,7 @@
 import { resourceCosts, type PriceSheet } from '../cost/price-sheet.js';
 import { decimalQuotient } from '../cost/decimal.js';
 import type { Window } from '../window.js';
-import { addAllocationInto, addAssetInto } from './aggregate.js';
+import { addAllocationInto, addAssetInto } from './add-records.js';
 import type { ClaimRecord, ClusterSnapshot, NodeRecord, PodRecord, VolumeRecord } from './cluster-state.js';
 import { IDLE_KEY, type Allocation, type AllocationSet, type Asset, type AssetSet, type NodeAsset } from './sets.js';
 

@@ -1,5 +1,5 @@
 import type { Window } from '../window.js';
-import { AllocationSetAccumulator, AssetSetAccumulator } from './aggregate.js';
+import { AllocationSetAccumulator, AssetSetAccumulator } from './accumulate.js';
 import type { SetPair, SetRepository } from './set-repository.js';
 
 /**

@@ -178,3 +178,8 @@ export interface SetTotals {
 export const IDLE_KEY = '__idle__';
 /** The key of members that lack the aggregated property (no label `team`, say), as in Kubecost. */
 export const UNALLOCATED_KEY = '__unallocated__';
+
+/** The order of a set's records: by name, in code-unit order as Go sorts strings. */
+export function byName(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}

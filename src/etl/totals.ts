@@ -3,7 +3,7 @@
  * as OpenCost's ComputeAllocationTotals / ComputeAssetTotals. Allocation totals leave idle out
  * (they are what was allocated), so asset totals − allocation totals is what idle holds.
  */
-import { isIdle } from './aggregate.js';
+import { isIdle } from './aggregate-allocations.js';
 import type { Allocation, AllocationSet, AssetSet, NodeAsset, ResourceTotals, SetTotals } from './sets.js';
 
 /** Totals with nothing counted. */

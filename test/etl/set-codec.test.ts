@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
-import { aggregateAllocations } from '../../src/etl/aggregate.js';
+import { aggregateAllocations } from '../../src/etl/aggregate-allocations.js';
 import { decodeAllocationSet, encodeAllocationSet } from '../../src/etl/allocation-set-codec.js';
 import { decodeAssetSet, encodeAssetSet } from '../../src/etl/asset-set-codec.js';
 import { buildSets } from '../../src/etl/build-sets.js';

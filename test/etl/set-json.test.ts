@@ -3,19 +3,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
-import { aggregateAssets } from '../../src/etl/aggregate.js';
+import { aggregateAssets } from '../../src/etl/aggregate-assets.js';
 import { buildSets } from '../../src/etl/build-sets.js';
-import {
-  AllocationJsonSchema,
-  AssetAggregateJsonSchema,
-  AssetJsonSchema,
-  renderAllocation,
-  renderAllocationSet,
-  renderAsset,
-  renderAssetAggregateSet,
-  renderAssetSet,
-  roundForJson,
-} from '../../src/etl/set-json.js';
+import { renderAllocation, renderAllocationSet, renderAsset, renderAssetAggregateSet, renderAssetSet, roundForJson } from '../../src/etl/set-json.js';
+import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema } from '../../src/etl/set-json-schemas.js';
 import { allocation, allocationSet, claim, HOUR_10, loadBalancer, MIN, named, node, pod, snapshot, T10, volume } from '../support/etl-records.js';
 
 const ALLOCATION_FIELDS = [

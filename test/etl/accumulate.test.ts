@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
+import { accumulateAllocationSets, accumulateAssetSets, AllocationSetAccumulator, AssetSetAccumulator } from '../../src/etl/accumulate.js';
+import { buildSets } from '../../src/etl/build-sets.js';
+import type { NodeAsset } from '../../src/etl/sets.js';
+import { allocation, allocationSet, HOUR, HOUR_10, HOUR_11, MIN, named, node, pod, snapshot, T10 } from '../support/etl-records.js';
+
+const CLOSE = 12;
+
+describe('accumulation', () => {
+  const s = snapshot({
+    nodes: [node('n1')],
+    pods: [pod('web-1', { end: T10 + 90 * MIN }), pod('late', { start: T10 + 70 * MIN })],
+  });
+  const h10 = buildSets(s, HOUR_10, DEFAULT_PRICE_SHEET);
+  const h11 = buildSets(s, HOUR_11, DEFAULT_PRICE_SHEET);
+  const twoHours = { start: HOUR_10.start, end: HOUR_11.end };
+
+  it('merges two hourly sets by name into one over the window', () => {
+    const acc = accumulateAllocationSets([h10.allocations, h11.allocations], twoHours);
+    expect(acc.window).toEqual(twoHours);
+    expect(acc.cluster).toBe('c1');
+    expect(acc.allocations.map((a) => a.name)).toEqual(['c1/n1/__idle__', 'c1/n1/shop/late/app', 'c1/n1/shop/web-1/app']);
+    const web = named(acc.allocations, 'c1/n1/shop/web-1/app');
+    expect([web.start, web.end]).toEqual([T10, T10 + 90 * MIN]);
+    expect(web.cpuCoreHours).toBe(1.5);
+    expect(web.cpuCost).toBeCloseTo(1.5 * 0.031616438356164386, CLOSE);
+    expect(web.cpuCoreRequestAverage).toBeCloseTo(1, CLOSE);
+    const late = named(acc.allocations, 'c1/n1/shop/late/app');
+    expect([late.start, late.end, late.cpuCoreHours]).toEqual([T10 + 70 * MIN, T10 + 2 * HOUR, 50 / 60]);
+    const idle = named(acc.allocations, 'c1/n1/__idle__');
+    expect(idle.cpuCoreHours).toBeCloseTo(8 - 1.5 - 50 / 60, CLOSE);
+  });
+
+  it('weights request averages by running time over the merged span', () => {
+    // 2 cores for 10:00–11:00, then 1 core for 11:00–11:30: 2.5 core-hours over 90 minutes.
+    const a = allocationSet([allocation('x', { cpuCoreHours: 2, cpuCoreRequestAverage: 2 })]);
+    const b = allocationSet([allocation('x', { start: HOUR_11.start, end: HOUR_11.start + 30 * MIN, cpuCoreHours: 0.5, cpuCoreRequestAverage: 1 })], HOUR_11);
+    const x = accumulateAllocationSets([a, b], twoHours).allocations[0];
+    expect(x?.cpuCoreRequestAverage).toBeCloseTo(2.5 / 1.5, CLOSE);
+  });
+
+  it('merges asset sets: hours and costs summed, capacity averaged over the span', () => {
+    const acc = accumulateAssetSets([h10.assets, h11.assets], twoHours);
+    const n = named(acc.assets, 'c1/Node/n1') as NodeAsset;
+    expect([n.start, n.end, n.cpuCoreHours, n.cpuCores]).toEqual([T10, T10 + 2 * HOUR, 8, 4]);
+    expect(n.cpuCost).toBeCloseTo(2 * 0.12646575342465752, CLOSE);
+  });
+
+  it('streams: adding sets one at a time gives the same as accumulating them at once, and changes neither input', () => {
+    const before = structuredClone([h10, h11]);
+    const acc = new AllocationSetAccumulator(twoHours);
+    acc.add(h10.allocations);
+    acc.add(h11.allocations);
+    expect(acc.result()).toEqual(accumulateAllocationSets([h10.allocations, h11.allocations], twoHours));
+    const assets = new AssetSetAccumulator(twoHours);
+    assets.add(h10.assets);
+    assets.add(h11.assets);
+    expect(assets.result()).toEqual(accumulateAssetSets([h10.assets, h11.assets], twoHours));
+    expect([h10, h11]).toEqual(before);
+  });
+
+  it('folds an accumulated set again (the daily roll-up adds one hour at a time)', () => {
+    const once = accumulateAllocationSets([h10.allocations, h11.allocations], twoHours);
+    const stepwise = accumulateAllocationSets([accumulateAllocationSets([h10.allocations], twoHours), h11.allocations], twoHours);
+    expect(stepwise).toEqual(once);
+  });
+
+  it('keeps a reconciliation stamp only when every set carries one from the same export', () => {
+    const stamp = (source: string, at: number) => ({ source, at });
+    const a = { ...h10.allocations, reconciled: stamp('x', 1) };
+    const b = { ...h11.allocations, reconciled: stamp('x', 5) };
+    expect(accumulateAllocationSets([a, b], twoHours).reconciled).toEqual(stamp('x', 5));
+    expect(accumulateAllocationSets([a, h11.allocations], twoHours).reconciled).toBeUndefined();
+    expect(accumulateAllocationSets([a, { ...b, reconciled: stamp('y', 5) }], twoHours).reconciled).toBeUndefined();
+  });
+
+  it('names the clusters of sets from several, and none for no set', () => {
+    const other = { ...h11.allocations, cluster: 'c0' };
+    expect(accumulateAllocationSets([h10.allocations, other], twoHours).cluster).toBe('c0,c1');
+    expect(accumulateAllocationSets([], twoHours)).toEqual({ cluster: '', window: twoHours, allocations: [] });
+    expect(accumulateAssetSets([], twoHours)).toEqual({ cluster: '', window: twoHours, assets: [] });
+  });
+});
