@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
-import { buildSets, nodePrices, sheetUnitPrices } from '../../src/etl/build-sets.js';
+import { buildSets } from '../../src/etl/build-sets.js';
 import type { Allocation, DiskAsset, LoadBalancerAsset, NodeAsset } from '../../src/etl/sets.js';
+import { nodePrices, sheetUnitPrices } from '../../src/etl/unit-prices.js';
 import { syntheticPriceSheet, syntheticSnapshot } from '../support/etl-snapshot.js';
 import { claim, container, GIB, HOUR, HOUR_10, loadBalancer, MIN, named, node, pod, snapshot, T10, volume } from '../support/etl-records.js';
 
