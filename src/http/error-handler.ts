@@ -5,7 +5,7 @@ import type { RequestLog } from './request-log.js';
 
 interface VerboseValidationError extends FastifySchemaValidationError {
   readonly data?: unknown;
-  readonly parentSchema?: { readonly 'x-accepts'?: string };
+  readonly parentSchema?: { readonly 'x-accepts'?: string; readonly properties?: Readonly<Record<string, { readonly 'x-accepts'?: string }>> };
 }
 
 /**
@@ -21,7 +21,8 @@ export function formatValidationErrors(errors: FastifySchemaValidationError[], d
   }
   const missing = (e.params as { missingProperty?: string }).missingProperty;
   if (e.keyword === 'required' && missing !== undefined) {
-    return new AppError('BAD_PARAMETER', `missing parameter '${missing}'`);
+    const accepts = e.parentSchema?.properties?.[missing]?.['x-accepts'];
+    return new AppError('BAD_PARAMETER', `missing parameter '${missing}'${accepts === undefined ? '' : `; accepts ${accepts}`}`);
   }
   if (Array.isArray(e.data)) {
     return new AppError('BAD_PARAMETER', `parameter '${pointer}' was given more than once; give it once`);

@@ -24,7 +24,7 @@ const windowParam = (description: string, example: string) =>
 
 /** Query of `POST /model/prediction/speccost`: Kubecost's parameters and the extra two kubectl-cost sends. */
 export const PredictQuerySchema = Type.Object({
-  clusterID: Type.String({ description: "The cluster the workloads would run in: this server's CLUSTER_ID.", examples: ['cluster-one'] }),
+  clusterID: Type.String({ description: "The cluster the workloads would run in: this server's CLUSTER_ID.", 'x-accepts': "this server's CLUSTER_ID", examples: ['cluster-one'] }),
   defaultNamespace: Type.String({
     description: 'Namespace of objects that set none.',
     pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',

@@ -256,8 +256,8 @@ describe('bad input', () => {
   const W = `&${H10_12}`;
 
   it.each([
-    ['window missing', '/model/allocation', "missing parameter 'window'"],
-    ['window missing (assets)', '/model/assets?aggregate=type', "missing parameter 'window'"],
+    ['window missing', '/model/allocation', `missing parameter 'window'; accepts ${WINDOW_ACCEPTS}`],
+    ['window missing (assets)', '/model/assets?aggregate=type', `missing parameter 'window'; accepts ${WINDOW_ACCEPTS}`],
     ['window malformed', '/model/allocation?window=7x', accepts('window', '7x', WINDOW_ACCEPTS)],
     ['window reversed', `/model/assets?${q('2024-05-03T12:00:00Z,2024-05-03T10:00:00Z')}`, accepts('window', '2024-05-03T12:00:00Z,2024-05-03T10:00:00Z', WINDOW_ACCEPTS)],
     ['accumulate=yes', `/model/allocation?accumulate=yes${W}`, accepts('accumulate', 'yes', 'true or false')],

@@ -423,13 +423,13 @@ describe('POST /model/prediction/speccost: query parameters', () => {
     });
   });
 
-  for (const [missing, query] of [
-    ['clusterID', 'defaultNamespace=default'],
-    ['defaultNamespace', 'clusterID=cluster-one'],
+  for (const [missing, query, accepts] of [
+    ['clusterID', 'defaultNamespace=default', "this server's CLUSTER_ID"],
+    ['defaultNamespace', 'clusterID=cluster-one', 'a namespace name (lower-case letters, digits and hyphens, at most 63, starting and ending alphanumeric)'],
   ] as const) {
-    it(`answers 400 for a missing ${missing}`, async () => {
+    it(`answers 400 for a missing ${missing}, saying what it accepts`, async () => {
       setup();
-      expect((await failure(post(deployment('web'), 'application/yaml', query))).body).toEqual({ code: 400, data: null, message: `missing parameter '${missing}'` });
+      expect((await failure(post(deployment('web'), 'application/yaml', query))).body).toEqual({ code: 400, data: null, message: `missing parameter '${missing}'; accepts ${accepts}` });
     });
   }
 
