@@ -3,7 +3,7 @@ import { delimiter } from 'node:path';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from './audit/resource-types.js';
 import { CLUSTER_ID_ACCEPTS, isClusterId } from './cluster-id.js';
 import { parseStorageUrl, redactUrl, STORAGE_URL_ACCEPTS } from './storage/store-url.js';
-import { parseDurationMs } from './window.js';
+import { DAY_MS, parseDurationMs } from './window.js';
 
 /**
  * Every setting of the server, its default and its validation, in one place. Each is an
@@ -71,7 +71,6 @@ const readableFile = (raw: string) => (isReadable(raw) ? raw : undefined);
 /** A kubeconfig path list, as kubectl reads it: files joined by the path delimiter, each readable. */
 const readableFileList = (raw: string) => (raw.split(delimiter).every((p) => p === '' || isReadable(p)) ? raw : undefined);
 
-const DAY_MS = 86_400_000;
 
 /** A duration (`parseDurationMs`) of at least `minMs`. */
 const durationAtLeast = (minMs: number) => (raw: string) => {

@@ -8,6 +8,10 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+/** An hour in ms. */
+export const HOUR_MS = HOUR;
+/** A day in ms (UTC days have no leap seconds in epoch time). */
+export const DAY_MS = DAY;
 const WEEK = 7 * DAY;
 /** The farthest a JavaScript Date reaches either side of the epoch. */
 const MAX_DATE_MS = 8.64e15;
@@ -69,18 +73,24 @@ function isDateMs(ms: number): boolean {
   return Number.isSafeInteger(ms) && Math.abs(ms) <= MAX_DATE_MS;
 }
 
-function floorTo(ms: number, step: number): number {
+/** The largest multiple of `step` at or before `ms`: the start of the `step`-wide window (aligned to the epoch, UTC) holding `ms`. */
+export function alignDown(ms: number, step: number): number {
   return Math.floor(ms / step) * step;
+}
+
+/** The smallest multiple of `step` at or after `ms`. */
+export function alignUp(ms: number, step: number): number {
+  return Math.ceil(ms / step) * step;
 }
 
 /** Midnight UTC of the first day of the month holding `ms`. */
 function monthStart(ms: number): number {
-  const midnight = floorTo(ms, DAY);
+  const midnight = alignDown(ms, DAY);
   return midnight - (new Date(midnight).getUTCDate() - 1) * DAY;
 }
 
 function keywordWindow(input: string, now: number): Window | undefined {
-  const midnight = floorTo(now, DAY);
+  const midnight = alignDown(now, DAY);
   const weekday = new Date(now).getUTCDay(); // Sunday = 0: weeks start on Sunday, as in OpenCost
   switch (input) {
     case 'today':
@@ -111,7 +121,7 @@ function durationWindow(input: string, now: number): Window | undefined {
     // The end is pushed up to the next boundary so the window holds `now` and whole ETL sets;
     // weeks round to days, so `1w` is `7d` and not Sunday-aligned.
     const step = unit === 'm' ? MINUTE : unit === 'h' ? HOUR : DAY;
-    const end = floorTo(now, step) + step;
+    const end = alignDown(now, step) + step;
     return { start: end - length(count, unit), end };
   }
   const offset = /^(\d+)([mhdw]) offset (\d+)([mhdw])$/.exec(input);

@@ -4,6 +4,7 @@
  * re-weighted, properties and labels narrowed to those both share). Label objects are shared
  * between copies and never written.
  */
+import { HOUR_MS } from '../window.js';
 import type { Allocation, Asset, AssetProperties } from './sets.js';
 
 /** A copy of `a` named `name` (its labels object shared, never written). */
@@ -144,8 +145,6 @@ export function cloneAsset(a: Asset): Asset {
   }
 }
 
-const MS_PER_HOUR = 3_600_000;
-
 /**
  * Folds `src` into `target` (a record the caller owns; both the same asset, so the same type):
  * amounts and costs summed, the span widened, capacities re-averaged over the span as OpenCost's
@@ -155,7 +154,7 @@ export function addAssetInto(target: Asset, src: Asset): void {
   if (target.type !== src.type) throw new TypeError(`cannot fold a ${src.type} into the ${target.type} ${target.name}`);
   if (src.start < target.start) target.start = src.start;
   if (src.end > target.end) target.end = src.end;
-  const hours = (target.end - target.start) / MS_PER_HOUR;
+  const hours = (target.end - target.start) / HOUR_MS;
   target.adjustment += src.adjustment;
   narrowAssetProperties(target.properties, src.properties);
   if (target.labels !== src.labels) target.labels = sharedLabels(target.labels, src.labels) ?? {};

@@ -9,7 +9,8 @@ import type { ClusterSnapshot } from './cluster-state.js';
 import { IDLE_KEY, type Allocation } from './sets.js';
 import type { SheetUnitPrices } from './unit-prices.js';
 import type { VolumeShares } from './volume-shares.js';
-import { clippedEnd, clippedStart, MS_PER_HOUR } from './window-clip.js';
+import { HOUR_MS } from '../window.js';
+import { clippedEnd, clippedStart } from './window-clip.js';
 import type { NodeEntry } from './window-nodes.js';
 
 /** Each bound volume's share of one container (its pod's split evenly over its containers), as `Allocation.pvs`. */
@@ -40,7 +41,7 @@ export function podAllocations(
     const start = clippedStart(window, pod.start, pod.end);
     if (Number.isNaN(start)) continue;
     const end = clippedEnd(window, pod.end);
-    const hours = (end - start) / MS_PER_HOUR;
+    const hours = (end - start) / HOUR_MS;
     const node = nodes.get(pod.node);
     const unit = node === undefined ? prices : node.prices.unit;
     const pvByteHours = (shares.byteHours[i] ?? 0) / pod.containers.length;

@@ -6,7 +6,8 @@ import type { Window } from '../window.js';
 import { addAssetInto } from './add-records.js';
 import type { ClusterSnapshot } from './cluster-state.js';
 import type { Asset, NodeAsset } from './sets.js';
-import { clippedEnd, clippedStart, MS_PER_HOUR } from './window-clip.js';
+import { HOUR_MS } from '../window.js';
+import { clippedEnd, clippedStart } from './window-clip.js';
 import type { NodeEntry } from './window-nodes.js';
 
 /** The asset of a node entry: its capacity, and its hours and cost in the window. */
@@ -46,7 +47,7 @@ export function addVolumeAssets(assets: Map<string, Asset>, snapshot: ClusterSna
     const start = clippedStart(window, v.start, v.end);
     if (Number.isNaN(start)) continue;
     const end = clippedEnd(window, v.end);
-    const byteHours = (v.bytes * (end - start)) / MS_PER_HOUR;
+    const byteHours = (v.bytes * (end - start)) / HOUR_MS;
     putAsset(assets, {
       type: 'Disk',
       name: `${snapshot.cluster}/Disk/${v.name}`,
@@ -80,7 +81,7 @@ export function addLoadBalancerAssets(assets: Map<string, Asset>, snapshot: Clus
       start,
       end,
       adjustment: 0,
-      cost: (hourly * (end - start)) / MS_PER_HOUR,
+      cost: (hourly * (end - start)) / HOUR_MS,
       ip: lb.ingress,
     });
   }

@@ -11,7 +11,7 @@ import type { Window } from '../window.js';
 import { idleAllocation, podAllocations } from './build-allocations.js';
 import { addLoadBalancerAssets, addVolumeAssets, nodeAsset, putAsset } from './build-assets.js';
 import type { ClusterSnapshot } from './cluster-state.js';
-import type { AllocationSet, Asset, AssetSet } from './sets.js';
+import { byName, type AllocationSet, type Asset, type AssetSet } from './sets.js';
 import { sheetUnitPrices } from './unit-prices.js';
 import { volumeShares } from './volume-shares.js';
 import { indexNodes } from './window-nodes.js';
@@ -42,6 +42,4 @@ export function buildSets(snapshot: ClusterSnapshot, window: Window, sheet: Pric
   };
 }
 
-function byName(a: { readonly name: string }, b: { readonly name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
+

@@ -4,19 +4,6 @@ import { etlKind, type EtlCategory, type EtlStep } from '../events/etl-kinds.js'
 import { formatRfc3339Seconds } from '../time.js';
 import type { Window } from '../window.js';
 
-/** A day in ms: the width of the daily roll-up. */
-export const DAY_MS = 86_400_000;
-
-/** The start of the window of width `resolutionMs` that holds `ms` (windows are aligned to the Unix epoch, UTC). */
-export function alignDown(ms: number, resolutionMs: number): number {
-  return Math.floor(ms / resolutionMs) * resolutionMs;
-}
-
-/** The smallest multiple of `resolutionMs` at or after `ms`. */
-export function alignUp(ms: number, resolutionMs: number): number {
-  return Math.ceil(ms / resolutionMs) * resolutionMs;
-}
-
 /** A window as ETL events print it: RFC 3339 to the second, UTC. */
 export function setWindow(w: Window): SetWindow {
   return { start: formatRfc3339Seconds(w.start), end: formatRfc3339Seconds(w.end) };

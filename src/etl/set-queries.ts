@@ -1,12 +1,12 @@
 import { AppError } from '../errors.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { StoredSetInfo } from '../storage/store.js';
-import type { Window } from '../window.js';
+import { alignDown, alignUp, DAY_MS, type Window } from '../window.js';
 import { accumulateAllocationSets, accumulateAssetSets } from './accumulate.js';
 import { aggregateAllocations, isIdle } from './aggregate-allocations.js';
 import { aggregateAssets, type AssetAggregateSet } from './aggregate-assets.js';
 import type { AllocationAggregateBy, AssetAggregateBy } from './aggregate-by.js';
-import { alignDown, alignUp, DAY_MS, type EtlPublisher } from './etl-publisher.js';
+import type { EtlPublisher } from './etl-publisher.js';
 import { UnreadableSetError, type SetOf, type SetRepository } from './set-repository.js';
 import type { AllocationSet, AssetSet } from './sets.js';
 

@@ -4,7 +4,8 @@
  */
 import type { Window } from '../window.js';
 import type { ClaimRecord, ClusterSnapshot, PodRecord, VolumeRecord } from './cluster-state.js';
-import { clippedEnd, clippedStart, MS_PER_HOUR } from './window-clip.js';
+import { HOUR_MS } from '../window.js';
+import { clippedEnd, clippedStart } from './window-clip.js';
 
 /** Latest-started record per key among those overlapping the window. */
 function latestByKey<R extends { readonly start: number; readonly end?: number }>(records: readonly R[], window: Window, keyOf: (r: R) => string): Map<string, R> {
@@ -103,7 +104,7 @@ function splitClaim(pods: readonly PodRecord[], podIndexes: readonly number[], c
   const [only] = mounts;
   if (only === undefined) return;
   if (mounts.length === 1) {
-    addShare(shares, only.pod, claim.volume, (claim.bytes * (only.end - only.start)) / MS_PER_HOUR);
+    addShare(shares, only.pod, claim.volume, (claim.bytes * (only.end - only.start)) / HOUR_MS);
     return;
   }
   // Between consecutive start/end times the set of mounting pods is fixed: split evenly there.
@@ -114,7 +115,7 @@ function splitClaim(pods: readonly PodRecord[], podIndexes: readonly number[], c
     let active = 0;
     for (const m of mounts) if (m.start <= from && m.end >= to) active++;
     if (active === 0) continue;
-    const each = (claim.bytes * (to - from)) / MS_PER_HOUR / active;
+    const each = (claim.bytes * (to - from)) / HOUR_MS / active;
     for (const m of mounts) if (m.start <= from && m.end >= to) addShare(shares, m.pod, claim.volume, each);
   }
 }

@@ -1,9 +1,6 @@
 /** Records clipped to a window: the part of their running time inside it. */
 import type { Window } from '../window.js';
 
-/** Milliseconds in an hour: running times are charged by the hour. */
-export const MS_PER_HOUR = 3_600_000;
-
 /** Overlap of [start, end ?? ∞) with the window: the clipped start, or NaN when the overlap is empty. */
 export function clippedStart(w: Window, start: number, end: number | undefined): number {
   const s = start > w.start ? start : w.start;

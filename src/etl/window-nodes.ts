@@ -8,7 +8,8 @@ import type { Window } from '../window.js';
 import type { NodeRecord } from './cluster-state.js';
 import type { NodeAsset } from './sets.js';
 import { nodePrices, type NodePrices, type UnitPrices } from './unit-prices.js';
-import { clippedEnd, clippedStart, MS_PER_HOUR } from './window-clip.js';
+import { HOUR_MS } from '../window.js';
+import { clippedEnd, clippedStart } from './window-clip.js';
 
 /** A node name's records in the window, summed (as its asset sums them), and what its containers were charged. */
 export interface NodeEntry extends Pick<NodeAsset, 'start' | 'end' | 'cpuCoreHours' | 'ramByteHours' | 'gpuHours' | 'cpuCost' | 'ramCost' | 'gpuCost'> {
@@ -30,7 +31,7 @@ export function indexNodes(records: readonly NodeRecord[], window: Window, sheet
     const start = clippedStart(window, record.start, record.end);
     if (Number.isNaN(start)) continue;
     const end = clippedEnd(window, record.end);
-    const hours = (end - start) / MS_PER_HOUR;
+    const hours = (end - start) / HOUR_MS;
     const prices = nodePrices(record, sheet, defaults);
     const entry = nodes.get(record.name);
     if (entry === undefined) {

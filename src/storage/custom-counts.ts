@@ -1,3 +1,4 @@
+import { alignDown, alignUp, DAY_MS, HOUR_MS } from '../window.js';
 import type { TimeRange } from './catalogue.js';
 
 /**
@@ -9,10 +10,6 @@ import type { TimeRange } from './catalogue.js';
 
 /** Width of the count level that holds a name's total. */
 export const TOTAL = 0;
-/** Width of the daily counts. */
-export const DAY_MS = 86_400_000;
-/** Width of the hourly counts. */
-export const HOUR_MS = 3_600_000;
 
 /** The open ends of a range: the extreme dates. */
 export const MAX_DATE_MS = 8_640_000_000_000_000;
@@ -32,20 +29,17 @@ export interface CountPlan {
   readonly rows: readonly [Span, Span];
 }
 
-const down = (ms: number, width: number) => Math.floor(ms / width) * width;
-const up = (ms: number, width: number) => Math.ceil(ms / width) * width;
-
 /** The plan for counting a name's events in `r`. */
 export function countPlan(r: TimeRange): CountPlan {
   const from = r.fromMs ?? -MAX_DATE_MS;
   const to = r.toMs ?? MAX_DATE_MS;
   const none: Span = [to, to];
   if (r.fromMs === undefined && r.toMs === undefined) return { from, to, total: 1, days: none, hours: [none, none], rows: [none, none] };
-  const h0 = up(from, HOUR_MS);
-  const h1 = down(to, HOUR_MS);
+  const h0 = alignUp(from, HOUR_MS);
+  const h1 = alignDown(to, HOUR_MS);
   if (h0 >= h1) return { from, to, total: 0, days: none, hours: [none, none], rows: [[from, to], none] };
-  const d0 = up(from, DAY_MS);
-  const d1 = down(to, DAY_MS);
+  const d0 = alignUp(from, DAY_MS);
+  const d1 = alignDown(to, DAY_MS);
   if (d0 >= d1) return { from, to, total: 0, days: none, hours: [[h0, h1], none], rows: [[from, h0], [h1, to]] };
   return { from, to, total: 0, days: [d0, d1], hours: [[h0, d0], [d1, h1]], rows: [[from, h0], [h1, to]] };
 }
@@ -64,8 +58,8 @@ export function countKeys(rows: readonly { readonly name: string; readonly timeM
   for (const r of rows) {
     for (const [width, bucket] of [
       [TOTAL, 0],
-      [DAY_MS, down(r.timeMs, DAY_MS)],
-      [HOUR_MS, down(r.timeMs, HOUR_MS)],
+      [DAY_MS, alignDown(r.timeMs, DAY_MS)],
+      [HOUR_MS, alignDown(r.timeMs, HOUR_MS)],
     ] as const) {
       const key = `${r.name}\u0000${width}\u0000${bucket}`;
       const c = byKey.get(key);
