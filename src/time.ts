@@ -31,3 +31,41 @@ export function formatRfc3339Nano(ns: bigint): string {
 export function formatRfc3339Seconds(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}Z`;
 }
+
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))$/;
+
+/** An RFC 3339 time read: its epoch ms, or why it is not one (the wrong shape, or a date and time that do not exist). */
+export type Rfc3339Read = { readonly ms: number } | { readonly error: 'shape' | 'calendar' };
+
+/**
+ * Reads an RFC 3339 time (`2024-05-03T08:01:04Z`, with an optional fraction and offset) strictly:
+ * a day or time that does not exist (`02-30`, `24:00`, a leap second) is refused rather than rolled
+ * over as `Date.parse` and `Date.UTC` roll it. Digits finer than a millisecond are truncated; years
+ * 0–99 stay what they are.
+ */
+export function readRfc3339(text: string): Rfc3339Read {
+  const m = RFC3339.exec(text);
+  if (m === null) return { error: 'shape' };
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [offH, offM] = [Number(m[10] ?? 0), Number(m[11] ?? 0)];
+  const valid = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59 && offH <= 23 && offM <= 59;
+  if (!valid) return { error: 'calendar' };
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as they are instead of mapping them to 19xx.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, Number((m[7] ?? '').slice(0, 3).padEnd(3, '0')));
+  const offsetMs = (offH * 60 + offM) * 60_000;
+  return { ms: date.getTime() - (m[9] === '-' ? -offsetMs : offsetMs) };
+}
+
+/** Epoch ms of an RFC 3339 time (see {@link readRfc3339}), or undefined when `value` is not one. */
+export function parseRfc3339Ms(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const r = readRfc3339(value);
+  return 'ms' in r ? r.ms : undefined;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}

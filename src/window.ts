@@ -1,3 +1,4 @@
+import { readRfc3339 } from './time.js';
 /** A half-open time range [start, end) in epoch milliseconds (UTC). */
 export interface Window {
   readonly start: number;
@@ -149,33 +150,13 @@ function pairWindow(input: string): Window | undefined {
   return start === undefined || end === undefined ? undefined : { start, end };
 }
 
-const RFC3339 =
-  /^(?<year>\d{4})-(?<month>\d\d)-(?<day>\d\d)T(?<hour>\d\d):(?<minute>\d\d):(?<second>\d\d)(?:\.(?<frac>\d{1,9}))?(?:Z|(?<sign>[+-])(?<offH>\d\d):(?<offM>\d\d))$/;
-
 /** Epoch ms of one RFC 3339 time; undefined when the shape is wrong, WindowError when the shape is right but the date does not exist. */
 function rfc3339Ms(text: string, input: string): number | undefined {
-  const g = RFC3339.exec(text)?.groups;
-  if (g === undefined) return undefined;
-  const n = (key: string): number => Number(g[key] ?? 0);
-  const [year, month, day, hour, minute, second] = [n('year'), n('month'), n('day'), n('hour'), n('minute'), n('second')];
-  const [offH, offM] = [n('offH'), n('offM')];
-  // Date.UTC would roll 2023-02-29 over to March 1; a window must not silently move.
-  const valid =
-    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) &&
-    hour <= 23 && minute <= 59 && second <= 59 && offH <= 23 && offM <= 59;
-  if (!valid) throw new WindowError(input, `${text} is not a real calendar date and time`);
-  const date = new Date(0);
-  // setUTCFullYear, unlike Date.UTC, keeps years 0–99 as they are instead of mapping them to 19xx.
-  date.setUTCFullYear(year, month - 1, day);
-  // Windows are in milliseconds: finer digits are truncated.
-  date.setUTCHours(hour, minute, second, Number((g.frac ?? '').slice(0, 3).padEnd(3, '0')));
-  const offsetMs = (offH * 60 + offM) * MINUTE;
-  return date.getTime() - (g.sign === '-' ? -offsetMs : offsetMs);
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  const r = readRfc3339(text);
+  if ('ms' in r) return r.ms;
+  // A window must not silently move (2023-02-29 rolled over to March 1).
+  if (r.error === 'calendar') throw new WindowError(input, `${text} is not a real calendar date and time`);
+  return undefined;
 }
 
 function whyUnrecognised(input: string): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRfc3339Nano, formatRfc3339Seconds, msToNs } from '../src/time.js';
+import { formatRfc3339Nano, formatRfc3339Seconds, msToNs, parseRfc3339Ms } from '../src/time.js';
 
 describe('time formatting', () => {
   it('prints nine fractional digits in UTC', () => {
@@ -16,5 +16,20 @@ describe('time formatting', () => {
 
   it('prints set windows to the second', () => {
     expect(formatRfc3339Seconds(Date.parse('2022-06-03T10:00:00Z'))).toBe('2022-06-03T10:00:00Z');
+  });
+});
+
+describe('parseRfc3339Ms', () => {
+  it('reads RFC 3339 times with fractions and offsets', () => {
+    expect(parseRfc3339Ms('2024-05-03T08:01:04Z')).toBe(Date.UTC(2024, 4, 3, 8, 1, 4));
+    expect(parseRfc3339Ms('2024-05-03T08:01:04.123456789Z')).toBe(Date.UTC(2024, 4, 3, 8, 1, 4, 123));
+    expect(parseRfc3339Ms('2024-05-03T10:01:04+02:00')).toBe(Date.UTC(2024, 4, 3, 8, 1, 4));
+    expect(parseRfc3339Ms('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
+  });
+
+  it('refuses what is not one, rather than rolling it over', () => {
+    for (const bad of ['2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-05-03T24:00:00Z', '2024-05-03T08:01:60Z', '2024-05-03 08:01:04Z', '2024-05-03T08:01:04', '2024-05-03', 'yesterday', '', 1714723264000, null]) {
+      expect(parseRfc3339Ms(bad), String(bad)).toBeUndefined();
+    }
   });
 });

@@ -7,6 +7,7 @@
  */
 import { parseQuantityValue } from '../cost/quantity.js';
 import type { KubeObject } from '../kube/kube-object.js';
+import { parseRfc3339Ms } from '../time.js';
 import type { ClaimRecord, ContainerRecord, LoadBalancerRecord, NodeRecord, PodRecord, VolumeRecord } from './cluster-state.js';
 
 /** What every record has: identity and the time it existed. */
@@ -49,29 +50,6 @@ class Problems {
   add(problem: string): void {
     (this.list ??= []).push(problem);
   }
-}
-
-const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d{1,9})?(Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/i;
-
-/**
- * Epoch ms of an RFC 3339 time (`2024-05-03T08:01:04Z`, with an optional fraction and offset), or
- * undefined when the text is not one: strictly, so a day that does not exist (`02-30`) or a
- * leap second is refused instead of rolled over. Finer digits than a millisecond are truncated.
- */
-export function parseRfc3339Ms(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = RFC3339.exec(value);
-  if (m === null) return undefined;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  // Day 0 of the next month is the last day of this one.
-  const lastDay = new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeapYear(year) ? 1 : 0);
-  if (month < 1 || month > 12 || day < 1 || day > lastDay) return undefined;
-  const ms = Date.parse(value.replace(/(\.\d{3})\d+/, '$1'));
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
-function isLeapYear(year: number): boolean {
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
 /** A timestamp field, or undefined with a problem when present but invalid. */

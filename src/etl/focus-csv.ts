@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
+import { parseRfc3339Ms } from '../time.js';
 import { CsvParser, CsvSyntaxError } from './csv.js';
 
 /** Files larger than this are refused unless the caller says otherwise. */
@@ -34,22 +35,13 @@ export const FOCUS_TIME_ACCEPTED =
 /** The FOCUS numeric forms accepted, in words. */
 export const FOCUS_NUMBER_ACCEPTED = 'a decimal number such as 12, -0.5, 1.234 or 35.2E-7 (no currency symbol, thousands separator or leading +)';
 
-const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|\+00:00)?$/;
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 /** Epoch ms of a FOCUS date/time (UTC), or undefined when it is not one (fractions past the millisecond are truncated). */
 export function parseFocusTime(s: string): number | undefined {
-  const m = TIME.exec(s);
-  if (m === null) return undefined;
-  const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const ms = Number((m[7] ?? '').slice(0, 3).padEnd(3, '0'));
-  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms);
-  const back = new Date(t);
-  // Date.UTC rolls 2024-02-30 over into March; a value that does not come back unchanged is not a date.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || back.getUTCHours() !== h || back.getUTCMinutes() !== mi || back.getUTCSeconds() !== sec) {
-    return undefined;
-  }
-  return t;
+  // FOCUS times are UTC: an offset other than +00:00 is refused, and no zone at all means UTC.
+  const zoned = /(?:Z|\+00:00)$/.test(s) ? s : /[+-]\d\d:\d\d$/.test(s) ? undefined : `${s}Z`;
+  return zoned === undefined ? undefined : parseRfc3339Ms(zoned);
 }
 
 /** A FOCUS decimal, or undefined when it is not one. Accepts a lower-case `e` and a signed exponent beside the spec's forms, which generated exports use. */

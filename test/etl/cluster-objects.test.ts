@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observeClaim, observeLoadBalancer, observeNode, observePod, observeVolume, parseRfc3339Ms, podController } from '../../src/etl/cluster-objects.js';
+import { observeClaim, observeLoadBalancer, observeNode, observePod, observeVolume, podController } from '../../src/etl/cluster-objects.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
 import {
   cloudNodeObject,
@@ -23,21 +23,6 @@ function stored(obj: NewFakeObject, creationTimestamp: unknown = CREATED): KubeO
 const pod = (opts: RunningPodOptions = {}, name = 'web-7d4b9c8f5-x2k4q') => observePod(stored(runningPodObject('shop', name, opts)), ctx);
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-
-describe('parseRfc3339Ms', () => {
-  it('reads RFC 3339 times with fractions and offsets', () => {
-    expect(parseRfc3339Ms('2024-05-03T08:01:04Z')).toBe(Date.UTC(2024, 4, 3, 8, 1, 4));
-    expect(parseRfc3339Ms('2024-05-03T08:01:04.123456789Z')).toBe(Date.UTC(2024, 4, 3, 8, 1, 4, 123));
-    expect(parseRfc3339Ms('2024-05-03T10:01:04+02:00')).toBe(Date.UTC(2024, 4, 3, 8, 1, 4));
-    expect(parseRfc3339Ms('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
-  });
-
-  it('refuses what is not one, rather than rolling it over', () => {
-    for (const bad of ['2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-05-03T24:00:00Z', '2024-05-03T08:01:60Z', '2024-05-03 08:01:04Z', '2024-05-03T08:01:04', '2024-05-03', 'yesterday', '', 1714723264000, null]) {
-      expect(parseRfc3339Ms(bad), String(bad)).toBeUndefined();
-    }
-  });
-});
 
 describe('observePod', () => {
   it('records a running pod of a Deployment: its ReplicaSet named <deployment>-<pod-template-hash>', () => {
