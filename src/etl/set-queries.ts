@@ -28,6 +28,13 @@ export interface AllocationQuery extends SetQueryBase {
   readonly idle: boolean;
 }
 
+/** What answering the steps of a query came to. */
+interface StepsDone {
+  readonly window: Window;
+  readonly records: number;
+  readonly warnings: string[];
+}
+
 /** What a query answers: its sets, and what could not be read (Kubecost's `warning`). */
 export type QueryAnswer<T> = T & { readonly warnings: readonly string[] };
 
@@ -112,14 +119,14 @@ export class SetQueries {
   async allocation(q: AllocationQuery): Promise<QueryAnswer<{ readonly sets: AllocationSet[] }>> {
     const aggregate = q.aggregate;
     const out: AllocationSet[] = [];
-    const warnings = await this.#steps('allocation', q, accumulateAllocationSets, (set) => {
+    const done = await this.#steps('allocation', q, accumulateAllocationSets, (set) => {
       const kept = q.idle ? set : { ...set, allocations: set.allocations.filter((a) => !isIdle(a)) };
       const shaped = aggregate === undefined ? kept : aggregateAllocations(kept, aggregate);
       out.push(shaped);
       return shaped.allocations.length;
     });
-    this.#reportQuery('allocation', q, out.reduce((n, s) => n + s.allocations.length, 0));
-    return { sets: out, warnings };
+    this.#reportQuery('allocation', q, done);
+    return { sets: out, warnings: done.warnings };
   }
 
   /** The asset sets of each step, or, aggregated, the aggregates of each step. */
@@ -127,7 +134,7 @@ export class SetQueries {
     const aggregate = q.aggregate;
     const sets: AssetSet[] = [];
     const aggregates: AssetAggregateSet[] = [];
-    const warnings = await this.#steps('asset', q, accumulateAssetSets, (set) => {
+    const done = await this.#steps('asset', q, accumulateAssetSets, (set) => {
       if (aggregate === undefined) {
         sets.push(set);
         return set.assets.length;
@@ -136,29 +143,30 @@ export class SetQueries {
       aggregates.push(grouped);
       return grouped.assets.length;
     });
-    const records = aggregate === undefined ? sets : aggregates;
-    this.#reportQuery('asset', q, records.reduce((n, s) => n + s.assets.length, 0));
+    this.#reportQuery('asset', q, done);
+    const warnings = done.warnings;
     return aggregate === undefined ? { sets, warnings } : { aggregates, warnings };
   }
 
-  #reportQuery(category: EtlCategory, q: SetQueryBase & { readonly aggregate?: readonly unknown[] }, size: number): void {
-    const steps = this.steps(q);
-    const window = { start: steps[0]?.start ?? q.window.start, end: steps.at(-1)?.end ?? q.window.end };
+  /** One Aggregated (records returned) for a query that aggregates, one Totaled for one that accumulates, over the widened window. */
+  #reportQuery(category: EtlCategory, q: SetQueryBase & { readonly aggregate?: readonly unknown[] }, done: StepsDone): void {
+    const { window, records: size } = done;
     if (q.aggregate !== undefined) this.#publisher.report({ category, step: 'Aggregated', window, size });
     if (q.accumulate) this.#publisher.report({ category, step: 'Totaled', window });
   }
 
   /**
    * Accumulates the stored sets of each step and hands each step's set to `take`, which returns the
-   * records it keeps (bounded by maxRecords). Returns what could not be read (a stored set that does
-   * not decode is left out and named, rather than failing every query over its window).
+   * records it keeps (bounded by maxRecords). Returns the widened window, the records kept, and
+   * what could not be read (a stored set that does not decode is left out and named, rather than
+   * failing every query over its window).
    */
   async #steps<C extends EtlCategory>(
     category: C,
     q: SetQueryBase,
     accumulate: (sets: readonly SetOf<C>[], window: Window) => SetOf<C>,
     take: (set: SetOf<C>) => number,
-  ): Promise<string[]> {
+  ): Promise<StepsDone> {
     const steps = this.steps(q);
     const whole = { start: steps[0]?.start ?? 0, end: steps.at(-1)?.end ?? 0 };
     const scope = { ...(q.clusters !== undefined && { clusters: q.clusters }), category, start: whole.start, end: whole.end };
@@ -181,7 +189,7 @@ export class SetQueries {
         );
       }
     }
-    return warnings;
+    return { window: whole, records, warnings };
   }
 
   async #load<C extends EtlCategory>(category: C, info: StoredSetInfo, warnings: string[]): Promise<SetOf<C> | undefined> {
