@@ -33,3 +33,10 @@ export function readBuildInfo(dir: URL = new URL('.', import.meta.url)): BuildIn
     builtAt: typeof recorded.builtAt === 'string' ? recorded.builtAt : null,
   };
 }
+
+/** The one-line answer to `--version`: `cost-events 0.1.0 (commit 1a2b3c4, built 2026-12-06T02:00:00.000Z)`. */
+export function versionLine(info: BuildInfo): string {
+  const details = [info.commit === null ? 'commit unknown' : `commit ${info.commit.slice(0, 12)}`];
+  if (info.builtAt !== null) details.push(`built ${info.builtAt}`);
+  return `cost-events ${info.version} (${details.join(', ')})`;
+}

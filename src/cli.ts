@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
+import { readBuildInfo, versionLine } from './build-info.js';
 import { runCli } from './cli/run-cli.js';
 
 // `cost-events` (the package's bin, dist/cli.js): tools for operators. The server is dist/main.js.
@@ -9,4 +10,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   fetch: globalThis.fetch,
   writeFile: (path, data) => writeFile(path, data),
   now: () => new Date(),
+  version: versionLine(readBuildInfo()),
 });

@@ -246,8 +246,8 @@ export function flagOf(env: string): string {
   return `--${env.toLowerCase().replaceAll('_', '-')}`;
 }
 
-/** What the command line asked for besides settings. */
-export type ParsedArgs = { help: true } | { help: false; config: Config };
+/** What the command line asked for: a text to print (`--help`, `--version`) instead of a server, or the settings. */
+export type ParsedArgs = { help: true; asked: 'help' | 'version' } | { help: false; config: Config };
 
 /**
  * Reads the settings from flags (`--port 9090` or `--port=9090`) over the environment over the
@@ -258,11 +258,12 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   const byFlag = new Map(Object.values(SETTINGS).map((s) => [flagOf(s.env), s.env]));
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return { help: true };
+    if (arg === '--help' || arg === '-h') return { help: true, asked: 'help' };
+    if (arg === '--version' || arg === '-v') return { help: true, asked: 'version' };
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg : arg.slice(0, eq);
     const envName = byFlag.get(name);
-    if (envName === undefined) throw new ConfigError('argument', arg, `--help or one of ${[...byFlag.keys()].join(', ')}`);
+    if (envName === undefined) throw new ConfigError('argument', arg, `--help, --version or one of ${[...byFlag.keys()].join(', ')}`);
     const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined) throw new ConfigError(name, '', 'a value after the flag');
     flags.set(envName, value);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readBuildInfo, versionLine } from './build-info.js';
 import { ConfigError, helpText, loadConfig, type ParsedArgs } from './config.js';
 import { startServer, type ServerHandle } from './server.js';
 
@@ -13,7 +14,7 @@ try {
   process.exit(2);
 }
 if (parsed.help) {
-  process.stdout.write(`${helpText()}\n`);
+  process.stdout.write(`${parsed.asked === 'version' ? versionLine(readBuildInfo()) : helpText()}\n`);
   process.exit(0);
 }
 const { config } = parsed;

@@ -112,7 +112,7 @@ describe('settings', () => {
   });
 
   it('refuses an unknown flag', () => {
-    expect(failure({}, ['--prot', '1'])).toMatch(/^invalid setting argument="--prot": accepts --help or one of --port, --host/);
+    expect(failure({}, ['--prot', '1'])).toMatch(/^invalid setting argument="--prot": accepts --help, --version or one of --port, --host/);
   });
 
   it('refuses a flag without its value', () => {
@@ -124,10 +124,15 @@ describe('settings', () => {
   });
 
   it('answers --help with every variable, its default and what it accepts', () => {
-    expect(loadConfig({}, ['--help'])).toEqual({ help: true });
+    expect(loadConfig({}, ['--help'])).toEqual({ help: true, asked: 'help' });
     const text = helpText();
     for (const s of Object.values(SETTINGS)) expect(text).toContain(`${s.env} / ${flagOf(s.env)}`);
     expect(text).toContain('accepts true or false; default: false');
+  });
+
+  it('answers --version and -v instead of starting, whatever else the line holds', () => {
+    expect(loadConfig({}, ['--port', '1', '--version'])).toEqual({ help: true, asked: 'version' });
+    expect(loadConfig({}, ['-v'])).toEqual({ help: true, asked: 'version' });
   });
 
   it('masks the password of a storage URL', () => {

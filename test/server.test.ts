@@ -141,4 +141,10 @@ describe('the process', () => {
     expect(await child.exited).toBe(0);
     expect(child.stdout()).toContain('COST_EVENTS_AUDIT_ENABLED / --cost-events-audit-enabled');
   });
+
+  it('prints its version for --version and exits 0', async () => {
+    const child = startChild({}, ['--version']);
+    expect(await child.exited).toBe(0);
+    expect(child.stdout()).toMatch(/^cost-events 0\.1\.0 \(commit (unknown|[0-9a-f]{12})(, built [^)]+)?\)\n$/);
+  });
 });

@@ -6,10 +6,13 @@ export interface CliIo {
   writeFile(path: string, data: string): Promise<void>;
   /** For the default file name. */
   now(): Date;
+  /** What `--version` prints (build-info.ts `versionLine`). */
+  readonly version: string;
 }
 
 /** The `cost-events` command line's usage text. */
 export const USAGE = `Usage: cost-events bugreport [--url http://host:9090] [--out file.json]
+       cost-events --version
 
 Fetches the bug-report dump (GET /model/bugreport) from a running cost-events server and writes
 it to a file to attach to a bug report: build, settings (secrets masked), readiness, watchers,
@@ -17,7 +20,9 @@ storage, metrics, the last warnings and errors, the ETL log and the audit events
 
   --url URL    the server (default http://localhost:9090); from outside a cluster, first
                kubectl port-forward svc/cost-events 9090:9090
-  --out FILE   where to write it (default cost-events-bugreport-<UTC time>.json); - for stdout
+  --out FILE   where to write it (default cost-events-bugreport-<UTC time>.json in the current
+               directory; .gitignore ignores that pattern); - for stdout
+  --help       this text
 
 The server itself runs with: node dist/main.js (see --help there).`;
 
@@ -62,6 +67,10 @@ const defaultFile = (now: Date) => `cost-events-bugreport-${now.toISOString().re
 
 /** `cost-events bugreport`: fetches the dump and writes it; returns the exit code (0, 1 unreachable or refused, 2 usage). */
 export async function bugReportCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   let args: Args;
   try {
     args = parseArgs(argv);

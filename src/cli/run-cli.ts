@@ -4,6 +4,10 @@ import { bugReportCommand, USAGE, type CliIo } from './bugreport-command.js';
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'bugreport') return bugReportCommand(rest, io);
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.stdout.write(`${io.version}\n`);
+    return 0;
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     (command === undefined ? io.stderr : io.stdout).write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;

@@ -54,6 +54,7 @@ function io(): CliIo & { out: () => string; err: () => string; files: Map<string
     fetch: globalThis.fetch,
     writeFile: async (path, data) => void files.set(path, data),
     now: () => new Date('2024-05-03T08:01:04.123Z'),
+    version: 'cost-events 9.9.9 (commit unknown)',
     out: () => out,
     err: () => err,
     files,
@@ -128,6 +129,19 @@ describe('cost-events bugreport', () => {
     expect(await runCli(['--help'], cli)).toBe(0);
     expect(cli.out()).toContain('Usage: cost-events bugreport [--url http://host:9090] [--out file.json]');
   });
+
+  it('prints the usage for bugreport --help, naming where the file goes', async () => {
+    const cli = io();
+    expect(await runCli(['bugreport', '--help'], cli)).toBe(0);
+    expect(cli.out()).toContain('cost-events-bugreport-<UTC time>.json in the current\n               directory');
+    expect(cli.err()).toBe('');
+  });
+
+  it('prints its version for --version', async () => {
+    const cli = io();
+    expect(await runCli(['--version'], cli)).toBe(0);
+    expect(cli.out()).toBe('cost-events 9.9.9 (commit unknown)\n');
+  });
 });
 
 describe('the cost-events bin', () => {
@@ -138,6 +152,12 @@ describe('the cost-events bin', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Wrote report\.json \(\d+ bytes\)/);
     expect(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))).toMatchObject({ code: 200, data: { version: '0.1.0' } });
+  });
+
+  it('prints the version of package.json for --version', async () => {
+    const { code, stdout } = await runBin(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^cost-events 0\.1\.0 \(/);
   });
 
   it('exits 1 with a clear message against a closed port', async () => {
