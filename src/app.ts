@@ -14,6 +14,7 @@ import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
 import { healthRoutes } from './http/health-routes.js';
+import { registerKubecostRoutes } from './http/kubecost-routes.js';
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
 import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
@@ -81,12 +82,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addSchema(AuditEventSchema);
   app.addSchema(CesErrorBodySchema);
   void app.register(healthRoutes(deps.readiness));
-  void app.register(etlLogRoutes({ events: deps.events, clock: deps.clock }));
-  void app.register(auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }));
-  if (deps.sets !== undefined) void app.register(costModelRoutes({ ...deps.sets, clock: deps.clock }));
-  if (deps.predict !== undefined) void app.register(predictRoutes({ ...deps.predict, clock: deps.clock }));
+  // The Kubecost route group: each answers at /model/<path> and, for Kubecost's nginx, at /<path>.
+  registerKubecostRoutes(app, [
+    etlLogRoutes({ events: deps.events, clock: deps.clock }),
+    auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
+    ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
+    ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),
+    ...(deps.bugReport !== undefined ? [bugReportRoutes(deps.bugReport)] : []),
+  ]);
   if (deps.cloudEye !== undefined) void app.register(cloudEyeRoutes({ ...deps.cloudEye, clock: deps.clock, requestLog }), { prefix: CLOUD_EYE_PREFIX });
   if (deps.metrics !== undefined) void app.register(metricsRoutes(deps.metrics));
-  if (deps.bugReport !== undefined) void app.register(bugReportRoutes(deps.bugReport));
   return app;
 }

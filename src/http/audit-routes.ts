@@ -88,10 +88,11 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
 
 /** `GET /model/audit/events`: recent workload changes and their predicted cost (Kubecost Cost Events Audit API). */
 export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
+  // One cache for both layouts the group is registered under (see kubecost-routes.ts).
+  const cache = new RenderCache(deps.cacheBytes ?? 16 * 1024 * 1024);
   return async (app) => {
-    const cache = new RenderCache(deps.cacheBytes ?? 16 * 1024 * 1024);
     app.get(
-      '/model/audit/events',
+      '/audit/events',
       {
         schema: {
           summary: 'Recent workload changes and their predicted monthly cost (Kubecost Cost Events Audit API)',

@@ -99,7 +99,7 @@ export const BugReportSchema = Envelope(
 export function bugReportRoutes(sources: BugReportSources): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
-      '/model/bugreport',
+      '/bugreport',
       {
         schema: {
           summary: 'Everything a bug report needs in one JSON document: build, settings (secrets masked), readiness, watchers, storage, the ETL pipeline, metrics, recent warnings and errors, the ETL log and the audit events',

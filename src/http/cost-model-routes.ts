@@ -80,7 +80,7 @@ export interface CostModelRouteDeps {
 export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
-      '/model/allocation',
+      '/allocation',
       {
         schema: {
           summary: 'Allocation sets: the cost of each container (or aggregate) per step (Kubecost Allocation API)',
@@ -99,7 +99,7 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
       },
     );
     app.get(
-      '/model/assets',
+      '/assets',
       {
         schema: {
           summary: 'Asset sets: nodes, disks and load balancers with their cost per step (Kubecost Assets API)',

@@ -137,12 +137,13 @@ export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: 
   return { query: { ...(window && { window }), ...(kinds && { kinds }), ...(clusters && { clusters }) }, key };
 }
 
-/** `GET /model/etl/log`: the Kubecost ETL event log. */
+/** `GET /model/etl/log` (a Kubecost route group: paths relative to `/model`): the Kubecost ETL event log. */
 export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
+  // One cache for both layouts the group is registered under (see kubecost-routes.ts).
+  const cache = new RenderCache(deps.cacheBytes ?? 32 * 1024 * 1024);
   return async (app) => {
-    const cache = new RenderCache(deps.cacheBytes ?? 32 * 1024 * 1024);
     app.get(
-      '/model/etl/log',
+      '/etl/log',
       {
         schema: {
           summary: 'The most recent ETL events and all-time counters (Kubecost Events API)',

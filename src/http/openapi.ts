@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorResponses } from './envelope.js';
+import { COST_MODEL_ALIAS_TAG } from './kubecost-routes.js';
 import { finishDocument, type Json } from './openapi-document.js';
 
 /** How the document is served. */
@@ -38,6 +39,10 @@ export function registerOpenApi(app: FastifyInstance, settings: OpenApiSettings)
       info: { title: 'cost-events', version: settings.version, description: DESCRIPTION, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
       tags: [
         { name: 'kubecost', description: 'Drop-in Kubecost endpoints: the same paths, query parameters and JSON' },
+        {
+          name: COST_MODEL_ALIAS_TAG,
+          description: "The same Kubecost endpoints without `/model`, as Kubecost's cost-model container answers them behind Kubecost's frontend nginx (`location /model/ { proxy_pass http://model/; }`)",
+        },
         { name: 'health', description: 'Liveness and readiness probes' },
         { name: 'operations', description: 'Metrics, the bug-report dump and this document' },
         { name: 'cloud-eye', description: "Cloud Eye's event API (V1.0) over this server's events, in Cloud Eye's shapes and error body" },

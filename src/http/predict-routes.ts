@@ -152,7 +152,7 @@ export function predictRoutes(deps: PredictRouteDeps): FastifyPluginAsyncTypebox
       throw err;
     });
     app.post(
-      '/model/prediction/speccost',
+      '/prediction/speccost',
       {
         bodyLimit: PREDICT_BODY_LIMIT,
         config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: PredictBodyDoc }, url }) },
