@@ -283,6 +283,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     storage: () => storage.writer.stats(),
     readiness: () => readiness.report(),
     etl: etlState,
+    etlResolutionMs: config.etlResolutionMs,
     build,
   });
 

@@ -13,6 +13,8 @@ export interface StateSources {
   readiness(): { readonly components: Readonly<Record<string, ComponentStatus>> };
   /** The ETL pipeline and its cluster cache; undefined while no pipeline runs (no cluster). */
   etl(): EtlState | undefined;
+  /** `ETL_RESOLUTION` in ms: the stalled-ETL alert compares the last window built with it. */
+  readonly etlResolutionMs: number;
   readonly build: BuildInfo;
 }
 
@@ -175,6 +177,15 @@ function registerEtlMetrics(registers: Registry[], sources: StateSources): void 
       const end = sources.etl()?.pipeline.lastBuiltEnd;
       if (end === undefined) this.remove();
       else this.set(end / 1000);
+    },
+  });
+  new Gauge({
+    name: 'cost_events_etl_resolution_seconds',
+    help: 'ETL_RESOLUTION in seconds: the width of the windows the ETL builds; absent while no pipeline runs. The shipped stalled-ETL alert compares time() minus the last window built with twice it.',
+    registers,
+    collect() {
+      if (sources.etl() === undefined) this.remove();
+      else this.set(sources.etlResolutionMs / 1000);
     },
   });
   new Gauge({

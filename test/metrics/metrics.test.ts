@@ -35,6 +35,7 @@ const sources = (o: Partial<StateSources> = {}): StateSources => ({
   storage: () => IDLE_WRITER,
   readiness: () => ({ components: {} }),
   etl: () => undefined,
+  etlResolutionMs: 3_600_000,
   build: { version: '0.1.0', commit: 'abc123', builtAt: null },
   ...o,
 });
@@ -199,9 +200,18 @@ describe('the ETL metrics', () => {
     }));
     expect(text).toContain('# TYPE cost_events_etl_last_built_window_end_seconds gauge\n');
     expect(text).toContain(`cost_events_etl_last_built_window_end_seconds ${window.end / 1000}\n`);
+    expect(text).toContain('cost_events_etl_resolution_seconds 3600\n');
     expect(text).toContain('# HELP cost_events_etl_last_set_cost Total cost per cluster of the last window built');
     expect(text).toContain('cost_events_etl_last_set_cost{etl="allocation",cluster="cluster-one"} 12.5\n');
     expect(text).toContain('cost_events_etl_last_set_cost{etl="asset",cluster="cluster-one"} 14.25\n');
+  });
+
+  it('reports ETL_RESOLUTION in seconds while the pipeline runs, for the stalled-ETL alert', async () => {
+    const metrics = createMetrics();
+    registerStateMetrics(metrics.registry, sources({ etl: () => ({ pipeline: { nextWindowStart: window.end, lastTotals: {} }, cache }), etlResolutionMs: 10_000 }));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE cost_events_etl_resolution_seconds gauge\n');
+    expect(text).toContain('cost_events_etl_resolution_seconds 10\n');
   });
 
   it('shows no last window and no cost before the first window is built', async () => {
