@@ -6,10 +6,10 @@ import { formatFloat, TemplateRenderError, type GoMap } from './support/go-templ
 // The chart checks are only as good as the renderer: these pin its behaviour to Go's
 // text/template and Helm's functions on the constructs the chart uses.
 
-function render(src: string, values: GoMap = {}, defines = ''): string {
+function render(src: string, values: GoMap = {}, defines = '', files: ReadonlyMap<string, string> = new Map()): string {
   const parsed = parseTemplate('test.tpl', defines + src);
   const root: GoMap = { Values: values, Release: { Name: 'r', Namespace: 'ns' }, Chart: { Name: 'c', AppVersion: '1.0.0' } };
-  return renderNodes(parsed.nodes, root, { defines: parsed.defines, root });
+  return renderNodes(parsed.nodes, root, { defines: parsed.defines, root, files });
 }
 
 describe('the test-only Go template renderer', () => {
@@ -93,6 +93,17 @@ describe('the test-only Go template renderer', () => {
     expect(() => parseTemplate('t', '{{ $x := 1 }}')).toThrow(TemplateSyntaxError);
     expect(() => parseTemplate('t', '{{ template "x" . }}')).toThrow('"template" is outside the supported subset');
     expect(() => parseTemplate('t', '{{ if .a }}open')).toThrow('if is not closed by end');
+  });
+
+  it('reads a chart file with .Files.Get, from the root or through $, as text the template does not evaluate', () => {
+    const files = new Map([['monitoring/rules.yaml', 'groups:\n  - name: a # {{ $labels.x }}']]);
+    expect(render('spec:{{- .Files.Get "monitoring/rules.yaml" | nindent 2 }}', {}, '', files)).toBe('spec:\n  groups:\n    - name: a # {{ $labels.x }}');
+    expect(render('{{ with .Values.m }}{{ $.Files.Get "monitoring/rules.yaml" | replace "a" "b" }}{{ end }}', { m: { k: 'v' } }, '', files)).toBe('groups:\n  - nbme: b # {{ $lbbels.x }}');
+  });
+
+  it('fails .Files.Get on a file the chart lacks (Helm prints nothing), and inside with where . is not the root', () => {
+    expect(() => render('{{ .Files.Get "missing.yaml" }}')).toThrow('.Files.Get: the chart has no file "missing.yaml"');
+    expect(() => render('{{ with .Values.m }}{{ .Files.Get "x" }}{{ end }}', { m: { k: 'v' } })).toThrow("can't give an argument to a non-function (field)");
   });
 
   it('fails on a function outside the subset', () => {

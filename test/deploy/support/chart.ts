@@ -4,6 +4,8 @@
  * test-only renderer, and the output parsed as Kubernetes objects.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments } from 'yaml';
 import { parseTemplate, type TemplateNode } from './go-template/parse.js';
@@ -20,16 +22,30 @@ export interface Chart {
   readonly schema: Record<string, unknown>;
   /** Template file name (`deployment.yaml`) → its source. */
   readonly templates: ReadonlyMap<string, string>;
+  /** Every other file, as Helm's `.Files` holds them: path inside the chart → content. */
+  readonly files: ReadonlyMap<string, string>;
 }
+
+/** What Helm's loader keeps out of `.Files`: the chart's own metadata, values, schema and templates. */
+const NOT_FILES = new Set(['Chart.yaml', 'values.yaml', 'values.schema.json', 'templates']);
 
 export function loadChart(): Chart {
   const read = (path: string) => readFileSync(new URL(path, CHART_DIR), 'utf8');
   const templates = new Map(readdirSync(new URL('templates/', CHART_DIR)).map((f) => [f, read(`templates/${f}`)] as const));
+  const files = new Map(
+    readdirSync(CHART_DIR, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(fileURLToPath(CHART_DIR), join(e.parentPath, e.name)).split(sep).join('/'))
+      .filter((path) => !NOT_FILES.has(path.split('/')[0] ?? ''))
+      .sort()
+      .map((path) => [path, read(path)] as const),
+  );
   return {
     meta: parse(read('Chart.yaml')) as Chart['meta'],
     values: parse(read('values.yaml')) as GoMap,
     schema: JSON.parse(read('values.schema.json')) as Record<string, unknown>,
     templates,
+    files,
   };
 }
 
@@ -90,7 +106,7 @@ export function renderChart(chart: Chart, overrides: GoMap = {}, options: Render
   const out = new Map<string, string>();
   for (const [file, p] of parsed) {
     if (file.startsWith('_')) continue;
-    out.set(file, renderNodes(p.nodes, root, { defines, root }));
+    out.set(file, renderNodes(p.nodes, root, { defines, root, files: chart.files }));
   }
   return out;
 }

@@ -8,10 +8,12 @@ import { FUNCTIONS, type FunctionHost } from './functions.js';
 import type { Command, Operand, Pipeline, TemplateNode } from './parse.js';
 import { isMap, kindOf, printValue, TemplateRenderError, truthy, type GoValue } from './values.js';
 
-/** The templates every file may `include`, and the root value (`$`). */
+/** The templates every file may `include`, the root value (`$`) and the chart's other files. */
 export interface RenderScope {
   readonly defines: ReadonlyMap<string, readonly TemplateNode[]>;
   readonly root: GoValue;
+  /** What `.Files.Get` reads: path inside the chart (`monitoring/x.yaml`) → content. */
+  readonly files?: ReadonlyMap<string, string>;
 }
 
 /** Renders nodes with `dot` as `.`. */
@@ -72,10 +74,25 @@ export function renderNodes(nodes: readonly TemplateNode[], dot: GoValue, scope:
     return fn([...args.map((a) => operand(a, d)), ...piped], host);
   };
 
+  /**
+   * Helm's `.Files.Get "path"` (on the root, so `$.Files.Get` too): the one method of a built-in
+   * object the chart calls. A file that is not there is an error (Helm returns an empty string).
+   */
+  const filesGet = (head: Extract<Operand, { kind: 'field' }>, args: readonly GoValue[]): GoValue => {
+    const [path] = args;
+    if (args.length !== 1 || typeof path !== 'string') throw new TemplateRenderError(`wrong number or type of args for Files.Get: want one string, got ${args.map((a) => kindOf(a)).join(', ')}`);
+    const content = scope.files?.get(path);
+    if (content === undefined) throw new TemplateRenderError(`${head.base === 'root' ? '$' : ''}.Files.Get: the chart has no file "${path}" (templates/ is not readable this way)`);
+    return content;
+  };
+
   const command = (cmd: Command, d: GoValue, piped: readonly GoValue[]): GoValue => {
     const [head, ...args] = cmd;
     if (head === undefined) throw new TemplateRenderError('empty command');
     if (head.kind === 'func') return call(head.name, args, d, piped);
+    if (head.kind === 'field' && (head.base === 'root' || d === scope.root) && head.path.join('.') === 'Files.Get') {
+      return filesGet(head, [...args.map((a) => operand(a, d)), ...piped]);
+    }
     if (args.length > 0 || piped.length > 0) throw new TemplateRenderError(`can't give an argument to a non-function (${head.kind})`);
     return operand(head, d);
   };
