@@ -41,10 +41,13 @@ interface RuleTests {
 interface Target {
   readonly expr: string;
   readonly refId: string;
+  readonly datasource: { readonly type: string; readonly uid: string };
 }
 interface Panel {
+  readonly id: number;
   readonly type: string;
   readonly title: string;
+  readonly gridPos: { readonly x: number; readonly y: number; readonly w: number; readonly h: number };
   readonly targets?: readonly Target[];
   readonly panels?: readonly Panel[];
 }
@@ -149,6 +152,25 @@ describe('the Grafana dashboard', () => {
     expect(rows).toEqual(['ETL health', 'Audit', 'Notifications', 'Storage', 'Kubernetes watches']);
     for (const p of allPanels(dashboard.panels).filter((p) => p.type !== 'row')) expect(p.targets?.length ?? 0, p.title).toBeGreaterThan(0);
     expect(queries.length).toBe(21);
+  });
+
+  it('lays its panels out on the 24-column grid without overlap, each with an id of its own', () => {
+    const panels = allPanels(dashboard.panels);
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    const overlaps: string[] = [];
+    for (const [i, a] of panels.entries()) {
+      expect(a.gridPos.x + a.gridPos.w, a.title).toBeLessThanOrEqual(24);
+      for (const b of panels.slice(i + 1)) {
+        const apart = a.gridPos.x + a.gridPos.w <= b.gridPos.x || b.gridPos.x + b.gridPos.w <= a.gridPos.x || a.gridPos.y + a.gridPos.h <= b.gridPos.y || b.gridPos.y + b.gridPos.h <= a.gridPos.y;
+        if (!apart) overlaps.push(`${a.title} / ${b.title}`);
+      }
+    }
+    expect(overlaps).toEqual([]);
+  });
+
+  it('queries the Prometheus data source picked at import, through its datasource variable', () => {
+    const sources = new Set(allPanels(dashboard.panels).flatMap((p) => (p.targets ?? []).map((t) => `${t.datasource.type} ${t.datasource.uid}`)));
+    expect([...sources]).toEqual(['prometheus ${datasource}']);
   });
 
   it('replaces only the variables it defines or Grafana provides', () => {
