@@ -10,6 +10,10 @@ export interface Metrics {
   readonly etlEvents: Counter<'etl' | 'event'>;
   /** `cost_events_audit_events_total{event_type,resource_type}`. */
   readonly auditEvents: Counter<'event_type' | 'resource_type'>;
+  /** `cost_events_audit_monthly_cost_added_total{namespace}`: the positive monthly cost deltas of audit events, summed. */
+  readonly auditCostAdded: Counter<'namespace'>;
+  /** `cost_events_audit_monthly_cost_removed_total{namespace}`: the negative ones, as positive amounts. */
+  readonly auditCostRemoved: Counter<'namespace'>;
   /** `cost_events_http_request_duration_seconds{method,route,status_code}`. */
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
 }
@@ -27,6 +31,11 @@ export interface MetricsOptions {
 export function etlEventLabel(kind: EtlKind): string {
   return kind.endsWith('Deleted') ? `${kind}Event` : kind;
 }
+
+/** Most namespaces the audit cost counters keep series of; the ones seen later share {@link OTHER_NAMESPACES}. */
+export const MAX_AUDIT_NAMESPACES = 1000;
+/** Where namespaces past the cap are counted: no namespace can be named so (a DNS label has no `_`). */
+export const OTHER_NAMESPACES = '_other';
 
 /** Request durations from 1 ms (a cached answer) to 10 s (a slow Kubecost behind the Predict API). */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -55,6 +64,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   for (const eventType of AUDIT_EVENT_TYPES) {
     for (const resourceType of AUDIT_RESOURCE_TYPES) auditEvents.inc({ event_type: eventType, resource_type: resourceType }, 0);
   }
+  // Two counters, not one signed figure: a counter only grows, so rate() and increase() survive
+  // restarts; the net change over a range is added minus removed.
+  const auditCostAdded = new Counter({
+    name: 'cost_events_audit_monthly_cost_added_total',
+    help: `Monthly cost rate added by audit events (their positive monthlyCostDelta, summed), by namespace, in the currency of the price sheet; past ${MAX_AUDIT_NAMESPACES} namespaces, under namespace="${OTHER_NAMESPACES}".`,
+    labelNames: ['namespace'] as const,
+    registers,
+  });
+  const auditCostRemoved = new Counter({
+    name: 'cost_events_audit_monthly_cost_removed_total',
+    help: `Monthly cost rate removed by audit events (their negative monthlyCostDelta, as positive amounts, summed), by namespace; past ${MAX_AUDIT_NAMESPACES} namespaces, under namespace="${OTHER_NAMESPACES}".`,
+    labelNames: ['namespace'] as const,
+    registers,
+  });
   const httpDuration = new Histogram({
     name: 'cost_events_http_request_duration_seconds',
     help: 'HTTP request duration by route pattern (never the raw URL), method and status code.',
@@ -62,5 +85,5 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: HTTP_BUCKETS,
     registers,
   });
-  return { registry, etlEvents, auditEvents, httpDuration };
+  return { registry, etlEvents, auditEvents, auditCostAdded, auditCostRemoved, httpDuration };
 }

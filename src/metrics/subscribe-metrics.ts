@@ -1,17 +1,35 @@
 import type { EventBus, Unsubscribe } from '../events/bus.js';
 import { categoryOf } from '../events/etl-kinds.js';
 import type { Topics } from '../events/topics.js';
-import { etlEventLabel, type Metrics } from './metrics.js';
+import { etlEventLabel, MAX_AUDIT_NAMESPACES, OTHER_NAMESPACES, type Metrics } from './metrics.js';
 
 /**
  * Counts what flows through the bus: every ETL step and every audit event this process
- * publishes. Counting at the bus, not in storage, counts each step once per publisher whatever
+ * publishes, and the monthly cost the audit events add and remove per namespace. Counting at the bus, not in storage, counts each step once per publisher whatever
  * storage does with it (replicas' duplicates are deduplicated there, not here).
  */
 export function subscribeMetrics(bus: EventBus<Topics>, metrics: Metrics): Unsubscribe {
+  // Namespaces come and go (one per pull request, say): series are kept for the first
+  // MAX_AUDIT_NAMESPACES seen, the rest share one, so the registry stays bounded.
+  const namespaces = new Set<string>();
+  const namespaceLabel = (namespace: string): string => {
+    if (namespaces.has(namespace)) return namespace;
+    const label = namespaces.size < MAX_AUDIT_NAMESPACES ? namespace : OTHER_NAMESPACES;
+    if (label === namespace) namespaces.add(namespace);
+    // Both series start at 0, so added − removed exists for every namespace from its first change.
+    metrics.auditCostAdded.inc({ namespace: label }, 0);
+    metrics.auditCostRemoved.inc({ namespace: label }, 0);
+    return label;
+  };
   const subscriptions = [
     bus.subscribe('etl', (e) => metrics.etlEvents.inc({ etl: categoryOf(e.kind), event: etlEventLabel(e.kind) })),
-    bus.subscribe('audit', (c) => metrics.auditEvents.inc({ event_type: c.event.eventType, resource_type: c.event.resourceType })),
+    bus.subscribe('audit', (c) => {
+      metrics.auditEvents.inc({ event_type: c.event.eventType, resource_type: c.event.resourceType });
+      const delta = c.event.monthlyCostDelta;
+      const namespace = namespaceLabel(c.event.properties.namespace);
+      if (delta > 0) metrics.auditCostAdded.inc({ namespace }, delta);
+      else if (delta < 0) metrics.auditCostRemoved.inc({ namespace }, -delta);
+    }),
   ];
   return () => {
     for (const unsubscribe of subscriptions) unsubscribe();

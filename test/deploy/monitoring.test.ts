@@ -151,7 +151,7 @@ describe('the Grafana dashboard', () => {
     const rows = dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title);
     expect(rows).toEqual(['ETL health', 'Audit', 'Notifications', 'Storage', 'Kubernetes watches']);
     for (const p of allPanels(dashboard.panels).filter((p) => p.type !== 'row')) expect(p.targets?.length ?? 0, p.title).toBeGreaterThan(0);
-    expect(queries.length).toBe(21);
+    expect(queries.length).toBe(23);
   });
 
   it('lays its panels out on the 24-column grid without overlap, each with an id of its own', () => {

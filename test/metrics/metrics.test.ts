@@ -91,6 +91,48 @@ describe('the audit event counter', () => {
   });
 });
 
+describe('the audit cost counters', () => {
+  const priced = (name: string, ns: string, type: AuditEventType, monthlyCostDelta: number): AuditChange => {
+    const c = change(name, type, 'deployment');
+    return { ...c, event: { ...c.event, properties: { ...c.event.properties, namespace: ns }, monthlyCostDelta } };
+  };
+
+  it('sum the monthly cost added and removed per namespace, each namespace starting both at zero', async () => {
+    const b = bus();
+    const metrics = createMetrics();
+    subscribeMetrics(b, metrics);
+    b.publish('audit', priced('web', 'shop', 'add', 2.5));
+    b.publish('audit', priced('web', 'shop', 'update', -1));
+    b.publish('audit', priced('api', 'shop', 'update', 4.25));
+    b.publish('audit', priced('db', 'data', 'delete', -3));
+    b.publish('audit', priced('job', 'ci', 'update', 0));
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE cost_events_audit_monthly_cost_added_total counter\n');
+    expect(text.match(/^cost_events_audit_monthly_cost_(added|removed)_total\{.*$/gm)).toEqual([
+      'cost_events_audit_monthly_cost_added_total{namespace="shop"} 6.75',
+      'cost_events_audit_monthly_cost_added_total{namespace="data"} 0',
+      'cost_events_audit_monthly_cost_added_total{namespace="ci"} 0',
+      'cost_events_audit_monthly_cost_removed_total{namespace="shop"} 1',
+      'cost_events_audit_monthly_cost_removed_total{namespace="data"} 3',
+      'cost_events_audit_monthly_cost_removed_total{namespace="ci"} 0',
+    ]);
+  });
+
+  it('keep series for the first 1000 namespaces and count later ones under _other', async () => {
+    const b = bus();
+    const metrics = createMetrics();
+    subscribeMetrics(b, metrics);
+    for (let i = 0; i < 1002; i++) b.publish('audit', priced('web', `team-${i}`, 'add', 1));
+    b.publish('audit', priced('web', 'team-0', 'add', 1));
+    const text = await metrics.registry.metrics();
+    expect(text.match(/^cost_events_audit_monthly_cost_added_total\{/gm)).toHaveLength(1001);
+    expect(text).toContain('cost_events_audit_monthly_cost_added_total{namespace="team-0"} 2\n');
+    expect(text).toContain('cost_events_audit_monthly_cost_added_total{namespace="team-999"} 1\n');
+    expect(text).toContain('cost_events_audit_monthly_cost_added_total{namespace="_other"} 2\n');
+    expect(text).not.toContain('namespace="team-1000"');
+  });
+});
+
 describe('the state metrics', () => {
   const deployment: ConsumerWatchStatus = { consumer: 'audit', kind: 'Deployment', state: 'watching', synced: true, failures: 0, relists: 2, restarts: 5 };
   const pod: ConsumerWatchStatus = { consumer: 'audit', kind: 'Pod', state: 'backoff', synced: false, failures: 1, relists: 0, restarts: 1, lastError: 'connect ECONNREFUSED' };
