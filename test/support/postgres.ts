@@ -4,8 +4,7 @@ import pg from 'pg';
 /** The PostgreSQL the suites use: `.ci/run` starts it on 127.0.0.1:5432 (trust auth, user postgres, database test). */
 export const PG_ADMIN_URL = process.env['COST_EVENTS_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Whether this run is CI (`CI` set to anything but empty, `false` or `0`), where a missing component fails instead of skipping. */
-export const inCi = (): boolean => {
+const inCi = (): boolean => {
   const ci = process.env['CI'];
   return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
 };

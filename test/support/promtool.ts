@@ -1,25 +1,12 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { inCi } from './postgres.js';
+import { realToolAvailable } from './real-tools.js';
 
 /** Prometheus's promtool: Debian's `prometheus` package installs it there (`.ci/run` does). */
 export const PROMTOOL = process.env['COST_EVENTS_TEST_PROMTOOL'] ?? '/usr/bin/promtool';
 
-/**
- * Whether promtool can run. In CI it must: a missing promtool fails the run. Locally, a missing
- * promtool skips the suites that need it, with a message nobody can miss.
- */
+/** Whether promtool can run: in CI it must (a missing one fails the run); locally its checks skip loudly. */
 export function promtoolAvailable(): boolean {
-  try {
-    accessSync(PROMTOOL, constants.X_OK);
-    return true;
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    if (inCi()) throw new Error(`promtool at ${PROMTOOL} is missing (${reason}); in CI the rule and dashboard checks must run, never skip`);
-    const line = '!'.repeat(100);
-    process.stderr.write(`\n${line}\n!! SKIPPING the promtool checks (alert rules, dashboard queries): ${PROMTOOL} is missing.\n!! Install Debian's prometheus package (.ci/run does) to run them; in CI (CI=true) this fails instead.\n${line}\n\n`);
-    return false;
-  }
+  return realToolAvailable('promtool', PROMTOOL, "Install Debian's prometheus package (.ci/run does) to check the alert rules and the dashboard queries");
 }
 
 /** What a promtool run printed and how it ended. */
