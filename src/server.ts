@@ -315,8 +315,13 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
         app.log.warn({ timeoutMs: config.shutdownTimeoutMs }, 'in-flight requests still running at shutdown timeout; closing their connections');
         app.server.closeAllConnections();
       }, config.shutdownTimeoutMs);
+      // The listener stops first, before Fastify's close walks every plugin's hooks (a tick or
+      // more each): a connection accepted meanwhile would only be reset. Node's close waits for
+      // the connections still open; Fastify's own close of the listener then finds it stopped.
+      const listenerClosed = new Promise<void>((resolve) => app.server.close(() => resolve()));
       try {
         await app.close();
+        await listenerClosed;
       } finally {
         clock.clearTimeout(force);
       }
