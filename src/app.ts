@@ -14,6 +14,7 @@ import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
 import { healthRoutes } from './http/health-routes.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { registerKubecostRoutes } from './http/kubecost-routes.js';
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
 import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
@@ -73,6 +74,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const requestLog = new RequestLog();
   const app = Fastify(serverOptions(deps.logger ?? false, requestLog)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
+  installJsonBodyParser(app);
   // A root hook before any route, so every route (whoever registers it) is timed.
   if (deps.metrics !== undefined) installHttpMetrics(app, deps.metrics);
   // Before any route: the document is made of the routes registered after this.

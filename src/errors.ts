@@ -1,3 +1,5 @@
+import { quoteValue } from './quote-value.js';
+
 /**
  * The error catalogue: every error a client can see, with a stable code and its HTTP status.
  * Code compares `code`, never the message. Domain modules throw these; the HTTP layer renders them.
@@ -34,5 +36,5 @@ export class AppError extends Error {
 
 /** A query parameter with a value it does not accept; the value is quoted as the client sent it. */
 export function badParameter(name: string, value: unknown, accepts: string): AppError {
-  return new AppError('BAD_PARAMETER', `invalid parameter '${name}': got ${JSON.stringify(String(value))}; accepts ${accepts}`);
+  return new AppError('BAD_PARAMETER', `invalid parameter '${name}': got ${quoteValue(typeof value === 'object' && value !== null ? value : String(value))}; accepts ${accepts}`);
 }

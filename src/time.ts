@@ -6,6 +6,21 @@ export function msToNs(ms: number): bigint {
   return BigInt(Math.trunc(ms)) * NS_PER_MS;
 }
 
+/** The earliest and latest epoch nanoseconds storage holds: a signed 64-bit integer, years 1677 to 2262. */
+export const MIN_STORED_NS = -(2n ** 63n);
+export const MAX_STORED_NS = 2n ** 63n - 1n;
+
+/**
+ * A query's time bound (epoch ms) in epoch nanoseconds, clamped to what storage holds. A client may
+ * ask for a range ending in 5138 (`window=0,99999999999`, Cloud Eye's `to=9999999999999`); no
+ * stored time is past 2262, so the clamped bound selects the same events, and the databases are
+ * never handed a number wider than their 64-bit column (a RangeError, hence a 500, before).
+ */
+export function boundNs(ms: number): bigint {
+  const ns = msToNs(ms);
+  return ns < MIN_STORED_NS ? MIN_STORED_NS : ns > MAX_STORED_NS ? MAX_STORED_NS : ns;
+}
+
 /** Epoch nanoseconds to epoch milliseconds (truncated). */
 export function nsToMs(ns: bigint): number {
   return Number(ns / NS_PER_MS);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRfc3339Nano, formatRfc3339Seconds, msToNs, parseRfc3339Ms } from '../src/time.js';
+import { boundNs, formatRfc3339Nano, formatRfc3339Seconds, MAX_STORED_NS, MIN_STORED_NS, msToNs, parseRfc3339Ms } from '../src/time.js';
 
 describe('time formatting', () => {
   it('prints nine fractional digits in UTC', () => {
@@ -31,5 +31,18 @@ describe('parseRfc3339Ms', () => {
     for (const bad of ['2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-05-03T24:00:00Z', '2024-05-03T08:01:60Z', '2024-05-03 08:01:04Z', '2024-05-03T08:01:04', '2024-05-03', 'yesterday', '', 1714723264000, null]) {
       expect(parseRfc3339Ms(bad), String(bad)).toBeUndefined();
     }
+  });
+});
+
+describe('boundNs', () => {
+  it('converts a bound within the stored range exactly', () => {
+    expect(boundNs(1_714_723_264_000)).toBe(1_714_723_264_000_000_000n);
+  });
+
+  it('clamps a bound past 2262 or before 1677 to the 64-bit range storage holds', () => {
+    expect(boundNs(9_999_999_999_999)).toBe(MAX_STORED_NS);
+    expect(boundNs(99_999_999_999_000)).toBe(2n ** 63n - 1n);
+    expect(boundNs(-9_999_999_999_999)).toBe(MIN_STORED_NS);
+    expect(MIN_STORED_NS).toBe(-(2n ** 63n));
   });
 });

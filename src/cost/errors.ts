@@ -3,6 +3,7 @@
  * and a message written for the person who sent the bad input: what was wrong, where, and what
  * is accepted. HTTP routes map these to 400s; config loading maps them to exit code 2.
  */
+import { quoteValue } from '../quote-value.js';
 
 /** Stable codes of the cost domain's errors. */
 export const CostErrorCode = {
@@ -29,7 +30,7 @@ export class QuantityError extends CostError {
     readonly input: string,
     reason: string,
   ) {
-    super(`invalid quantity ${JSON.stringify(input)}: ${reason}`);
+    super(`invalid quantity ${quoteValue(input)}: ${reason}`);
   }
 }
 

@@ -9,6 +9,7 @@
  * defaults it on a Pod; a container with neither counts zero.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { quoteValue } from '../quote-value.js';
 import { QuantityError, WorkloadError } from './errors.js';
 import { parseQuantityValue, roundToNano } from './quantity.js';
 import type { Container, PodSpec, ResourceRequirements, WorkloadObject } from './workload-object.js';
@@ -262,7 +263,7 @@ function quantityAt(value: unknown, path: string): number {
     if (err instanceof QuantityError) throw new WorkloadError(path, err.message);
     throw err;
   }
-  if (parsed < 0) throw new WorkloadError(path, `must be greater than or equal to 0, got ${JSON.stringify(value)}`);
+  if (parsed < 0) throw new WorkloadError(path, `must be greater than or equal to 0, got ${quoteValue(value)}`);
   return parsed;
 }
 

@@ -24,6 +24,7 @@ export function toCesError(err: FastifyError | Error, requestId: string): CesErr
   if (err instanceof CesError) return err;
   if (err instanceof AppError) {
     if (err.code === 'STORAGE_UNAVAILABLE') return new CesError('STORAGE_UNAVAILABLE', err.message);
+    if (err.code === 'BAD_BODY') return new CesError('BAD_BODY', err.message);
     if (err.statusCode < 500) return new CesError('BAD_PARAMETER', err.message);
   }
   const code = (err as FastifyError).code;

@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
 import { CesError } from '../cloud-eye/ces-error.js';
 import { MAX_EVENTS_PER_REPORT } from '../cloud-eye/report-schema.js';
+import { quoteValue } from '../quote-value.js';
 
 /**
  * Validation of the Cloud Eye routes, by TypeBox's compiler instead of the server's shared Ajv:
@@ -22,13 +23,6 @@ function fieldOf(path: string): string {
     .join('');
 }
 
-/** Longest part of a sent value a message quotes (a 4097-character content is not echoed whole). */
-const QUOTED = 80;
-
-const shown = (value: unknown): string => {
-  const text = JSON.stringify(value);
-  return text.length <= QUOTED ? text : `${text.slice(0, QUOTED)}… (${text.length} characters)`;
-};
 
 /** The schema's `x-accepts`, or TypeBox's message. */
 function accepts(e: ValueError): string {
@@ -45,12 +39,12 @@ function describe(part: string, e: ValueError, data: unknown): CesError {
     const field = fieldOf(e.path);
     // A missing field fails as "required" at its own path, with nothing there.
     if (e.value === undefined) return new CesError('BAD_BODY', `invalid body: '${field}' is missing; accepts ${accepts(e)}`);
-    return new CesError('BAD_BODY', `invalid body: ${field === '' ? 'the body' : `'${field}'`} got ${shown(e.value)}; accepts ${accepts(e)}`);
+    return new CesError('BAD_BODY', `invalid body: ${field === '' ? 'the body' : `'${field}'`} got ${quoteValue(e.value)}; accepts ${accepts(e)}`);
   }
   const name = fieldOf(e.path);
   if (Array.isArray(e.value)) return new CesError('BAD_PARAMETER', `parameter '${name}' was given more than once; give it once`);
   if (e.value === undefined) return new CesError('BAD_PARAMETER', `missing parameter '${name}'; accepts ${accepts(e)}`);
-  const error = new CesError(part === 'params' && name === 'project_id' ? 'BAD_PROJECT' : 'BAD_PARAMETER', `invalid parameter '${name}': got ${shown(e.value)}; accepts ${accepts(e)}`);
+  const error = new CesError(part === 'params' && name === 'project_id' ? 'BAD_PROJECT' : 'BAD_PARAMETER', `invalid parameter '${name}': got ${quoteValue(e.value)}; accepts ${accepts(e)}`);
   return error;
 }
 

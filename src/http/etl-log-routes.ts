@@ -5,7 +5,7 @@ import { ETL_KINDS, resolveKindFilter } from '../events/etl-kinds.js';
 import { badParameter } from '../errors.js';
 import type { EtlQuery } from '../storage/store.js';
 import type { EventReader } from '../storage/store-reader.js';
-import { msToNs } from '../time.js';
+import { boundNs } from '../time.js';
 import { parseWindow, WindowError } from '../window.js';
 import { Envelope, errorResponses, Ref } from './envelope.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
@@ -120,7 +120,7 @@ export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: 
   if (q.window !== undefined && q.window !== '') {
     try {
       const w = parseWindow(q.window, nowMs);
-      window = { start: msToNs(w.start), end: msToNs(w.end) };
+      window = { start: boundNs(w.start), end: boundNs(w.end) };
       key += `w${w.start}-${w.end}`;
     } catch (err) {
       if (err instanceof WindowError) throw badParameter('window', q.window, WINDOW_ACCEPTS);

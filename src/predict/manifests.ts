@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { AppError } from '../errors.js';
+import { nestsDeeperThan, TOO_DEEP_MESSAGE, valueNestsDeeperThan } from '../json-nesting.js';
 
 /** How to read a body: by its declared type, or `sniff` for an untyped or generic one. */
 export type ManifestFormat = 'yaml' | 'json' | 'sniff';
@@ -33,6 +34,7 @@ export function parseManifests(text: string, format: ManifestFormat): ManifestOb
 }
 
 function jsonDocuments(body: string): Doc[] {
+  if (nestsDeeperThan(body)) throw new AppError('BAD_BODY', TOO_DEEP_MESSAGE);
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -67,6 +69,8 @@ function yamlDocuments(body: string): Doc[] {
   return parsed.map((doc, i) => {
     const where = `document ${i + 1}`;
     const error = doc.errors[0];
+    // The YAML reader recurses per level and reports running out of stack as a syntax error.
+    if (error?.message.includes('Maximum call stack size exceeded') === true) throw new AppError('BAD_BODY', TOO_DEEP_MESSAGE);
     if (error !== undefined) {
       const pos = error.linePos?.[0];
       const place = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.col}`;
@@ -75,8 +79,10 @@ function yamlDocuments(body: string): Doc[] {
     }
     try {
       const value: unknown = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+      if (valueNestsDeeperThan(value)) throw new AppError('BAD_BODY', TOO_DEEP_MESSAGE);
       return { value, where };
     } catch (err) {
+      if (err instanceof AppError) throw err;
       throw new AppError('BAD_BODY', `invalid YAML in ${where}: ${err instanceof Error ? err.message : String(err)}`);
     }
   });

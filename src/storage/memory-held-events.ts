@@ -3,7 +3,7 @@ import type { AuditResourceType } from '../audit/resource-types.js';
 import type { EtlEvent } from '../events/etl-event.js';
 import { etlMetadataJson } from '../events/etl-event-json.js';
 import type { EtlKind } from '../events/etl-kinds.js';
-import { msToNs } from '../time.js';
+import { boundNs } from '../time.js';
 import type { EventSummary, StoredOccurrence, TimeRange } from './catalogue.js';
 
 /** The memory backend's Cloud Eye view of the ETL and audit events its rings hold: summaries and occurrences. */
@@ -22,8 +22,8 @@ export function bounds(r: TimeRange): { from: number; to: number; fromNs: bigint
   return {
     from: r.fromMs ?? -Infinity,
     to: r.toMs ?? Infinity,
-    fromNs: r.fromMs === undefined ? undefined : msToNs(r.fromMs),
-    toNs: r.toMs === undefined ? undefined : msToNs(r.toMs),
+    fromNs: r.fromMs === undefined ? undefined : boundNs(r.fromMs),
+    toNs: r.toMs === undefined ? undefined : boundNs(r.toMs),
   };
 }
 

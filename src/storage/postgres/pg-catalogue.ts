@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { AuditEventType } from '../../audit/audit-event.js';
 import { categoryOf, isEtlKind } from '../../events/etl-kinds.js';
-import { msToNs } from '../../time.js';
+import { boundNs, MAX_STORED_NS, MIN_STORED_NS } from '../../time.js';
 import {
   DEFAULT_CUSTOM_EVENT_CAPACITY,
   DEFAULT_CUSTOM_EVENT_RETENTION_MS,
@@ -22,8 +22,8 @@ import type { StoreLimits } from '../store.js';
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 /** Open ends of a range of epoch ns: PostgreSQL's bigint range. */
-const MIN_NS = '-9223372036854775808';
-const MAX_NS = '9223372036854775807';
+const MIN_NS = String(MIN_STORED_NS);
+const MAX_NS = String(MAX_STORED_NS);
 /** Open ends of a range of epoch ms: the extreme dates. */
 const MAX_MS = 8_640_000_000_000_000;
 
@@ -135,8 +135,8 @@ export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limit
           [
             q.project,
             limits.etlLogCapacity,
-            q.fromMs === undefined ? MIN_NS : String(msToNs(q.fromMs)),
-            q.toMs === undefined ? MAX_NS : String(msToNs(q.toMs)),
+            q.fromMs === undefined ? MIN_NS : String(boundNs(q.fromMs)),
+            q.toMs === undefined ? MAX_NS : String(boundNs(q.toMs)),
             q.etl.kind ?? null,
           ],
         ),
@@ -201,7 +201,7 @@ export async function queryOccurrences(db: Queryable, q: OccurrenceQuery, limits
       `SELECT e.id, e.cluster, e.time_ns, e.metadata FROM etl_events e
        WHERE e.cluster = $1 AND e.category = ${category} AND e.kind = ${p(q.kind)}
          AND e.id >= coalesce((SELECT x.id FROM etl_events x WHERE x.cluster = $1 AND x.category = ${category} ORDER BY x.id DESC OFFSET ${p(limits.etlLogCapacity - 1)} LIMIT 1), 0)
-         AND e.time_ns >= ${p(q.fromMs === undefined ? MIN_NS : String(msToNs(q.fromMs)))} AND e.time_ns < ${p(q.toMs === undefined ? MAX_NS : String(msToNs(q.toMs)))}`,
+         AND e.time_ns >= ${p(q.fromMs === undefined ? MIN_NS : String(boundNs(q.fromMs)))} AND e.time_ns < ${p(q.toMs === undefined ? MAX_NS : String(boundNs(q.toMs)))}`,
       'pg.cluster, pg.time_ns::text AS time_ns, pg.metadata',
       'time_ns',
     );

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditEventType } from '../../audit/audit-event.js';
 import { categoryOf, isEtlKind, type EtlKind } from '../../events/etl-kinds.js';
-import { msToNs } from '../../time.js';
+import { boundNs, MAX_STORED_NS as MAX_NS, MIN_STORED_NS as MIN_NS } from '../../time.js';
 import {
   DEFAULT_CUSTOM_EVENT_CAPACITY,
   DEFAULT_CUSTOM_EVENT_RETENTION_MS,
@@ -22,9 +22,6 @@ type Statement = Database.Statement;
 /** The store's prepared-statement cache; `bigints` reads integers as bigint. */
 type Prepare = (sql: string, bigints?: boolean) => Statement;
 
-/** Open ends of a range of epoch ns: SQLite's integer range. */
-const MIN_NS = -(2n ** 63n);
-const MAX_NS = 2n ** 63n - 1n;
 /** Open ends of a range of epoch ms: the extreme dates. */
 const MAX_MS = 8_640_000_000_000_000;
 
@@ -82,8 +79,8 @@ export class SqliteCatalogue {
     const to = q.toMs ?? MAX_MS;
     const etl: EventSummary['etl'][number][] = [];
     if (q.etl !== undefined) {
-      const fromNs = q.fromMs === undefined ? MIN_NS : msToNs(q.fromMs);
-      const toNs = q.toMs === undefined ? MAX_NS : msToNs(q.toMs);
+      const fromNs = q.fromMs === undefined ? MIN_NS : boundNs(q.fromMs);
+      const toNs = q.toMs === undefined ? MAX_NS : boundNs(q.toMs);
       const rows = this.stmt(
         // The held rows of each category are its most recent by id; the range and the kind filter what is held.
         `SELECT kind, count(*) AS n, max(time_ns) AS latest FROM (
@@ -147,8 +144,8 @@ export class SqliteCatalogue {
         category: categoryOf(q.kind),
         offsetFloor: this.limits.etlLogCapacity - 1,
         kind: q.kind,
-        fromNs: q.fromMs === undefined ? MIN_NS : msToNs(q.fromMs),
-        toNs: q.toMs === undefined ? MAX_NS : msToNs(q.toMs),
+        fromNs: q.fromMs === undefined ? MIN_NS : boundNs(q.fromMs),
+        toNs: q.toMs === undefined ? MAX_NS : boundNs(q.toMs),
         ...page,
       }) as { total: bigint; cluster: string | null; time_ns: bigint | null; metadata: string | null }[];
       const kind: EtlKind = q.kind;
