@@ -3,7 +3,7 @@ import type { EventCatalogue } from '../storage/store-reader.js';
 import { CesError } from './ces-error.js';
 import { eventDetails } from './event-details.js';
 import { newEventId } from './event-id.js';
-import { summarizeEvents, type SummaryCache } from './event-summary.js';
+import { summarizeEvents, summaryBytes, type SummaryCache } from './event-summary.js';
 import type { DetailsQuery, SummaryQuery } from './query-schemas.js';
 import { reportEvents, type CustomEventsReported } from './report-events.js';
 import type { ReportBody } from './report-schema.js';
@@ -29,7 +29,7 @@ export interface CloudEyeOptions {
  * server's own, or any cluster whose events are in its store; anything else is ces.0003.
  */
 export class CloudEyeEvents {
-  readonly #summaries: SummaryCache = new StampedCache();
+  readonly #summaries: SummaryCache = new StampedCache(summaryBytes);
 
   constructor(private readonly o: CloudEyeOptions) {}
 

@@ -18,6 +18,13 @@ function byLatest(a: EventSummaryRow, b: EventSummaryRow): number {
 /** Where summaries are kept between store changes. */
 export type SummaryCache = StampedCache<EventSummary>;
 
+/** Bytes a summary holds, estimated: a row's object and numbers, and its strings at two bytes a character. */
+export function summaryBytes(s: EventSummary): number {
+  let bytes = 64 * (s.etl.length + s.audit.length);
+  for (const r of s.custom) bytes += 80 + 2 * (r.name.length + r.latestSource.length);
+  return bytes;
+}
+
 /**
  * `GET /V1.0/{project_id}/events`: one row per event name and type, with how often it occurred in
  * `from`..`to` (every stored event without them) and its latest occurrence; `meta_data.total` is

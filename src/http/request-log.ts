@@ -1,5 +1,13 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
+/** Characters of a URL a log line keeps; Node admits URLs up to its 16 KiB header limit. */
+export const LOGGED_URL_CHARACTERS = 1024;
+
+/** The URL as logged: whole when short, else its start and how long it was. */
+export function loggedUrl(url: string): string {
+  return url.length <= LOGGED_URL_CHARACTERS ? url : `${url.slice(0, LOGGED_URL_CHARACTERS)}… (${url.length} characters)`;
+}
+
 /**
  * One log line per request, written when it completes, carrying the failure (if any) that the
  * error handler noted: 4xx at info with the message, 5xx at error with the stack. Fastify's own
@@ -27,7 +35,7 @@ export class RequestLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const failure = error ?? this.#failures.get(request);
-    const line = { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
+    const line = { method: request.method, url: loggedUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
     if (reply.statusCode >= 500) request.log.error({ ...line, err: failure }, 'request failed');
     else if (failure !== undefined) request.log.info({ ...line, error: failure.message }, 'request rejected');
     else request.log.info(line, 'request');

@@ -32,10 +32,20 @@ function lowerBound(list: readonly Entry[], timeMs: number, seq = -Infinity): nu
   return lo;
 }
 
+/** Bytes the memory backend lets one project's custom events hold; past it the oldest arrivals go, as past the count. */
+export const MEMORY_CUSTOM_EVENT_BYTES = 64 * 1024 * 1024;
+
+/** Bytes one event holds, estimated: its strings at two bytes a character, and the entry, record and index slots around them. */
+export function customEventBytes(r: CustomEventRecord): number {
+  return 240 + 2 * (r.eventId.length + r.name.length + r.source.length + r.level.length + r.state.length + r.user.length + r.dedupeKey.length + r.body.length);
+}
+
 /**
  * One project's custom events in memory: arrival order (a Map keeps it, so the oldest arrival is
  * found in O(1) when the capacity is reached), the de-duplication keys, and per name the events
- * sorted by time, so a summary over any range is two binary searches per name.
+ * sorted by time, so a summary over any range is two binary searches per name. Bounded by count
+ * (the capacity) and by bytes (`budgetBytes`, estimated by {@link customEventBytes}): a report of
+ * 100 events of 4 KiB each is 800 KB, so 100,000 of them would be 8 GB held by count alone.
  */
 export class MemoryCustomEvents {
   readonly #arrival = new Map<number, Entry>();
@@ -43,8 +53,17 @@ export class MemoryCustomEvents {
   readonly #byName = new Map<string, Entry[]>();
   #seq = 0;
   #version = 0;
+  #bytes = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly budgetBytes = MEMORY_CUSTOM_EVENT_BYTES,
+  ) {}
+
+  /** Bytes held, as estimated. */
+  get bytes(): number {
+    return this.#bytes;
+  }
 
   /** Events held. */
   get size(): number {
@@ -68,6 +87,7 @@ export class MemoryCustomEvents {
       }
       const entry = { seq: this.#seq++, r };
       this.#arrival.set(entry.seq, entry);
+      this.#bytes += customEventBytes(r);
       this.#byKey.set(r.dedupeKey, entry);
       let list = this.#byName.get(r.name);
       if (list === undefined) {
@@ -80,7 +100,7 @@ export class MemoryCustomEvents {
       inserted.push(r);
     }
     for (const oldest of this.#arrival.values()) {
-      if (this.#arrival.size <= this.capacity) break;
+      if (this.#arrival.size <= this.capacity && this.#bytes <= this.budgetBytes) break;
       this.#remove(oldest);
     }
     if (inserted.length > 0) this.#version++;
@@ -135,6 +155,7 @@ export class MemoryCustomEvents {
 
   #remove(e: Entry): void {
     this.#arrival.delete(e.seq);
+    this.#bytes -= customEventBytes(e.r);
     this.#byKey.delete(e.r.dedupeKey);
     const list = this.#byName.get(e.r.name);
     if (list === undefined) return;

@@ -140,7 +140,7 @@ export class MemoryStore implements Store {
   async insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored> {
     let c = this.#custom.get(project);
     if (c === undefined) {
-      c = new MemoryCustomEvents(this.limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY);
+      c = new MemoryCustomEvents(this.limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY, this.limits.memoryCustomEventBytes);
       this.#custom.set(project, c);
     }
     return c.insert(events);

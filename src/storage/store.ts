@@ -31,6 +31,8 @@ export interface StoreLimits {
   readonly customEventCapacity?: number;
   /** How long custom events are served and kept after their time (`CUSTOM_EVENT_RETENTION`); default 30 days. */
   readonly customEventRetentionMs?: number;
+  /** The memory backend only: bytes of custom events held per project (past it, the oldest arrivals go); default 64 MiB. */
+  readonly memoryCustomEventBytes?: number;
 }
 
 /** One thing to write. A batch of records is committed atomically, in order. */
