@@ -54,6 +54,7 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+COPY --chmod=0755 scripts/container-start.sh ./
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 9090
@@ -62,6 +63,9 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 9090) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node runs as PID 1, with no tini: main.ts handles SIGTERM and SIGINT itself (stop accepting,
 # finish in-flight requests, flush, exit 0), and the server starts no child processes, so there
-# are no zombies to reap. The exec form keeps a shell from standing between the signal and Node.
+# are no zombies to reap. The entrypoint sizes the heap from the container's memory limit
+# (--max-old-space-size = 60% of it, see the script) and then execs the command, so no shell stays
+# between the signal and Node; the exec forms keep one from starting at all.
 STOPSIGNAL SIGTERM
+ENTRYPOINT ["/app/container-start.sh"]
 CMD ["node", "dist/main.js"]

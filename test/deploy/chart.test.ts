@@ -230,6 +230,14 @@ describe('the Deployment', () => {
     });
   });
 
+  it("leaves the heap to the image's entrypoint, which sizes it from the 512Mi memory limit (307 MiB of old space)", () => {
+    const c = container() as unknown as Record<string, unknown>;
+    expect(c['resources']).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+    // No command or args: the image's ENTRYPOINT (scripts/container-start.sh) runs, and nothing sets the heap before it.
+    expect([c['command'], c['args'], envOf().get('NODE_OPTIONS')]).toEqual([undefined, undefined, undefined]);
+    expect(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')).toContain('\nENTRYPOINT ["/app/container-start.sh"]\n');
+  });
+
   it('agrees with the image on the user, the data directory and the port', () => {
     const image = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
     expect(image).toContain('\nUSER 10001:10001\n');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { Cmd, Copy, DockerfileParser, Env, From, Healthcheck, Label, Arg, type Instruction } from 'dockerfile-ast';
+import { Cmd, Copy, DockerfileParser, Entrypoint, Env, From, Healthcheck, Label, Arg, type Instruction } from 'dockerfile-ast';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config.js';
 
@@ -76,13 +76,15 @@ describe('Dockerfile', () => {
     expect(keyword(all[1]!, 'ARG').map(args)).toEqual([['REVISION']]);
   });
 
-  it('copies into the runtime only the production node_modules, dist/ and package.json', () => {
+  it('copies into the runtime only the production node_modules, dist/, package.json and the entrypoint', () => {
     const copies = of(runtime, Copy).map((c) => ({ from: c.getFromFlag()?.getValue() ?? null, args: args(c) }));
     expect(copies).toEqual([
       { from: 'deps', args: ['/app/node_modules', './node_modules'] },
       { from: 'build', args: ['/app/dist', './dist'] },
       { from: null, args: ['package.json', './'] },
+      { from: null, args: ['scripts/container-start.sh', './'] },
     ]);
+    expect(of(runtime, Copy).at(-1)?.getFlags().map((f) => [f.getName(), f.getValue()])).toEqual([['chmod', '0755']]);
   });
 
   it('installs nothing in the runtime stage', () => {
@@ -110,9 +112,10 @@ describe('Dockerfile', () => {
     expect(SETTINGS.port.default).toBe('9090');
   });
 
-  it('starts node dist/main.js in exec form, so Node is PID 1 and gets SIGTERM itself', () => {
+  it('starts node dist/main.js in exec form through the heap-sizing entrypoint, which execs it, so Node is PID 1 and gets SIGTERM itself', () => {
     expect(of(runtime, Cmd).map((c) => c.getJSONStrings().map((s) => s.getJSONValue()))).toEqual([['node', 'dist/main.js']]);
-    expect(keyword(runtime, 'ENTRYPOINT')).toEqual([]);
+    expect(of(runtime, Entrypoint).map((c) => c.getJSONStrings().map((s) => s.getJSONValue()))).toEqual([['/app/container-start.sh']]);
+    expect(readFileSync(new URL('scripts/container-start.sh', root), 'utf8')).toMatch(/exec node "--max-old-space-size=\$heap" "\$@"\n[^]*exec "\$@"\n$/);
     expect(keyword(runtime, 'STOPSIGNAL').map(args)).toEqual([['SIGTERM']]);
   });
 
@@ -152,14 +155,19 @@ describe('Dockerfile', () => {
 
   it('copies from the context only files that exist', () => {
     const sources = all.flatMap((s) => of(s, Copy).filter((c) => c.getFromFlag() === null).flatMap((c) => args(c).slice(0, -1)));
-    expect(sources).toEqual(['package.json', 'package-lock.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'package.json']);
+    expect(sources).toEqual(['package.json', 'package-lock.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'package.json', 'scripts/container-start.sh']);
     for (const src of sources) expect(existsSync(new URL(src, root)), src).toBe(true);
   });
 });
 
 describe('.dockerignore', () => {
-  /** Whether a top-level path is excluded (the file uses plain names and `*` globs only). */
-  const ignored = (path: string) => dockerignore.some((p) => new RegExp(`^${p.replace(/[.]/g, '\\.').replace(/\*/g, '[^/]*')}$`).test(path));
+  /** Whether a path is excluded (the file uses plain names, `*` globs and `!` exceptions; the last pattern that matches decides, as Docker reads it). */
+  const ignored = (path: string) =>
+    dockerignore.reduce((out, p) => {
+      const negated = p.startsWith('!');
+      const glob = negated ? p.slice(1) : p;
+      return new RegExp(`^${glob.replace(/[.]/g, '\\.').replace(/\*/g, '[^/]*')}$`).test(path) ? !negated : out;
+    }, false);
 
   it('keeps node_modules, .git, data, test and build output out of the context', () => {
     for (const path of ['node_modules', '.git', 'data', 'test', 'dist', 'coverage', 'bench', 'helm', 'server.log', '.env', '.env.local']) {
@@ -168,7 +176,8 @@ describe('.dockerignore', () => {
   });
 
   it('keeps everything the Dockerfile copies from the context', () => {
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src']) expect(ignored(path), path).toBe(false);
+    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts/container-start.sh']) expect(ignored(path), path).toBe(false);
+    expect(ignored('scripts/generate-openapi.ts')).toBe(true);
   });
 });
 
