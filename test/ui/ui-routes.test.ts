@@ -43,8 +43,8 @@ const deps = (over: Partial<UiRouteDeps> = {}): UiRouteDeps => ({
   ...over,
 });
 
-const start = (ui: UiRouteDeps | undefined = deps()) => {
-  app = buildApp({ clock: new ManualClock(), events: emptyEvents(), readiness: new Readiness(), ...(ui && { ui }) });
+const start = (ui: UiRouteDeps | null = deps()) => {
+  app = buildApp({ clock: new ManualClock(), events: emptyEvents(), readiness: new Readiness(), ...(ui !== null && { ui }) });
   return app;
 };
 
@@ -142,7 +142,7 @@ describe('the web page routes', () => {
   });
 
   it('are absent without the page (UI_ENABLED=false), and the API answers keep their own headers', async () => {
-    const a = start(null as unknown as undefined);
+    const a = start(null);
     expect((await a.inject('/ui/')).statusCode).toBe(404);
     expect((await a.inject({ url: '/', headers: { accept: 'text/html' } })).statusCode).toBe(404);
     const api = await start().inject('/healthz');

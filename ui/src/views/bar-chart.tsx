@@ -13,9 +13,9 @@ export interface Series {
 }
 
 const ROW = 26;
-const LABEL_W = 170;
+const LABEL_W = 190;
 const VALUE_W = 90;
-const WIDTH = 720;
+const WIDTH = 960;
 
 /**
  * A horizontal stacked bar chart, drawn as SVG by hand: the page needs one kind of chart, which a

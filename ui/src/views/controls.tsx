@@ -42,6 +42,7 @@ export function CheckGroup<T extends string>({ legend, options, checked, onChang
   return (
     <fieldset class="checks">
       <legend>{legend}</legend>
+      <div class="options">
       {options.map((o) => (
         <label key={o} class="check">
           <input
@@ -52,6 +53,7 @@ export function CheckGroup<T extends string>({ legend, options, checked, onChang
           <span>{o}</span>
         </label>
       ))}
+      </div>
     </fieldset>
   );
 }
