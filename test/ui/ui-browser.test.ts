@@ -105,10 +105,8 @@ const publishEtl = async (kind: EtlKind, metadata: EtlMetadata) => {
 async function axeViolations(): Promise<string[]> {
   const source = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(source);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
+  // Expressions as strings: this file is compiled without the DOM's types.
+  const result = await page.evaluate<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }>("axe.run(document, { resultTypes: ['violations'] })");
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
@@ -117,6 +115,9 @@ async function screenshot(name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
+
+/** The text of the focused element. */
+const FOCUSED = "document.activeElement?.textContent?.trim() ?? ''";
 
 const rowOf = (name: string) => page.locator('li.event', { has: page.locator('strong', { hasText: new RegExp(`^${name}$`) }) });
 
@@ -133,7 +134,7 @@ describe.skipIf(!run)('the web page in Chromium', () => {
   });
 
   it('shows a deployment created in the cluster, with its cost, without a reload', async () => {
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate('window.marker = 42');
     fake.create('deployments', deploymentObject('kubecost', 'sample-deployment', 1, { cpu: '100m', memory: '32Mi' }));
     // The page polls every 5 s at first (then less often while nothing changes): no reload, no click.
     await rowOf('sample-deployment').waitFor({ timeout: 30_000 });
@@ -143,7 +144,7 @@ describe.skipIf(!run)('the web page in Chromium', () => {
     expect(await row.locator('.badge.kind').textContent()).toBe('deployment');
     expect(await row.locator('.obj').textContent()).toBe('kubecost/sample-deployment');
     expect(await row.locator('.cost').getAttribute('class')).toBe('cost up');
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(await page.evaluate<number>('window.marker')).toBe(42);
   });
 
   it('filters by namespace through the API, keeping the filter in the URL', async () => {
@@ -280,11 +281,11 @@ describe.skipIf(!run)('the web page in Chromium', () => {
     await page.reload();
     await rowOf('sample-deployment').waitFor();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    expect(await page.evaluate<string>(FOCUSED)).toBe('Skip to content');
     const reached = new Set<string>();
     for (let i = 0; i < 40; i++) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ''));
+      reached.add(await page.evaluate<string>(FOCUSED));
     }
     expect([...reached]).toEqual(expect.arrayContaining(['Changes', 'ETL health', 'Costs', 'API docs']));
     expect([...reached].some((t) => t.includes('sample-deployment'))).toBe(true);

@@ -14,16 +14,20 @@ export function delta(n: number): string {
   return `${sign}${money(Math.abs(n))}/mo`;
 }
 
+// Made once: toLocale*String builds a formatter per call, which a thousand rows notice.
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+
 /** `14:58:44` in the viewer's time zone. */
 export function clockTime(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return Number.isNaN(d.getTime()) ? iso : clockFormat.format(d);
 }
 
 /** `Tue 28 Feb 2023`, the day heading of the timeline. */
 export function dayOf(iso: string): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso.slice(0, 10) : d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+  return Number.isNaN(d.getTime()) ? iso.slice(0, 10) : dayFormat.format(d);
 }
 
 /** `2023-02-28 14:58:44` local, for tables. */

@@ -15,6 +15,8 @@ import { CheckGroup, DebouncedInput } from './controls.js';
 const EVENT_TYPES: readonly AuditEvent['eventType'][] = ['add', 'update', 'delete'];
 /** The newest changes the page asks for; the API holds more, filters narrow them. */
 export const CHANGES_SHOWN = 1000;
+/** Rows rendered at first and per "show more": a thousand rows take long to lay out, and the newest are what is looked at. */
+const PAGE_ROWS = 100;
 
 const API_FILTERS = ['filterNamespaces', 'filterEventTypes', 'filterResourceTypes', 'filterTotalCostLowerBound', 'filterTotalCostUpperBound'] as const;
 
@@ -63,6 +65,9 @@ export function ChangesView({ params, cluster, info, seeClusters }: Props) {
     seen.current = undefined;
   }, [path]);
 
+  const [rowLimit, setRowLimit] = useState(PAGE_ROWS);
+  useEffect(() => setRowLimit(PAGE_ROWS), [path, changedBy, source]);
+
   const selectedKey = params.get('event') ?? '';
   const selected = events.find((e) => eventKey(e) === selectedKey);
   const reportedName = params.get('reported') ?? '';
@@ -97,7 +102,12 @@ export function ChangesView({ params, cluster, info, seeClusters }: Props) {
           {fresh.size > 0 ? `${fresh.size} new change${fresh.size === 1 ? '' : 's'}` : ''}
         </p>
         {polled.data !== undefined && shown.length === 0 && <p class="empty">No change matches. Changes appear here as the watchers see them.</p>}
-        <Timeline events={shown} fresh={fresh} selectedKey={selectedKey} maxDelta={maxDelta} />
+        <Timeline events={shown.slice(0, rowLimit)} fresh={fresh} selectedKey={selectedKey} maxDelta={maxDelta} />
+        {shown.length > rowLimit && (
+          <button type="button" class="more" onClick={() => setRowLimit((n) => n + PAGE_ROWS)}>
+            Show {Math.min(PAGE_ROWS, shown.length - rowLimit)} more ({shown.length - rowLimit} older not shown)
+          </button>
+        )}
       </section>
       <aside class="detail" aria-label="Details">
         {selected !== undefined ? (
