@@ -116,18 +116,21 @@ async function screenshot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 }
 
+/** How long a view may take to show what the server has (the machine may be busy). */
+const POLL = { timeout: 15_000 };
+
 /** The text of the focused element. */
 const FOCUSED = "document.activeElement?.textContent?.trim() ?? ''";
 
 const rowOf = (name: string) => page.locator('li.event', { has: page.locator('strong', { hasText: new RegExp(`^${name}$`) }) });
 
-describe.skipIf(!run)('the web page in Chromium', () => {
+describe.skipIf(!run)('the web page in Chromium', { timeout: 120_000 }, () => {
   it('sends a browser from / to the Changes view, whose header names the build and cluster', async () => {
     const res = await page.goto(`${server.url}/`);
     expect(res?.status()).toBe(200);
     expect(page.url()).toBe(`${server.url}/ui/`);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Changes');
-    await expect.poll(() => page.locator('.cluster-id').textContent()).toBe('cluster cluster-one');
+    await expect.poll(() => page.locator('h1').textContent(), POLL).toBe('Changes');
+    await expect.poll(() => page.locator('.cluster-id').textContent(), POLL).toBe('cluster cluster-one');
     expect(await page.locator('.build').textContent()).toMatch(/^v0\.1\.0/);
     expect(await page.locator('a.docs').getAttribute('href')).toBe('../docs');
     expect(await page.locator('.empty').textContent()).toContain('No change matches');
@@ -137,7 +140,7 @@ describe.skipIf(!run)('the web page in Chromium', () => {
     await page.evaluate('window.marker = 42');
     fake.create('deployments', deploymentObject('kubecost', 'sample-deployment', 1, { cpu: '100m', memory: '32Mi' }));
     // The page polls every 5 s at first (then less often while nothing changes): no reload, no click.
-    await rowOf('sample-deployment').waitFor({ timeout: 30_000 });
+    await rowOf('sample-deployment').waitFor({ timeout: 45_000 });
     const row = rowOf('sample-deployment');
     expect(await row.locator('.amount').textContent()).toBe('+$2.40/mo');
     expect(await row.locator('.badge.type').textContent()).toBe('add');
@@ -149,17 +152,17 @@ describe.skipIf(!run)('the web page in Chromium', () => {
 
   it('filters by namespace through the API, keeping the filter in the URL', async () => {
     fake.create('deployments', deploymentObject('shop', 'web', 3, { cpu: '500m', memory: '1Gi' }));
-    await rowOf('web').waitFor({ timeout: 30_000 });
+    await rowOf('web').waitFor({ timeout: 45_000 });
     expect(await page.locator('li.event').count()).toBe(2);
     await page.getByLabel('Namespaces').fill('shop');
     await page.getByLabel('Namespaces').press('Enter');
-    await expect.poll(() => page.locator('li.event').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('li.event').count(), POLL).toBe(1);
     expect(await page.locator('li.event .obj').textContent()).toBe('shop/web');
     expect(new URL(page.url()).hash).toBe('#/changes?filterNamespaces=shop');
     expect(requests.some((u) => u.endsWith('/model/audit/events?count=1000&filterNamespaces=shop'))).toBe(true);
     // The URL alone gives the same view.
     await page.reload();
-    await expect.poll(() => page.locator('li.event .obj').allTextContents()).toEqual(['shop/web']);
+    await expect.poll(() => page.locator('li.event .obj').allTextContents(), POLL).toEqual(['shop/web']);
     expect(await page.getByLabel('Namespaces').inputValue()).toBe('shop');
   });
 
@@ -169,7 +172,7 @@ describe.skipIf(!run)('the web page in Chromium', () => {
       (d.spec as { replicas: number }).replicas = 5;
     });
     const update = page.locator('li.event.update');
-    await update.waitFor({ timeout: 30_000 });
+    await update.waitFor({ timeout: 45_000 });
     // 2 more replicas of 500m and 1 GiB: 2 × (0.5 × 23.08 + 1 × 3.09) a month.
     expect(await update.locator('.amount').textContent()).toBe('+$29.26/mo');
     await update.locator('button').click();
@@ -177,10 +180,10 @@ describe.skipIf(!run)('the web page in Chromium', () => {
     expect(await detail.locator('.rates thead th').allTextContents()).toEqual(['Resource', 'Before', 'After']);
     expect(await detail.locator('.rates tr.total td').allTextContents()).toEqual(['$43.89', '$73.15']);
     fake.create('deployments', deploymentObject('batch', 'nightly-report', 2, { cpu: '250m', memory: '512Mi' }));
-    await rowOf('nightly-report').waitFor({ timeout: 30_000 });
+    await rowOf('nightly-report').waitFor({ timeout: 45_000 });
     fake.delete('deployments', 'batch', 'nightly-report');
     const del = page.locator('li.event.delete');
-    await del.waitFor({ timeout: 30_000 });
+    await del.waitFor({ timeout: 45_000 });
     expect(await del.locator('.amount').textContent()).toBe('−$14.63/mo');
     expect(await del.locator('.cost').getAttribute('class')).toBe('cost down');
   });
@@ -228,7 +231,7 @@ describe.skipIf(!run)('the web page in Chromium', () => {
     await publishEtl('AllocationSetComputeError', { window: { start: new Date(setHour.end).toISOString(), end: new Date(setHour.end + HOUR).toISOString() }, error: 'the cluster cache is not current: pods: backoff' });
     await page.getByRole('link', { name: 'ETL health' }).click();
     const allocations = page.locator('article.state', { has: page.locator('h2', { hasText: 'Allocations' }) });
-    await expect.poll(() => allocations.locator('.state-label').textContent()).toBe('Last build failed');
+    await expect.poll(() => allocations.locator('.state-label').textContent(), POLL).toBe('Last build failed');
     expect(await allocations.locator('.banner.error').textContent()).toContain('AllocationSetComputeError');
     expect(await allocations.locator('.banner.error').textContent()).toContain('the cluster cache is not current: pods: backoff');
     const assets = page.locator('article.state', { has: page.locator('h2', { hasText: 'Assets' }) });
@@ -238,7 +241,7 @@ describe.skipIf(!run)('the web page in Chromium', () => {
     expect(await errorRow.locator('.error-text').textContent()).toBe('the cluster cache is not current: pods: backoff');
     // The kind filter keeps the choice in the URL and the table to that step.
     await page.getByRole('checkbox', { name: 'Saved' }).check();
-    await expect.poll(() => page.locator('table.log tbody tr').count()).toBe(2);
+    await expect.poll(() => page.locator('table.log tbody tr').count(), POLL).toBe(2);
     expect(new URL(page.url()).hash).toBe('#/etl?steps=Saved');
     await page.getByRole('checkbox', { name: 'Saved' }).uncheck();
     await screenshot('etl-health');
@@ -269,9 +272,9 @@ describe.skipIf(!run)('the web page in Chromium', () => {
     expect(await page.locator('table.costs tbody th').allTextContents()).toEqual(['ml', 'shop']);
     expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Namespace');
     await page.getByRole('radio', { name: 'Controller' }).check();
-    await expect.poll(() => page.locator('table.costs tbody th').allTextContents()).toEqual(expect.arrayContaining(['job:train', 'deployment:web']));
+    await expect.poll(() => page.locator('table.costs tbody th').allTextContents(), POLL).toEqual(expect.arrayContaining(['job:train', 'deployment:web']));
     await page.getByRole('radio', { name: 'Namespace' }).check();
-    await expect.poll(() => chart.getAttribute('aria-label')).toBe('Cost by namespace, Last 7 days, largest 2');
+    await expect.poll(() => chart.getAttribute('aria-label'), POLL).toBe('Cost by namespace, Last 7 days, largest 2');
     await screenshot('costs');
     expect(await axeViolations()).toEqual([]);
   });
