@@ -27,6 +27,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY ui ./ui
 RUN GIT_COMMIT="${REVISION}" npm run build
 
 FROM node:20.20.2-bookworm-slim AS runtime

@@ -20,6 +20,7 @@ import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
 import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
+import { uiRoutes, type UiRouteDeps } from './http/ui-routes.js';
 import type { Metrics } from './metrics/metrics.js';
 
 /** Everything the routes need, created by the composition root (or a test) and handed in. */
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly openapi?: OpenApiSettings;
   /** What `GET /model/bugreport` reports; without it the route is not served (tests of other routes). */
   readonly bugReport?: BugReportSources;
+  /** The web page at `/ui/` (and `/` redirecting a browser there); without it neither (`UI_ENABLED=false`, tests of other routes). */
+  readonly ui?: UiRouteDeps;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -94,5 +97,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   ]);
   if (deps.cloudEye !== undefined) void app.register(cloudEyeRoutes({ ...deps.cloudEye, clock: deps.clock, requestLog }), { prefix: CLOUD_EYE_PREFIX });
   if (deps.metrics !== undefined) void app.register(metricsRoutes(deps.metrics));
+  if (deps.ui !== undefined) void app.register(uiRoutes(deps.ui));
   return app;
 }

@@ -224,6 +224,13 @@ export const SETTINGS = {
     'serve interactive API docs (Swagger UI) at /docs; the OpenAPI document is at /openapi.json either way',
     bool,
   ),
+  uiEnabled: setting(
+    'UI_ENABLED',
+    'true',
+    'true or false',
+    'serve the web page (changes and their cost, ETL health, costs) at /ui/; / redirects a browser there',
+    bool,
+  ),
   shutdownTimeoutMs: setting(
     'SHUTDOWN_TIMEOUT',
     '10s',

@@ -3,6 +3,8 @@ import { buildApp } from './app.js';
 import { readBuildInfo, type BuildInfo } from './build-info.js';
 import { systemClock, type Clock } from './clock.js';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadStaticFiles } from './ui-server/static-files.js';
 import { AuditWatchers, type LoopTuning } from './audit/audit-watchers.js';
 import { CloudEyeEvents } from './cloud-eye/cloud-eye-events.js';
 import { ReloadingTokenFile, type TokenFileLogger } from './cloud-eye/token-file.js';
@@ -69,6 +71,8 @@ export interface ServerOptions {
   readonly build?: BuildInfo;
   /** Where log lines go when there is a logger; default process.stdout (tests collect them). */
   readonly logDestination?: LineSink;
+  /** Where the built web page is; default `ui/` beside the compiled server (`dist/ui/`). */
+  readonly uiDir?: string;
   /** Extra plugins registered before listening, for embedding and for tests. */
   readonly plugins?: readonly FastifyPluginAsync[];
 }
@@ -166,6 +170,8 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   const logTail = new LogTail();
   // The registry is this server's own: two servers in one process (tests) never share counters.
   const metrics = createMetrics({ defaultMetrics: true });
+  const uiDir = options.uiDir ?? fileURLToPath(new URL('./ui/', import.meta.url));
+  const uiFiles = config.uiEnabled ? loadStaticFiles(uiDir) : undefined;
   const app = buildApp({
     clock,
     events: storage.events,
@@ -176,6 +182,16 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     openapi: { version: build.version, ui: config.docsEnabled },
     sets: { sets: setQueries, resolutionMs: config.etlResolutionMs },
     auditEnabled: config.auditEnabled,
+    ...(config.uiEnabled && {
+      ui: {
+        files: uiFiles,
+        build,
+        clusterId: config.clusterId,
+        docs: config.docsEnabled,
+        audit: config.auditEnabled,
+        etlResolutionMs: config.etlResolutionMs,
+      },
+    }),
     bugReport: {
       clock,
       build,
@@ -195,6 +211,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     logger: tappedLogger(options, logTail),
   });
   made.setStorageLog(app.log.child({ component: 'storage' }));
+  if (config.uiEnabled && uiFiles === undefined) app.log.warn({ dir: uiDir }, 'UI_ENABLED but the web page is not built (run npm run build); /ui/ answers 404 saying so');
   app.log.info({ backend: storage.store.backend, store: storage.store.location }, 'storage open');
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));
   storage.start(bus);

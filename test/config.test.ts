@@ -46,6 +46,7 @@ describe('settings', () => {
       billingExport: undefined,
       logLevel: 'info',
       docsEnabled: false,
+      uiEnabled: true,
       shutdownTimeoutMs: 10_000,
     });
   });
@@ -91,6 +92,7 @@ describe('settings', () => {
     [{ KUBECONFIG: '/nonexistent/kubeconfig' }, 'invalid setting KUBECONFIG="/nonexistent/kubeconfig": accepts the path of a readable kubeconfig file (or several joined by ":", as kubectl reads them)'],
     [{ LOG_LEVEL: 'loud' }, 'invalid setting LOG_LEVEL="loud": accepts fatal, error, warn, info, debug, trace, silent'],
     [{ DOCS_ENABLED: 'on' }, 'invalid setting DOCS_ENABLED="on": accepts true or false'],
+    [{ UI_ENABLED: 'yes' }, 'invalid setting UI_ENABLED="yes": accepts true or false'],
   ])('stops at a bad value of %o, naming the variable, the value and what it accepts', (env, message) => {
     expect(failure(env)).toBe(message);
   });

@@ -441,6 +441,11 @@ describe('NOTES.txt', () => {
     expect(lines.join('\n')).not.toContain('The Cost Events Audit is off');
   });
 
+  it('points a browser at the web page while it is on, and not when it is off', () => {
+    expect(notes().split('\n')).toContain('Then open http://localhost:9090/ in a browser: changes and their cost, the ETL\'s health, costs by namespace.');
+    expect(notes({ ui: { enabled: false } })).not.toContain('in a browser');
+  });
+
   it('says how to turn the audit on while it is off', () => {
     expect(notes()).toContain('  helm upgrade ce <this chart> --namespace cost --reuse-values --set costEventsAudit.enabled=true');
   });
