@@ -10,6 +10,7 @@ import { auditRoutes } from './http/audit-routes.js';
 import { bugReportRoutes } from './http/bugreport-routes.js';
 import { costModelRoutes, type CostModelRouteDeps } from './http/cost-model-routes.js';
 import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http/cloud-eye-routes.js';
+import { installCors, type CorsOrigins } from './http/cors.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
@@ -42,6 +43,8 @@ export interface AppDeps {
   readonly openapi?: OpenApiSettings;
   /** What `GET /model/bugreport` reports; without it the route is not served (tests of other routes). */
   readonly bugReport?: BugReportSources;
+  /** Origins whose pages may read answers (`CORS_ALLOWED_ORIGINS`); default every one. */
+  readonly corsOrigins?: CorsOrigins;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -75,6 +78,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify(serverOptions(deps.logger ?? false, requestLog)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
   installJsonBodyParser(app);
+  installCors(app, deps.corsOrigins ?? '*');
   // A root hook before any route, so every route (whoever registers it) is timed.
   if (deps.metrics !== undefined) installHttpMetrics(app, deps.metrics);
   // Before any route: the document is made of the routes registered after this.

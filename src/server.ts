@@ -176,6 +176,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     openapi: { version: build.version, ui: config.docsEnabled },
     sets: { sets: setQueries, resolutionMs: config.etlResolutionMs },
     auditEnabled: config.auditEnabled,
+    corsOrigins: config.corsAllowedOrigins,
     bugReport: {
       clock,
       build,

@@ -11,7 +11,9 @@ import { installCesAuth, type CesAccess, type CesRouteConfig } from './cloud-eye
 import { cesErrorHandler, REPORT_BODY_LIMIT } from './cloud-eye-errors.js';
 import { clockRateLimitStore } from './cloud-eye-rate-limit.js';
 import { cesValidatorCompiler } from './cloud-eye-validation.js';
-import { Ref } from './envelope.js';
+import { NotModified, Ref } from './envelope.js';
+import { AnswerTags } from './etag.js';
+import { answeredNotModified, sendSerialized } from './reply-cached.js';
 import type { RequestLog } from './request-log.js';
 
 /** What the Cloud Eye routes need. */
@@ -44,6 +46,7 @@ const config = (cesAction: CesRouteConfig['cesAction']): CesRouteConfig => ({ ce
  * access control and rate limit apply here and nowhere else.
  */
 export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypebox {
+  const tags = new AnswerTags();
   return async (app) => {
     app.setValidatorCompiler(cesValidatorCompiler);
     // Reports are JSON only (Cloud Eye's SDKs send application/json); text would reach validation as one string.
@@ -84,10 +87,14 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           params: ProjectParamsSchema,
           querystring: SummaryQuerySchema,
           headers: TokenHeaderSchema,
-          response: { 200: EventSummaryResponseSchema, ...errors },
+          response: { 200: EventSummaryResponseSchema, 304: NotModified, ...errors },
         },
       },
-      async (request) => deps.events.summary(request.params.project_id, request.query),
+      async (request, reply) => {
+        const { project_id: project } = request.params;
+        if (answeredNotModified(request, reply, tags.of('ces-summary', project, await deps.events.stamp(project), JSON.stringify(request.query)))) return reply;
+        return sendSerialized(request, reply, await deps.events.summary(project, request.query));
+      },
     );
 
     app.get(
@@ -101,10 +108,14 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           params: EventParamsSchema,
           querystring: DetailsQuerySchema,
           headers: TokenHeaderSchema,
-          response: { 200: EventDetailsResponseSchema, ...errors },
+          response: { 200: EventDetailsResponseSchema, 304: NotModified, ...errors },
         },
       },
-      async (request) => deps.events.details(request.params.project_id, request.params.event_name, request.query),
+      async (request, reply) => {
+        const { project_id: project, event_name: name } = request.params;
+        if (answeredNotModified(request, reply, tags.of('ces-details', project, name, await deps.events.stamp(project), JSON.stringify(request.query)))) return reply;
+        return sendSerialized(request, reply, await deps.events.details(project, name, request.query));
+      },
     );
 
     app.post(
@@ -124,7 +135,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
       },
       async (request, reply) => {
         const answer = await deps.events.report(request.params.project_id, request.body);
-        return reply.code(201).send(answer);
+        return sendSerialized(request, reply.code(201), answer);
       },
     );
   };

@@ -2,10 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { errorResponses } from './envelope.js';
 import { COST_MODEL_ALIAS_TAG } from './kubecost-routes.js';
 import { finishDocument, type Json } from './openapi-document.js';
+import { RenderedBody } from './render-cache.js';
+import { sendRendered } from './reply-cached.js';
 
 /** How the document is served. */
 export interface OpenApiSettings {
@@ -71,12 +73,18 @@ const DocumentSchema = Type.Object(
 /** `GET /openapi.json` and `GET /openapi.yaml`: the document, rendered once. */
 function openapiRoutes(): FastifyPluginAsyncTypebox {
   return async (app) => {
-    let rendered: RenderedOpenApi | undefined;
-    const doc = () => (rendered ??= renderOpenApi(app));
+    let rendered: { json: RenderedBody; yaml: RenderedBody } | undefined;
+    const doc = () => {
+      if (rendered === undefined) {
+        const text = renderOpenApi(app);
+        rendered = { json: new RenderedBody(text.json), yaml: new RenderedBody(text.yaml) };
+      }
+      return rendered;
+    };
     app.get(
       '/openapi.json',
       { schema: { summary: 'This API as an OpenAPI 3.1 document (JSON)', tags: ['operations'], response: { 200: DocumentSchema, 500: errorResponses[500] } } },
-      async (_request, reply) => sendText(reply, 'application/json; charset=utf-8', doc().json),
+      async (request, reply) => sendRendered(request, reply, doc().json),
     );
     app.get(
       '/openapi.yaml',
@@ -88,12 +96,7 @@ function openapiRoutes(): FastifyPluginAsyncTypebox {
           response: { 200: Type.String({ description: 'This OpenAPI 3.1 document' }), 500: errorResponses[500] },
         },
       },
-      async (_request, reply) => sendText(reply, 'application/yaml; charset=utf-8', doc().yaml),
+      async (request, reply) => sendRendered(request, reply, doc().yaml, 'application/yaml; charset=utf-8'),
     );
   };
-}
-
-/** Sends text already rendered: Fastify serialises nothing it is given as a string with a content type. */
-function sendText(reply: FastifyReply, contentType: string, text: string): FastifyReply {
-  return reply.header('content-type', contentType).send(text);
 }
