@@ -21,6 +21,8 @@ import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
 import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
+import { clientErrorHandler } from './http/client-error.js';
+import { echoRequestId, REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import type { Metrics } from './metrics/metrics.js';
 
 /** Everything the routes need, created by the composition root (or a test) and handed in. */
@@ -64,10 +66,15 @@ export function serverOptions(logger: FastifyServerOptions['logger'], requestLog
       customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, verbose: true, keywords: ['x-accepts'] },
     },
     schemaErrorFormatter: formatValidationErrors,
+    // A safe X-Request-Id from the client is the request's id (and in every log line of it); else a new one.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // Requests Node's parser cannot read: answered in the envelope, with Connection: close.
+    clientErrorHandler,
     // Malformed URLs and the like fail before routing; they still answer in the envelope.
-    frameworkErrors: (err, _request, reply) => {
+    frameworkErrors: (err, request, reply) => {
       const status = err.statusCode ?? 400;
-      void (reply as FastifyReply).code(status).send(errorBody(status, err.message));
+      void (reply as FastifyReply).code(status).header(REQUEST_ID_HEADER, request.id).send(errorBody(status, err.message));
     },
   };
 }
@@ -78,6 +85,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify(serverOptions(deps.logger ?? false, requestLog)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
   installJsonBodyParser(app);
+  echoRequestId(app);
   installCors(app, deps.corsOrigins ?? '*');
   // A root hook before any route, so every route (whoever registers it) is timed.
   if (deps.metrics !== undefined) installHttpMetrics(app, deps.metrics);

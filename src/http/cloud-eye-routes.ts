@@ -12,6 +12,7 @@ import { cesErrorHandler, REPORT_BODY_LIMIT } from './cloud-eye-errors.js';
 import { clockRateLimitStore } from './cloud-eye-rate-limit.js';
 import { cesValidatorCompiler } from './cloud-eye-validation.js';
 import { NotModified, Ref } from './envelope.js';
+import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendSerialized } from './reply-cached.js';
 import type { RequestLog } from './request-log.js';
@@ -52,7 +53,12 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
     // Reports are JSON only (Cloud Eye's SDKs send application/json); text would reach validation as one string.
     app.removeContentTypeParser('text/plain');
     app.setErrorHandler(cesErrorHandler(deps.requestLog));
-    app.setNotFoundHandler(async (request) => {
+    app.setNotFoundHandler(async (request, reply) => {
+      const allowed = allowedMethods(app, request.url);
+      if (allowed.length > 0) {
+        void reply.header('allow', allowed.join(', '));
+        throw new CesError('METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
+      }
       throw new CesError(
         'NOT_FOUND',
         `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; the Cloud Eye calls are GET ${CLOUD_EYE_PREFIX}/{project_id}/events, ` +
