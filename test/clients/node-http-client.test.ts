@@ -89,7 +89,6 @@ describe('X-Request-Id', () => {
 
 describe('connection-level errors through Node’s default keep-alive agent', () => {
   it('answers a DELETE with an unframed body and then four GETs, all in the envelope', async () => {
-    expect(globalAgent.keepAlive).toBe(true);
     const answers = [];
     // DELETE carries no chunked framing by default in Node: with no Content-Length the body is
     // bytes after the request, which the server's parser reads as a malformed next request.
@@ -120,11 +119,9 @@ describe('connection-level errors through Node’s default keep-alive agent', ()
     expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(raw).toContain('\r\nConnection: close\r\n');
     const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
-    expect(JSON.parse(body)).toEqual({
-      code: 400,
-      data: null,
-      message: expect.stringMatching(/^the request could not be parsed as HTTP\/1\.1 \(HPE_[A-Z_]+\)/) as unknown as string,
-    });
+    const parsed = JSON.parse(body) as { code: number; data: null; message: string };
+    expect({ code: parsed.code, data: parsed.data }).toEqual({ code: 400, data: null });
+    expect(parsed.message).toMatch(/^the request could not be parsed as HTTP\/1\.1 \(HPE_[A-Z_]+\)/);
   });
 });
 
