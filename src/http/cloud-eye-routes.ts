@@ -1,6 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { CesError } from '../cloud-eye/ces-error.js';
 import type { CloudEyeEvents } from '../cloud-eye/cloud-eye-events.js';
 import { DetailsQuerySchema, EventParamsSchema, ProjectParamsSchema, SummaryQuerySchema } from '../cloud-eye/query-schemas.js';
@@ -12,6 +11,7 @@ import { cesErrorHandler, REPORT_BODY_LIMIT } from './cloud-eye-errors.js';
 import { clockRateLimitStore } from './cloud-eye-rate-limit.js';
 import { cesValidatorCompiler } from './cloud-eye-validation.js';
 import { NotModified, Ref } from './envelope.js';
+import { CES_SECURITY } from './openapi.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendSerialized } from './reply-cached.js';
@@ -35,9 +35,6 @@ const error = Ref(CesErrorBodySchema);
 /** Every status a Cloud Eye call can answer besides its success, in Cloud Eye's error body. */
 const errors = { 400: error, 401: error, 403: error, 429: error, 500: error, 503: error };
 
-const TokenHeaderSchema = Type.Object({
-  'x-auth-token': Type.Optional(Type.String({ description: 'The token; required when the server has CES_TOKENS_FILE. Its SHA-256 is what the file lists.' })),
-});
 
 const config = (cesAction: CesRouteConfig['cesAction']): CesRouteConfig => ({ cesAction });
 
@@ -92,7 +89,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           tags: ['cloud-eye'],
           params: ProjectParamsSchema,
           querystring: SummaryQuerySchema,
-          headers: TokenHeaderSchema,
+          security: CES_SECURITY,
           response: { 200: EventSummaryResponseSchema, 304: NotModified, ...errors },
         },
       },
@@ -113,7 +110,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           tags: ['cloud-eye'],
           params: EventParamsSchema,
           querystring: DetailsQuerySchema,
-          headers: TokenHeaderSchema,
+          security: CES_SECURITY,
           response: { 200: EventDetailsResponseSchema, 304: NotModified, ...errors },
         },
       },
@@ -134,7 +131,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           operationId: 'createEvents',
           tags: ['cloud-eye'],
           params: ProjectParamsSchema,
-          headers: TokenHeaderSchema,
+          security: CES_SECURITY,
           body: ReportBodySchema,
           response: { 201: ReportResponseSchema, ...errors },
         },

@@ -29,6 +29,19 @@ const DESCRIPTION =
   'Unknown query parameters are ignored; a known one given twice or with a value it does not accept is a 400 naming it. ' +
   'The Cloud Eye routes (/V1.0/…) answer in Cloud Eye\'s shapes instead, errors as `{"http_code":"400","message":{"details":"…","code":"ces.0013"}}`.';
 
+/** How the Cloud Eye routes authenticate when CES_TOKENS_FILE is set. */
+export const SECURITY_SCHEMES = {
+  cesToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Auth-Token',
+    description: 'A token whose SHA-256 CES_TOKENS_FILE grants; required on the Cloud Eye routes when CES_TOKENS_FILE is set',
+  },
+} as const;
+
+/** The `security` of a Cloud Eye operation: a granted token, or nothing when CES_TOKENS_FILE is unset. */
+export const CES_SECURITY: { [scheme: string]: readonly string[] }[] = [{ cesToken: [] }, {}];
+
 /**
  * Registers the document's generation from the routes' schemas. Call it before any route:
  * @fastify/swagger collects routes as they are added, so every route registered after it, by
@@ -39,6 +52,8 @@ export function registerOpenApi(app: FastifyInstance, settings: OpenApiSettings)
     openapi: {
       openapi: '3.1.0',
       info: { title: 'cost-events', version: settings.version, description: DESCRIPTION, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+      servers: [{ url: '/', description: 'The server serving this document (npm start: http://localhost:9090; in a cluster, its Service)' }],
+      components: { securitySchemes: SECURITY_SCHEMES },
       tags: [
         { name: 'kubecost', description: 'Drop-in Kubecost endpoints: the same paths, query parameters and JSON' },
         {
