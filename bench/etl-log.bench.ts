@@ -128,6 +128,34 @@ async function churnRuns(server: BenchApp, source: EtlEventSource, settings: Ben
   return results;
 }
 
+/**
+ * A dashboard polling with `If-None-Match` at full log: 304s (no body, nothing rendered) against
+ * the 200 path of the same route, side by side in one run, per coding.
+ */
+async function conditionalRuns(server: BenchApp, settings: BenchSettings): Promise<Result[]> {
+  const results: Result[] = [];
+  for (const coding of CODINGS) {
+    const answer = await fetchRaw(server.url + PATH, coding.headers);
+    const etag = answer.headers['etag'];
+    if (answer.status !== 200 || typeof etag !== 'string') throw new Error(`GET ${PATH} answered ${answer.status} without an ETag`);
+    const cmp = await compareLoad(
+      { url: server.url + PATH, headers: { ...coding.headers, 'if-none-match': etag }, notModified: true },
+      { url: server.url + PATH, headers: coding.headers },
+      settings,
+      (which) => progress(`etl-log ${coding.name}: ${which === 'subject' ? 'If-None-Match (304)' : 'full answer (200)'}`),
+    );
+    results.push({
+      figure: `GET ${PATH} ${coding.name} If-None-Match (304) vs 200, req/s`,
+      value: cmp.subject.reqPerSec,
+      unit: 'req/s',
+      baseline: cmp.baseline.reqPerSec,
+      goal: { on: 'ratio', op: '>=', limit: 2 },
+      note: `If-None-Match ${coding.name}: the baseline is the same route answering 200 with the full log (${answer.body.length} bytes); CPU busy: 304 run ${busy(cmp.subject)}; 200 run ${busy(cmp.baseline)}`,
+    });
+  }
+  return results;
+}
+
 export default {
   name: 'etl-log',
   async run() {
@@ -136,8 +164,9 @@ export default {
     try {
       const source = new EtlEventSource(server.clock);
       fillRings(server, source);
+      const conditional = await conditionalRuns(server, settings);
       const { results, bare } = await staticRuns(server, settings);
-      return [...results, ...(await churnRuns(server, source, settings, bare))];
+      return [...conditional, ...results, ...(await churnRuns(server, source, settings, bare))];
     } finally {
       await server.close();
     }

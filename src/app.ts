@@ -10,6 +10,7 @@ import { auditRoutes } from './http/audit-routes.js';
 import { bugReportRoutes } from './http/bugreport-routes.js';
 import { costModelRoutes, type CostModelRouteDeps } from './http/cost-model-routes.js';
 import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http/cloud-eye-routes.js';
+import { installCors, type CorsOrigins } from './http/cors.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
@@ -21,6 +22,8 @@ import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
 import { uiRoutes, type UiRouteDeps } from './http/ui-routes.js';
+import { clientErrorHandler } from './http/client-error.js';
+import { echoRequestId, REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import type { Metrics } from './metrics/metrics.js';
 
 /** Everything the routes need, created by the composition root (or a test) and handed in. */
@@ -45,6 +48,8 @@ export interface AppDeps {
   readonly bugReport?: BugReportSources;
   /** The web page at `/ui/` (and `/` redirecting a browser there); without it neither (`UI_ENABLED=false`, tests of other routes). */
   readonly ui?: UiRouteDeps;
+  /** Origins whose pages may read answers (`CORS_ALLOWED_ORIGINS`); default every one. */
+  readonly corsOrigins?: CorsOrigins;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -64,10 +69,15 @@ export function serverOptions(logger: FastifyServerOptions['logger'], requestLog
       customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, verbose: true, keywords: ['x-accepts'] },
     },
     schemaErrorFormatter: formatValidationErrors,
+    // A safe X-Request-Id from the client is the request's id (and in every log line of it); else a new one.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // Requests Node's parser cannot read: answered in the envelope, with Connection: close.
+    clientErrorHandler,
     // Malformed URLs and the like fail before routing; they still answer in the envelope.
-    frameworkErrors: (err, _request, reply) => {
+    frameworkErrors: (err, request, reply) => {
       const status = err.statusCode ?? 400;
-      void (reply as FastifyReply).code(status).send(errorBody(status, err.message));
+      void (reply as FastifyReply).code(status).header(REQUEST_ID_HEADER, request.id).send(errorBody(status, err.message));
     },
   };
 }
@@ -78,6 +88,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify(serverOptions(deps.logger ?? false, requestLog)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
   installJsonBodyParser(app);
+  echoRequestId(app);
+  installCors(app, deps.corsOrigins ?? '*');
   // A root hook before any route, so every route (whoever registers it) is timed.
   if (deps.metrics !== undefined) installHttpMetrics(app, deps.metrics);
   // Before any route: the document is made of the routes registered after this.

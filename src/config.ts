@@ -79,6 +79,17 @@ const durationAtLeast = (minMs: number) => (raw: string) => {
 };
 
 
+/** `*`, or a comma list of origins, each exactly an origin as browsers send it (`https://a.example:8443`). */
+const parseOrigins = (raw: string): '*' | string[] | undefined => {
+  if (raw.trim() === '*') return '*';
+  const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) return undefined;
+  for (const item of items) {
+    if (!URL.canParse(item) || new URL(item).origin !== item) return undefined;
+  }
+  return [...new Set(items)];
+};
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The table of settings. Order is the order `--help` lists them. */
@@ -215,6 +226,13 @@ export const SETTINGS = {
     'an integer from 1 to 10000000',
     'most recent custom events kept per project (cluster); past it the oldest reported are deleted',
     int(1, 10_000_000),
+  ),
+  corsAllowedOrigins: setting(
+    'CORS_ALLOWED_ORIGINS',
+    '*',
+    '* or a comma list of origins such as https://dash.example.com,http://localhost:3000 (scheme, host and port; no path)',
+    'browser pages of which origins may read answers (CORS); * as OpenCost\'s cost-model allows, since no route relies on cookies; a list also allows credentials, except on the Cloud Eye routes',
+    parseOrigins,
   ),
   logLevel: setting('LOG_LEVEL', 'info', LOG_LEVELS.join(', '), 'log level', oneOf(LOG_LEVELS)),
   docsEnabled: setting(

@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   BAD_BODY: 400,
   NOT_FOUND: 404,
   FEATURE_DISABLED: 404,
+  /** A known path asked with a method it does not answer; the `Allow` header lists those it does. */
+  METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   STORAGE_UNAVAILABLE: 503,

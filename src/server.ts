@@ -192,6 +192,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
         etlResolutionMs: config.etlResolutionMs,
       },
     }),
+    corsOrigins: config.corsAllowedOrigins,
     bugReport: {
       clock,
       build,

@@ -44,6 +44,7 @@ describe('settings', () => {
       etlHourlyRetentionMs: 49 * 3_600_000,
       etlDailyRetentionMs: 91 * 86_400_000,
       billingExport: undefined,
+      corsAllowedOrigins: '*',
       logLevel: 'info',
       docsEnabled: false,
       uiEnabled: true,

@@ -6,23 +6,27 @@ import type { LoadInput, LoadOutput } from './load.js';
 // kept per response at full resolution: autocannon's histogram rounds to whole milliseconds,
 // too coarse to tell 2.4 ms from 2.9 ms at p99.
 
-function fire(input: LoadInput, seconds: number, onLatency?: (ms: number) => void): Promise<autocannon.Result> {
+function fire(input: LoadInput, seconds: number, onLatency?: (ms: number, status: number) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       { url: input.url, headers: input.headers, connections: input.connections, duration: seconds, pipelining: 1 },
       (err: unknown, result) => (err === null || err === undefined ? resolve(result) : reject(new Error(`autocannon on ${input.url} failed`, { cause: err }))),
     );
-    if (onLatency !== undefined) instance.on('response', (_client, _status, _bytes, ms) => onLatency(ms));
+    if (onLatency !== undefined) instance.on('response', (_client, status, _bytes, ms) => onLatency(ms, status));
   });
 }
 
 answerParent(async (input: LoadInput, emit): Promise<LoadOutput> => {
   if (input.warmupSeconds > 0) await fire(input, input.warmupSeconds);
   const latencies: number[] = [];
+  let notModified = 0;
   emit('measuring');
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const result = await fire(input, input.seconds, (ms) => latencies.push(ms));
+  const result = await fire(input, input.seconds, (ms, status) => {
+    latencies.push(ms);
+    if (status === 304) notModified++;
+  });
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   emit('done');
@@ -32,6 +36,7 @@ answerParent(async (input: LoadInput, emit): Promise<LoadOutput> => {
     latenciesMs: latencies,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    notModified,
     cpuMs: (used.user + used.system) / 1000,
     wallMs,
   };

@@ -18,6 +18,8 @@ export const CES_ERRORS = {
   FORBIDDEN: { status: 403, code: 'ces.0017' },
   /** No such route (ces.0016). */
   NOT_FOUND: { status: 404, code: 'ces.0016' },
+  /** A known path asked with another method. Cloud Eye documents no code for it: the code is the status, as for 429. */
+  METHOD_NOT_ALLOWED: { status: 405, code: '405' },
   /** Past the client's rate limit. Cloud Eye documents the status, not a code: the code is the status, as its gateway errors carry. */
   TOO_MANY_REQUESTS: { status: 429, code: '429' },
   /** A bug; the details are in the log (ces.0007, "Internal service error."). */

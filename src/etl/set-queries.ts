@@ -148,6 +148,19 @@ export class SetQueries {
     return aggregate === undefined ? { sets, warnings } : { aggregates, warnings };
   }
 
+  /**
+   * What storage says of the sets a query would read (their keys, sizes and reconciliation
+   * digests): equal stamps give equal answers, so a route can answer a conditional request
+   * without decoding, aggregating or rendering anything.
+   */
+  async stamp(category: EtlCategory, q: SetQueryBase): Promise<string> {
+    const steps = this.steps(q);
+    const scope = { ...(q.clusters !== undefined && { clusters: q.clusters }), category, start: steps[0]?.start ?? 0, end: steps.at(-1)?.end ?? 0 };
+    const fine = await this.#repo.list({ ...scope, resolutionMs: this.#resolutionMs });
+    const daily = this.#resolutionMs === DAY_MS ? [] : await this.#repo.list({ ...scope, resolutionMs: DAY_MS });
+    return [...fine, ...daily].map((i) => `${i.cluster}/${i.resolutionMs}/${i.start}/${i.size}/${i.reconciled ?? ''}`).join(';');
+  }
+
   /** One Aggregated (records returned) for a query that aggregates, one Totaled for one that accumulates, over the widened window. */
   #reportQuery(category: EtlCategory, q: SetQueryBase & { readonly aggregate?: readonly unknown[] }, done: StepsDone): void {
     const { window, records: size } = done;

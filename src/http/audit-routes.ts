@@ -6,9 +6,10 @@ import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-
 import { AppError, badParameter } from '../errors.js';
 import type { EventReader } from '../storage/store-reader.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
-import { Envelope, errorResponses, Ref } from './envelope.js';
+import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
 import { RenderCache } from './render-cache.js';
-import { sendRendered } from './reply-cached.js';
+import { AnswerTags } from './etag.js';
+import { answeredNotModified, sendRendered } from './reply-cached.js';
 
 /** Query of `GET /model/audit/events`. */
 export const AuditQuerySchema = Type.Object({
@@ -90,6 +91,7 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
 export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
   // One cache for both layouts the group is registered under (see kubecost-routes.ts).
   const cache = new RenderCache(deps.cacheBytes ?? 16 * 1024 * 1024);
+  const tags = new AnswerTags();
   return async (app) => {
     app.get(
       '/audit/events',
@@ -98,7 +100,7 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
           summary: 'Recent workload changes and their predicted monthly cost (Kubecost Cost Events Audit API)',
           tags: ['kubecost'],
           querystring: AuditQuerySchema,
-          response: { 200: AuditResponseSchema, 404: errorResponses[400], ...errorResponses },
+          response: { 200: AuditResponseSchema, 304: NotModified, 404: errorResponses[400], ...errorResponses },
         },
       },
       async (request, reply) => {
@@ -107,6 +109,7 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
         const { query, key } = parseAuditQuery(request.query);
         // The revision is read before the data, so a cached answer is never older than its version.
         const { audit } = await events.revision();
+        if (answeredNotModified(request, reply, tags.of('audit-events', audit, key))) return reply;
         // Stored events are kept as the JSON served, so an answer is a join of strings.
         const body = await cache.get(key, audit, async () => `{"code":200,"data":[${(await events.queryAudit(query)).join(',')}]}`);
         return sendRendered(request, reply, body);

@@ -1,6 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { CesError } from '../cloud-eye/ces-error.js';
 import type { CloudEyeEvents } from '../cloud-eye/cloud-eye-events.js';
 import { DetailsQuerySchema, EventParamsSchema, ProjectParamsSchema, SummaryQuerySchema } from '../cloud-eye/query-schemas.js';
@@ -11,7 +10,11 @@ import { installCesAuth, type CesAccess, type CesRouteConfig } from './cloud-eye
 import { cesErrorHandler, REPORT_BODY_LIMIT } from './cloud-eye-errors.js';
 import { clockRateLimitStore } from './cloud-eye-rate-limit.js';
 import { cesValidatorCompiler } from './cloud-eye-validation.js';
-import { Ref } from './envelope.js';
+import { NotModified, Ref } from './envelope.js';
+import { CES_SECURITY } from './openapi.js';
+import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
+import { AnswerTags } from './etag.js';
+import { answeredNotModified, sendSerialized } from './reply-cached.js';
 import type { RequestLog } from './request-log.js';
 
 /** What the Cloud Eye routes need. */
@@ -32,9 +35,6 @@ const error = Ref(CesErrorBodySchema);
 /** Every status a Cloud Eye call can answer besides its success, in Cloud Eye's error body. */
 const errors = { 400: error, 401: error, 403: error, 429: error, 500: error, 503: error };
 
-const TokenHeaderSchema = Type.Object({
-  'x-auth-token': Type.Optional(Type.String({ description: 'The token; required when the server has CES_TOKENS_FILE. Its SHA-256 is what the file lists.' })),
-});
 
 const config = (cesAction: CesRouteConfig['cesAction']): CesRouteConfig => ({ cesAction });
 
@@ -44,12 +44,18 @@ const config = (cesAction: CesRouteConfig['cesAction']): CesRouteConfig => ({ ce
  * access control and rate limit apply here and nowhere else.
  */
 export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypebox {
+  const tags = new AnswerTags();
   return async (app) => {
     app.setValidatorCompiler(cesValidatorCompiler);
     // Reports are JSON only (Cloud Eye's SDKs send application/json); text would reach validation as one string.
     app.removeContentTypeParser('text/plain');
     app.setErrorHandler(cesErrorHandler(deps.requestLog));
-    app.setNotFoundHandler(async (request) => {
+    app.setNotFoundHandler(async (request, reply) => {
+      const allowed = allowedMethods(app, request.url);
+      if (allowed.length > 0) {
+        void reply.header('allow', allowed.join(', '));
+        throw new CesError('METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
+      }
       throw new CesError(
         'NOT_FOUND',
         `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; the Cloud Eye calls are GET ${CLOUD_EYE_PREFIX}/{project_id}/events, ` +
@@ -83,11 +89,15 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           tags: ['cloud-eye'],
           params: ProjectParamsSchema,
           querystring: SummaryQuerySchema,
-          headers: TokenHeaderSchema,
-          response: { 200: EventSummaryResponseSchema, ...errors },
+          security: CES_SECURITY,
+          response: { 200: EventSummaryResponseSchema, 304: NotModified, ...errors },
         },
       },
-      async (request) => deps.events.summary(request.params.project_id, request.query),
+      async (request, reply) => {
+        const { project_id: project } = request.params;
+        if (answeredNotModified(request, reply, tags.of('ces-summary', project, await deps.events.stamp(project), JSON.stringify(request.query)))) return reply;
+        return sendSerialized(request, reply, await deps.events.summary(project, request.query));
+      },
     );
 
     app.get(
@@ -100,11 +110,15 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           tags: ['cloud-eye'],
           params: EventParamsSchema,
           querystring: DetailsQuerySchema,
-          headers: TokenHeaderSchema,
-          response: { 200: EventDetailsResponseSchema, ...errors },
+          security: CES_SECURITY,
+          response: { 200: EventDetailsResponseSchema, 304: NotModified, ...errors },
         },
       },
-      async (request) => deps.events.details(request.params.project_id, request.params.event_name, request.query),
+      async (request, reply) => {
+        const { project_id: project, event_name: name } = request.params;
+        if (answeredNotModified(request, reply, tags.of('ces-details', project, name, await deps.events.stamp(project), JSON.stringify(request.query)))) return reply;
+        return sendSerialized(request, reply, await deps.events.details(project, name, request.query));
+      },
     );
 
     app.post(
@@ -117,14 +131,14 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           operationId: 'createEvents',
           tags: ['cloud-eye'],
           params: ProjectParamsSchema,
-          headers: TokenHeaderSchema,
+          security: CES_SECURITY,
           body: ReportBodySchema,
           response: { 201: ReportResponseSchema, ...errors },
         },
       },
       async (request, reply) => {
         const answer = await deps.events.report(request.params.project_id, request.body);
-        return reply.code(201).send(answer);
+        return sendSerialized(request, reply.code(201), answer);
       },
     );
   };

@@ -7,10 +7,11 @@ import type { SetQueries } from '../etl/set-queries.js';
 import { renderAllocationSet, renderAssetAggregateSet, renderAssetSet } from '../etl/set-json.js';
 import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema } from '../etl/set-json-schemas.js';
 import { RenderedBody } from './render-cache.js';
-import { sendRendered } from './reply-cached.js';
+import { answeredNotModified, sendRendered } from './reply-cached.js';
 import { parseDurationMs, parseWindow, WindowError, type Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
-import { errorResponses } from './envelope.js';
+import { errorResponses, NotModified } from './envelope.js';
+import { AnswerTags } from './etag.js';
 import { WINDOW_ACCEPTS } from './etl-log-routes.js';
 
 
@@ -78,6 +79,7 @@ export interface CostModelRouteDeps {
 
 /** `GET /model/allocation` and `GET /model/assets`: the stored sets in the shape of the Kubecost Allocation and Assets APIs. */
 export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTypebox {
+  const tags = new AnswerTags();
   return async (app) => {
     app.get(
       '/allocation',
@@ -86,7 +88,7 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
           summary: 'Allocation sets: the cost of each container (or aggregate) per step (Kubecost Allocation API)',
           tags: ['kubecost'],
           querystring: AllocationQuerySchema,
-          response: { 200: AllocationResponseSchema, ...errorResponses },
+          response: { 200: AllocationResponseSchema, 304: NotModified, ...errorResponses },
         },
       },
       async (request, reply) => {
@@ -94,6 +96,8 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         const base = parseCommon(q, deps);
         const aggregate = parseAggregate(q.aggregate, parseAllocationAggregate, ALLOCATION_AGGREGATE_ACCEPTS);
         const idle = parseBool('idle', q.idle, true);
+        const tag = tags.of('allocation', await deps.sets.stamp('allocation', base), resolvedKey(base, { aggregate, idle }));
+        if (answeredNotModified(request, reply, tag)) return reply;
         const answer = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
         return sendRendered(request, reply, envelope(answer.sets.map(renderAllocationSet), answer.warnings));
       },
@@ -105,13 +109,15 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
           summary: 'Asset sets: nodes, disks and load balancers with their cost per step (Kubecost Assets API)',
           tags: ['kubecost'],
           querystring: AssetQuerySchema,
-          response: { 200: AssetResponseSchema, ...errorResponses },
+          response: { 200: AssetResponseSchema, 304: NotModified, ...errorResponses },
         },
       },
       async (request, reply) => {
         const q = request.query;
         const base = parseCommon(q, deps);
         const aggregate = parseAggregate(q.aggregate, parseAssetAggregate, ASSET_AGGREGATE_ACCEPTS);
+        const tag = tags.of('assets', await deps.sets.stamp('asset', base), resolvedKey(base, { aggregate }));
+        if (answeredNotModified(request, reply, tag)) return reply;
         const result = await deps.sets.assets({ ...base, ...(aggregate !== undefined && { aggregate }) });
         const parts = 'sets' in result ? result.sets.map(renderAssetSet) : result.aggregates.map(renderAssetAggregateSet);
         return sendRendered(request, reply, envelope(parts, result.warnings));
@@ -124,6 +130,11 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
 function envelope(sets: readonly string[], warnings: readonly string[]): RenderedBody {
   const warning = warnings.length === 0 ? '' : `,"warning":${JSON.stringify(warnings.join('; '))}`;
   return new RenderedBody(`{"code":200,"data":[${sets.join(',')}]${warning}}`);
+}
+
+/** The query as resolved (absolute window, defaults applied), for the answer's ETag. */
+function resolvedKey(base: ReturnType<typeof parseCommon>, shape: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify([base.window.start, base.window.end, base.accumulate, base.stepMs ?? null, base.clusters === undefined ? null : [...base.clusters].sort(), shape]);
 }
 
 function parseAggregate<T>(raw: string | undefined, parse: (raw: string) => ParsedAggregate<T>, accepts: string): T[] | undefined {

@@ -27,6 +27,9 @@ export const errorResponses = {
   503: Ref(ErrorEnvelopeSchema),
 };
 
+/** A 304 to `If-None-Match`: no body. */
+export const NotModified = Type.Null({ description: 'Not modified since the ETag sent in If-None-Match: no body' });
+
 /** Renders the failure envelope. */
 export function errorBody(status: number, message: string): { code: number; data: null; message: string } {
   return { code: status, data: null, message };

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
 import { AppError, badParameter } from '../errors.js';
 import { errorBody } from './envelope.js';
+import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import type { RequestLog } from './request-log.js';
 
 interface VerboseValidationError extends FastifySchemaValidationError {
@@ -43,7 +44,13 @@ export function installErrorHandling(app: FastifyInstance, requestLog: RequestLo
     const message = err instanceof AppError ? err.message : `internal error (request ${request.id}); the server log has the details`;
     return reply.code(status).send(errorBody(status, message));
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(404, `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = allowedMethods(app, request.url);
+    if (allowed.length > 0) {
+      const err = new AppError('METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
+      requestLog.noteFailure(request, err);
+      return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(405, err.message));
+    }
+    return reply.code(404).send(errorBody(404, `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`));
+  });
 }

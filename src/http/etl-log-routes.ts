@@ -7,11 +7,12 @@ import type { EtlQuery } from '../storage/store.js';
 import type { EventReader } from '../storage/store-reader.js';
 import { boundNs } from '../time.js';
 import { parseWindow, WindowError } from '../window.js';
-import { Envelope, errorResponses, Ref } from './envelope.js';
+import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { renderEtlPage } from './etl-log-json.js';
 import { RenderCache } from './render-cache.js';
-import { sendRendered } from './reply-cached.js';
+import { AnswerTags } from './etag.js';
+import { answeredNotModified, sendRendered } from './reply-cached.js';
 
 export const WINDOW_ACCEPTS =
   'today, yesterday, week, month, lastweek, lastmonth, a duration (30m, 12h, 7d, 2w), "<duration> offset <duration>", ' +
@@ -141,6 +142,7 @@ export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: 
 export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
   // One cache for both layouts the group is registered under (see kubecost-routes.ts).
   const cache = new RenderCache(deps.cacheBytes ?? 32 * 1024 * 1024);
+  const tags = new AnswerTags();
   return async (app) => {
     app.get(
       '/etl/log',
@@ -149,13 +151,14 @@ export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
           summary: 'The most recent ETL events and all-time counters (Kubecost Events API)',
           tags: ['kubecost'],
           querystring: EtlLogQuerySchema,
-          response: { 200: EtlLogResponseSchema, ...errorResponses },
+          response: { 200: EtlLogResponseSchema, 304: NotModified, ...errorResponses },
         },
       },
       async (request, reply) => {
         const { query, key } = parseEtlLogQuery(request.query, deps.clock.nowMs());
         // The revision is read before the data, so a cached answer is never older than its version.
         const { etl } = await deps.events.revision();
+        if (answeredNotModified(request, reply, tags.of('etl-log', etl, key))) return reply;
         const body = await cache.get(key, etl, async () => renderEtlPage(await deps.events.queryEtl(query)));
         return sendRendered(request, reply, body);
       },

@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics/metrics.js';
 import { errorResponses } from './envelope.js';
+import { RenderedBody } from './render-cache.js';
+import { sendRendered } from './reply-cached.js';
 
 /** The label of requests no route matched (404s, malformed URLs): one series, whatever URLs are probed. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -44,7 +46,8 @@ export function metricsRoutes(metrics: Metrics): FastifyPluginAsyncTypebox {
         // Scraped every few seconds: an info line per scrape would drown the log, as /healthz would.
         logLevel: 'warn',
       },
-      async (_request, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+      // Prometheus asks for gzip on every scrape.
+      async (request, reply) => sendRendered(request, reply, new RenderedBody(await metrics.registry.metrics()), metrics.registry.contentType),
     );
   };
 }

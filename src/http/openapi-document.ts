@@ -41,6 +41,9 @@ export function finishDocument(doc: JsonObject): JsonObject {
         operation['operationId'] ??= operationIdOf(method, path);
         describeResponses(operation);
         errorsAsJson(operation);
+        declareMalformedUrl(operation);
+        // No scheme named: the operation needs no credentials (the Cloud Eye routes name theirs).
+        operation['security'] ??= [];
       }
     }
   }
@@ -63,6 +66,16 @@ function describeResponses(operation: JsonObject): void {
 }
 
 const ENVELOPE_REF = '#/components/schemas/ErrorEnvelope';
+
+/**
+ * Every route can answer 400 for a URL that does not parse (`frameworkErrors`, before routing),
+ * in the envelope; an operation that declares no other 4xx declares that one.
+ */
+function declareMalformedUrl(operation: JsonObject): void {
+  const responses = operation['responses'];
+  if (!isObject(responses) || Object.keys(responses).some((status) => status.startsWith('4'))) return;
+  responses['400'] = { description: 'The URL does not parse (a malformed percent-encoding, for one)', content: { 'application/json': { schema: { $ref: ENVELOPE_REF } } } };
+}
 
 /** A route that `produces` text still fails in the JSON error envelope (the root error handler writes it): say so. */
 function errorsAsJson(operation: JsonObject): void {

@@ -2,10 +2,12 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { errorResponses } from './envelope.js';
 import { COST_MODEL_ALIAS_TAG } from './kubecost-routes.js';
 import { finishDocument, type Json } from './openapi-document.js';
+import { RenderedBody } from './render-cache.js';
+import { sendRendered } from './reply-cached.js';
 
 /** How the document is served. */
 export interface OpenApiSettings {
@@ -27,6 +29,19 @@ const DESCRIPTION =
   'Unknown query parameters are ignored; a known one given twice or with a value it does not accept is a 400 naming it. ' +
   'The Cloud Eye routes (/V1.0/…) answer in Cloud Eye\'s shapes instead, errors as `{"http_code":"400","message":{"details":"…","code":"ces.0013"}}`.';
 
+/** How the Cloud Eye routes authenticate when CES_TOKENS_FILE is set. */
+export const SECURITY_SCHEMES = {
+  cesToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Auth-Token',
+    description: 'A token whose SHA-256 CES_TOKENS_FILE grants; required on the Cloud Eye routes when CES_TOKENS_FILE is set',
+  },
+} as const;
+
+/** The `security` of a Cloud Eye operation: a granted token, or nothing when CES_TOKENS_FILE is unset. */
+export const CES_SECURITY: { [scheme: string]: readonly string[] }[] = [{ cesToken: [] }, {}];
+
 /**
  * Registers the document's generation from the routes' schemas. Call it before any route:
  * @fastify/swagger collects routes as they are added, so every route registered after it, by
@@ -37,6 +52,8 @@ export function registerOpenApi(app: FastifyInstance, settings: OpenApiSettings)
     openapi: {
       openapi: '3.1.0',
       info: { title: 'cost-events', version: settings.version, description: DESCRIPTION, license: { name: 'Apache-2.0', identifier: 'Apache-2.0' } },
+      servers: [{ url: '/', description: 'The server serving this document (npm start: http://localhost:9090; in a cluster, its Service)' }],
+      components: { securitySchemes: SECURITY_SCHEMES },
       tags: [
         { name: 'kubecost', description: 'Drop-in Kubecost endpoints: the same paths, query parameters and JSON' },
         {
@@ -71,12 +88,18 @@ const DocumentSchema = Type.Object(
 /** `GET /openapi.json` and `GET /openapi.yaml`: the document, rendered once. */
 function openapiRoutes(): FastifyPluginAsyncTypebox {
   return async (app) => {
-    let rendered: RenderedOpenApi | undefined;
-    const doc = () => (rendered ??= renderOpenApi(app));
+    let rendered: { json: RenderedBody; yaml: RenderedBody } | undefined;
+    const doc = () => {
+      if (rendered === undefined) {
+        const text = renderOpenApi(app);
+        rendered = { json: new RenderedBody(text.json), yaml: new RenderedBody(text.yaml) };
+      }
+      return rendered;
+    };
     app.get(
       '/openapi.json',
       { schema: { summary: 'This API as an OpenAPI 3.1 document (JSON)', tags: ['operations'], response: { 200: DocumentSchema, 500: errorResponses[500] } } },
-      async (_request, reply) => sendText(reply, 'application/json; charset=utf-8', doc().json),
+      async (request, reply) => sendRendered(request, reply, doc().json),
     );
     app.get(
       '/openapi.yaml',
@@ -88,12 +111,7 @@ function openapiRoutes(): FastifyPluginAsyncTypebox {
           response: { 200: Type.String({ description: 'This OpenAPI 3.1 document' }), 500: errorResponses[500] },
         },
       },
-      async (_request, reply) => sendText(reply, 'application/yaml; charset=utf-8', doc().yaml),
+      async (request, reply) => sendRendered(request, reply, doc().yaml, 'application/yaml; charset=utf-8'),
     );
   };
-}
-
-/** Sends text already rendered: Fastify serialises nothing it is given as a string with a content type. */
-function sendText(reply: FastifyReply, contentType: string, text: string): FastifyReply {
-  return reply.header('content-type', contentType).send(text);
 }

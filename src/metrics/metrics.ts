@@ -37,6 +37,9 @@ export const MAX_AUDIT_NAMESPACES = 1000;
 /** Where namespaces past the cap are counted: no namespace can be named so (a DNS label has no `_`). */
 export const OTHER_NAMESPACES = '_other';
 
+/** prom-client's gauges named like counters; each duplicates the sum of the per-type gauge without the suffix. */
+const NOT_COUNTERS_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** Request durations from 1 ms (a cached answer) to 10 s (a slow Kubecost behind the Predict API). */
 const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -47,7 +50,13 @@ const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics === true) {
+    collectDefaultMetrics({ register: registry });
+    // prom-client names three gauges `…_total`, a suffix Prometheus reserves for counters
+    // (`promtool check metrics` refuses them). Each is the sum of its per-type gauge, which stays:
+    // sum(nodejs_active_handles) is nodejs_active_handles_total.
+    for (const name of NOT_COUNTERS_NAMED_TOTAL) registry.removeSingleMetric(name);
+  }
   const etlEvents = new Counter({
     name: 'kubecost_etl_events_total',
     help: 'Kubecost ETL events counted by kind.',

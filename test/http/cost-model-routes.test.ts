@@ -444,7 +444,7 @@ describe('the answer', () => {
     const zipped = await r.app.inject({ method: 'GET', url: `/model/allocation?${H10_12}`, headers: { 'accept-encoding': 'gzip' } });
     expect(zipped.statusCode).toBe(200);
     expect(zipped.headers['content-encoding']).toBe('gzip');
-    expect(zipped.headers['vary']).toBe('Accept-Encoding');
+    expect(zipped.headers['vary']).toBe('Origin, Accept-Encoding');
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(gunzipSync(zipped.rawPayload).toString('utf8')).toBe(plain.payload);
   });
@@ -468,5 +468,42 @@ describe('the answer', () => {
       expect(res.status).toBe(200);
       check(AssetResponseSchema, res.body);
     }
+  });
+});
+
+describe('conditional requests', () => {
+  const url = '/model/allocation?window=2024-05-03T10:00:00Z,2024-05-03T12:00:00Z&aggregate=namespace';
+
+  it('answers If-None-Match with the ETag 304, no body, and without running the query (no Aggregated event)', async () => {
+    const r = await rig();
+    const first = await r.app.inject(url);
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['cache-control']).toBe('no-cache');
+    const etag = String(first.headers['etag']);
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    const published = r.events.length;
+    expect(r.events.at(-1)?.kind).toBe('AllocationSetAggregated');
+    const again = await r.app.inject({ url, headers: { 'if-none-match': etag } });
+    expect(again.statusCode).toBe(304);
+    expect(again.payload).toBe('');
+    expect(again.headers['etag']).toBe(etag);
+    expect(r.events).toHaveLength(published);
+  });
+
+  it('changes the ETag when a set the query reads is stored, and with the query', async () => {
+    const r = await rig();
+    const etag = String((await r.app.inject(url)).headers['etag']);
+    expect((await r.app.inject({ url: `${url},label:app`, headers: { 'if-none-match': etag } })).statusCode).toBe(200);
+    await new SetRepository(r.inner).save(greenSets(hour('2024-05-03T11:00:00Z')), HOUR);
+    const changed = await r.app.inject({ url, headers: { 'if-none-match': etag } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers['etag']).not.toBe(etag);
+  });
+
+  it('gives each coding its own ETag (a strong validator names one representation)', async () => {
+    const r = await rig();
+    const plain = String((await r.app.inject('/model/assets?window=2024-05-03T10:00:00Z,2024-05-03T12:00:00Z')).headers['etag']);
+    const zipped = String((await r.app.inject({ url: '/model/assets?window=2024-05-03T10:00:00Z,2024-05-03T12:00:00Z', headers: { 'accept-encoding': 'gzip' } })).headers['etag']);
+    expect(zipped).toBe(`${plain.slice(0, -1)}-gzip"`);
   });
 });

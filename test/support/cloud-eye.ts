@@ -6,6 +6,7 @@ import { tokenHash } from '../../src/cloud-eye/token-grants.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { Topics } from '../../src/events/topics.js';
 import type { CesAccess } from '../../src/http/cloud-eye-auth.js';
+import type { CorsOrigins } from '../../src/http/cors.js';
 import { Readiness } from '../../src/readiness.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Store } from '../../src/storage/store.js';
@@ -40,7 +41,7 @@ export const NOW = Date.parse('2024-05-03T08:01:04Z');
 
 /** Builds the app for `inject` tests; close it in afterEach. */
 export function buildCloudEyeTestApp(
-  o: { store?: Store; access?: CesAccess; rateLimit?: { max: number; windowMs: number }; retentionMs?: number; clusterId?: string; capacity?: number } = {},
+  o: { store?: Store; access?: CesAccess; rateLimit?: { max: number; windowMs: number }; retentionMs?: number; clusterId?: string; capacity?: number; corsOrigins?: CorsOrigins } = {},
 ): CloudEyeTestApp {
   const clock = new ManualClock(NOW);
   const bus = new EventBus<Topics>((topic, err) => {
@@ -62,6 +63,7 @@ export function buildCloudEyeTestApp(
     clock,
     events,
     readiness: new Readiness(),
+    ...(o.corsOrigins !== undefined && { corsOrigins: o.corsOrigins }),
     cloudEye: { events: cloudEye, rateLimit: o.rateLimit ?? { max: 0, windowMs: 60_000 }, ...(o.access !== undefined && { access: o.access }) },
   });
   const headers = (token: string | undefined) => (token === undefined ? {} : { 'x-auth-token': token });
