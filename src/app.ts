@@ -17,6 +17,8 @@ import { healthRoutes } from './http/health-routes.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { registerKubecostRoutes } from './http/kubecost-routes.js';
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
+import { notifyRoutes, type NotifyRouteDeps } from './http/notify-routes.js';
+import { NotifyStatusSchema } from './notify/status-schema.js';
 import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
@@ -42,6 +44,8 @@ export interface AppDeps {
   readonly openapi?: OpenApiSettings;
   /** What `GET /model/bugreport` reports; without it the route is not served (tests of other routes). */
   readonly bugReport?: BugReportSources;
+  /** The notifications' status and test routes; absent: NOTIFY_CONFIG is unset and they answer 404 saying so. */
+  readonly notify?: NotifyRouteDeps;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -83,10 +87,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addSchema(EtlEventSchema);
   app.addSchema(AuditEventSchema);
   app.addSchema(CesErrorBodySchema);
+  app.addSchema(NotifyStatusSchema);
   void app.register(healthRoutes(deps.readiness));
   // The Kubecost route group: each answers at /model/<path> and, for Kubecost's nginx, at /<path>.
   registerKubecostRoutes(app, [
     etlLogRoutes({ events: deps.events, clock: deps.clock }),
+    notifyRoutes(deps.notify),
     auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
     ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
     ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),

@@ -179,6 +179,8 @@ export function parseNotifyConfig(text: string, env: Readonly<Record<string, str
     for (const s of r.sinks) if (!names.has(s)) throw new NotifyConfigError(`/routes/${i}/sinks: no sink is named '${s}' (sinks: ${[...names].join(', ') || 'none'})`);
     const match = r.match ?? {};
     if (match.etl !== undefined) {
+      const kube = r.sinks.find((n) => sinks.find((s) => s.name === n)?.type === 'kubernetes-events');
+      if (kube !== undefined) throw new NotifyConfigError(`/routes/${i}/sinks: '${kube}' is a kubernetes-events sink, which records audit changes on their workload; an ETL condition has no workload`);
       const mixed = AUDIT_KEYS.find((k) => match[k] !== undefined);
       if (mixed !== undefined) throw new NotifyConfigError(`/routes/${i}/match: '${mixed}' is for audit changes and 'etl' for ETL conditions; make two routes`);
     }
