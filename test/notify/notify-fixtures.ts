@@ -10,7 +10,7 @@ export function config(yaml: string, env: Record<string, string> = {}): NotifyCo
 
 /** An audit change of `name` with a monthly delta, as the audit publishes it. */
 export function change(name: string, delta: number, o: Partial<AuditEvent> = {}): AuditChange {
-  const base = auditEvent(name, { cluster: 'c1' }) as AuditEvent;
+  const base = auditEvent(name, { cluster: 'c1' });
   const event: AuditEvent = { ...base, monthlyCostDelta: delta, ...o, properties: { ...base.properties, ...(o.properties ?? {}) } };
   return { event, key: `${event.eventType}/${name}-${delta}`, state: { op: 'seen', cluster: 'c1', resourceType: 'deployment', atNs: 1n } };
 }
