@@ -35,6 +35,7 @@ import { LogTail } from './logging/log-tail.js';
 import { tapLog, type LineSink } from './logging/tap-log.js';
 import { Readiness } from './readiness.js';
 import { Notifications } from './notify/notifications.js';
+import { registerNotifyMetrics } from './notify/notify-metrics.js';
 import { NotifyConfigError } from './notify/notify-config.js';
 import type { NotifierLogger } from './notify/notifier.js';
 import { openStorage, type Storage } from './storage/storage.js';
@@ -173,6 +174,8 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   const metrics = createMetrics({ defaultMetrics: true });
   // Read now, so a notifications file that does not parse stops the start (exit 2); reloaded on change later.
   const notifyLog: { target?: NotifierLogger } = {};
+  // Registered with notifications off too (the outbox is empty then), so alerts and dashboards always find them.
+  const notifyOutcome = registerNotifyMetrics(metrics.registry, () => storage.store.outbox.stats(), () => clock.nowMs());
   const notifications =
     config.notifyConfig === undefined
       ? undefined
@@ -184,7 +187,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
           outbox: storage.store.outbox,
           writer: storage.writer,
           leaseMs: config.notifyLeaseMs,
-          registry: metrics.registry,
+          onOutcome: notifyOutcome,
           ...(connection.source !== 'none' && { kubeConfig: connection.kubeConfig }),
           log: {
             info: (o, m) => notifyLog.target?.info(o, m),

@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Registry } from 'prom-client';
 import type { Clock, TimerHandle } from '../clock.js';
 import { ReloadingFile, type ReloadLogger, type ReloadTiming } from '../reloading-file.js';
 import type { StoreRecord } from '../storage/store.js';
@@ -11,9 +10,8 @@ import type { Sink } from './delivery.js';
 import { httpSink } from './http-sink.js';
 import { kubeEventsSink } from './kube-events-sink.js';
 import { maskUrl, parseNotifyConfig, type NotifyConfig } from './notify-config.js';
-import { registerNotifyMetrics } from './notify-metrics.js';
 import { NotifyRouter } from './notify-router.js';
-import { Notifier, type NotifierLogger } from './notifier.js';
+import { Notifier, type DeliveryOutcome, type NotifierLogger } from './notifier.js';
 import type { OutboxStore } from './outbox.js';
 import type { NotifyStatus } from './status-schema.js';
 
@@ -31,7 +29,8 @@ export interface NotificationsOptions {
   readonly kubeConfig?: KubeConfig;
   /** `NOTIFY_LEASE`: how long a replica holds the rows it is delivering. */
   readonly leaseMs: number;
-  readonly registry?: Registry;
+  /** Counts each attempt's end (the metrics). */
+  readonly onOutcome?: (sink: string, route: string, outcome: DeliveryOutcome, n: number) => void;
   readonly reload?: ReloadTiming;
   /** Sinks for tests; default HTTP and Kubernetes Events. */
   readonly makeSink?: (cfg: NotifyConfig['sinks'][number]) => Sink;
@@ -62,7 +61,7 @@ export class Notifications {
     const config = () => this.#file.value;
     this.router = new NotifyRouter({ clock: o.clock, cluster: o.cluster, resolutionMs: o.resolutionMs, config });
     const instance = hostname();
-    const onOutcome = o.registry === undefined ? undefined : registerNotifyMetrics(o.registry, () => o.outbox.stats(), () => o.clock.nowMs());
+    const onOutcome = o.onOutcome;
     this.notifier = new Notifier({
       outbox: o.outbox,
       clock: o.clock,
