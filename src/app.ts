@@ -18,6 +18,8 @@ import { healthRoutes } from './http/health-routes.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { registerKubecostRoutes } from './http/kubecost-routes.js';
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
+import { notifyRoutes, type NotifyRouteDeps } from './http/notify-routes.js';
+import { NotifyStatusSchema } from './notify/status-schema.js';
 import { registerOpenApi, type OpenApiSettings } from './http/openapi.js';
 import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
@@ -50,6 +52,8 @@ export interface AppDeps {
   readonly ui?: UiRouteDeps;
   /** Origins whose pages may read answers (`CORS_ALLOWED_ORIGINS`); default every one. */
   readonly corsOrigins?: CorsOrigins;
+  /** The notifications' status and test routes; absent: NOTIFY_CONFIG is unset and they answer 404 saying so. */
+  readonly notify?: NotifyRouteDeps;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
 }
@@ -98,10 +102,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addSchema(EtlEventSchema);
   app.addSchema(AuditEventSchema);
   app.addSchema(CesErrorBodySchema);
+  app.addSchema(NotifyStatusSchema);
   void app.register(healthRoutes(deps.readiness));
   // The Kubecost route group: each answers at /model/<path> and, for Kubecost's nginx, at /<path>.
   registerKubecostRoutes(app, [
     etlLogRoutes({ events: deps.events, clock: deps.clock }),
+    notifyRoutes(deps.notify),
     auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
     ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
     ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),

@@ -205,6 +205,20 @@ export const SETTINGS = {
     'tokens allowed on the Cloud Eye routes, by SHA-256, with their projects and actions; reloaded on change; unset: the routes are open',
     readableFile,
   ),
+  notifyConfig: setting(
+    'NOTIFY_CONFIG',
+    undefined,
+    'the path of a readable YAML notifications file',
+    'sinks (webhook, Slack, Teams, CloudEvents, Kubernetes Events) and the routes that send audit changes and ETL conditions to them; reloaded on change; unset: no notifications',
+    readableFile,
+  ),
+  notifyLeaseMs: setting(
+    'NOTIFY_LEASE',
+    '1m',
+    'a duration of at least 1s such as 30s or 2m',
+    'how long a replica holds the notifications it is delivering; one that dies mid-delivery leaves them to another replica (or itself, restarted) after this long',
+    durationAtLeast(1000),
+  ),
   cesRateLimit: setting(
     'CES_RATE_LIMIT',
     '600',

@@ -36,6 +36,10 @@ import { settingsByVariable } from './bugreport/settings.js';
 import { LogTail } from './logging/log-tail.js';
 import { tapLog, type LineSink } from './logging/tap-log.js';
 import { Readiness } from './readiness.js';
+import { Notifications } from './notify/notifications.js';
+import { registerNotifyMetrics } from './notify/notify-metrics.js';
+import { NotifyConfigError } from './notify/notify-config.js';
+import type { NotifierLogger } from './notify/notifier.js';
 import { openStorage, type Storage } from './storage/storage.js';
 import type { StorageLogger } from './storage/store-writer.js';
 
@@ -51,6 +55,8 @@ export interface ServerHandle {
   readonly etl?: { readonly cache: ClusterCache; readonly pipeline: EtlPipeline };
   /** Where events are stored, and the writer that hands them over (tests wait on `storage.writer.idle()`). */
   readonly storage: Storage;
+  /** Notifications, when `NOTIFY_CONFIG` is set. */
+  readonly notifications?: Notifications;
   /** Stops accepting, lets in-flight requests finish (bounded), stops producers, flushes stores. */
   close(): Promise<void>;
 }
@@ -172,6 +178,29 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   const metrics = createMetrics({ defaultMetrics: true });
   const uiDir = options.uiDir ?? fileURLToPath(new URL('./ui/', import.meta.url));
   const uiFiles = config.uiEnabled ? loadStaticFiles(uiDir) : undefined;
+  // Read now, so a notifications file that does not parse stops the start (exit 2); reloaded on change later.
+  const notifyLog: { target?: NotifierLogger } = {};
+  // Registered with notifications off too (the outbox is empty then), so alerts and dashboards always find them.
+  const notifyOutcome = registerNotifyMetrics(metrics.registry, () => storage.store.outbox.stats(), () => clock.nowMs());
+  const notifications =
+    config.notifyConfig === undefined
+      ? undefined
+      : openNotifications(config.notifyConfig, {
+          env: options.env ?? process.env,
+          clock,
+          cluster: config.clusterId,
+          resolutionMs: config.etlResolutionMs,
+          outbox: storage.store.outbox,
+          writer: storage.writer,
+          leaseMs: config.notifyLeaseMs,
+          onOutcome: notifyOutcome,
+          ...(connection.source !== 'none' && { kubeConfig: connection.kubeConfig }),
+          log: {
+            info: (o, m) => notifyLog.target?.info(o, m),
+            warn: (o, m) => notifyLog.target?.warn(o, m),
+            error: (o, m) => notifyLog.target?.error(o, m),
+          },
+        });
   const app = buildApp({
     clock,
     events: storage.events,
@@ -193,6 +222,13 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       },
     }),
     corsOrigins: config.corsAllowedOrigins,
+    ...(notifications !== undefined && {
+      notify: {
+        status: () => notifications.status(),
+        test: (route: string) => notifications.test(route),
+        routeNames: () => notifications.config.routes.map((r) => r.name),
+      },
+    }),
     bugReport: {
       clock,
       build,
@@ -208,6 +244,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       logs: logTail,
       // The kubeconfig's credentials are not settings, yet must not leak through an error message either.
       secrets: collectSecrets(config, connection.source === 'none' ? undefined : connection.kubeConfig),
+      ...(notifications !== undefined && { notifications: { status: () => notifications.status(), secrets: () => notifications.secrets() } }),
     },
     logger: tappedLogger(options, logTail),
   });
@@ -215,7 +252,12 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   if (config.uiEnabled && uiFiles === undefined) app.log.warn({ dir: uiDir }, 'UI_ENABLED but the web page is not built (run npm run build); /ui/ answers 404 saying so');
   app.log.info({ backend: storage.store.backend, store: storage.store.location }, 'storage open');
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));
-  storage.start(bus);
+  notifyLog.target = app.log.child({ component: 'notify' });
+  storage.start(bus, notifications?.hook);
+  if (notifications !== undefined) {
+    app.log.info({ file: config.notifyConfig, sinks: notifications.config.sinks.length, routes: notifications.config.routes.length }, 'notifications on');
+    notifications.start();
+  }
   subscribeMetrics(bus, metrics);
   readiness.register({ name: 'storage', status: () => storage.status() });
   cesLog.target = app.log.child({ component: 'cloud-eye' });
@@ -320,6 +362,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     await watchers?.stop();
     await etl?.pipeline.stop();
     await etl?.cache.stop();
+    await notifications?.stop();
     await app.close();
     throw err;
   }
@@ -348,12 +391,25 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       // A build in progress finishes and is saved; no new one starts.
       await etl?.pipeline.stop();
       await etl?.cache.stop();
+      // Attempts in flight end (each within its timeout); what is not delivered stays in the outbox.
+      await notifications?.stop();
       await storage.close();
       app.log.info('shutdown complete');
     })();
     return closing;
   };
-  return { app, bus, url, close, storage, ...(watchers && { watchers }), ...(etl && { etl }) };
+  return { app, bus, url, close, storage, ...(watchers && { watchers }), ...(etl && { etl }), ...(notifications && { notifications }) };
+}
+
+function openNotifications(path: string, o: Omit<Parameters<typeof Notifications.open>[0], 'path'>): Notifications {
+  try {
+    return Notifications.open({ ...o, path });
+  } catch (err) {
+    if (err instanceof NotifyConfigError || (err as NodeJS.ErrnoException).code !== undefined) {
+      throw new ConfigError('NOTIFY_CONFIG', path, `a YAML notifications file (${(err as Error).message})`);
+    }
+    throw err;
+  }
 }
 
 function openTokenFile(path: string, clock: Clock, log: TokenFileLogger): ReloadingTokenFile {

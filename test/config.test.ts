@@ -37,6 +37,8 @@ describe('settings', () => {
       storagePruneIntervalMs: 60_000,
       pricingConfig: undefined,
       cesTokensFile: undefined,
+      notifyConfig: undefined,
+      notifyLeaseMs: 60_000,
       cesRateLimit: 600,
       cesRateLimitWindowMs: 60_000,
       customEventRetentionMs: 30 * 86_400_000,

@@ -42,6 +42,8 @@ export interface BugReportSources {
   readonly logs: LogTail;
   /** Values masked wherever they appear (see collectSecrets). */
   readonly secrets: readonly string[];
+  /** The notifications' status (URLs masked) and the secrets of the file in force; absent without NOTIFY_CONFIG. */
+  readonly notifications?: { status(): Promise<unknown>; secrets(): readonly string[] };
 }
 
 /** A section that could not be read says why, so the rest of the report still arrives. */
@@ -103,5 +105,8 @@ export async function renderBugReport(s: BugReportSources): Promise<string> {
   };
   const etlLog = await section(async () => renderEtlData(await s.events.queryEtl({})));
   const auditEvents = s.auditEnabled ? await section(async () => `[${(await s.events.queryAudit({})).join(',')}]`) : null;
-  return `{"code":200,"data":${JSON.stringify(scrubSecrets({ ...head, etlLog, auditEvents }, s.secrets))}}`;
+  const n = s.notifications;
+  const notifications = n === undefined ? null : await section(async () => JSON.stringify(await n.status()));
+  const secrets = n === undefined ? s.secrets : [...s.secrets, ...n.secrets().filter((v) => v.length >= 4)];
+  return `{"code":200,"data":${JSON.stringify(scrubSecrets({ ...head, notifications, etlLog, auditEvents }, secrets))}}`;
 }

@@ -1,39 +1,18 @@
-import { readFileSync, statSync, watch as fsWatch } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import type { Clock, TimerHandle } from '../clock.js';
-import { TokenFileError, TokenGrants } from './token-grants.js';
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../clock.js';
+import { ReloadingFile, type ReloadLogger, type ReloadTiming } from '../reloading-file.js';
+import { TokenGrants } from './token-grants.js';
+
+export { watchDirectory, type WatchDirectory, type Watching } from '../reloading-file.js';
 
 /** The slice of a pino logger the token file logs through. */
-export interface TokenFileLogger {
-  info(obj: Record<string, unknown>, msg: string): void;
-  warn(obj: Record<string, unknown>, msg: string): void;
-}
-
-/** A stop function for a watch. */
-export interface Watching {
-  close(): void;
-}
-
-/** Watches a directory, calling `onChange` on any change in it (fs.watch, or a test's fake). */
-export type WatchDirectory = (dir: string, onChange: () => void, onError: (err: Error) => void) => Watching;
-
-/** fs.watch on the directory, which outlives the file: a ConfigMap or Secret update swaps a symlink, replacing the file. */
-export const watchDirectory: WatchDirectory = (dir, onChange, onError) => {
-  const w = fsWatch(dir, { persistent: false }, () => onChange());
-  w.on('error', onError);
-  return w;
-};
+export type TokenFileLogger = ReloadLogger;
 
 /** What the token file needs. */
-export interface TokenFileOptions {
+export interface TokenFileOptions extends ReloadTiming {
   readonly path: string;
   readonly clock: Clock;
   readonly log: TokenFileLogger;
-  /** How often the file is stat'ed besides watching it; default 10 s. */
-  readonly pollIntervalMs?: number;
-  /** How long after a change event the file is read, so a write in progress is read once, complete; default 100 ms. */
-  readonly settleMs?: number;
-  readonly watch?: WatchDirectory;
 }
 
 /** Reads and parses the file; throws TokenFileError (or the read's error) saying why it cannot be used. */
@@ -41,115 +20,37 @@ export function readTokenFile(path: string): TokenGrants {
   return TokenGrants.parse(readFileSync(path, 'utf8'));
 }
 
-/** What identifies one version of the file: a swapped symlink or a rewrite changes it. */
-function versionOf(path: string): string {
-  const s = statSync(path);
-  return `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
-}
-
 /**
- * `CES_TOKENS_FILE`, reloaded when it changes, without a restart. fs.watch on its directory
- * notices a change at once where it works; a stat every `pollIntervalMs` on the injected clock
- * catches what fs.watch misses (some volumes never report, and a watch can die). A version that
- * does not parse is refused: the last good grants stay in force and the reason is logged once.
+ * `CES_TOKENS_FILE`, reloaded when it changes, without a restart (see ReloadingFile): a version
+ * that does not parse is refused, the last good grants stay in force and the reason is logged once.
  */
 export class ReloadingTokenFile {
-  #grants: TokenGrants;
-  #version: string;
-  #pollTimer: TimerHandle | undefined;
-  #settleTimer: TimerHandle | undefined;
-  #watching: Watching | undefined;
-  #stopped = false;
+  private constructor(readonly file: ReloadingFile<TokenGrants>) {}
 
-  private constructor(
-    private readonly o: TokenFileOptions,
-    initial: TokenGrants,
-    version: string,
-  ) {
-    this.#grants = initial;
-    this.#version = version;
-  }
-
-  /** Reads the file (its version first, so a change made meanwhile is read again); throws saying why it cannot be used. */
+  /** Reads the file; throws saying why it cannot be used. */
   static open(o: TokenFileOptions): ReloadingTokenFile {
-    const version = versionOf(o.path);
-    return new ReloadingTokenFile(o, readTokenFile(o.path), version);
+    return new ReloadingTokenFile(
+      ReloadingFile.open({ ...o, setting: 'CES_TOKENS_FILE', holds: 'grants', parse: (text) => TokenGrants.parse(text), describe: (g) => ({ tokens: g.size }) }),
+    );
   }
 
   /** The grants in force. */
   get grants(): TokenGrants {
-    return this.#grants;
+    return this.file.value;
   }
 
   /** Starts watching and polling. */
   start(): void {
-    const dir = dirname(this.o.path);
-    try {
-      this.#watching = (this.o.watch ?? watchDirectory)(dir, () => this.#changed(), (err) => this.#watchFailed(err));
-    } catch (err) {
-      this.#watchFailed(err as Error);
-    }
-    this.#schedulePoll();
+    this.file.start();
   }
 
   /** Stops watching and polling. */
   stop(): void {
-    this.#stopped = true;
-    this.#watching?.close();
-    this.#watching = undefined;
-    for (const t of [this.#pollTimer, this.#settleTimer]) if (t !== undefined) this.o.clock.clearTimeout(t);
-    this.#pollTimer = undefined;
-    this.#settleTimer = undefined;
+    this.file.stop();
   }
 
-  /** Reloads when the file's version changed since the last look; what the timers and the watch do. */
+  /** Reloads when the file's version changed since the last look. */
   check(): void {
-    let version: string;
-    try {
-      version = versionOf(this.o.path);
-    } catch (err) {
-      this.#refuse(`unreadable:${(err as NodeJS.ErrnoException).code ?? ''}`, err);
-      return;
-    }
-    if (version === this.#version) return;
-    let grants: TokenGrants;
-    try {
-      grants = readTokenFile(this.o.path);
-    } catch (err) {
-      this.#refuse(version, err);
-      return;
-    }
-    this.#version = version;
-    this.#grants = grants;
-    this.o.log.info({ file: this.o.path, tokens: grants.size }, 'CES_TOKENS_FILE reloaded');
-  }
-
-  /** Keeps the last good grants and says why, once per version that fails. */
-  #refuse(version: string, err: unknown): void {
-    if (version === this.#version) return;
-    this.#version = version;
-    const reason = err instanceof TokenFileError ? err.message : err instanceof Error ? err.message : String(err);
-    this.o.log.warn({ file: this.o.path, reason, tokens: this.#grants.size }, 'CES_TOKENS_FILE changed but cannot be used; keeping the last good grants');
-  }
-
-  #changed(): void {
-    if (this.#stopped || this.#settleTimer !== undefined) return;
-    this.#settleTimer = this.o.clock.setTimeout(() => {
-      this.#settleTimer = undefined;
-      this.check();
-    }, this.o.settleMs ?? 100);
-  }
-
-  #watchFailed(err: Error): void {
-    this.o.log.warn({ file: this.o.path, dir: dirname(this.o.path), err: err.message }, `cannot watch the directory of ${basename(this.o.path)}; checking it every poll interval instead`);
-  }
-
-  #schedulePoll(): void {
-    if (this.#stopped) return;
-    this.#pollTimer = this.o.clock.setTimeout(() => {
-      this.#pollTimer = undefined;
-      this.check();
-      this.#schedulePoll();
-    }, this.o.pollIntervalMs ?? 10_000);
+    this.file.check();
   }
 }

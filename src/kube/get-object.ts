@@ -35,7 +35,7 @@ export async function getObject(kc: KubeConfig, path: string, limits: GetObjectL
   const url = new URL(cluster.server.replace(/\/+$/, '') + path);
   const opts: https.RequestOptions = { headers: { accept: 'application/json' } };
   await kc.applyToHTTPSOptions(opts);
-  const { status, body } = await send(url, opts, limits);
+  const { status, body } = await sendRequest(url, opts, limits, { method: 'GET', ownAgent: true });
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -49,10 +49,29 @@ export async function getObject(kc: KubeConfig, path: string, limits: GetObjectL
   return parsed;
 }
 
-function send(url: URL, opts: https.RequestOptions, limits: GetObjectLimits): Promise<{ status: number; body: string }> {
+/** What one request sends, and whether its agent is its own (client-node makes one per call) to close after. */
+export interface RequestBody {
+  readonly method: string;
+  readonly body?: string | Buffer;
+  readonly ownAgent?: boolean;
+}
+
+/** A completed answer: its status, headers and text. */
+export interface TextAnswer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/**
+ * One HTTP(S) request bounded by a whole-answer deadline on the injected clock and a size cap;
+ * resolves with any status, rejects with the socket's error, {@link KubeTimeoutError} past the
+ * deadline, or an error past the size cap. Shared by the Kubernetes GETs and the notification sinks.
+ */
+export function sendRequest(url: URL, opts: https.RequestOptions, limits: GetObjectLimits, what: RequestBody): Promise<TextAnswer> {
   return new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? https.request : http.request;
-    const req = request(url, { ...opts, method: 'GET' });
+    const req = request(url, { ...opts, method: what.method });
     let settled = false;
     // Why we cut the request short, so whichever event reports it first gives the real reason.
     let cause: Error | undefined;
@@ -69,7 +88,7 @@ function send(url: URL, opts: https.RequestOptions, limits: GetObjectLimits): Pr
       settled = true;
       limits.clock.clearTimeout(timer);
       // client-node makes an agent per call: close its sockets, or keep-alive holds them open.
-      if (opts.agent instanceof http.Agent) opts.agent.destroy();
+      if (what.ownAgent === true && opts.agent instanceof http.Agent) opts.agent.destroy();
       return true;
     };
     req.on('error', fail);
@@ -86,13 +105,13 @@ function send(url: URL, opts: https.RequestOptions, limits: GetObjectLimits): Pr
       res.on('end', () => {
         // A cut answer may still end when its last bytes were already read: it is not an answer.
         if (cause !== undefined) fail(cause);
-        else if (settle()) resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        else if (settle()) resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
       });
       res.on('close', () => {
         // A socket destroyed mid-answer closes the response without 'end'.
         if (!res.complete) fail(new Error('the connection closed before the answer was complete'));
       });
     });
-    req.end();
+    req.end(what.body);
   });
 }

@@ -21,6 +21,7 @@ import {
 import { MemoryCustomEvents } from './memory-custom-events.js';
 import { auditOccurrences, bounds, etlOccurrences, summarizeAudit, summarizeEtl, type HeldAudit } from './memory-held-events.js';
 import { MemorySets } from './memory-sets.js';
+import { MemoryOutbox } from '../notify/memory-outbox.js';
 import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 
 interface ClusterEtl {
@@ -58,6 +59,7 @@ export class MemoryStore implements Store {
   readonly #workloads = new Map<string, Map<AuditResourceType, KindState>>();
   readonly #custom = new Map<string, MemoryCustomEvents>();
   readonly #sets = new MemorySets();
+  readonly outbox = new MemoryOutbox();
   /** Each event's JSON, made once (events are immutable). */
   readonly #fragments = new WeakMap<EtlEvent, string>();
   #etlVersion = 0;
@@ -70,6 +72,7 @@ export class MemoryStore implements Store {
     for (const r of records) {
       if (r.type === 'etl') this.#appendEtl(r.event);
       else if (r.type === 'audit') this.#appendAudit(r.event, r.key);
+      else if (r.type === 'notification') this.outbox.insert(r.row);
       else this.#applyWorkload(r.change);
     }
   };

@@ -9,7 +9,7 @@ import { describeStoreError } from './store-errors.js';
 import { guardedCatalogue, guardedReader, guardedSets, type EventCatalogue, type EventReader, type SetReader } from './store-reader.js';
 import { redactUrl } from './store-url.js';
 import { StoreWriter, type StorageLogger } from './store-writer.js';
-import { subscribeWriter } from './subscribe-writer.js';
+import { subscribeWriter, type NotifyHook } from './subscribe-writer.js';
 
 /** What storage needs from the settings. */
 export interface StorageSettings {
@@ -33,8 +33,8 @@ export interface Storage {
   readonly catalogue: EventCatalogue;
   /** The stored ETL sets as the query routes read them (a 503 while storage is down); the pipeline uses `store` and reports its own failures. */
   readonly sets: SetReader;
-  /** Subscribes the writer to the bus and starts pruning in the background. */
-  start(bus: EventBus<Topics>): void;
+  /** Subscribes the writer to the bus (with the notifications each event triggers) and starts pruning in the background. */
+  start(bus: EventBus<Topics>, notify?: NotifyHook): void;
   /** `/readyz`'s storage component. */
   status(): ComponentStatus;
   /** Stops pruning, writes what is queued (or logs what cannot be), closes the store. */
@@ -57,8 +57,8 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
     events: guardedReader(store, writer),
     catalogue: guardedCatalogue(store, writer),
     sets: guardedSets(store, writer),
-    start(bus) {
-      unsubscribe = subscribeWriter(bus, writer);
+    start(bus, notify) {
+      unsubscribe = subscribeWriter(bus, writer, notify);
       pruner.start();
     },
     status: () => writer.status(),

@@ -5,6 +5,7 @@ import type { PriorWorkloads, WorkloadStateChange } from '../audit/workload-stat
 import type { EtlEvent } from '../events/etl-event.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
+import type { NewOutboxRow, OutboxStore } from '../notify/outbox.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
 
 /** A query of the stored ETL log: the log's filters, and the clusters to include (undefined: every cluster in the store). */
@@ -40,7 +41,9 @@ export type StoreRecord =
   | { readonly type: 'etl'; readonly event: EtlEvent }
   /** An audit event and its idempotency key within `event.properties.cluster`; a key already held is ignored. */
   | { readonly type: 'audit'; readonly event: AuditEvent; readonly key: string }
-  | { readonly type: 'workload'; readonly change: WorkloadStateChange };
+  | { readonly type: 'workload'; readonly change: WorkloadStateChange }
+  /** A notification for the outbox, written with the event that triggered it; an id already held is ignored. */
+  | { readonly type: 'notification'; readonly row: NewOutboxRow };
 
 /** The ETL log as stored: each event as the JSON `/model/etl/log` prints, oldest first, and the summed counters. */
 export interface EtlPage {
@@ -136,6 +139,8 @@ export interface Store {
   hasCluster(cluster: string): Promise<boolean>;
   /** Deletes the rows of `cluster` beyond the limits, and its custom events past retention at `nowMs`; returns how many. */
   prune(cluster: string, nowMs: number): Promise<number>;
+  /** The notifications outbox (rows arrive through `write` as `notification` records). */
+  readonly outbox: OutboxStore;
   /** Succeeds when the backend answers. */
   ping(): Promise<void>;
   close(): Promise<void>;

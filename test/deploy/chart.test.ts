@@ -79,10 +79,11 @@ const everything: GoMap = {
   cloudEye: { tokensSecret: 'cloud-eye-tokens', rateLimit: 1_000_000, customEvents: { capacity: 10_000_000 } },
   etl: { billingExport: { existingClaim: 'billing-exports', file: 'focus/2024-05.csv' } },
   serviceMonitor: { enabled: true },
+  notifications: { existingSecret: 'cost-events-notify', kubernetesEvents: true },
 };
 
 /** Names of the settings whose value is a path the server must be able to read (not checkable here). */
-const FILE_SETTINGS = new Set(['KUBECONFIG', 'PRICING_CONFIG', 'CES_TOKENS_FILE', 'BILLING_EXPORT']);
+const FILE_SETTINGS = new Set(['KUBECONFIG', 'PRICING_CONFIG', 'CES_TOKENS_FILE', 'BILLING_EXPORT', 'NOTIFY_CONFIG']);
 
 describe('Chart.yaml', () => {
   it('is a v2 chart named like its directory, deploying the version of package.json', () => {
@@ -117,7 +118,17 @@ describe('the templates', () => {
   });
 
   it('render with every option on to the PostgreSQL shape: a price ConfigMap and a ServiceMonitor, no volume claim', () => {
-    expect(kinds(everything)).toEqual(['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'ServiceMonitor']);
+    expect(kinds(everything)).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'ServiceMonitor']);
+  });
+
+  it('grant create and patch on events, literally and in a role of their own, only with a kubernetes-events sink', () => {
+    const src = chart.templates.get('clusterrole-events.yaml') ?? '';
+    const rules = src.slice(src.indexOf('rules:'), src.indexOf('---'));
+    expect(rules).not.toContain('{{');
+    expect(rules.split('\n').filter((l) => l.includes('verbs:'))).toEqual(['    verbs: ["create", "patch"]']);
+    const roles = (o: GoMap) => renderObjects(chart, o).filter((x) => x.kind === 'ClusterRole').map((x) => x.metadata.name).sort();
+    expect(roles({})).toEqual(['ce-cost-events']);
+    expect(roles({ notifications: { kubernetesEvents: true } })).toEqual(['ce-cost-events', 'ce-cost-events-events']);
   });
 
   it('label every object with the standard labels', () => {

@@ -189,3 +189,55 @@ describe('schema version 4 on PostgreSQL', () => {
     await expectVersion4(store);
   });
 });
+
+// Version 7 adds the notifications outbox; a store of version 4 keeps its sets and takes notifications.
+const OUTBOX_ROW = { id: 'n1', cluster: 'c1', route: 'r', sink: 's', groupKey: '', createdMs: T, notBeforeMs: T, message: '{}' };
+
+/** Sets of version 4 are still there, and a notification is written, leased and completed. */
+async function expectVersion7(store: Store): Promise<void> {
+  expect((await store.listSets({ category: 'allocation', resolutionMs: H })).map((s) => s.start)).toEqual([T]);
+  await store.write([{ type: 'notification', row: OUTBOX_ROW }]);
+  expect((await store.outbox.lease('me', T, 1000, 10)).map((r) => [r.id, r.attempts])).toEqual([['n1', 1]]);
+  await store.outbox.complete(['n1']);
+  expect(await store.outbox.stats()).toEqual({ pending: 0, oldestCreatedMs: null, dead: 0 });
+}
+
+describe('schema version 7 on SQLite', () => {
+  it('upgrades a store of version 4, keeping its sets, and keeps an outbox', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    const path = join(dir, 'events.db');
+    const v4 = new Database(path);
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 4)) v4.exec(m.sql);
+    v4.pragma('user_version = 4');
+    v4.prepare('INSERT INTO etl_sets VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run('c1', 'allocation', H, T, T + H, 2, null, Buffer.from([1]));
+    v4.close();
+    const store = SqliteStore.open(path, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await expectVersion7(store);
+  });
+});
+
+describe('schema version 7 on PostgreSQL', () => {
+  it('upgrades a store of version 4, keeping its sets, and keeps an outbox', async (ctx) => {
+    if (!pgOk) return ctx.skip();
+    const schema: TestSchema = await createTestSchema();
+    const v4 = new pg.Client({ connectionString: schema.url });
+    await v4.connect();
+    await v4.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    for (const m of PG_MIGRATIONS.filter((m) => m.version <= 4)) {
+      await v4.query(m.sql);
+      await v4.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    await v4.query('INSERT INTO etl_sets VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', ['c1', 'allocation', H, T, T + H, 2, null, Buffer.from([1])]);
+    await v4.end();
+    const store = await PostgresStore.open(schema.url, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      await schema.drop();
+    };
+    await expectVersion7(store);
+  });
+});

@@ -118,7 +118,7 @@ describe('StoreWriter', () => {
     w.submit([rec(1)]);
     await w.idle();
     for (let i = 2; i <= 6; i++) w.submit([rec(i)]);
-    expect(w.stats()).toEqual({ available: false, queued: 3, written: 0, dropped: { etl: 3, audit: 0, workload: 0 }, errors: { transient: 1, refused: 0 } });
+    expect(w.stats()).toEqual({ available: false, queued: 3, written: 0, dropped: { etl: 3, audit: 0, workload: 0, notification: 0 }, errors: { transient: 1, refused: 0 } });
     expect(logs.filter((l) => l.startsWith('warn'))).toEqual(['warn storage queue full; dropping the oldest records']);
     db.setDown(false);
     clock.advance(250);
@@ -143,7 +143,7 @@ describe('StoreWriter', () => {
     w.submit([rec(3)]);
     await w.idle();
     expect(await sizesIn(inner)).toEqual([1, 3]);
-    expect(w.stats()).toMatchObject({ available: true, dropped: { etl: 1, audit: 0, workload: 0 }, errors: { transient: 0, refused: 1 } });
+    expect(w.stats()).toMatchObject({ available: true, dropped: { etl: 1, audit: 0, workload: 0, notification: 0 }, errors: { transient: 0, refused: 1 } });
     expect(logs).toEqual(['error storage refused a record; dropped']);
   });
 
@@ -174,7 +174,7 @@ describe('StoreWriter', () => {
     w2.submit([rec(2)]);
     await w2.close();
     expect(logs.at(-1)).toBe('error storage unavailable at shutdown; queued records are lost');
-    expect(w2.stats()).toMatchObject({ queued: 0, dropped: { etl: 1, audit: 0, workload: 0 } });
+    expect(w2.stats()).toMatchObject({ queued: 0, dropped: { etl: 1, audit: 0, workload: 0, notification: 0 } });
   });
 });
 

@@ -24,6 +24,7 @@ export function delegate(store: Store, overrides: { [K in keyof Store]?: Store[K
     loadSet: overrides.loadSet ?? ((k) => store.loadSet(k)),
     deleteSets: overrides.deleteSets ?? ((q) => store.deleteSets(q)),
     hasCluster: overrides.hasCluster ?? ((c) => store.hasCluster(c)),
+    outbox: overrides.outbox ?? store.outbox,
     prune: overrides.prune ?? ((c, now) => store.prune(c, now)),
     ping: overrides.ping ?? (() => store.ping()),
     close: overrides.close ?? (() => store.close()),

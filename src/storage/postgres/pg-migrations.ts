@@ -158,6 +158,33 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX etl_sets_by_start ON etl_sets (category, resolution_ms, start_ms, cluster);
     `,
   },
+  {
+    version: 7,
+    name: 'Notifications: the durable outbox, written with the events that trigger it',
+    // id is unique per event, route and sink, so two replicas writing one change write one row.
+    // Replicas lease rows with FOR UPDATE SKIP LOCKED; dead_ms set: a dead letter, kept for the status route.
+    sql: `
+      CREATE TABLE notify_outbox (
+        seq BIGSERIAL PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        cluster TEXT NOT NULL,
+        route TEXT NOT NULL,
+        sink TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        not_before_ms BIGINT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until_ms BIGINT NOT NULL DEFAULT 0,
+        last_error TEXT,
+        dead_ms BIGINT,
+        message TEXT NOT NULL
+      );
+      CREATE INDEX notify_outbox_due ON notify_outbox (not_before_ms) WHERE dead_ms IS NULL;
+      CREATE INDEX notify_outbox_group ON notify_outbox (route, sink, group_key) WHERE dead_ms IS NULL AND group_key <> '';
+      CREATE INDEX notify_outbox_dead ON notify_outbox (dead_ms) WHERE dead_ms IS NOT NULL;
+    `,
+  },
 ];
 
 /** 'cost' as a 32-bit integer: the advisory lock class of the migrations; the schema's hash is the other half. */

@@ -11,6 +11,7 @@ import { redactUrl } from '../store-url.js';
 import { hasCluster, insertCustomEvents, pruneCustomEvents, queryOccurrences, summarizeEvents } from './pg-catalogue.js';
 import { migratePostgres } from './pg-migrations.js';
 import { deleteSets, listSets, loadSet, saveSets } from './pg-sets.js';
+import { PostgresOutbox } from './pg-outbox.js';
 import { writeBatch } from './pg-write.js';
 
 /** Pool settings: a few connections are plenty (writes are batched, reads are cached), and nothing waits forever. */
@@ -67,10 +68,12 @@ export class PostgresStore implements Store {
   readonly backend = 'postgres';
   readonly location: string;
   readonly #pool: pg.Pool;
+  readonly outbox: PostgresOutbox;
 
   private constructor(url: string, readonly limits: StoreLimits, pool: pg.Pool) {
     this.location = redactUrl(url);
     this.#pool = pool;
+    this.outbox = new PostgresOutbox(pool);
   }
 
   /** Connects and migrates; rejects when the database cannot be reached or migrated. */

@@ -1,7 +1,9 @@
 import type { PoolClient } from 'pg';
 import type { KnownWorkload, WorkloadStateChange } from '../../audit/workload-state.js';
 import { auditRow, etlRow } from '../rows.js';
+import type { NewOutboxRow } from '../../notify/outbox.js';
 import type { StoreRecord } from '../store.js';
+import { insertOutboxRows } from './pg-outbox.js';
 
 /**
  * Writes one batch inside the caller's transaction in few round trips: all ETL events in one
@@ -13,9 +15,11 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   const etl = [];
   const audit = [];
   const workloads: WorkloadStateChange[] = [];
+  const notifications: NewOutboxRow[] = [];
   for (const r of records) {
     if (r.type === 'etl') etl.push(etlRow(r.event));
     else if (r.type === 'audit') audit.push(auditRow(r.event, r.key));
+    else if (r.type === 'notification') notifications.push(r.row);
     else workloads.push(r.change);
   }
   if (etl.length > 0) {
@@ -67,6 +71,7 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
       ],
     );
   }
+  await insertOutboxRows(client, notifications);
   for (let i = 0; i < workloads.length; ) {
     const first = workloads[i] as WorkloadStateChange;
     let j = i + 1;

@@ -152,6 +152,34 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX etl_sets_by_start ON etl_sets (category, resolution_ms, start_ms, cluster);
     `,
   },
+  {
+    version: 7,
+    name: 'Notifications: the durable outbox, written with the events that trigger it',
+    // id is unique per event, route and sink, so a change written twice (a retried batch) is one row.
+    // dead_ms set: a dead letter, kept for the status route. The partial indexes serve the lease's
+    // scan of due rows and its look-up of the rows grouped with them.
+    sql: `
+      CREATE TABLE notify_outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        cluster TEXT NOT NULL,
+        route TEXT NOT NULL,
+        sink TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        not_before_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until_ms INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        dead_ms INTEGER,
+        message TEXT NOT NULL
+      );
+      CREATE INDEX notify_outbox_due ON notify_outbox (not_before_ms) WHERE dead_ms IS NULL;
+      CREATE INDEX notify_outbox_group ON notify_outbox (route, sink, group_key) WHERE dead_ms IS NULL AND group_key <> '';
+      CREATE INDEX notify_outbox_dead ON notify_outbox (dead_ms) WHERE dead_ms IS NOT NULL;
+    `,
+  },
 ];
 
 /**

@@ -10,6 +10,7 @@ import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } fr
 import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
+import { insertOutboxRow, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteSets } from './sqlite-sets.js';
 
 type Statement = Database.Statement;
@@ -40,6 +41,7 @@ export class SqliteStore implements Store {
   readonly #writeTx: (records: readonly StoreRecord[]) => void;
   readonly #catalogue: SqliteCatalogue;
   readonly #sets: SqliteSets;
+  readonly outbox: SqliteOutbox;
 
   private constructor(
     readonly location: string,
@@ -50,6 +52,7 @@ export class SqliteStore implements Store {
     this.#writeTx = db.transaction((records: readonly StoreRecord[]) => this.#apply(records));
     this.#catalogue = new SqliteCatalogue(db, (sql, bigints) => this.#stmt(sql, bigints), limits);
     this.#sets = new SqliteSets(db, (sql) => this.#stmt(sql));
+    this.outbox = new SqliteOutbox(db, (sql) => this.#stmt(sql));
   }
 
   /** Opens (creating the file and its directory on first start) and migrates. */
@@ -253,6 +256,8 @@ export class SqliteStore implements Store {
       } else if (r.type === 'audit') {
         const row = auditRow(r.event, r.key);
         if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.body).changes > 0) auditTouched.add(row.cluster);
+      } else if (r.type === 'notification') {
+        insertOutboxRow((sql) => this.#stmt(sql), r.row);
       } else {
         this.#applyWorkload(r.change);
       }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../../src/clock.js';
 import { apiGroupListBody, apiResourceListBody, apiVersionsBody, versionBody } from './discovery.js';
+import { createEvent, EVENTS_RESOURCE } from './events-api.js';
 import type { FakeFaults } from './faults.js';
 import type { Lister } from './list.js';
 import type { RecordedRequest } from './requests.js';
@@ -34,6 +35,10 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
   const q = url.searchParams;
   if (route.type === 'collection' || route.type === 'object') rec.resource = route.resource.plural;
   const table = wantsTable(req.headers.accept) ? { include: parseIncludeObject(q.get('includeObject')) } : undefined;
+  if (req.method === 'POST' && route.type === 'collection' && route.resource === EVENTS_RESOURCE && route.namespace !== undefined) {
+    rec.verb = 'other';
+    return createEvent(ctx.store, req, res, route.namespace);
+  }
   if (req.method !== 'GET') {
     rec.verb = 'other';
     sendStatus(res, 405, 'MethodNotAllowed', `the fake API server is read-only over HTTP; ${req.method ?? ''} is not supported`);

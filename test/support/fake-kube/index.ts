@@ -10,3 +10,4 @@ export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.js';
 export type { FakeKubeconfig } from './kubeconfig.js';
 export { deploymentObject, statefulSetObject, daemonSetObject, podObject, nodeObject } from './objects.js';
 export type { ContainerRequests } from './objects.js';
+export { EVENTS_RESOURCE, validateEvent } from './events-api.js';

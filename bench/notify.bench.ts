@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditChange } from '../src/audit/audit-change.js';
+import { systemClock } from '../src/clock.js';
+import { EventBus } from '../src/events/bus.js';
+import type { Topics } from '../src/events/topics.js';
+import { httpSink } from '../src/notify/http-sink.js';
+import { Notifier } from '../src/notify/notifier.js';
+import { parseNotifyConfig } from '../src/notify/notify-config.js';
+import { NotifyRouter } from '../src/notify/notify-router.js';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { StoreWriter } from '../src/storage/store-writer.js';
+import { subscribeWriter } from '../src/storage/subscribe-writer.js';
+import { auditEvent } from '../test/support/events.js';
+import { Receiver } from '../test/support/receiver.js';
+import { progress } from './lib/progress.js';
+import type { Benchmark, Result } from './lib/result.js';
+
+// Notifications: deliveries per second from an SQLite outbox to a webhook receiver on loopback
+// (real HTTP, keep-alive, the notifier's own batching), and the CPU the audit path spends per
+// change with a route matching every change against the same path with notifications off.
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const DELIVERIES = 3_000;
+const CHANGES = 20_000;
+
+function change(i: number): AuditChange {
+  const event = { ...auditEvent(`w${i}`, { cluster: 'c1', ns: 'team-a' }), monthlyCostDelta: 10 + (i % 50) };
+  return { event, key: `add/uid-${i}`, state: { op: 'seen', cluster: 'c1', resourceType: 'deployment', atNs: BigInt(i) } };
+}
+
+async function deliveriesPerSecond(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-notify-'));
+  const store = SqliteStore.open(join(dir, 'events.db'), { etlLogCapacity: 1000, auditCapacity: 1000 });
+  const receiver = new Receiver();
+  await receiver.start();
+  const clock = systemClock();
+  const cfg = parseNotifyConfig(`sinks:\n  - {name: ops, type: webhook, url: "${receiver.url}", concurrency: 16}\nroutes:\n  - {name: all, sinks: [ops]}\n`, {});
+  const router = new NotifyRouter({ clock, cluster: 'c1', resolutionMs: 3_600_000, config: () => cfg });
+  for (let i = 0; i < DELIVERIES; i += 500) store.writeSync(Array.from({ length: 500 }, (_, j) => router.auditRecords(change(i + j))).flat());
+  const notifier = new Notifier({ outbox: store.outbox, clock, config: () => cfg, makeSink: (s) => httpSink(s, clock), owner: 'bench', log: quiet, batch: 256 });
+  const started = performance.now();
+  while ((await store.outbox.stats()).pending > 0) await notifier.tick();
+  const seconds = (performance.now() - started) / 1000;
+  await notifier.stop();
+  await receiver.stop();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (receiver.received.length !== DELIVERIES) throw new Error(`expected ${DELIVERIES} deliveries, got ${receiver.received.length}`);
+  return DELIVERIES / seconds;
+}
+
+/** CPU µs per audit change: bus → writer (→ router when on) → SQLite commit. */
+async function auditCpuPerChange(notify: boolean): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-notify-'));
+  const store = SqliteStore.open(join(dir, 'events.db'), { etlLogCapacity: 1000, auditCapacity: 1000 });
+  const clock = systemClock();
+  const writer = new StoreWriter({ store, clock, capacity: 1_000_000, log: quiet });
+  const bus = new EventBus<Topics>(() => undefined);
+  const cfg = parseNotifyConfig(
+    'sinks:\n  - {name: ops, type: webhook, url: "http://127.0.0.1:9/x"}\nroutes:\n  - {name: expensive, match: {namespaces: ["team-*"], minMonthlyCostDelta: 10}, sinks: [ops]}\n',
+    {},
+  );
+  const router = new NotifyRouter({ clock, cluster: 'c1', resolutionMs: 3_600_000, config: () => cfg });
+  subscribeWriter(bus, writer, notify ? { audit: (c) => router.auditRecords(c), etl: (e) => router.etlRecords(e) } : undefined);
+  const changes = Array.from({ length: CHANGES }, (_, i) => change(i));
+  const before = process.cpuUsage();
+  for (let i = 0; i < changes.length; i += 1000) {
+    for (let j = i; j < i + 1000; j++) bus.publish('audit', changes[j]!);
+    await writer.idle();
+  }
+  const used = process.cpuUsage(before);
+  await writer.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return (used.user + used.system) / CHANGES;
+}
+
+const bench: Benchmark = {
+  name: 'notify',
+  async run(): Promise<Result[]> {
+    const rate = await deliveriesPerSecond();
+    progress(`${rate.toFixed(0)} deliveries/s`);
+    // Alternate off/on and keep the best of each, so a burst of other work hurts neither side alone.
+    const off: number[] = [];
+    const on: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      off.push(await auditCpuPerChange(false));
+      on.push(await auditCpuPerChange(true));
+    }
+    return [
+      { figure: 'notification deliveries to a local webhook, SQLite outbox', value: rate, unit: 'events/s', goal: { on: 'value', op: '>=', limit: 1000 } },
+      {
+        figure: 'audit CPU per change, notifications on (baseline: off)',
+        value: Math.min(...on),
+        baseline: Math.min(...off),
+        unit: 'µs',
+        goal: { on: 'ratio', op: '<=', limit: 1.1 },
+        note: `${CHANGES} changes through bus → StoreWriter → SQLite, one route matching every change; best of 3 rounds each`,
+      },
+    ];
+  },
+};
+export default bench;

@@ -1,0 +1,16 @@
+import type { AuditChange } from '../../src/audit/audit-change.js';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
+import { parseNotifyConfig, type NotifyConfig } from '../../src/notify/notify-config.js';
+import { auditEvent } from '../support/events.js';
+
+/** A notifications file from YAML, with `env` for `…Env` secrets. */
+export function config(yaml: string, env: Record<string, string> = {}): NotifyConfig {
+  return parseNotifyConfig(yaml, env);
+}
+
+/** An audit change of `name` with a monthly delta, as the audit publishes it. */
+export function change(name: string, delta: number, o: Partial<AuditEvent> = {}): AuditChange {
+  const base = auditEvent(name, { cluster: 'c1' });
+  const event: AuditEvent = { ...base, monthlyCostDelta: delta, ...o, properties: { ...base.properties, ...(o.properties ?? {}) } };
+  return { event, key: `${event.eventType}/${name}-${delta}`, state: { op: 'seen', cluster: 'c1', resourceType: 'deployment', atNs: 1n } };
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { NewOutboxRow } from '../../src/notify/outbox.js';
+import type { StoreLimits } from '../../src/storage/store.js';
+import { postgresAvailable } from '../support/postgres.js';
+import { storeBackends, useStores } from '../support/store-backends.js';
+
+// The notifications outbox in the storage seam: rows written with the store's write (so with the
+// events that trigger them), leased, completed, released and buried the same way on memory,
+// SQLite and PostgreSQL.
+
+const backends = storeBackends(await postgresAvailable());
+const LIMITS: StoreLimits = { etlLogCapacity: 3, auditCapacity: 3 };
+const T = 1_714_723_200_000;
+
+function row(id: string, o: Partial<NewOutboxRow> = {}): NewOutboxRow {
+  return { id, cluster: 'c1', route: 'r', sink: 's', groupKey: '', createdMs: T, notBeforeMs: T, message: `{"id":"${id}"}`, ...o };
+}
+const notification = (r: NewOutboxRow) => ({ type: 'notification' as const, row: r });
+const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
+
+describe.each(backends)('outbox on $name', (backend) => {
+  const f = useStores(backend, LIMITS);
+
+  it('leases due rows oldest first, each to one owner, counting the attempt', async () => {
+    await f.store.write([notification(row('a')), notification(row('b')), notification(row('later', { notBeforeMs: T + 10 }))]);
+    const first = await f.store.outbox.lease('one', T, 1000, 10);
+    expect(first.map((r) => [r.id, r.attempts, r.message])).toEqual([
+      ['a', 1, '{"id":"a"}'],
+      ['b', 1, '{"id":"b"}'],
+    ]);
+    expect(await f.store.outbox.lease('two', T, 1000, 10)).toEqual([]);
+    expect(ids(await f.store.outbox.lease('two', T + 10, 1000, 10))).toEqual(['later']);
+  });
+
+  it('writes a row once, however often its id is written', async () => {
+    await f.store.write([notification(row('a')), notification(row('a', { message: '{}' }))]);
+    await f.store.write([notification(row('a'))]);
+    expect(await f.store.outbox.stats()).toEqual({ pending: 1, oldestCreatedMs: T, dead: 0 });
+  });
+
+  it('gives an expired lease to another owner', async () => {
+    await f.store.write([notification(row('a'))]);
+    await f.store.outbox.lease('one', T, 1000, 10);
+    expect(await f.store.outbox.lease('two', T + 999, 1000, 10)).toEqual([]);
+    const taken = await f.store.outbox.lease('two', T + 1000, 1000, 10);
+    expect(taken.map((r) => [r.id, r.attempts])).toEqual([['a', 2]]);
+    // The first owner's lease is gone: it can no longer release or bury the row.
+    await f.store.outbox.release('one', ['a'], T, 'late', false);
+    expect(await f.store.outbox.lease('three', T + 1500, 1000, 10)).toEqual([]);
+  });
+
+  it('deletes completed rows', async () => {
+    await f.store.write([notification(row('a')), notification(row('b'))]);
+    await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.complete(['a']);
+    expect(await f.store.outbox.stats()).toEqual({ pending: 1, oldestCreatedMs: T, dead: 0 });
+  });
+
+  it('releases a row for a later try with its error, refunding the attempt when asked', async () => {
+    await f.store.write([notification(row('a')), notification(row('b'))]);
+    await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.release('one', ['a'], T + 500, 'HTTP 503', false);
+    await f.store.outbox.release('one', ['b'], T + 500, null, true);
+    expect(await f.store.outbox.lease('one', T + 499, 1000, 10)).toEqual([]);
+    const again = await f.store.outbox.lease('one', T + 500, 1000, 10);
+    expect(again.map((r) => [r.id, r.attempts, r.lastError])).toEqual([
+      ['a', 2, 'HTTP 503'],
+      ['b', 1, null],
+    ]);
+  });
+
+  it('leases the rows grouped with a due row although they are not due yet', async () => {
+    await f.store.write([
+      notification(row('a', { groupKey: 'helm:shop', notBeforeMs: T + 100 })),
+      notification(row('b', { groupKey: 'helm:shop', notBeforeMs: T + 160 })),
+      notification(row('other', { groupKey: 'helm:web', notBeforeMs: T + 160 })),
+      notification(row('c', { groupKey: 'helm:shop', sink: 'another', notBeforeMs: T + 160 })),
+    ]);
+    expect(await f.store.outbox.lease('one', T + 99, 1000, 10)).toEqual([]);
+    expect(ids(await f.store.outbox.lease('one', T + 100, 1000, 10))).toEqual(['a', 'b']);
+  });
+
+  it('keeps dead letters, newest first, at most the number asked', async () => {
+    await f.store.write(['a', 'b', 'c'].map((id) => notification(row(id))));
+    await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.bury('one', ['a'], T + 1, 'HTTP 400', 2);
+    await f.store.outbox.bury('one', ['b'], T + 2, 'HTTP 404', 2);
+    await f.store.outbox.bury('one', ['c'], T + 3, 'HTTP 410', 2);
+    expect((await f.store.outbox.deadLetters(10)).map((d) => [d.id, d.deadMs, d.lastError, d.attempts])).toEqual([
+      ['c', T + 3, 'HTTP 410', 1],
+      ['b', T + 2, 'HTTP 404', 1],
+    ]);
+    expect(await f.store.outbox.stats()).toEqual({ pending: 0, oldestCreatedMs: null, dead: 2 });
+    expect(await f.store.outbox.lease('one', T + 10_000, 1000, 10)).toEqual([]);
+  });
+});
