@@ -20,6 +20,7 @@ export const KUBECOST_AUDIT_EVENT_EXAMPLE = {
   monthlyCostDelta: 2.4045625000000004,
   uid: '6b0b5a2e-5a4d-4c1e-9a3e-2f0c1d8e7b61',
   predictor: 'requests',
+  id: 'ev1677592724552rOruZHcKZ',
 };
 
 /**
@@ -52,6 +53,14 @@ export const AuditEventSchema = Type.Object(
     detectedAt: Type.Optional(
       Type.String({
         description: 'Added: set when the change was found by comparing a relist with what was known (the watch was down), not seen live; `timestamp` is then the object\'s creation time (add) or when it was last seen (delete).',
+      }),
+    ),
+    id: Type.Optional(
+      Type.String({
+        description:
+          'Added: the event\'s stable id, the same on every replica and after a restart (and the Cloud Eye system event\'s `event_id`); `GET /model/audit/events/{id}` answers it. Every event has one (events stored before schema version 5 are given theirs by the migration).',
+        pattern: '^ev[0-9]{13}[A-Za-z0-9]{9}$',
+        examples: ['ev1677592724552rOruZHcKZ'],
       }),
     ),
   },

@@ -4,6 +4,7 @@ import type { WorkloadSpec } from '../cost/workload.js';
 import type { WatchHandler } from '../kube/watch-types.js';
 import { formatRfc3339Nano, msToNs } from '../time.js';
 import { auditEventKey, type AuditOutput } from './audit-change.js';
+import { auditEventId } from './audit-id.js';
 import type { AuditEvent, AuditEventType } from './audit-event.js';
 import type { PricingQueue } from './pricing-queue.js';
 import type { AuditResourceType } from './resource-types.js';
@@ -176,8 +177,9 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   async #price(change: Change, predictor: CostPredictor, detectedAt: string | undefined, state: WorkloadStateChange): Promise<AuditOutput> {
     const after = await predictor.predict(change.w.spec);
     const before = change.type === 'update' ? await predictor.predict(change.previous) : undefined;
-    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt);
-    return { change: { event, key: auditEventKey(change.type, change.w.uid, change.w.resourceVersion), state } };
+    const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
+    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key);
+    return { change: { event, key, state } };
   }
 }
 
@@ -201,6 +203,7 @@ function buildEvent(
   p: CostPrediction,
   previous: CostPrediction | undefined,
   detectedAt: string | undefined,
+  key: string,
 ): AuditEvent {
   const rate = p.costPrediction.totalMonthlyRate;
   const delta = type === 'add' ? rate : type === 'delete' ? -rate : rate - (previous?.costPrediction.totalMonthlyRate ?? 0);
@@ -218,5 +221,7 @@ function buildEvent(
     predictor: p.predictor,
     ...(p.fallback !== undefined && { predictorFallback: p.fallback }),
     ...(detectedAt !== undefined && { detectedAt }),
+    // Storage's time of the row (`time_ms`) is Date.parse of the timestamp, and the id is derived from it.
+    id: auditEventId(deps.cluster, key, Date.parse(timestamp)),
   };
 }

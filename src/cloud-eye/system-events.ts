@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditEventType } from '../audit/audit-event.js';
+import { auditEventId } from '../audit/audit-id.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import { categoryOf, isErrorKind, isEtlKind, type EtlKind } from '../events/etl-kinds.js';
 import type { StoredOccurrence } from '../storage/catalogue.js';
@@ -85,7 +86,7 @@ export function systemOccurrence(row: Exclude<StoredOccurrence, { source: 'custo
     ],
   };
   return {
-    event_id: derivedEventId(row.timeMs, `audit/${row.cluster}/${row.key}`),
+    event_id: auditEventId(row.cluster, row.key, row.timeMs),
     event_name: changeEventName(e.eventType, e.resourceType),
     event_source: K8S_SOURCE,
     time: row.timeMs,

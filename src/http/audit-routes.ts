@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { AUDIT_EVENT_TYPES, AuditEventSchema, KUBECOST_AUDIT_EVENT_EXAMPLE, type AuditEventType } from '../audit/audit-event.js';
+import { AUDIT_ID_ACCEPTS, auditIdTimeMs } from '../audit/audit-id.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-types.js';
 import { AppError, badParameter } from '../errors.js';
 import type { EventReader } from '../storage/store-reader.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { Envelope, errorResponses, Ref } from './envelope.js';
-import { RenderCache } from './render-cache.js';
+import { RenderCache, RenderedBody } from './render-cache.js';
 import { sendRendered } from './reply-cached.js';
 
 /** Query of `GET /model/audit/events`. */
@@ -38,6 +39,14 @@ type AuditQueryString = Static<typeof AuditQuerySchema>;
 export const AuditResponseSchema = Envelope(Type.Array(Ref(AuditEventSchema), { description: 'Newest first.' }), {
   examples: [{ code: 200, data: [KUBECOST_AUDIT_EVENT_EXAMPLE] }],
 });
+
+/** Path of `GET /model/audit/events/{id}`. */
+export const AuditEventParamsSchema = Type.Object({
+  id: Type.String({ description: 'The event\'s `id`.', 'x-accepts': AUDIT_ID_ACCEPTS, examples: ['ev1677592724552rOruZHcKZ'] }),
+});
+
+/** The answer of `GET /model/audit/events/{id}`. */
+export const AuditEventResponseSchema = Envelope(Ref(AuditEventSchema), { examples: [{ code: 200, data: KUBECOST_AUDIT_EVENT_EXAMPLE }] });
 
 /** What the audit routes need; `events` is undefined when the audit is disabled. */
 export interface AuditRouteDeps {
@@ -110,6 +119,28 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
         // Stored events are kept as the JSON served, so an answer is a join of strings.
         const body = await cache.get(key, audit, async () => `{"code":200,"data":[${(await events.queryAudit(query)).join(',')}]}`);
         return sendRendered(request, reply, body);
+      },
+    );
+    app.get(
+      '/model/audit/events/:id',
+      {
+        schema: {
+          summary: 'One audit event by its id',
+          tags: ['kubecost'],
+          params: AuditEventParamsSchema,
+          response: { 200: AuditEventResponseSchema, 404: errorResponses[400], ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const events = deps.events;
+        if (events === undefined) throw new AppError('FEATURE_DISABLED', AUDIT_DISABLED_MESSAGE);
+        const { id } = request.params;
+        const timeMs = auditIdTimeMs(id);
+        if (timeMs === undefined) throw badParameter('id', id, AUDIT_ID_ACCEPTS);
+        const event = await events.findAuditEvent(id, timeMs);
+        if (event === undefined) throw new AppError('NOT_FOUND', `no audit event has id '${id}' (it may never have existed, or be older than the most recent AUDIT_CAPACITY events of its cluster)`);
+        // Stored as served: the envelope is written around the stored JSON, not re-serialised.
+        return sendRendered(request, reply, new RenderedBody(`{"code":200,"data":${event}}`));
       },
     );
   };

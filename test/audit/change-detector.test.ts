@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { auditEventId } from '../../src/audit/audit-id.js';
 import type { AuditChange, AuditOutput } from '../../src/audit/audit-change.js';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { ChangeDetector } from '../../src/audit/change-detector.js';
@@ -99,8 +100,11 @@ describe('ChangeDetector', () => {
         monthlyCostDelta: 2.4045625000000004,
         uid: 'u1',
         predictor: 'requests',
+        // The Cloud Eye system event's id of the same change: cluster and key hashed, after the ms.
+        id: auditEventId('cluster-one', 'add/u1', Date.parse('2023-02-28T13:58:44.552Z')),
       },
     ]);
+    expect(events[0]!.id).toMatch(/^ev1677592724552[A-Za-z0-9]{9}$/);
     expect(Object.keys(events[0]!).slice(0, 7)).toEqual(['eventType', 'resourceType', 'timestamp', 'properties', 'totalRequests', 'resourceCosts', 'costPrediction']);
   });
 

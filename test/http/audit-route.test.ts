@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { AuditEvent, AuditEventType } from '../../src/audit/audit-event.js';
+import { auditEventId } from '../../src/audit/audit-id.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
+import { AUDIT_DISABLED_MESSAGE } from '../../src/http/audit-routes.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Store } from '../../src/storage/store.js';
 import { buildTestApp } from '../support/app.js';
@@ -161,5 +163,49 @@ describe('GET /model/audit/events', () => {
     await store.write([{ type: 'audit', event: event('from-elsewhere'), key: 'add/elsewhere' }]);
     expect(await names('/model/audit/events?count=2')).toEqual(['from-elsewhere', 'd']);
     expect(reads).toBe(2);
+  });
+});
+
+describe('GET /model/audit/events/{id}', () => {
+  const MS = Date.parse('2023-02-28T13:58:44.552788548Z');
+  const idOf = (e: AuditEvent) => auditEventId(e.properties.cluster, `${e.eventType}/${e.uid}/${e.properties.cluster}`, MS);
+
+  it('answers the one event of that id in the envelope, as the list serves it', async () => {
+    const store = await filled();
+    setup(store);
+    const c = event('c', { ns: 'team-a', rate: 10, type: 'delete' });
+    const res = await app.inject(`/model/audit/events/${idOf(c)}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toBe(`{"code":200,"data":${JSON.stringify(c)}}`);
+  });
+
+  it('answers 404 in the envelope for an id no event has', async () => {
+    setup(await filled());
+    const res = await app.inject(`/model/audit/events/${auditEventId('cluster-one', 'add/nobody', MS)}`);
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({
+      code: 404,
+      data: null,
+      message: `no audit event has id '${auditEventId('cluster-one', 'add/nobody', MS)}' (it may never have existed, or be older than the most recent AUDIT_CAPACITY events of its cluster)`,
+    });
+  });
+
+  it('refuses an id that is not of the id form, saying what it accepts', async () => {
+    setup(await filled());
+    const res = await app.inject('/model/audit/events/sample-deployment');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      code: 400,
+      data: null,
+      message: `invalid parameter 'id': got "sample-deployment"; accepts an event id: 'ev', 13 digits (epoch ms) and 9 letters or digits, as /model/audit/events gives it`,
+    });
+  });
+
+  it('answers 404 with how to enable it when the audit is disabled', async () => {
+    setup(undefined);
+    const res = await app.inject(`/model/audit/events/${auditEventId('cluster-one', 'add/x', MS)}`);
+    expect(res.statusCode).toBe(404);
+    expect(res.json<{ message: string }>().message).toBe(AUDIT_DISABLED_MESSAGE);
   });
 });

@@ -6,6 +6,7 @@ import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
+import { pickById, type AuditIdRow } from '../audit-lookup.js';
 import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } from '../rows.js';
 import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { SqliteCatalogue } from './sqlite-catalogue.js';
@@ -107,6 +108,15 @@ export class SqliteStore implements Store {
     const csel = selectedClusters(q.clusters, cparams);
     const counters = this.#stmt(`SELECT kind, sum(n) AS n FROM etl_counters WHERE cluster IN (${csel}) GROUP BY kind`).all(...cparams) as { kind: string; n: number }[];
     return { allocation, asset, counters: countersOf(counters) };
+  }
+
+  async findAuditEvent(id: string, timeMs: number): Promise<string | undefined> {
+    // Rows of the id's millisecond (an index seek), within their cluster's most recent auditCapacity.
+    const rows = this.#stmt(
+      `SELECT a.cluster, a.event_key AS key, a.time_ms AS timeMs, a.body FROM audit_events a
+       WHERE a.time_ms = ? AND a.id >= coalesce((SELECT b.id FROM audit_events b WHERE b.cluster = a.cluster ORDER BY b.id DESC LIMIT 1 OFFSET ?), 0)`,
+    ).all(timeMs, this.limits.auditCapacity - 1) as AuditIdRow[];
+    return pickById(id, rows);
   }
 
   async queryAudit(q: AuditQuery): Promise<readonly string[]> {
