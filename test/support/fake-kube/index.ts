@@ -10,3 +10,4 @@ export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.js';
 export type { FakeKubeconfig } from './kubeconfig.js';
 export { deploymentObject, statefulSetObject, daemonSetObject, podObject, nodeObject } from './objects.js';
 export type { ContainerRequests } from './objects.js';
+export type { FakeWrite, ManagedFieldsEntry, FieldsV1 } from './managed-fields.js';
