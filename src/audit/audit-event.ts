@@ -1,6 +1,7 @@
 import { CloneType, Type, type Static } from '@sinclair/typebox';
 import { MonthlyRatesSchema, PredictionFallbackSchema, TotalRequestsSchema } from '../cost/predictor.js';
 import { ResourceCostsSchema } from '../cost/price-sheet.js';
+import { ChangedBySchema, SourceSchema } from './attribution.js';
 import { AUDIT_RESOURCE_TYPES } from './resource-types.js';
 
 /** The change types: Kubecost's `add` and `delete`, and `update` (a resize) beyond Kubecost. */
@@ -21,6 +22,8 @@ export const KUBECOST_AUDIT_EVENT_EXAMPLE = {
   uid: '6b0b5a2e-5a4d-4c1e-9a3e-2f0c1d8e7b61',
   predictor: 'requests',
   id: 'ev1677592724552rOruZHcKZ',
+  changedBy: { manager: 'kubectl-client-side-apply', operation: 'Update', time: '2023-02-28T13:58:44Z' },
+  source: { tool: 'kubectl' },
 };
 
 /**
@@ -63,6 +66,8 @@ export const AuditEventSchema = Type.Object(
         examples: ['ev1677592724552rOruZHcKZ'],
       }),
     ),
+    changedBy: Type.Optional(ChangedBySchema),
+    source: Type.Optional(SourceSchema),
   },
   { $id: 'AuditEvent', examples: [KUBECOST_AUDIT_EVENT_EXAMPLE] },
 );

@@ -5,6 +5,9 @@ import type { WatchHandler } from '../kube/watch-types.js';
 import { formatRfc3339Nano, msToNs } from '../time.js';
 import { auditEventKey, type AuditOutput } from './audit-change.js';
 import { auditEventId } from './audit-id.js';
+import { UNKNOWN_SOURCE } from './attribution.js';
+import { attributeChange } from './attribute-change.js';
+import { NO_OWNERS } from './field-owners.js';
 import type { AuditEvent, AuditEventType } from './audit-event.js';
 import type { PricingQueue } from './pricing-queue.js';
 import type { AuditResourceType } from './resource-types.js';
@@ -61,7 +64,8 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     const prior = deps.prior;
     if (prior === undefined) return;
     for (const k of prior.workloads) {
-      const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec: k.spec };
+      // Who owned it is not remembered between runs: a delete found at the start says unknown.
+      const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec: k.spec, owners: NO_OWNERS, source: UNKNOWN_SOURCE };
       // Watched until the previous run's last mark: it was there then, whatever its own last event.
       this.#known.set(k.uid, { w, lastSeen: k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs });
     }
@@ -178,7 +182,8 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     const after = await predictor.predict(change.w.spec);
     const before = change.type === 'update' ? await predictor.predict(change.previous) : undefined;
     const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
-    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key);
+    const previous = change.type === 'update' ? change.previous : undefined;
+    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key, previous);
     return { change: { event, key, state } };
   }
 }
@@ -204,6 +209,7 @@ function buildEvent(
   previous: CostPrediction | undefined,
   detectedAt: string | undefined,
   key: string,
+  previousSpec: WorkloadSpec | undefined,
 ): AuditEvent {
   const rate = p.costPrediction.totalMonthlyRate;
   const delta = type === 'add' ? rate : type === 'delete' ? -rate : rate - (previous?.costPrediction.totalMonthlyRate ?? 0);
@@ -223,5 +229,6 @@ function buildEvent(
     ...(detectedAt !== undefined && { detectedAt }),
     // Storage's time of the row (`time_ms`) is Date.parse of the timestamp, and the id is derived from it.
     id: auditEventId(deps.cluster, key, Date.parse(timestamp)),
+    ...attributeChange(type, w, previousSpec),
   };
 }

@@ -71,8 +71,14 @@ export function systemOccurrence(row: Exclude<StoredOccurrence, { source: 'custo
   }
   const e = JSON.parse(row.body) as AuditEvent;
   const detail: OccurrenceDetail = {
-    // The cost prediction of the change, and the signed change of the monthly rate it makes.
-    content: JSON.stringify({ ...e.costPrediction, monthlyCostDelta: e.monthlyCostDelta }),
+    // The cost prediction of the change, the signed change of the monthly rate it makes, then who
+    // made it and which tool owns the workload (events stored before schema version 5 lack them).
+    content: JSON.stringify({
+      ...e.costPrediction,
+      monthlyCostDelta: e.monthlyCostDelta,
+      ...(e.changedBy !== undefined && { changedBy: e.changedBy }),
+      ...(e.source !== undefined && { source: e.source }),
+    }),
     group_id: '',
     resource_id: e.uid,
     resource_name: `${e.properties.namespace}/${e.properties.name}`,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { AUDIT_EVENT_TYPES, AuditEventSchema, KUBECOST_AUDIT_EVENT_EXAMPLE, type AuditEventType } from '../audit/audit-event.js';
+import { SOURCE_TOOLS, type SourceTool } from '../audit/attribution.js';
 import { AUDIT_ID_ACCEPTS, auditIdTimeMs } from '../audit/audit-id.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-types.js';
@@ -32,6 +33,16 @@ export const AuditQuerySchema = Type.Object({
     Type.Number({ description: 'Keeps events whose costPrediction.totalMonthlyRate is at most this.', 'x-accepts': 'a number', examples: [100] }),
   ),
   filterClusters: FilterClustersSchema,
+  filterChangedBy: Type.Optional(
+    Type.String({
+      description: 'Added: keeps events whose changedBy.manager is one of these field managers (`unknown` for changes no managedFields entry accounts for).',
+      'x-accepts': 'a comma list of field manager names',
+      examples: ['helm,kube-controller-manager'],
+    }),
+  ),
+  filterSources: Type.Optional(
+    Type.String({ description: 'Added: keeps events whose source.tool is one of these.', 'x-accepts': `a comma list of ${SOURCE_TOOLS.join(', ')}`, examples: ['helm,argocd'] }),
+  ),
 });
 type AuditQueryString = Static<typeof AuditQuerySchema>;
 
@@ -77,6 +88,8 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
   const eventTypes = csv<AuditEventType>('filterEventTypes', q.filterEventTypes, AUDIT_EVENT_TYPES);
   const resourceTypes = csv<AuditResourceType>('filterResourceTypes', q.filterResourceTypes, AUDIT_RESOURCE_TYPES);
   const clusters = parseClusterFilter(q.filterClusters);
+  const changedBy = csv('filterChangedBy', q.filterChangedBy);
+  const sources = csv<SourceTool>('filterSources', q.filterSources, SOURCE_TOOLS);
   const lower = q.filterTotalCostLowerBound;
   const upper = q.filterTotalCostUpperBound;
   if (lower !== undefined && upper !== undefined && lower > upper) {
@@ -90,8 +103,10 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
     ...(clusters && { clusters }),
     ...(lower !== undefined && { totalCostLowerBound: lower }),
     ...(upper !== undefined && { totalCostUpperBound: upper }),
+    ...(changedBy && { changedBy }),
+    ...(sources && { sources }),
   };
-  const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper, clusterKey(clusters)]);
+  const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper, clusterKey(clusters), changedBy && [...changedBy].sort(), sources && [...sources].sort()]);
   return { query, key };
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { AuditEvent, AuditEventType } from '../../src/audit/audit-event.js';
+import type { SourceTool } from '../../src/audit/attribution.js';
 import { auditEventId } from '../../src/audit/audit-id.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
 import { AUDIT_DISABLED_MESSAGE } from '../../src/http/audit-routes.js';
@@ -14,7 +15,10 @@ afterEach(async () => {
   await app.close();
 });
 
-const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number; cluster?: string } = {}): AuditEvent => ({
+const event = (
+  name: string,
+  o: { type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number; cluster?: string; by?: string; src?: SourceTool } = {},
+): AuditEvent => ({
   eventType: o.type ?? 'add',
   resourceType: o.resource ?? 'deployment',
   timestamp: '2023-02-28T13:58:44.552788548Z',
@@ -25,6 +29,8 @@ const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourc
   monthlyCostDelta: o.type === 'delete' ? -(o.rate ?? 2.4045625000000004) : (o.rate ?? 2.4045625000000004),
   uid: `uid-${name}`,
   predictor: 'requests',
+  ...(o.by !== undefined && { changedBy: { manager: o.by } }),
+  ...(o.src !== undefined && { source: { tool: o.src } }),
 });
 
 const memory = (capacity = 100) => new MemoryStore({ etlLogCapacity: 10, auditCapacity: capacity });
@@ -38,10 +44,10 @@ const filled = async () => {
   const store = memory();
   await append(
     store,
-    event('a', { ns: 'team-a', rate: 1 }),
-    event('b', { ns: 'team-b', rate: 5, resource: 'statefulset' }),
-    event('c', { ns: 'team-a', rate: 10, type: 'delete' }),
-    event('d', { ns: 'team-c', rate: 50, type: 'update', resource: 'daemonset' }),
+    event('a', { ns: 'team-a', rate: 1, by: 'helm', src: 'helm' }),
+    event('b', { ns: 'team-b', rate: 5, resource: 'statefulset', by: 'kubectl', src: 'kubectl' }),
+    event('c', { ns: 'team-a', rate: 10, type: 'delete', by: 'unknown', src: 'helm' }),
+    event('d', { ns: 'team-c', rate: 50, type: 'update', resource: 'daemonset', by: 'kube-controller-manager', src: 'autoscaler' }),
   );
   return store;
 };
@@ -84,6 +90,10 @@ describe('GET /model/audit/events', () => {
     ['every filter with count after the filters', '?filterNamespaces=team-a&filterEventTypes=add,delete&filterResourceTypes=deployment&filterTotalCostLowerBound=0.5&count=1', ['c']],
     ['case-insensitive types', '?filterEventTypes=DELETE&filterResourceTypes=Deployment', ['c']],
     ['empty filters as no filter', '?filterNamespaces=&filterEventTypes=', ['d', 'c', 'b', 'a']],
+    ['filterChangedBy', '?filterChangedBy=helm,kubectl', ['b', 'a']],
+    ['filterSources', '?filterSources=autoscaler,kubectl', ['d', 'b']],
+    ['filterChangedBy with filterSources and filterNamespaces', '?filterChangedBy=helm,kube-controller-manager&filterSources=Helm&filterNamespaces=team-a', ['a']],
+    ['filterSources with a delete of a Helm workload', '?filterSources=helm', ['c', 'a']],
   ])('filters by %s', async (_name, query, expected) => {
     setup(await filled());
     expect(await names(`/model/audit/events${query}`)).toEqual(expected);
@@ -96,6 +106,8 @@ describe('GET /model/audit/events', () => {
     ['?count=1&count=2', "parameter 'count' was given more than once; give it once"],
     ['?filterEventTypes=add,modify', 'invalid parameter \'filterEventTypes\': got "add,modify"; accepts a comma list of add, delete, update ("modify" is none of them)'],
     ['?filterResourceTypes=cronjob', 'invalid parameter \'filterResourceTypes\': got "cronjob"; accepts a comma list of deployment, statefulset, daemonset, pod ("cronjob" is none of them)'],
+    ['?filterSources=helm,terraform', 'invalid parameter \'filterSources\': got "helm,terraform"; accepts a comma list of helm, argocd, flux, kubectl, autoscaler, unknown ("terraform" is none of them)'],
+    ['?filterSources=a&filterSources=b', "parameter 'filterSources' was given more than once; give it once"],
     ['?filterTotalCostLowerBound=cheap', 'invalid parameter \'filterTotalCostLowerBound\': got "cheap"; accepts a number'],
     ['?filterTotalCostLowerBound=10&filterTotalCostUpperBound=1', "invalid parameter 'filterTotalCostUpperBound': got \"1\"; accepts a number at least filterTotalCostLowerBound (10)"],
   ])('refuses %s with a 400 naming the parameter', async (query, message) => {
@@ -173,7 +185,7 @@ describe('GET /model/audit/events/{id}', () => {
   it('answers the one event of that id in the envelope, as the list serves it', async () => {
     const store = await filled();
     setup(store);
-    const c = event('c', { ns: 'team-a', rate: 10, type: 'delete' });
+    const c = event('c', { ns: 'team-a', rate: 10, type: 'delete', by: 'unknown', src: 'helm' });
     const res = await app.inject(`/model/audit/events/${idOf(c)}`);
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');

@@ -118,6 +118,19 @@ describe.each(backends)('the $name store', (backend) => {
     expect((JSON.parse(all[1]!) as AuditEvent).costPrediction.totalMonthlyRate).toBe(2.4045625000000004);
   });
 
+  it('filters audit events by changedBy manager and by source tool; events without them match neither', async () => {
+    await t.store.write([
+      audit('a', { changedBy: 'helm', source: 'helm' }),
+      audit('b', { changedBy: 'kube-controller-manager', source: 'autoscaler' }),
+      audit('c', { changedBy: 'unknown', source: 'unknown' }),
+      audit('d'),
+    ]);
+    expect(names(await t.store.queryAudit({ changedBy: new Set(['helm', 'kube-controller-manager']) }))).toEqual(['b', 'a']);
+    expect(names(await t.store.queryAudit({ sources: new Set(['unknown'] as const) }))).toEqual(['c']);
+    expect(names(await t.store.queryAudit({ changedBy: new Set(['helm']), sources: new Set(['autoscaler'] as const) }))).toEqual([]);
+    expect(names(await t.store.queryAudit({ sources: new Set(['autoscaler', 'helm'] as const), count: 1 }))).toEqual(['b']);
+  });
+
   it('finds an audit event by its id among the events of its millisecond, on any cluster, within AUDIT_CAPACITY', async () => {
     const ms = Date.parse('2023-02-28T13:58:44.552788548Z');
     // Same millisecond, different keys and clusters: only the derived id tells them apart.

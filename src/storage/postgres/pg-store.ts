@@ -175,6 +175,8 @@ export class PostgresStore implements Store {
     if (q.namespaces !== undefined) where.push(`a.namespace = ANY(${param(params, [...q.namespaces])}::text[])`);
     if (q.eventTypes !== undefined) where.push(`a.event_type = ANY(${param(params, [...q.eventTypes])}::text[])`);
     if (q.resourceTypes !== undefined) where.push(`a.resource_type = ANY(${param(params, [...q.resourceTypes])}::text[])`);
+    if (q.changedBy !== undefined) where.push(`a.changed_by = ANY(${param(params, [...q.changedBy])}::text[])`);
+    if (q.sources !== undefined) where.push(`a.source = ANY(${param(params, [...q.sources])}::text[])`);
     if (q.totalCostLowerBound !== undefined) where.push(`a.total_monthly_rate >= ${param(params, q.totalCostLowerBound)}`);
     if (q.totalCostUpperBound !== undefined) where.push(`a.total_monthly_rate <= ${param(params, q.totalCostUpperBound)}`);
     const limit = q.count === undefined ? '' : ` LIMIT ${param(params, q.count)}`;

@@ -127,6 +127,8 @@ export class SqliteStore implements Store {
     inList('a.namespace', q.namespaces, where, params);
     inList('a.event_type', q.eventTypes, where, params);
     inList('a.resource_type', q.resourceTypes, where, params);
+    inList('a.changed_by', q.changedBy, where, params);
+    inList('a.source', q.sources, where, params);
     if (q.totalCostLowerBound !== undefined) {
       where.push('a.total_monthly_rate >= ?');
       params.push(q.totalCostLowerBound);
@@ -248,8 +250,8 @@ export class SqliteStore implements Store {
     );
     const count = this.#stmt('INSERT INTO etl_counters (cluster, kind, n) VALUES (?, ?, 1) ON CONFLICT (cluster, kind) DO UPDATE SET n = n + 1');
     const insertAudit = this.#stmt(
-      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, changed_by, source, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     const etlTouched = new Set<string>();
     const auditTouched = new Set<string>();
@@ -262,7 +264,7 @@ export class SqliteStore implements Store {
         }
       } else if (r.type === 'audit') {
         const row = auditRow(r.event, r.key);
-        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.body).changes > 0) auditTouched.add(row.cluster);
+        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body).changes > 0) auditTouched.add(row.cluster);
       } else {
         this.#applyWorkload(r.change);
       }
