@@ -2,6 +2,7 @@ import { CloneType, Type, type Static } from '@sinclair/typebox';
 import { MonthlyRatesSchema, PredictionFallbackSchema, TotalRequestsSchema } from '../cost/predictor.js';
 import { ResourceCostsSchema } from '../cost/price-sheet.js';
 import { ChangedBySchema, SourceSchema } from './attribution.js';
+import { FieldChangeSchema } from './describe-changes.js';
 import { AUDIT_RESOURCE_TYPES } from './resource-types.js';
 
 /** The change types: Kubecost's `add` and `delete`, and `update` (a resize) beyond Kubecost. */
@@ -68,6 +69,11 @@ export const AuditEventSchema = Type.Object(
     ),
     changedBy: Type.Optional(ChangedBySchema),
     source: Type.Optional(SourceSchema),
+    changes: Type.Optional(
+      Type.Array(FieldChangeSchema, {
+        description: 'Added, update only: the fields that moved (replicas, each container\'s and init container\'s CPU, memory and GPU requests), then images as context.',
+      }),
+    ),
   },
   { $id: 'AuditEvent', examples: [KUBECOST_AUDIT_EVENT_EXAMPLE] },
 );

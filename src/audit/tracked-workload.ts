@@ -3,6 +3,7 @@ import { daemonSetNodeCount, workloadSpecOf, type WorkloadSpec } from '../cost/w
 import type { WorkloadObject } from '../cost/workload-object.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { UNKNOWN_SOURCE, type Source } from './attribution.js';
+import { summarizeContainers, type ContainerSummary } from './container-summary.js';
 import { fieldOwners, NO_OWNERS, type FieldOwners } from './field-owners.js';
 import type { AuditResourceType } from './resource-types.js';
 import { sourceOf } from './source.js';
@@ -24,6 +25,8 @@ export interface TrackedWorkload {
   readonly owners: FieldOwners;
   /** The tool that owns the workload, from its labels and annotations. */
   readonly source: Source;
+  /** Its containers' requests and images, to say what an update moved; undefined when not known (remembered from a previous run). */
+  readonly containers: ContainerSummary | undefined;
   /** Why the object cannot be priced, when `spec` is undefined for that reason. */
   readonly problem?: string;
 }
@@ -58,6 +61,7 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
       spec: undefined,
       owners: NO_OWNERS,
       source: UNKNOWN_SOURCE,
+      containers: undefined,
       problem: 'metadata lacks uid, name or resourceVersion',
     };
   }
@@ -70,17 +74,18 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
   // was a megamorphic lookup.
   // Pods are audited only when bare: a pod of a controller is the controller's change, counted there.
   if (type === 'pod' && (meta.ownerReferences ?? []).some((r) => r.controller === true)) {
-    return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, owners: NO_OWNERS, source: UNKNOWN_SOURCE };
+    return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
   }
   // Only what attribution needs leaves the object: a few references, never the entries themselves.
   const owners = fieldOwners(meta.managedFields, type === 'pod');
   const source = sourceOf(meta.labels, meta.annotations);
   const workload = obj as WorkloadObject;
+  const containers = summarizeContainers(type === 'pod' ? workload.spec : workload.spec?.template?.spec);
   try {
     const spec = workloadSpecOf(type, workload, type === 'daemonset' ? { daemonSetNodes: daemonSetNodeCount(workload, ctx.schedulableNodes()) } : {});
-    return { uid, name, namespace, resourceVersion, createdAtMs, spec, owners, source };
+    return { uid, name, namespace, resourceVersion, createdAtMs, spec, owners, source, containers };
   } catch (err) {
-    if (err instanceof CostError) return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, owners, source, problem: err.message };
+    if (err instanceof CostError) return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, owners, source, containers, problem: err.message };
     throw err;
   }
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { deploymentObject, FakeKubeServer, writeKubeconfig, type FakeKubeconfig, type NewFakeObject } from '../support/fake-kube/index.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { auditEvents, settleAudit } from '../support/audit-events.js';
 import { waitFor } from '../support/wait-for.js';
 
 // Who made each change and which tool owns the workload, end to end: the fake API server writes
@@ -32,21 +33,8 @@ afterEach(async () => {
   await kubeconfig.remove();
 });
 
-const events = async (query = ''): Promise<AuditEvent[]> => {
-  const res = await server!.app.inject(`/model/audit/events${query}`);
-  expect(res.statusCode).toBe(200);
-  return res.json<{ data: AuditEvent[] }>().data;
-};
-
-const settle = async (n: number): Promise<AuditEvent[]> => {
-  let got: AuditEvent[] = [];
-  await waitFor(() => {
-    void events().then((e) => (got = e));
-    return got.length >= n;
-  }, `${n} audit events`);
-  await server!.watchers!.idle();
-  return events();
-};
+const settle = (n: number) => settleAudit(server!, n);
+const events = (query = '') => auditEvents(server!, query);
 
 const withMarkers = (name: string, labels: Record<string, string>, annotations: Record<string, string>): NewFakeObject => {
   const d = deploymentObject('shop', name);

@@ -29,6 +29,7 @@ const w = (uid: string, name: string, o: { rv?: string; replicas?: number; cpu?:
   },
   owners: NO_OWNERS,
   source: UNKNOWN_SOURCE,
+  containers: undefined,
 });
 
 let clock: ManualClock;
