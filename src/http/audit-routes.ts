@@ -137,7 +137,7 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
       },
     );
     app.get(
-      '/model/audit/events/:id',
+      '/audit/events/:id',
       {
         schema: {
           summary: 'One audit event by its id',

@@ -192,6 +192,14 @@ describe('GET /model/audit/events/{id}', () => {
     expect(res.body).toBe(`{"code":200,"data":${JSON.stringify(c)}}`);
   });
 
+  it('answers at the cost-model path too, as every Kubecost route does', async () => {
+    setup(await filled());
+    const c = event('c', { ns: 'team-a', rate: 10, type: 'delete', by: 'unknown', src: 'helm' });
+    const res = await app.inject(`/audit/events/${idOf(c)}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe(`{"code":200,"data":${JSON.stringify(c)}}`);
+  });
+
   it('answers 404 in the envelope for an id no event has', async () => {
     setup(await filled());
     const res = await app.inject(`/model/audit/events/${auditEventId('cluster-one', 'add/nobody', MS)}`);
