@@ -19,7 +19,7 @@ mkfifo "$work/in"
 npx --no-install tsx test/support/fake-kube/cli.ts <"$work/in" >"$work/out" 2>"$work/err" &
 fake_pid=$!
 exec 3>"$work/in"
-for _ in $(seq 100); do [[ -s "$work/out" ]] && break; sleep 0.1; done
+for _ in $(seq 300); do [[ -s "$work/out" ]] && break; sleep 0.1; done
 KUBECONFIG=$(head -n 1 "$work/out")
 [[ -f "$KUBECONFIG" ]] || { echo "fake did not start:"; cat "$work/err"; exit 1; }
 export KUBECONFIG
@@ -60,6 +60,19 @@ kill "$watch_pid" 2>/dev/null || true
 wait "$watch_pid" 2>/dev/null || true
 cat "$work/watch"
 [[ $(grep -c 'fresh' "$work/watch") -ge 3 ]] || fail "the watch did not show the create, the scale and the delete"
+
+echo "== managedFields, as kubectl reads them (create by kubectl-create, then kubectl scale)"
+echo "create deployments x owned" >&3
+sleep 0.5
+echo "scale deployments x owned 3" >&3
+sleep 0.5
+# kubectl hides metadata.managedFields unless asked: it must recognise the fake's as the real thing.
+if k get deploy -n x owned -o yaml | grep -q managedFields; then fail "kubectl did not strip managedFields by default"; fi
+out=$(k get deploy -n x owned -o yaml --show-managed-fields)
+echo "$out" | sed -n '/managedFields:/,/name: owned/p'
+out=$(k get deploy -n x owned -o jsonpath='{range .metadata.managedFields[*]}{.manager}/{.operation}/{.subresource}/{.fieldsType} {end}' --show-managed-fields)
+echo "$out"
+[[ "$out" == "kubectl-create/Update//FieldsV1 kubectl/Update/scale/FieldsV1 " ]] || fail "managers were not kubectl-create then kubectl (scale)"
 
 echo "quit" >&3
 echo "OK: kubectl agrees with the fake"

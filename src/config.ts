@@ -117,6 +117,13 @@ export const SETTINGS = {
     'turn on the audit watchers and /model/audit/events (Helm: costEventsAudit.enabled)',
     bool,
   ),
+  auditRecordImageChanges: setting(
+    'AUDIT_RECORD_IMAGE_CHANGES',
+    'false',
+    'true or false',
+    'also record an update that changes only images, as a zero-cost update (a full rollout history)',
+    bool,
+  ),
   auditResourceTypes: setting(
     'AUDIT_RESOURCE_TYPES',
     'deployment,statefulset',

@@ -327,6 +327,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
         publish: (o) => ('change' in o ? bus.publish('audit', o.change) : bus.publish('workloads', o.state)),
         log: app.log.child({ component: 'audit' }),
         prior,
+        recordImageChanges: config.auditRecordImageChanges,
         ...(options.watchTuning && { tuning: options.watchTuning }),
       });
       const audit = watchers;

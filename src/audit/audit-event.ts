@@ -1,6 +1,8 @@
 import { CloneType, Type, type Static } from '@sinclair/typebox';
 import { MonthlyRatesSchema, PredictionFallbackSchema, TotalRequestsSchema } from '../cost/predictor.js';
 import { ResourceCostsSchema } from '../cost/price-sheet.js';
+import { ChangedBySchema, SourceSchema } from './attribution.js';
+import { FieldChangeSchema } from './describe-changes.js';
 import { AUDIT_RESOURCE_TYPES } from './resource-types.js';
 
 /** The change types: Kubecost's `add` and `delete`, and `update` (a resize) beyond Kubecost. */
@@ -20,6 +22,9 @@ export const KUBECOST_AUDIT_EVENT_EXAMPLE = {
   monthlyCostDelta: 2.4045625000000004,
   uid: '6b0b5a2e-5a4d-4c1e-9a3e-2f0c1d8e7b61',
   predictor: 'requests',
+  id: 'ev1677592724552rOruZHcKZ',
+  changedBy: { manager: 'kubectl-client-side-apply', operation: 'Update', time: '2023-02-28T13:58:44Z' },
+  source: { tool: 'kubectl' },
 };
 
 /**
@@ -52,6 +57,21 @@ export const AuditEventSchema = Type.Object(
     detectedAt: Type.Optional(
       Type.String({
         description: 'Added: set when the change was found by comparing a relist with what was known (the watch was down), not seen live; `timestamp` is then the object\'s creation time (add) or when it was last seen (delete).',
+      }),
+    ),
+    id: Type.Optional(
+      Type.String({
+        description:
+          'Added: the event\'s stable id, the same on every replica and after a restart (and the Cloud Eye system event\'s `event_id`); `GET /model/audit/events/{id}` answers it. Every event has one (events stored before schema version 5 are given theirs by the migration).',
+        pattern: '^ev[0-9]{13}[A-Za-z0-9]{9}$',
+        examples: ['ev1677592724552rOruZHcKZ'],
+      }),
+    ),
+    changedBy: Type.Optional(ChangedBySchema),
+    source: Type.Optional(SourceSchema),
+    changes: Type.Optional(
+      Type.Array(FieldChangeSchema, {
+        description: 'Added, update only: the fields that moved (replicas, each container\'s and init container\'s CPU, memory and GPU requests), then images as context.',
       }),
     ),
   },

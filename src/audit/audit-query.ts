@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditEventType } from './audit-event.js';
+import type { SourceTool } from './attribution.js';
 import type { AuditResourceType } from './resource-types.js';
 
 /** What a query of the audit events selects; every field narrows. */
@@ -13,6 +14,10 @@ export interface AuditQuery {
   /** Bounds, inclusive, on `costPrediction.totalMonthlyRate`. */
   readonly totalCostLowerBound?: number;
   readonly totalCostUpperBound?: number;
+  /** `changedBy.manager` in this set (events stored before schema version 5 have none and never match). */
+  readonly changedBy?: ReadonlySet<string>;
+  /** `source.tool` in this set (likewise). */
+  readonly sources?: ReadonlySet<SourceTool>;
 }
 
 /** True when `e` passes every filter of `q` except `count` (SQL backends say the same in SQL). */
@@ -24,6 +29,8 @@ export function matchesAuditQuery(e: AuditEvent, q: AuditQuery): boolean {
     (q.eventTypes === undefined || q.eventTypes.has(e.eventType)) &&
     (q.resourceTypes === undefined || q.resourceTypes.has(e.resourceType)) &&
     (q.totalCostLowerBound === undefined || rate >= q.totalCostLowerBound) &&
-    (q.totalCostUpperBound === undefined || rate <= q.totalCostUpperBound)
+    (q.totalCostUpperBound === undefined || rate <= q.totalCostUpperBound) &&
+    (q.changedBy === undefined || (e.changedBy !== undefined && q.changedBy.has(e.changedBy.manager))) &&
+    (q.sources === undefined || (e.source !== undefined && q.sources.has(e.source.tool)))
   );
 }

@@ -32,6 +32,8 @@ export interface AuditWatchersDeps {
   readonly tuning?: LoopTuning;
   /** What the previous run remembered, per kind (from storage); a kind without it starts silent. */
   readonly prior?: ReadonlyMap<AuditResourceType, PriorWorkloads>;
+  /** Also record image-only updates (zero-cost); default off. */
+  readonly recordImageChanges?: boolean;
   /** How often a live watch marks its remembered state current (the last-seen time of a delete found after a crash); default 60 s. */
   readonly seenIntervalMs?: number;
 }
@@ -67,6 +69,7 @@ export class AuditWatchers {
         predictor: deps.predictor,
         overflowPredictor: deps.overflowPredictor,
         queue: this.#queue,
+        recordImageChanges: deps.recordImageChanges === true,
         onUnpriceable: (w) => deps.log.warn({ kind: type, namespace: w.namespace, name: w.name, problem: w.problem }, 'cannot price workload; no audit event for it'),
         ...(deps.prior?.has(type) === true && { prior: deps.prior.get(type) }),
       });

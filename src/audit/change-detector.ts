@@ -4,6 +4,11 @@ import type { WorkloadSpec } from '../cost/workload.js';
 import type { WatchHandler } from '../kube/watch-types.js';
 import { formatRfc3339Nano, msToNs } from '../time.js';
 import { auditEventKey, type AuditOutput } from './audit-change.js';
+import { auditEventId } from './audit-id.js';
+import { UNKNOWN_SOURCE } from './attribution.js';
+import { attributeChange } from './attribute-change.js';
+import { describeChanges, imagesDiffer } from './describe-changes.js';
+import { NO_OWNERS } from './field-owners.js';
 import type { AuditEvent, AuditEventType } from './audit-event.js';
 import type { PricingQueue } from './pricing-queue.js';
 import type { AuditResourceType } from './resource-types.js';
@@ -27,6 +32,8 @@ export interface ChangeDetectorDeps {
    * a workload created or deleted while the server was down still yields its add or delete.
    */
   readonly prior?: PriorWorkloads;
+  /** Also record an update that changes images only (a zero-cost update, `AUDIT_RECORD_IMAGE_CHANGES`); default off. */
+  readonly recordImageChanges?: boolean;
 }
 
 type Priced = TrackedWorkload & { readonly spec: WorkloadSpec };
@@ -39,7 +46,7 @@ interface Known {
 
 type Change =
   | { readonly type: 'add' | 'delete'; readonly w: Priced; readonly at: bigint; readonly detected: boolean }
-  | { readonly type: 'update'; readonly w: Priced; readonly previous: WorkloadSpec; readonly at: bigint; readonly detected: boolean };
+  | { readonly type: 'update'; readonly w: Priced; readonly previous: Priced; readonly at: bigint; readonly detected: boolean };
 
 /**
  * Turns one kind's watch into audit changes, keyed by UID (so delete-and-recreate with the same
@@ -60,7 +67,8 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     const prior = deps.prior;
     if (prior === undefined) return;
     for (const k of prior.workloads) {
-      const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec: k.spec };
+      // Who owned it is not remembered between runs: a delete found at the start says unknown.
+      const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec: k.spec, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
       // Watched until the previous run's last mark: it was there then, whatever its own last event.
       this.#known.set(k.uid, { w, lastSeen: k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs });
     }
@@ -93,7 +101,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       known.lastSeen = now;
       if (known.w.resourceVersion !== w.resourceVersion) {
         this.#known.set(w.uid, { w, lastSeen: now });
-        if (!sameCost(known.w.spec, w.spec)) this.#emit({ type: 'update', w, previous: known.w.spec, at: now, detected: true });
+        if (this.#moved(known.w, w)) this.#emit({ type: 'update', w, previous: known.w, at: now, detected: true });
       }
     }
     for (const [uid, known] of this.#known) {
@@ -136,7 +144,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     }
     this.#known.set(w.uid, { w, lastSeen: now });
     // A change that does not move the cost is not remembered either: after a restart it would diff as "no change" anyway.
-    if (!sameCost(known.w.spec, w.spec)) this.#emit({ type: 'update', w, previous: known.w.spec, at: now, detected: false });
+    if (this.#moved(known.w, w)) this.#emit({ type: 'update', w, previous: known.w, at: now, detected: false });
   }
 
   onDeleted(w: TrackedWorkload): void {
@@ -145,6 +153,11 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     const last = known?.w ?? (hasSpec(w) ? w : undefined);
     if (last === undefined) return;
     this.#emit({ type: 'delete', w: last, at: this.deps.clock.nowNs(), detected: false });
+  }
+
+  /** True when the change from `a` to `b` is an audit event: cost moved, or (when recorded) an image. */
+  #moved(a: Priced, b: Priced): boolean {
+    return !sameCost(a.spec, b.spec) || (this.deps.recordImageChanges === true && imagesDiffer(a.containers, b.containers));
   }
 
   /** Records that what is known is complete and current now (the watch is live); ignored before the first list. */
@@ -175,9 +188,11 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
 
   async #price(change: Change, predictor: CostPredictor, detectedAt: string | undefined, state: WorkloadStateChange): Promise<AuditOutput> {
     const after = await predictor.predict(change.w.spec);
-    const before = change.type === 'update' ? await predictor.predict(change.previous) : undefined;
-    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt);
-    return { change: { event, key: auditEventKey(change.type, change.w.uid, change.w.resourceVersion), state } };
+    const before = change.type === 'update' ? await predictor.predict(change.previous.spec) : undefined;
+    const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
+    const previous = change.type === 'update' ? change.previous : undefined;
+    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key, previous);
+    return { change: { event, key, state } };
   }
 }
 
@@ -201,6 +216,8 @@ function buildEvent(
   p: CostPrediction,
   previous: CostPrediction | undefined,
   detectedAt: string | undefined,
+  key: string,
+  was: Priced | undefined,
 ): AuditEvent {
   const rate = p.costPrediction.totalMonthlyRate;
   const delta = type === 'add' ? rate : type === 'delete' ? -rate : rate - (previous?.costPrediction.totalMonthlyRate ?? 0);
@@ -218,5 +235,11 @@ function buildEvent(
     predictor: p.predictor,
     ...(p.fallback !== undefined && { predictorFallback: p.fallback }),
     ...(detectedAt !== undefined && { detectedAt }),
+    // Storage's time of the row (`time_ms`) is Date.parse of the timestamp, and the id is derived from it.
+    id: auditEventId(deps.cluster, key, Date.parse(timestamp)),
+    ...attributeChange(type, w, was?.spec),
+    ...(was !== undefined && {
+      changes: describeChanges({ before: was.spec, after: w.spec, containersBefore: was.containers, containersAfter: w.containers }, true),
+    }),
   };
 }

@@ -2,7 +2,11 @@ import { CostError } from '../cost/errors.js';
 import { daemonSetNodeCount, workloadSpecOf, type WorkloadSpec } from '../cost/workload.js';
 import type { WorkloadObject } from '../cost/workload-object.js';
 import type { KubeObject } from '../kube/kube-object.js';
+import { UNKNOWN_SOURCE, type Source } from './attribution.js';
+import { summarizeContainers, type ContainerSummary } from './container-summary.js';
+import { fieldOwners, NO_OWNERS, type FieldOwners } from './field-owners.js';
 import type { AuditResourceType } from './resource-types.js';
+import { sourceOf } from './source.js';
 
 /**
  * What the audit keeps of one watched object: identity, version, creation time and the few
@@ -17,6 +21,12 @@ export interface TrackedWorkload {
   readonly createdAtMs: number | undefined;
   /** Undefined when the object is not audited (a pod owned by a controller) or cannot be priced. */
   readonly spec: WorkloadSpec | undefined;
+  /** Who owns the fields the audit prices (from managedFields): all `unknown` when it has none. */
+  readonly owners: FieldOwners;
+  /** The tool that owns the workload, from its labels and annotations. */
+  readonly source: Source;
+  /** Its containers' requests and images, to say what an update moved; undefined when not known (remembered from a previous run). */
+  readonly containers: ContainerSummary | undefined;
   /** Why the object cannot be priced, when `spec` is undefined for that reason. */
   readonly problem?: string;
 }
@@ -30,6 +40,9 @@ export interface TrackContext {
 interface OwnedMeta {
   ownerReferences?: { controller?: boolean }[];
   creationTimestamp?: string;
+  labels?: Record<string, unknown>;
+  annotations?: Record<string, unknown>;
+  managedFields?: unknown;
 }
 
 /** Reduces a watched object to a {@link TrackedWorkload}; one without identity is tracked as unpriceable. */
@@ -39,7 +52,18 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
   const name = m?.name;
   const resourceVersion = m?.resourceVersion;
   if (typeof uid !== 'string' || typeof name !== 'string' || typeof resourceVersion !== 'string') {
-    return { uid: uid ?? '', name: name ?? '', namespace: '', resourceVersion: resourceVersion ?? '', createdAtMs: undefined, spec: undefined, problem: 'metadata lacks uid, name or resourceVersion' };
+    return {
+      uid: uid ?? '',
+      name: name ?? '',
+      namespace: '',
+      resourceVersion: resourceVersion ?? '',
+      createdAtMs: undefined,
+      spec: undefined,
+      owners: NO_OWNERS,
+      source: UNKNOWN_SOURCE,
+      containers: undefined,
+      problem: 'metadata lacks uid, name or resourceVersion',
+    };
   }
   const meta = m as OwnedMeta;
   const created = meta.creationTimestamp === undefined ? Number.NaN : Date.parse(meta.creationTimestamp);
@@ -50,14 +74,18 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
   // was a megamorphic lookup.
   // Pods are audited only when bare: a pod of a controller is the controller's change, counted there.
   if (type === 'pod' && (meta.ownerReferences ?? []).some((r) => r.controller === true)) {
-    return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined };
+    return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
   }
+  // Only what attribution needs leaves the object: a few references, never the entries themselves.
+  const owners = fieldOwners(meta.managedFields, type === 'pod');
+  const source = sourceOf(meta.labels, meta.annotations);
   const workload = obj as WorkloadObject;
+  const containers = summarizeContainers(type === 'pod' ? workload.spec : workload.spec?.template?.spec);
   try {
     const spec = workloadSpecOf(type, workload, type === 'daemonset' ? { daemonSetNodes: daemonSetNodeCount(workload, ctx.schedulableNodes()) } : {});
-    return { uid, name, namespace, resourceVersion, createdAtMs, spec };
+    return { uid, name, namespace, resourceVersion, createdAtMs, spec, owners, source, containers };
   } catch (err) {
-    if (err instanceof CostError) return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, problem: err.message };
+    if (err instanceof CostError) return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, owners, source, containers, problem: err.message };
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import type { AuditEvent, AuditEventType } from '../audit/audit-event.js';
+import { auditEventId } from '../audit/audit-id.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import { categoryOf, isErrorKind, isEtlKind, type EtlKind } from '../events/etl-kinds.js';
 import type { StoredOccurrence } from '../storage/catalogue.js';
@@ -70,8 +71,14 @@ export function systemOccurrence(row: Exclude<StoredOccurrence, { source: 'custo
   }
   const e = JSON.parse(row.body) as AuditEvent;
   const detail: OccurrenceDetail = {
-    // The cost prediction of the change, and the signed change of the monthly rate it makes.
-    content: JSON.stringify({ ...e.costPrediction, monthlyCostDelta: e.monthlyCostDelta }),
+    // The cost prediction of the change, the signed change of the monthly rate it makes, then who
+    // made it and which tool owns the workload (events stored before schema version 5 lack them).
+    content: JSON.stringify({
+      ...e.costPrediction,
+      monthlyCostDelta: e.monthlyCostDelta,
+      ...(e.changedBy !== undefined && { changedBy: e.changedBy }),
+      ...(e.source !== undefined && { source: e.source }),
+    }),
     group_id: '',
     resource_id: e.uid,
     resource_name: `${e.properties.namespace}/${e.properties.name}`,
@@ -85,7 +92,7 @@ export function systemOccurrence(row: Exclude<StoredOccurrence, { source: 'custo
     ],
   };
   return {
-    event_id: derivedEventId(row.timeMs, `audit/${row.cluster}/${row.key}`),
+    event_id: auditEventId(row.cluster, row.key, row.timeMs),
     event_name: changeEventName(e.eventType, e.resourceType),
     event_source: K8S_SOURCE,
     time: row.timeMs,

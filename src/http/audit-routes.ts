@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import { AUDIT_EVENT_TYPES, AuditEventSchema, KUBECOST_AUDIT_EVENT_EXAMPLE, type AuditEventType } from '../audit/audit-event.js';
+import { SOURCE_TOOLS, type SourceTool } from '../audit/attribution.js';
+import { AUDIT_ID_ACCEPTS, auditIdTimeMs } from '../audit/audit-id.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-types.js';
 import { AppError, badParameter } from '../errors.js';
 import type { EventReader } from '../storage/store-reader.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
-import { RenderCache } from './render-cache.js';
+import { RenderCache, RenderedBody } from './render-cache.js';
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
 
@@ -32,6 +34,16 @@ export const AuditQuerySchema = Type.Object({
     Type.Number({ description: 'Keeps events whose costPrediction.totalMonthlyRate is at most this.', 'x-accepts': 'a number', examples: [100] }),
   ),
   filterClusters: FilterClustersSchema,
+  filterChangedBy: Type.Optional(
+    Type.String({
+      description: 'Added: keeps events whose changedBy.manager is one of these field managers (`unknown` for changes no managedFields entry accounts for).',
+      'x-accepts': 'a comma list of field manager names',
+      examples: ['helm,kube-controller-manager'],
+    }),
+  ),
+  filterSources: Type.Optional(
+    Type.String({ description: 'Added: keeps events whose source.tool is one of these.', 'x-accepts': `a comma list of ${SOURCE_TOOLS.join(', ')}`, examples: ['helm,argocd'] }),
+  ),
 });
 type AuditQueryString = Static<typeof AuditQuerySchema>;
 
@@ -39,6 +51,14 @@ type AuditQueryString = Static<typeof AuditQuerySchema>;
 export const AuditResponseSchema = Envelope(Type.Array(Ref(AuditEventSchema), { description: 'Newest first.' }), {
   examples: [{ code: 200, data: [KUBECOST_AUDIT_EVENT_EXAMPLE] }],
 });
+
+/** Path of `GET /model/audit/events/{id}`. */
+export const AuditEventParamsSchema = Type.Object({
+  id: Type.String({ description: 'The event\'s `id`.', 'x-accepts': AUDIT_ID_ACCEPTS, examples: ['ev1677592724552rOruZHcKZ'] }),
+});
+
+/** The answer of `GET /model/audit/events/{id}`. */
+export const AuditEventResponseSchema = Envelope(Ref(AuditEventSchema), { examples: [{ code: 200, data: KUBECOST_AUDIT_EVENT_EXAMPLE }] });
 
 /** What the audit routes need; `events` is undefined when the audit is disabled. */
 export interface AuditRouteDeps {
@@ -69,6 +89,8 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
   const eventTypes = csv<AuditEventType>('filterEventTypes', q.filterEventTypes, AUDIT_EVENT_TYPES);
   const resourceTypes = csv<AuditResourceType>('filterResourceTypes', q.filterResourceTypes, AUDIT_RESOURCE_TYPES);
   const clusters = parseClusterFilter(q.filterClusters);
+  const changedBy = csv('filterChangedBy', q.filterChangedBy);
+  const sources = csv<SourceTool>('filterSources', q.filterSources, SOURCE_TOOLS);
   const lower = q.filterTotalCostLowerBound;
   const upper = q.filterTotalCostUpperBound;
   if (lower !== undefined && upper !== undefined && lower > upper) {
@@ -82,8 +104,10 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
     ...(clusters && { clusters }),
     ...(lower !== undefined && { totalCostLowerBound: lower }),
     ...(upper !== undefined && { totalCostUpperBound: upper }),
+    ...(changedBy && { changedBy }),
+    ...(sources && { sources }),
   };
-  const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper, clusterKey(clusters)]);
+  const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper, clusterKey(clusters), changedBy && [...changedBy].sort(), sources && [...sources].sort()]);
   return { query, key };
 }
 
@@ -113,6 +137,28 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
         // Stored events are kept as the JSON served, so an answer is a join of strings.
         const body = await cache.get(key, audit, async () => `{"code":200,"data":[${(await events.queryAudit(query)).join(',')}]}`);
         return sendRendered(request, reply, body);
+      },
+    );
+    app.get(
+      '/audit/events/:id',
+      {
+        schema: {
+          summary: 'One audit event by its id',
+          tags: ['kubecost'],
+          params: AuditEventParamsSchema,
+          response: { 200: AuditEventResponseSchema, 404: errorResponses[400], ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const events = deps.events;
+        if (events === undefined) throw new AppError('FEATURE_DISABLED', AUDIT_DISABLED_MESSAGE);
+        const { id } = request.params;
+        const timeMs = auditIdTimeMs(id);
+        if (timeMs === undefined) throw badParameter('id', id, AUDIT_ID_ACCEPTS);
+        const event = await events.findAuditEvent(id, timeMs);
+        if (event === undefined) throw new AppError('NOT_FOUND', `no audit event has id '${id}' (it may never have existed, or be older than the most recent AUDIT_CAPACITY events of its cluster)`);
+        // Stored as served: the envelope is written around the stored JSON, not re-serialised.
+        return sendRendered(request, reply, new RenderedBody(`{"code":200,"data":${event}}`));
       },
     );
   };

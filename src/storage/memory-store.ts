@@ -19,6 +19,7 @@ import {
   type OccurrenceQuery,
 } from './catalogue.js';
 import { MemoryCustomEvents } from './memory-custom-events.js';
+import { pickById } from './audit-lookup.js';
 import { auditOccurrences, bounds, etlOccurrences, summarizeAudit, summarizeEtl, type HeldAudit } from './memory-held-events.js';
 import { MemorySets } from './memory-sets.js';
 import { MemoryOutbox } from '../notify/memory-outbox.js';
@@ -105,6 +106,15 @@ export class MemoryStore implements Store {
       if (n !== undefined) counters[k] = n;
     }
     return { allocation: this.#json(byTime(allocation)), asset: this.#json(byTime(asset)), counters };
+  }
+
+  async findAuditEvent(id: string, timeMs: number): Promise<string | undefined> {
+    for (const c of this.#audit.values()) {
+      const rows = c.ring.toArray().filter((e) => e.timeMs === timeMs);
+      const body = pickById(id, rows.map((e) => ({ cluster: e.event.properties.cluster, key: e.key, timeMs: e.timeMs, body: e.json })));
+      if (body !== undefined) return body;
+    }
+    return undefined;
   }
 
   async queryAudit(q: AuditQuery): Promise<readonly string[]> {

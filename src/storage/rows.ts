@@ -29,6 +29,9 @@ export function auditRow(e: AuditEvent, key: string) {
     rate: e.costPrediction.totalMonthlyRate,
     /** `timestamp` in epoch ms, for the Cloud Eye queries (a migration trigger fills it for writers that leave it 0). */
     timeMs: Date.parse(e.timestamp),
+    /** The filters' columns of schema version 5 (null for an event without them). */
+    changedBy: e.changedBy?.manager ?? null,
+    source: e.source?.tool ?? null,
     body: JSON.stringify(e),
   };
 }

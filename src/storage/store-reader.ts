@@ -1,4 +1,5 @@
 import type { AuditQuery } from '../audit/audit-query.js';
+import type { AuditEventLookup } from './audit-lookup.js';
 import { AppError } from '../errors.js';
 import type { EtlPage, EtlQuery, Store, StoreRevision } from './store.js';
 import { isTransientStoreError } from './store-errors.js';
@@ -8,6 +9,7 @@ import type { StoreWriter } from './store-writer.js';
 export interface EventReader {
   queryEtl(q: EtlQuery): Promise<EtlPage>;
   queryAudit(q: AuditQuery): Promise<readonly string[]>;
+  findAuditEvent: AuditEventLookup['findAuditEvent'];
   revision(): Promise<StoreRevision>;
 }
 
@@ -21,6 +23,7 @@ export function guardedReader(store: Store, writer: StoreWriter): EventReader {
   return {
     queryEtl: (q) => guard(() => store.queryEtl(q)),
     queryAudit: (q) => guard(() => store.queryAudit(q)),
+    findAuditEvent: (id, ms) => guard(() => store.findAuditEvent(id, ms)),
     revision: () => guard(() => store.revision()),
   };
 }

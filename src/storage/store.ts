@@ -2,6 +2,7 @@ import type { AuditEvent } from '../audit/audit-event.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import type { PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
+import type { AuditEventLookup } from './audit-lookup.js';
 import type { EtlEvent } from '../events/etl-event.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
@@ -101,7 +102,7 @@ export interface SetQuery {
 }
 
 /** A storage backend. Failures reject with the driver's error; {@link isTransientStoreError} sorts them. */
-export interface Store {
+export interface Store extends AuditEventLookup {
   readonly backend: StoreBackend;
   /** Where it stores, with any password masked, for logs and `/readyz`. */
   readonly location: string;

@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { auditEventId } from '../../src/audit/audit-id.js';
 import type { AuditChange, AuditOutput } from '../../src/audit/audit-change.js';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
+import { UNKNOWN_SOURCE } from '../../src/audit/attribution.js';
 import { ChangeDetector } from '../../src/audit/change-detector.js';
+import { NO_OWNERS } from '../../src/audit/field-owners.js';
 import { PricingQueue } from '../../src/audit/pricing-queue.js';
 import type { TrackedWorkload } from '../../src/audit/tracked-workload.js';
 import type { WorkloadStateChange } from '../../src/audit/workload-state.js';
@@ -24,6 +27,9 @@ const w = (uid: string, name: string, o: { rv?: string; replicas?: number; cpu?:
     replicas: o.replicas ?? 1,
     perPod: { cpuCores: o.cpu ?? 0.1, memoryBytes: o.mem ?? 32 * 2 ** 20, gpus: 0 },
   },
+  owners: NO_OWNERS,
+  source: UNKNOWN_SOURCE,
+  containers: undefined,
 });
 
 let clock: ManualClock;
@@ -99,8 +105,14 @@ describe('ChangeDetector', () => {
         monthlyCostDelta: 2.4045625000000004,
         uid: 'u1',
         predictor: 'requests',
+        // The Cloud Eye system event's id of the same change: cluster and key hashed, after the ms.
+        id: auditEventId('cluster-one', 'add/u1', Date.parse('2023-02-28T13:58:44.552Z')),
+        // No managedFields, no markers: said, not invented.
+        changedBy: { manager: 'unknown' },
+        source: { tool: 'unknown' },
       },
     ]);
+    expect(events[0]!.id).toMatch(/^ev1677592724552[A-Za-z0-9]{9}$/);
     expect(Object.keys(events[0]!).slice(0, 7)).toEqual(['eventType', 'resourceType', 'timestamp', 'properties', 'totalRequests', 'resourceCosts', 'costPrediction']);
   });
 

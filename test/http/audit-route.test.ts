@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { AuditEvent, AuditEventType } from '../../src/audit/audit-event.js';
+import type { SourceTool } from '../../src/audit/attribution.js';
+import { auditEventId } from '../../src/audit/audit-id.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
+import { AUDIT_DISABLED_MESSAGE } from '../../src/http/audit-routes.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Store } from '../../src/storage/store.js';
 import { buildTestApp } from '../support/app.js';
@@ -12,7 +15,10 @@ afterEach(async () => {
   await app.close();
 });
 
-const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number; cluster?: string } = {}): AuditEvent => ({
+const event = (
+  name: string,
+  o: { type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number; cluster?: string; by?: string; src?: SourceTool } = {},
+): AuditEvent => ({
   eventType: o.type ?? 'add',
   resourceType: o.resource ?? 'deployment',
   timestamp: '2023-02-28T13:58:44.552788548Z',
@@ -23,6 +29,8 @@ const event = (name: string, o: { type?: AuditEventType; resource?: AuditResourc
   monthlyCostDelta: o.type === 'delete' ? -(o.rate ?? 2.4045625000000004) : (o.rate ?? 2.4045625000000004),
   uid: `uid-${name}`,
   predictor: 'requests',
+  ...(o.by !== undefined && { changedBy: { manager: o.by } }),
+  ...(o.src !== undefined && { source: { tool: o.src } }),
 });
 
 const memory = (capacity = 100) => new MemoryStore({ etlLogCapacity: 10, auditCapacity: capacity });
@@ -36,10 +44,10 @@ const filled = async () => {
   const store = memory();
   await append(
     store,
-    event('a', { ns: 'team-a', rate: 1 }),
-    event('b', { ns: 'team-b', rate: 5, resource: 'statefulset' }),
-    event('c', { ns: 'team-a', rate: 10, type: 'delete' }),
-    event('d', { ns: 'team-c', rate: 50, type: 'update', resource: 'daemonset' }),
+    event('a', { ns: 'team-a', rate: 1, by: 'helm', src: 'helm' }),
+    event('b', { ns: 'team-b', rate: 5, resource: 'statefulset', by: 'kubectl', src: 'kubectl' }),
+    event('c', { ns: 'team-a', rate: 10, type: 'delete', by: 'unknown', src: 'helm' }),
+    event('d', { ns: 'team-c', rate: 50, type: 'update', resource: 'daemonset', by: 'kube-controller-manager', src: 'autoscaler' }),
   );
   return store;
 };
@@ -82,6 +90,10 @@ describe('GET /model/audit/events', () => {
     ['every filter with count after the filters', '?filterNamespaces=team-a&filterEventTypes=add,delete&filterResourceTypes=deployment&filterTotalCostLowerBound=0.5&count=1', ['c']],
     ['case-insensitive types', '?filterEventTypes=DELETE&filterResourceTypes=Deployment', ['c']],
     ['empty filters as no filter', '?filterNamespaces=&filterEventTypes=', ['d', 'c', 'b', 'a']],
+    ['filterChangedBy', '?filterChangedBy=helm,kubectl', ['b', 'a']],
+    ['filterSources', '?filterSources=autoscaler,kubectl', ['d', 'b']],
+    ['filterChangedBy with filterSources and filterNamespaces', '?filterChangedBy=helm,kube-controller-manager&filterSources=Helm&filterNamespaces=team-a', ['a']],
+    ['filterSources with a delete of a Helm workload', '?filterSources=helm', ['c', 'a']],
   ])('filters by %s', async (_name, query, expected) => {
     setup(await filled());
     expect(await names(`/model/audit/events${query}`)).toEqual(expected);
@@ -94,6 +106,8 @@ describe('GET /model/audit/events', () => {
     ['?count=1&count=2', "parameter 'count' was given more than once; give it once"],
     ['?filterEventTypes=add,modify', 'invalid parameter \'filterEventTypes\': got "add,modify"; accepts a comma list of add, delete, update ("modify" is none of them)'],
     ['?filterResourceTypes=cronjob', 'invalid parameter \'filterResourceTypes\': got "cronjob"; accepts a comma list of deployment, statefulset, daemonset, pod ("cronjob" is none of them)'],
+    ['?filterSources=helm,terraform', 'invalid parameter \'filterSources\': got "helm,terraform"; accepts a comma list of helm, argocd, flux, kubectl, autoscaler, unknown ("terraform" is none of them)'],
+    ['?filterSources=a&filterSources=b', "parameter 'filterSources' was given more than once; give it once"],
     ['?filterTotalCostLowerBound=cheap', 'invalid parameter \'filterTotalCostLowerBound\': got "cheap"; accepts a number'],
     ['?filterTotalCostLowerBound=10&filterTotalCostUpperBound=1', "invalid parameter 'filterTotalCostUpperBound': got \"1\"; accepts a number at least filterTotalCostLowerBound (10)"],
   ])('refuses %s with a 400 naming the parameter', async (query, message) => {
@@ -161,5 +175,57 @@ describe('GET /model/audit/events', () => {
     await store.write([{ type: 'audit', event: event('from-elsewhere'), key: 'add/elsewhere' }]);
     expect(await names('/model/audit/events?count=2')).toEqual(['from-elsewhere', 'd']);
     expect(reads).toBe(2);
+  });
+});
+
+describe('GET /model/audit/events/{id}', () => {
+  const MS = Date.parse('2023-02-28T13:58:44.552788548Z');
+  const idOf = (e: AuditEvent) => auditEventId(e.properties.cluster, `${e.eventType}/${e.uid}/${e.properties.cluster}`, MS);
+
+  it('answers the one event of that id in the envelope, as the list serves it', async () => {
+    const store = await filled();
+    setup(store);
+    const c = event('c', { ns: 'team-a', rate: 10, type: 'delete', by: 'unknown', src: 'helm' });
+    const res = await app.inject(`/model/audit/events/${idOf(c)}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toBe(`{"code":200,"data":${JSON.stringify(c)}}`);
+  });
+
+  it('answers at the cost-model path too, as every Kubecost route does', async () => {
+    setup(await filled());
+    const c = event('c', { ns: 'team-a', rate: 10, type: 'delete', by: 'unknown', src: 'helm' });
+    const res = await app.inject(`/audit/events/${idOf(c)}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe(`{"code":200,"data":${JSON.stringify(c)}}`);
+  });
+
+  it('answers 404 in the envelope for an id no event has', async () => {
+    setup(await filled());
+    const res = await app.inject(`/model/audit/events/${auditEventId('cluster-one', 'add/nobody', MS)}`);
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({
+      code: 404,
+      data: null,
+      message: `no audit event has id '${auditEventId('cluster-one', 'add/nobody', MS)}' (it may never have existed, or be older than the most recent AUDIT_CAPACITY events of its cluster)`,
+    });
+  });
+
+  it('refuses an id that is not of the id form, saying what it accepts', async () => {
+    setup(await filled());
+    const res = await app.inject('/model/audit/events/sample-deployment');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      code: 400,
+      data: null,
+      message: `invalid parameter 'id': got "sample-deployment"; accepts an event id: 'ev', 13 digits (epoch ms) and 9 letters or digits, as /model/audit/events gives it`,
+    });
+  });
+
+  it('answers 404 with how to enable it when the audit is disabled', async () => {
+    setup(undefined);
+    const res = await app.inject(`/model/audit/events/${auditEventId('cluster-one', 'add/x', MS)}`);
+    expect(res.statusCode).toBe(404);
+    expect(res.json<{ message: string }>().message).toBe(AUDIT_DISABLED_MESSAGE);
   });
 });

@@ -63,7 +63,7 @@ describe('routes', () => {
     const { router } = harness(`${SINK}routes:
   - {name: helm, match: {sources: [helm], changedBy: ["helm*"]}, sinks: [ops]}
 `);
-    const withOrigin = change('w', 5, { source: { kind: 'helm', name: 'shop' }, changedBy: { manager: 'helm' } } as never);
+    const withOrigin = change('w', 5, { source: { tool: 'helm', name: 'shop' }, changedBy: { manager: 'helm' } });
     expect(router.auditRecords(withOrigin).length).toBe(1);
     expect(router.auditRecords(change('x', 5)).length).toBe(0);
   });
@@ -81,7 +81,7 @@ describe('noise control', () => {
     const { clock, notifier, router, sent, write } = harness(`${SINK}routes:
   - {name: all, group: 1m, sinks: [ops]}
 `);
-    const helm = { source: { kind: 'helm', name: 'shop' } } as never;
+    const helm = { source: { tool: 'helm' as const, name: 'shop' } };
     write(router.auditRecords(change('web', 20, helm)));
     clock.advance(10_000);
     write(router.auditRecords(change('api', 23.89, helm)));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { auditEventId } from '../../src/audit/audit-id.js';
 import { PG_MIGRATIONS } from '../../src/storage/postgres/pg-migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/pg-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-migrations.js';
@@ -239,5 +240,63 @@ describe('schema version 7 on PostgreSQL', () => {
       await schema.drop();
     };
     await expectVersion7(store);
+  });
+});
+
+// Version 5 gives every audit event an id: a store of version 4 is upgraded with the ids of the
+// events it held added at the end of their JSON (nothing else of it changes), and each is found by it.
+const V4_AUDIT = [
+  ['add/a', body('a', '2024-05-03T08:01:04.552788548Z')],
+  ['add/b', body('b', '2024-05-03T08:01:04.552999999Z')],
+] as const;
+const A_MS = Date.parse('2024-05-03T08:01:04.552Z');
+
+async function expectVersion5(store: Store): Promise<void> {
+  const served = await store.queryAudit({ clusters: new Set(['c1']) });
+  const ids = [auditEventId('c1', 'add/b', A_MS), auditEventId('c1', 'add/a', A_MS)];
+  expect(served).toEqual([`${V4_AUDIT[1][1].slice(0, -1)},"id":"${ids[0]}"}`, `${V4_AUDIT[0][1].slice(0, -1)},"id":"${ids[1]}"}`]);
+  expect(await store.findAuditEvent(ids[1]!, A_MS)).toBe(served[1]);
+  // The id is the Cloud Eye system event's id of the same change.
+  const page = await store.queryOccurrences({ project: 'c1', source: 'audit', eventType: 'add', resourceType: 'deployment', offset: 0, limit: 10 });
+  expect(page.rows.map((r) => (r.source === 'audit' ? auditEventId(r.cluster, r.key, r.timeMs) : ''))).toEqual(ids);
+}
+
+describe('schema version 5 on SQLite', () => {
+  it('upgrades a store of version 4, giving the audit events it held their ids', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    const path = join(dir, 'events.db');
+    const v4 = new Database(path);
+    for (const m of SQLITE_MIGRATIONS.slice(0, 4)) v4.exec(m.sql);
+    for (const [key, b] of V4_AUDIT) v4.prepare(`${V1_INSERT} VALUES ('c1', ?, 'add', 'deployment', 'ns', 1, ?)`).run(key, b);
+    v4.pragma('user_version = 4');
+    v4.close();
+    const store = SqliteStore.open(path, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await expectVersion5(store);
+  });
+});
+
+describe('schema version 5 on PostgreSQL', () => {
+  it('upgrades a store of version 4, giving the audit events it held their ids', async (ctx) => {
+    if (!pgOk) return ctx.skip();
+    const schema: TestSchema = await createTestSchema();
+    const v4 = new pg.Client({ connectionString: schema.url });
+    await v4.connect();
+    await v4.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    for (const m of PG_MIGRATIONS.slice(0, 4)) {
+      await v4.query(m.sql);
+      await v4.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    for (const [key, b] of V4_AUDIT) await v4.query(`${V1_INSERT} VALUES ('c1', $1, 'add', 'deployment', 'ns', 1, $2)`, [key, b]);
+    await v4.end();
+    const store = await PostgresStore.open(schema.url, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      await schema.drop();
+    };
+    await expectVersion5(store);
   });
 });

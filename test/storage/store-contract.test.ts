@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
+import { auditEventId } from '../../src/audit/audit-id.js';
 import type { KnownWorkload } from '../../src/audit/workload-state.js';
 import type { StoreLimits, StoreRecord } from '../../src/storage/store.js';
 import { auditEvent, etlEvent } from '../support/events.js';
@@ -115,6 +116,35 @@ describe.each(backends)('the $name store', (backend) => {
     const all = await t.store.queryAudit({});
     expect(all.map((j) => (JSON.parse(j) as AuditEvent).properties.cluster)).toEqual(['cluster-two', 'cluster-one']);
     expect((JSON.parse(all[1]!) as AuditEvent).costPrediction.totalMonthlyRate).toBe(2.4045625000000004);
+  });
+
+  it('filters audit events by changedBy manager and by source tool; events without them match neither', async () => {
+    await t.store.write([
+      audit('a', { changedBy: 'helm', source: 'helm' }),
+      audit('b', { changedBy: 'kube-controller-manager', source: 'autoscaler' }),
+      audit('c', { changedBy: 'unknown', source: 'unknown' }),
+      audit('d'),
+    ]);
+    expect(names(await t.store.queryAudit({ changedBy: new Set(['helm', 'kube-controller-manager']) }))).toEqual(['b', 'a']);
+    expect(names(await t.store.queryAudit({ sources: new Set(['unknown'] as const) }))).toEqual(['c']);
+    expect(names(await t.store.queryAudit({ changedBy: new Set(['helm']), sources: new Set(['autoscaler'] as const) }))).toEqual([]);
+    expect(names(await t.store.queryAudit({ sources: new Set(['autoscaler', 'helm'] as const), count: 1 }))).toEqual(['b']);
+  });
+
+  it('finds an audit event by its id among the events of its millisecond, on any cluster, within AUDIT_CAPACITY', async () => {
+    const ms = Date.parse('2023-02-28T13:58:44.552788548Z');
+    // Same millisecond, different keys and clusters: only the derived id tells them apart.
+    await t.store.write([audit('a'), audit('b'), audit('a', { cluster: 'cluster-two' })]);
+    const b = await t.store.findAuditEvent(auditEventId('cluster-one', 'add/uid-b', ms), ms);
+    expect(b).toBe(JSON.stringify(auditEvent('b')));
+    const a2 = await t.store.findAuditEvent(auditEventId('cluster-two', 'add/uid-a', ms), ms);
+    expect(a2).toBe(JSON.stringify(auditEvent('a', { cluster: 'cluster-two' })));
+    expect(await t.store.findAuditEvent(auditEventId('cluster-one', 'add/uid-zzz', ms), ms)).toBeUndefined();
+    expect(await t.store.findAuditEvent(auditEventId('cluster-one', 'add/uid-b', ms + 1), ms + 1)).toBeUndefined();
+    // Past the capacity of its cluster (4): no longer served by the list, nor by id.
+    for (const n of ['c', 'd', 'e', 'f']) await t.store.write([audit(n)]);
+    expect(await t.store.findAuditEvent(auditEventId('cluster-one', 'add/uid-b', ms), ms)).toBeUndefined();
+    expect(await t.store.findAuditEvent(auditEventId('cluster-one', 'add/uid-f', ms), ms)).toBe(JSON.stringify(auditEvent('f')));
   });
 
   it('filters clusters apart and sums the counters of the clusters selected', async () => {

@@ -1,3 +1,4 @@
+import type { SourceTool } from '../../src/audit/attribution.js';
 import type { AuditEvent, AuditEventType } from '../../src/audit/audit-event.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
 import type { EtlEvent, EtlMetadata } from '../../src/events/etl-event.js';
@@ -12,7 +13,7 @@ export function etlEvent(cluster: string, kind: EtlKind, timeNs: bigint, metadat
 /** An audit event priced as Kubecost's example (or at `rate`), named `name`. */
 export function auditEvent(
   name: string,
-  o: { cluster?: string; type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number; timestamp?: string } = {},
+  o: { cluster?: string; type?: AuditEventType; resource?: AuditResourceType; ns?: string; rate?: number; timestamp?: string; changedBy?: string; source?: SourceTool } = {},
 ): AuditEvent {
   const rate = o.rate ?? 2.4045625000000004;
   return {
@@ -26,6 +27,8 @@ export function auditEvent(
     monthlyCostDelta: o.type === 'delete' ? -rate : rate,
     uid: `uid-${name}`,
     predictor: 'requests',
+    ...(o.changedBy !== undefined && { changedBy: { manager: o.changedBy } }),
+    ...(o.source !== undefined && { source: { tool: o.source } }),
   };
 }
 

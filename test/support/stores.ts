@@ -14,6 +14,7 @@ export function delegate(store: Store, overrides: { [K in keyof Store]?: Store[K
     ...(writeSync !== undefined && { writeSync }),
     queryEtl: overrides.queryEtl ?? ((q) => store.queryEtl(q)),
     queryAudit: overrides.queryAudit ?? ((q) => store.queryAudit(q)),
+    findAuditEvent: overrides.findAuditEvent ?? ((id, ms) => store.findAuditEvent(id, ms)),
     revision: overrides.revision ?? (() => store.revision()),
     loadWorkloads: overrides.loadWorkloads ?? ((c) => store.loadWorkloads(c)),
     insertCustomEvents: overrides.insertCustomEvents ?? ((p, e) => store.insertCustomEvents(p, e)),

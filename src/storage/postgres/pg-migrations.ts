@@ -1,10 +1,13 @@
 import type { PoolClient } from 'pg';
+import { bodyWithId } from '../audit-lookup.js';
 
 /** One versioned step of the PostgreSQL schema. Steps are append-only: a released step never changes. */
 interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** Rewrites rows after `sql`, in the same transaction, for what SQL cannot compute. */
+  readonly backfill?: (client: PoolClient) => Promise<void>;
 }
 
 /** The PostgreSQL schema, step by step; `schema_migrations` records the steps applied. */
@@ -159,6 +162,29 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'Change intelligence: audit events by time (lookup by id), by manager and by source; ids of the events already stored',
+    // As SQLite's step 5: the rows of an id's millisecond are read and their ids derived; the
+    // filters' columns are NULL for events stored before; JavaScript adds the ids (a hash) to bodies.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN changed_by TEXT;
+      ALTER TABLE audit_events ADD COLUMN source TEXT;
+      CREATE INDEX audit_events_time ON audit_events (time_ms);
+    `,
+    backfill: async (client) => {
+      for (let after = '0'; ; ) {
+        const { rows } = await client.query<{ id: string; cluster: string; key: string; time_ms: string; body: string }>(
+          'SELECT id::text AS id, cluster, event_key AS key, time_ms::text AS time_ms, body FROM audit_events WHERE id > $1 ORDER BY id LIMIT 1000',
+          [after],
+        );
+        if (rows.length === 0) return;
+        const bodies = rows.map((r) => bodyWithId({ cluster: r.cluster, key: r.key, timeMs: Number(r.time_ms), body: r.body }));
+        await client.query('UPDATE audit_events a SET body = u.body FROM unnest($1::bigint[], $2::text[]) AS u(id, body) WHERE a.id = u.id', [rows.map((r) => r.id), bodies]);
+        after = rows[rows.length - 1]?.id ?? after;
+      }
+    },
+  },
+  {
     version: 7,
     name: 'Notifications: the durable outbox, written with the events that trigger it',
     // id is unique per event, route and sink, so two replicas writing one change write one row.
@@ -211,6 +237,7 @@ export async function migratePostgres(client: PoolClient): Promise<void> {
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
+        await m.backfill?.(client);
         await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
         await client.query('COMMIT');
       } catch (err) {

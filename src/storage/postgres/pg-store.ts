@@ -4,6 +4,7 @@ import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
+import { pickById } from '../audit-lookup.js';
 import { countersOf, isAuditResourceType, knownWorkloadOf } from '../rows.js';
 import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { isTransientStoreError } from '../store-errors.js';
@@ -159,6 +160,16 @@ export class PostgresStore implements Store {
     return { allocation, asset, counters: countersOf(counters.rows.map((r) => ({ kind: r.kind, n: Number(r.n) }))) };
   }
 
+  async findAuditEvent(id: string, timeMs: number): Promise<string | undefined> {
+    // Rows of the id's millisecond (an index seek), within their cluster's most recent auditCapacity.
+    const { rows } = await this.#pool.query<{ cluster: string; key: string; time_ms: string; body: string }>(
+      `SELECT a.cluster, a.event_key AS key, a.time_ms::text AS time_ms, a.body FROM audit_events a
+       WHERE a.time_ms = $1 AND a.id >= coalesce((SELECT b.id FROM audit_events b WHERE b.cluster = a.cluster ORDER BY b.id DESC OFFSET $2 LIMIT 1), 0)`,
+      [timeMs, this.limits.auditCapacity - 1],
+    );
+    return pickById(id, rows.map((r) => ({ cluster: r.cluster, key: r.key, timeMs: Number(r.time_ms), body: r.body })));
+  }
+
   async queryAudit(q: AuditQuery): Promise<readonly string[]> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
@@ -167,6 +178,8 @@ export class PostgresStore implements Store {
     if (q.namespaces !== undefined) where.push(`a.namespace = ANY(${param(params, [...q.namespaces])}::text[])`);
     if (q.eventTypes !== undefined) where.push(`a.event_type = ANY(${param(params, [...q.eventTypes])}::text[])`);
     if (q.resourceTypes !== undefined) where.push(`a.resource_type = ANY(${param(params, [...q.resourceTypes])}::text[])`);
+    if (q.changedBy !== undefined) where.push(`a.changed_by = ANY(${param(params, [...q.changedBy])}::text[])`);
+    if (q.sources !== undefined) where.push(`a.source = ANY(${param(params, [...q.sources])}::text[])`);
     if (q.totalCostLowerBound !== undefined) where.push(`a.total_monthly_rate >= ${param(params, q.totalCostLowerBound)}`);
     if (q.totalCostUpperBound !== undefined) where.push(`a.total_monthly_rate <= ${param(params, q.totalCostUpperBound)}`);
     const limit = q.count === undefined ? '' : ` LIMIT ${param(params, q.count)}`;

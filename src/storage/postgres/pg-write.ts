@@ -50,11 +50,11 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   if (audit.length > 0) {
     await client.query(
       `WITH rows AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::bigint[])
-           WITH ORDINALITY AS r(cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, ord)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::bigint[], $9::text[], $10::text[])
+           WITH ORDINALITY AS r(cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, changed_by, source, ord)
        ), ins AS (
-         INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body, time_ms)
-         SELECT cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms FROM rows ORDER BY ord
+         INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body, time_ms, changed_by, source)
+         SELECT cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, changed_by, source FROM rows ORDER BY ord
          ON CONFLICT DO NOTHING RETURNING cluster
        )
        INSERT INTO revisions (cluster, audit) SELECT DISTINCT cluster, 1 FROM ins
@@ -68,6 +68,8 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
         audit.map((r) => r.rate),
         audit.map((r) => r.body),
         audit.map((r) => r.timeMs),
+        audit.map((r) => r.changedBy),
+        audit.map((r) => r.source),
       ],
     );
   }

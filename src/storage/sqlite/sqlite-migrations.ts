@@ -1,10 +1,13 @@
 import type { Database } from 'better-sqlite3';
+import { bodyWithId, type AuditIdRow } from '../audit-lookup.js';
 
 /** One versioned step of the SQLite schema. Steps are append-only: a released step never changes. */
 interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** Rewrites rows after `sql`, in the same transaction, for what SQL cannot compute. */
+  readonly backfill?: (db: Database) => void;
 }
 
 /** The SQLite schema, step by step; `PRAGMA user_version` records the last step applied. */
@@ -153,6 +156,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'Change intelligence: audit events by time (lookup by id), by manager and by source; ids of the events already stored',
+    // An event id carries its millisecond, so a lookup reads the rows of that millisecond and
+    // derives their ids. changed_by and source are the filters' columns (NULL for events stored
+    // before: nothing was known of them). The ids of stored events are a hash, so JavaScript adds them.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN changed_by TEXT;
+      ALTER TABLE audit_events ADD COLUMN source TEXT;
+      CREATE INDEX audit_events_time ON audit_events (time_ms);
+    `,
+    backfill: (db) => {
+      const page = db.prepare('SELECT id, cluster, event_key AS key, time_ms AS timeMs, body FROM audit_events WHERE id > ? ORDER BY id LIMIT 1000');
+      const update = db.prepare('UPDATE audit_events SET body = ? WHERE id = ?');
+      for (let after = 0; ; ) {
+        const rows = page.all(after) as (AuditIdRow & { id: number })[];
+        if (rows.length === 0) return;
+        for (const r of rows) update.run(bodyWithId(r), r.id);
+        after = rows[rows.length - 1]?.id ?? after;
+      }
+    },
+  },
+  {
     version: 7,
     name: 'Notifications: the durable outbox, written with the events that trigger it',
     // id is unique per event, route and sink, so a change written twice (a retried batch) is one row.
@@ -193,7 +218,11 @@ export function migrateSqlite(db: Database): void {
   try {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > latest) throw new Error(`the database's schema version ${current} is newer than this server's (${latest}); run a newer cost-events`);
-    for (const m of SQLITE_MIGRATIONS) if (m.version > current) db.exec(m.sql);
+    for (const m of SQLITE_MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      m.backfill?.(db);
+    }
     if (current < latest) db.pragma(`user_version = ${latest}`);
     db.exec('COMMIT');
   } catch (err) {

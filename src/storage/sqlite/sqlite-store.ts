@@ -6,6 +6,7 @@ import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
+import { pickById, type AuditIdRow } from '../audit-lookup.js';
 import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } from '../rows.js';
 import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { SqliteCatalogue } from './sqlite-catalogue.js';
@@ -112,6 +113,15 @@ export class SqliteStore implements Store {
     return { allocation, asset, counters: countersOf(counters) };
   }
 
+  async findAuditEvent(id: string, timeMs: number): Promise<string | undefined> {
+    // Rows of the id's millisecond (an index seek), within their cluster's most recent auditCapacity.
+    const rows = this.#stmt(
+      `SELECT a.cluster, a.event_key AS key, a.time_ms AS timeMs, a.body FROM audit_events a
+       WHERE a.time_ms = ? AND a.id >= coalesce((SELECT b.id FROM audit_events b WHERE b.cluster = a.cluster ORDER BY b.id DESC LIMIT 1 OFFSET ?), 0)`,
+    ).all(timeMs, this.limits.auditCapacity - 1) as AuditIdRow[];
+    return pickById(id, rows);
+  }
+
   async queryAudit(q: AuditQuery): Promise<readonly string[]> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
@@ -120,6 +130,8 @@ export class SqliteStore implements Store {
     inList('a.namespace', q.namespaces, where, params);
     inList('a.event_type', q.eventTypes, where, params);
     inList('a.resource_type', q.resourceTypes, where, params);
+    inList('a.changed_by', q.changedBy, where, params);
+    inList('a.source', q.sources, where, params);
     if (q.totalCostLowerBound !== undefined) {
       where.push('a.total_monthly_rate >= ?');
       params.push(q.totalCostLowerBound);
@@ -241,8 +253,8 @@ export class SqliteStore implements Store {
     );
     const count = this.#stmt('INSERT INTO etl_counters (cluster, kind, n) VALUES (?, ?, 1) ON CONFLICT (cluster, kind) DO UPDATE SET n = n + 1');
     const insertAudit = this.#stmt(
-      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, changed_by, source, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     const etlTouched = new Set<string>();
     const auditTouched = new Set<string>();
@@ -255,7 +267,7 @@ export class SqliteStore implements Store {
         }
       } else if (r.type === 'audit') {
         const row = auditRow(r.event, r.key);
-        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.body).changes > 0) auditTouched.add(row.cluster);
+        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body).changes > 0) auditTouched.add(row.cluster);
       } else if (r.type === 'notification') {
         insertOutboxRow((sql) => this.#stmt(sql), r.row);
       } else {

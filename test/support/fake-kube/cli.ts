@@ -2,6 +2,7 @@
  * Runs a fake API server for manual checks (scripts/check-fake-kube.sh): seeds a few objects,
  * prints its kubeconfig path on the first stdout line, then obeys one command per stdin line:
  * `create <plural> <ns> <name>`, `scale <plural> <ns> <name> <replicas>`, `delete <plural> <ns> <name>`, `quit`.
+ * Creates and scales carry managedFields as kubectl's would (`kubectl-create`; `kubectl`, subresource `scale`).
  */
 import { createInterface } from 'node:readline';
 import { deploymentObject, nodeObject, podObject } from './objects.js';
@@ -32,8 +33,9 @@ async function main(): Promise<void> {
     const [cmd, plural = 'deployments', ns = 'default', name = 'x', arg] = line.trim().split(/\s+/);
     try {
       if (cmd === 'quit') break;
-      if (cmd === 'create') fake.create(plural, plural === 'pods' ? podObject(ns, name) : deploymentObject(ns, name));
-      else if (cmd === 'scale') fake.update(plural, ns, name, (d) => ((d.spec as { replicas: number }).replicas = Number(arg)));
+      // Written as kubectl writes them: managedFields name kubectl-create, and kubectl through the scale subresource.
+      if (cmd === 'create') fake.create(plural, plural === 'pods' ? podObject(ns, name) : deploymentObject(ns, name), { manager: 'kubectl-create' });
+      else if (cmd === 'scale') fake.scale(plural, ns, name, Number(arg), 'kubectl');
       else if (cmd === 'delete') fake.delete(plural, ns, name);
       else if (cmd !== undefined && cmd !== '') process.stderr.write(`unknown command: ${cmd}\n`);
     } catch (err) {

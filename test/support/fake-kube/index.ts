@@ -11,3 +11,4 @@ export type { FakeKubeconfig } from './kubeconfig.js';
 export { deploymentObject, statefulSetObject, daemonSetObject, podObject, nodeObject } from './objects.js';
 export type { ContainerRequests } from './objects.js';
 export { EVENTS_RESOURCE, validateEvent } from './events-api.js';
+export type { FakeWrite, ManagedFieldsEntry, FieldsV1 } from './managed-fields.js';

@@ -13,6 +13,8 @@ import { describeRequest } from './requests.js';
 import type { FakeResource } from './resources.js';
 import { DEFAULT_RESOURCES, resourceKey } from './resources.js';
 import { FakeStore } from './store.js';
+import type { FakeWrite } from './managed-fields.js';
+import { mergeInto } from './apply-merge.js';
 import type { FakeLogEntry, FakeObject, NewFakeObject } from './types.js';
 import type { WatchStream } from './watch-stream.js';
 
@@ -136,14 +138,59 @@ export class FakeKubeServer {
     return r;
   }
 
-  /** Creates an object; returns it as stored (uid, resourceVersion, generation, creationTimestamp set). */
-  create(resource: string, obj: NewFakeObject): FakeObject {
-    return this.store.create(this.resource(resource), obj);
+  /**
+   * Creates an object; returns it as stored (uid, resourceVersion, generation, creationTimestamp
+   * set). With `write`, managedFields say who created it (`kubectl-create`, `helm`…), as the API
+   * server writes them; without, the object has none (as one stored before 1.18).
+   */
+  create(resource: string, obj: NewFakeObject, write?: FakeWrite): FakeObject {
+    return this.store.create(this.resource(resource), obj, write);
   }
 
-  /** Changes an object through `mutate` on a copy; returns the new version. */
-  update(resource: string, namespace: string | undefined, name: string, mutate: (draft: FakeObject) => void): FakeObject {
-    return this.store.update(this.resource(resource), namespace, name, mutate);
+  /** Changes an object through `mutate` on a copy; returns the new version. `write` as for create(). */
+  update(resource: string, namespace: string | undefined, name: string, mutate: (draft: FakeObject) => void, write?: FakeWrite): FakeObject {
+    return this.store.update(this.resource(resource), namespace, name, mutate, write);
+  }
+
+  /**
+   * Server-side apply (`kubectl apply --server-side --field-manager=<manager> --force-conflicts`,
+   * or a PATCH of type apply with `fieldManager`): creates the object or merges `config` into it
+   * (maps merged, lists of named items merged by name, other values replaced); the manager's
+   * Apply entry holds the fields `config` names.
+   */
+  apply(resource: string, config: NewFakeObject, manager: string): FakeObject {
+    const r = this.resource(resource);
+    const write: FakeWrite = { manager, operation: 'Apply' };
+    if (this.store.get(r, config.metadata.namespace, config.metadata.name) === undefined) return this.store.create(r, config, write);
+    return this.store.update(r, config.metadata.namespace, config.metadata.name, (d) => mergeInto(d, config), write, config);
+  }
+
+  /**
+   * Client-side apply (`kubectl apply`): the configuration is recorded in the
+   * `kubectl.kubernetes.io/last-applied-configuration` annotation, and the create or update is
+   * written by `kubectl-client-side-apply` (operation Update).
+   */
+  clientSideApply(resource: string, config: NewFakeObject): FakeObject {
+    const r = this.resource(resource);
+    const annotated = structuredClone(config);
+    const last = JSON.stringify({ apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`, kind: r.kind, ...config });
+    annotated.metadata.annotations = { ...config.metadata.annotations, 'kubectl.kubernetes.io/last-applied-configuration': `${last}\n` };
+    const write: FakeWrite = { manager: 'kubectl-client-side-apply' };
+    if (this.store.get(r, config.metadata.namespace, config.metadata.name) === undefined) return this.store.create(r, annotated, write);
+    return this.store.update(r, config.metadata.namespace, config.metadata.name, (d) => mergeInto(d, annotated), write);
+  }
+
+  /** Sets `spec.replicas` through the `scale` subresource, as `kubectl scale` (manager `kubectl`) or an HPA (`kube-controller-manager`) does. */
+  scale(resource: string, namespace: string, name: string, replicas: number, manager = 'kubectl'): FakeObject {
+    return this.store.update(
+      this.resource(resource),
+      namespace,
+      name,
+      (d) => {
+        (d.spec as { replicas?: number }).replicas = replicas;
+      },
+      { manager, subresource: 'scale' },
+    );
   }
 
   /** Deletes an object; returns the object the DELETED event carries. */
@@ -285,3 +332,4 @@ export class FakeKubeServer {
     return [...this.#streams].filter((s) => plural === undefined || s.resource.plural === plural);
   }
 }
+

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { nextManagedFields, type FakeWrite, type ManagedFieldsEntry } from './managed-fields.js';
 import type { FakeResource } from './resources.js';
 import { resourceKey } from './resources.js';
 import type { FakeEventType, FakeLogEntry, FakeObject, NewFakeObject } from './types.js';
@@ -89,8 +90,11 @@ export class FakeStore {
     return this.#bucket(r).get(objectKey(r.namespaced ? namespace : undefined, name));
   }
 
-  /** Creates an object, assigning uid, resourceVersion, generation and creationTimestamp. */
-  create(r: FakeResource, input: NewFakeObject): FakeObject {
+  /**
+   * Creates an object, assigning uid, resourceVersion, generation and creationTimestamp; with a
+   * `write`, its managedFields as the API server records that manager's create (or Apply).
+   */
+  create(r: FakeResource, input: NewFakeObject, write?: FakeWrite): FakeObject {
     const namespace = r.namespaced ? (input.metadata.namespace ?? 'default') : undefined;
     const key = objectKey(namespace, input.metadata.name);
     const bucket = this.#bucket(r);
@@ -111,13 +115,18 @@ export class FakeStore {
       },
     };
     if (namespace === undefined) delete obj.metadata.namespace;
+    if (write !== undefined) obj.metadata.managedFields = this.#managed(r, undefined, obj, write, write.operation === 'Apply' ? copy : undefined);
     bucket.set(key, obj);
     this.#commit(rv, 'ADDED', r, obj);
     return obj;
   }
 
-  /** Replaces an object with `mutate`'s change to a copy; generation moves when the spec does. */
-  update(r: FakeResource, namespace: string | undefined, name: string, mutate: (draft: FakeObject) => void): FakeObject {
+  /**
+   * Replaces an object with `mutate`'s change to a copy; generation moves when the spec does. With
+   * a `write`, managedFields move as the API server moves them for that manager (`applied`: the
+   * configuration of an Apply); without, they are kept as they were.
+   */
+  update(r: FakeResource, namespace: string | undefined, name: string, mutate: (draft: FakeObject) => void, write?: FakeWrite, applied?: Record<string, unknown>): FakeObject {
     const key = objectKey(r.namespaced ? (namespace ?? 'default') : undefined, name);
     const bucket = this.#bucket(r);
     const old = bucket.get(key);
@@ -139,6 +148,9 @@ export class FakeStore {
       },
     };
     if (old.metadata.namespace !== undefined) obj.metadata.namespace = old.metadata.namespace;
+    if (old.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+    else obj.metadata.managedFields = old.metadata.managedFields;
+    if (write !== undefined) obj.metadata.managedFields = this.#managed(r, old, obj, write, applied);
     bucket.set(key, obj);
     this.#commit(rv, 'MODIFIED', r, obj);
     return obj;
@@ -155,6 +167,18 @@ export class FakeStore {
     const obj: FakeObject = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } };
     this.#commit(rv, 'DELETED', r, obj);
     return obj;
+  }
+
+  #managed(r: FakeResource, before: FakeObject | undefined, after: FakeObject, write: FakeWrite, applied: Record<string, unknown> | undefined): ManagedFieldsEntry[] {
+    return nextManagedFields({
+      before,
+      after,
+      previous: (before?.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [],
+      write,
+      apiVersion: r.group === '' ? r.version : `${r.group}/${r.version}`,
+      time: this.#now(),
+      ...(applied !== undefined && { applied }),
+    });
   }
 
   #commit(rv: number, type: FakeEventType, r: FakeResource, object: FakeObject): void {
