@@ -13,6 +13,7 @@ import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
+import { etlStatusRoutes, type EtlStatusRouteDeps } from './http/etl-status-routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { registerKubecostRoutes } from './http/kubecost-routes.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly readiness: Readiness;
   /** The stored allocation and asset sets (`/model/allocation`, `/model/assets`); without it those routes are not served (tests of other routes). */
   readonly sets?: Omit<CostModelRouteDeps, 'clock'>;
+  /** What `/model/etl/status` and the repair routes need; without it they are not served (tests of other routes). */
+  readonly etlStatus?: Omit<EtlStatusRouteDeps, 'clock'>;
   /** Serve `/model/audit/events`; off, the route says how to enable it. */
   readonly auditEnabled?: boolean;
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
@@ -90,6 +93,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // The Kubecost route group: each answers at /model/<path> and, for Kubecost's nginx, at /<path>.
   registerKubecostRoutes(app, [
     etlLogRoutes({ events: deps.events, clock: deps.clock }),
+    ...(deps.etlStatus !== undefined ? [etlStatusRoutes({ ...deps.etlStatus, clock: deps.clock })] : []),
     auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
     ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
     ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),

@@ -158,6 +158,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX etl_sets_by_start ON etl_sets (category, resolution_ms, start_ms, cluster);
     `,
   },
+  {
+    version: 6,
+    name: 'ETL: the last repair of each cluster, so a restart can say it interrupted one',
+    sql: `
+      CREATE TABLE etl_repairs (
+        cluster TEXT COLLATE "C" PRIMARY KEY,
+        body TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** 'cost' as a 32-bit integer: the advisory lock class of the migrations; the schema's hash is the other half. */

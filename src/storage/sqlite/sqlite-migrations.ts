@@ -152,6 +152,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX etl_sets_by_start ON etl_sets (category, resolution_ms, start_ms, cluster);
     `,
   },
+  {
+    version: 6,
+    name: 'ETL: the last repair of each cluster, so a restart can say it interrupted one',
+    sql: `
+      CREATE TABLE etl_repairs (
+        cluster TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /**
