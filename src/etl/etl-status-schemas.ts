@@ -148,7 +148,7 @@ export const EtlStatusSchema = Type.Object(
         ),
         Type.Null(),
       ],
-      { description: 'This server\'s cluster cache; null without a cluster.' },
+      { description: 'This server\'s cluster cache; null without a cluster or when its cluster is not selected.' },
     ),
     repairRunning: Type.Boolean(),
     repairs: Type.Record(Type.String(), RepairJsonSchema, { description: 'The last repair of each selected cluster that has one.' }),

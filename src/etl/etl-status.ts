@@ -85,7 +85,7 @@ export class EtlStatusReader {
       allocation,
       assets,
       pipeline: pipeline === undefined || pipeline.startTime === undefined ? null : pipelineJson(pipeline, pipeline.startTime),
-      clusterCache: local === undefined ? null : cacheJson(local.cache),
+      clusterCache: ownSelected ? cacheJson(local.cache) : null,
       repairRunning: Object.values(repairs).some((r) => r.state === 'running'),
       repairs,
     };
