@@ -235,7 +235,7 @@ describe('GET /model/etl/status end to end', () => {
     await r.advanceTo('2024-05-03T12:00:00Z');
     await r.stopServer();
     // What a server that died mid-repair left: its record still says running.
-    const store = await SqliteStore.open(file, { etlLogCapacity: 10, auditCapacity: 10 });
+    const store = SqliteStore.open(file, { etlLogCapacity: 10, auditCapacity: 10 });
     const record = {
       id: 'allocation-1h-1714744800000-1',
       cluster: 'cluster-one',
