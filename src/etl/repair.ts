@@ -89,14 +89,14 @@ export class EtlRepairs {
    * Throws a 409 while a repair runs, a 400 when the window is longer than the retention or holds no
    * closed window, a 503 when the cluster cache has not listed the cluster yet.
    */
-  async start(category: EtlCategory, window: Window): Promise<RepairRecord> {
+  async start(category: EtlCategory, window: Window, asked = `${iso(window.start)},${iso(window.end)}`): Promise<RepairRecord> {
     const running = this.#current?.state === 'running' ? this.#current : undefined;
     if (running !== undefined) {
       throw new AppError('REPAIR_RUNNING', `a repair is running: ${describeRepair(running)}; one repair at a time per cluster, try again when it has ended`);
     }
     const ready = this.#d.source.readiness();
     if (!ready.ready) throw new AppError('CLUSTER_UNAVAILABLE', `the cluster cache is not synced (${ready.detail ?? ready.state}); nothing can be rebuilt yet`);
-    const record = this.#plan(category, window);
+    const record = this.#plan(category, window, asked);
     this.#current = record;
     await this.#persist();
     this.#d.log.info({ repair: record.id, category, start: iso(record.start), end: iso(record.end), windows: record.windows }, 'ETL repair started');
@@ -104,17 +104,17 @@ export class EtlRepairs {
     return record;
   }
 
-  #plan(category: EtlCategory, window: Window): RepairRecord {
+  /** What a repair of `window` rebuilds and what not; `asked` is the window as the client wrote it, for a 400. */
+  #plan(category: EtlCategory, window: Window, asked: string): RepairRecord {
     const { resolutionMs: res, hourlyRetentionMs, clock } = this.#d;
     const now = clock.nowMs();
     const start = alignDown(window.start, res);
     const lastClosed = alignDown(now - this.#d.settleMs, res);
     const end = Math.min(alignUp(window.end, res), lastClosed);
-    const raw = `${iso(window.start)},${iso(window.end)}`;
     if (alignUp(window.end, res) - start > hourlyRetentionMs) {
-      throw badParameter('window', raw, `a window of at most ${formatDuration(hourlyRetentionMs)} (ETL_HOURLY_RETENTION): older sets are not kept`);
+      throw badParameter('window', asked, `a window of at most ${formatDuration(hourlyRetentionMs)} (ETL_HOURLY_RETENTION): older sets are not kept`);
     }
-    if (end <= start) throw badParameter('window', raw, `a window holding at least one closed ${formatDuration(res)} window (ETL_RESOLUTION) before ${iso(lastClosed)}`);
+    if (end <= start) throw badParameter('window', asked, `a window holding at least one closed ${formatDuration(res)} window (ETL_RESOLUTION) before ${iso(lastClosed)}`);
     const notRebuilt: NotRebuilt[] = [];
     // The first window whose end is inside retention, as the pipeline keeps them.
     const keepFrom = alignDown(now - hourlyRetentionMs - res, res) + res;

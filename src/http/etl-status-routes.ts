@@ -75,7 +75,7 @@ export function etlStatusRoutes(deps: EtlStatusRouteDeps): FastifyPluginAsyncTyp
         const repairs = deps.repairs();
         if (repairs === undefined) throw new AppError('CLUSTER_UNAVAILABLE', 'this server has no cluster (KUBECONFIG or in-cluster config): it builds no sets, so it has none to repair');
         const window = parseRepairWindow(request.query.window, deps.clock.nowMs());
-        const record = await repairs.start(category, window);
+        const record = await repairs.start(category, window, request.query.window);
         const json = repairJson(record);
         const warning = json.notRebuilt.map((n) => `${n.start} to ${n.end} is not rebuilt: ${n.reason}`).join('; ');
         return { code: 200 as const, data: repairingText(category), repair: json, ...(warning !== '' && { warning }) };
