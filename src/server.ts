@@ -345,7 +345,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   });
 
   registerEtlDataMetrics(metrics.registry, {
-    status: () => etlStatus.status(new Set([config.clusterId])),
+    status: async () => (etl === undefined ? undefined : etlStatus.status(new Set([config.clusterId]))),
     onError: (err) => app.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ETL data-status metrics: could not read the ETL status'),
   });
 

@@ -3,8 +3,8 @@ import type { EtlStatus } from '../etl/etl-status-schemas.js';
 
 /** Where the data-status metrics read: the ETL status of this server's cluster, at scrape time. */
 export interface EtlDataSource {
-  /** This server's cluster's status (GET /model/etl/status?filterClusters=<CLUSTER_ID>). */
-  status(): Promise<EtlStatus>;
+  /** This server's cluster's status (GET /model/etl/status?filterClusters=<CLUSTER_ID>); undefined while no pipeline runs (no cluster): the metrics then have no sample, as the other ETL metrics. */
+  status(): Promise<EtlStatus | undefined>;
   /** Told when the status could not be read (storage down); the metrics are then absent from that scrape. */
   onError(err: unknown): void;
 }

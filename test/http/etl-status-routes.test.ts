@@ -70,7 +70,7 @@ function rig(o: { cluster?: boolean; storeDown?: boolean } = {}): Rig {
     store: memory,
     log: silentLog,
   });
-  const local: LocalEtl = { pipeline, cache: { readiness: () => cache.ready, currency: source.currency, horizonMs: source.horizonMs }, repairs };
+  const local: LocalEtl = { pipeline, cache: { readiness: () => cache.ready, currency: () => source.currency(), horizonMs: () => source.horizonMs() }, repairs };
   const status = new EtlStatusReader({
     cluster: 'cluster-one',
     clock,
