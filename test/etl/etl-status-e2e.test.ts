@@ -173,6 +173,30 @@ describe('GET /model/etl/status end to end', () => {
     expect((await status(r)).assets['1h']).toMatchObject({ missingWindows: 0 });
   });
 
+  it('rolls the closed days a repair touched up again, and publishes Aggregated for them', async () => {
+    const r = (rig = await EtlRig.start('2024-05-03T21:00:00Z'));
+    r.clock.advance(65 * 60_000); // 22:05
+    await r.startServer();
+    await r.advanceTo('2024-05-03T23:00:00Z');
+    await r.advanceTo('2024-05-04T00:00:00Z');
+    await r.advanceTo('2024-05-04T01:00:00Z');
+    const day = win('2024-05-03T00:00:00Z', '2024-05-04T00:00:00Z');
+    const res = await inject(r, 'GET', '/model/etl/asset/repair?window=2024-05-03T23:00:00Z,2024-05-04T01:00:00Z');
+    // Two windows; of the days they touch, May 3 has closed (May 4 is rolled up when it closes).
+    expect(res.body).toMatchObject({ repair: { windows: 2, days: 1 } });
+    await r.etl.repairs.idle();
+    await r.settled();
+    expect((await status(r)).repairs['cluster-one']).toMatchObject({ state: 'done', rebuilt: 2, rolledUp: 1, progress: 1 });
+    const log = await r.log('kind=AssetSetAggregated,AssetSetSaved');
+    // The day's roll-up at midnight, then the repair's; each Aggregated from the 2 nodes and the disk into 3 assets.
+    expect(ofWindow(log.asset, 'AssetSetAggregated', day).map((e) => [e.metadata.size, e.time])).toEqual([
+      [3, '2024-05-04T00:00:00.000000000Z'],
+      [3, '2024-05-04T01:00:00.000000000Z'],
+    ]);
+    expect(ofWindow(log.asset, 'AssetSetSaved', day)).toHaveLength(2);
+    expect((await status(r)).assets['1d']).toMatchObject({ expectedWindows: 1, presentWindows: 1, coverage: day });
+  });
+
   it('says what a repair cannot rebuild: windows older than what the cluster cache still knows', async () => {
     const r = await rigAt1005();
     // Ended objects are kept an hour after their window is built.
