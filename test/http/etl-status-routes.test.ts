@@ -98,6 +98,14 @@ describe('GET /model/etl/status', () => {
     expect(data['allocation']).toMatchObject({ '1h': { expectedWindows: 0, coverage: null, progress: 1 }, '1d': { expectedWindows: 0 } });
   });
 
+  it('answers at /model/etl/status and at /etl/status (the cost-model layout behind Kubecost\'s nginx), alike', async () => {
+    const r = rig();
+    const model = await r.app.inject('/model/etl/status');
+    const costModel = await r.app.inject('/etl/status');
+    expect([model.statusCode, costModel.statusCode]).toEqual([200, 200]);
+    expect(costModel.body).toBe(model.body);
+  });
+
   it.each([
     ['a bad cluster id', '/model/etl/status?filterClusters=blue_1', accepts('filterClusters', 'blue_1', 'a comma list of cluster ids (1 to 64 letters, digits and hyphens) ("blue_1" is not one)')],
     ['filterClusters twice', '/model/etl/status?filterClusters=a&filterClusters=b', "parameter 'filterClusters' was given more than once; give it once"],
@@ -132,6 +140,15 @@ describe('GET and POST /model/etl/{allocation,asset}/repair', () => {
       'AssetSetTotaled 2024-05-03T11:00:00Z',
     ]);
     expect(r.repairs.current()).toMatchObject({ state: 'done', rebuilt: 2 });
+  });
+
+  it('answers at /etl/{allocation,asset}/repair too (the cost-model layout)', async () => {
+    const r = rig();
+    const res = await r.app.inject({ method: 'POST', url: '/etl/allocation/repair?window=2024-05-03T11:00:00Z,2024-05-03T12:00:00Z' });
+    expect(res.json()).toMatchObject({ code: 200, data: 'Repairing Allocation ETL', repair: { windows: 1 } });
+    await r.repairs.idle();
+    const busy = await r.app.inject('/etl/asset/repair?window=3d');
+    expect(busy.json()).toEqual({ code: 400, data: null, message: accepts('window', '3d', 'a window of at most 49h (ETL_HOURLY_RETENTION): older sets are not kept') });
   });
 
   it('widens the window to whole windows and cuts it at the last closed one', async () => {
