@@ -14,6 +14,7 @@ import { installCors, type CorsOrigins } from './http/cors.js';
 import { ErrorEnvelopeSchema, errorBody } from './http/envelope.js';
 import { formatValidationErrors, installErrorHandling } from './http/error-handler.js';
 import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
+import { etlStatusRoutes, type EtlStatusRouteDeps } from './http/etl-status-routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBodyParser } from './http/json-body.js';
 import { registerKubecostRoutes } from './http/kubecost-routes.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   readonly readiness: Readiness;
   /** The stored allocation and asset sets (`/model/allocation`, `/model/assets`); without it those routes are not served (tests of other routes). */
   readonly sets?: Omit<CostModelRouteDeps, 'clock'>;
+  /** What `/model/etl/status` and the repair routes need; without it they are not served (tests of other routes). */
+  readonly etlStatus?: Omit<EtlStatusRouteDeps, 'clock'>;
   /** Serve `/model/audit/events`; off, the route says how to enable it. */
   readonly auditEnabled?: boolean;
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
@@ -108,6 +111,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerKubecostRoutes(app, [
     etlLogRoutes({ events: deps.events, clock: deps.clock }),
     notifyRoutes(deps.notify),
+    ...(deps.etlStatus !== undefined ? [etlStatusRoutes({ ...deps.etlStatus, clock: deps.clock })] : []),
     auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
     ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
     ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),

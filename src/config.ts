@@ -174,6 +174,13 @@ export const SETTINGS = {
     'how long the daily roll-up sets are kept (Kubecost: ETL_DAILY_STORE_DURATION_DAYS)',
     durationAtLeast(DAY_MS),
   ),
+  etlRepairHorizonMs: setting(
+    'ETL_REPAIR_HORIZON',
+    '24h',
+    'a duration such as 6h, 24h or 3d (0s: repairs rebuild only windows not yet built)',
+    'how long the cluster cache keeps objects that ended after their window was built, so GET/POST /model/etl/{allocation,asset}/repair can rebuild windows that far back',
+    (raw) => (raw === '0' || raw === '0s' ? 0 : parseDurationMs(raw)),
+  ),
   billingExport: setting(
     'BILLING_EXPORT',
     undefined,

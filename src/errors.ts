@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   BAD_PARAMETER: 400,
   BAD_BODY: 400,
   NOT_FOUND: 404,
+  /** A repair of the cluster's ETL is already running: one at a time. */
+  REPAIR_RUNNING: 409,
   FEATURE_DISABLED: 404,
   /** A known path asked with a method it does not answer; the `Allow` header lists those it does. */
   METHOD_NOT_ALLOWED: 405,

@@ -21,6 +21,8 @@ import { BillingExport } from './etl/billing-export.js';
 import { ClusterCache } from './etl/cluster-cache.js';
 import { EtlPublisher } from './etl/etl-publisher.js';
 import { EtlPipeline } from './etl/pipeline.js';
+import { EtlRepairs } from './etl/repair.js';
+import { EtlStatusReader } from './etl/etl-status.js';
 import { SetQueries } from './etl/set-queries.js';
 import { SetRepository } from './etl/set-repository.js';
 import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
@@ -29,6 +31,7 @@ import { EventBus } from './events/bus.js';
 import type { Topics } from './events/topics.js';
 import { createMetrics } from './metrics/metrics.js';
 import { registerStateMetrics } from './metrics/state-metrics.js';
+import { registerEtlDataMetrics } from './metrics/etl-data-metrics.js';
 import { subscribeMetrics } from './metrics/subscribe-metrics.js';
 import { metricsSnapshot } from './metrics/snapshot.js';
 import { collectSecrets } from './bugreport/secrets.js';
@@ -51,14 +54,21 @@ export interface ServerHandle {
   readonly url: string;
   /** The audit watchers, when the audit is enabled and a cluster found. */
   readonly watchers?: AuditWatchers;
-  /** The ETL pipeline and the cluster cache it reads, when a cluster was found. */
-  readonly etl?: { readonly cache: ClusterCache; readonly pipeline: EtlPipeline };
+  /** The ETL pipeline, the cluster cache it reads and its repairs, when a cluster was found. */
+  readonly etl?: EtlParts;
   /** Where events are stored, and the writer that hands them over (tests wait on `storage.writer.idle()`). */
   readonly storage: Storage;
   /** Notifications, when `NOTIFY_CONFIG` is set. */
   readonly notifications?: Notifications;
   /** Stops accepting, lets in-flight requests finish (bounded), stops producers, flushes stores. */
   close(): Promise<void>;
+}
+
+/** This server's ETL: the cluster cache, the pipeline reading it, and the repairs of its sets. */
+export interface EtlParts {
+  readonly cache: ClusterCache;
+  readonly pipeline: EtlPipeline;
+  readonly repairs: EtlRepairs;
 }
 
 /** What the composition root can be given instead of the real thing (tests pass a manual clock). */
@@ -170,6 +180,18 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   // ETL steps, the pipeline's and the queries', go to the bus like every event.
   const etlPublisher = new EtlPublisher({ cluster: config.clusterId, clock, publish: (e) => bus.publish('etl', e) });
   const setQueries = new SetQueries({ repository: new SetRepository(storage.sets), resolutionMs: config.etlResolutionMs, publisher: etlPublisher });
+  const settleMs = options.etlSettleMs ?? 10_000;
+  const etlStatus = new EtlStatusReader({
+    cluster: config.clusterId,
+    clock,
+    resolutionMs: config.etlResolutionMs,
+    hourlyRetentionMs: config.etlHourlyRetentionMs,
+    dailyRetentionMs: config.etlDailyRetentionMs,
+    settleMs,
+    sets: storage.sets,
+    repairs: storage.repairs,
+    local: () => etl,
+  });
   const build = options.build ?? readBuildInfo();
   const startedAtNs = clock.nowNs();
   // The last warnings and errors, for the bug report: the log's output is tapped into it.
@@ -210,6 +232,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     metrics,
     openapi: { version: build.version, ui: config.docsEnabled },
     sets: { sets: setQueries, resolutionMs: config.etlResolutionMs },
+    etlStatus: { status: etlStatus, repairs: () => etl?.repairs },
     auditEnabled: config.auditEnabled,
     ...(config.uiEnabled && {
       ui: {
@@ -270,7 +293,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   }
 
   let watchers: AuditWatchers | undefined;
-  let etl: { cache: ClusterCache; pipeline: EtlPipeline } | undefined;
+  let etl: EtlParts | undefined;
   // Every watch loop with whose it is: the audit and the ETL may watch the same kind.
   const watchStatuses = (): ConsumerWatchStatus[] => [
     ...(watchers?.statuses() ?? []).map((w) => ({ consumer: 'audit' as const, ...w })),
@@ -308,9 +331,26 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       publisher: etlPublisher,
       ...(config.billingExport !== undefined && { billing: new BillingExport({ path: config.billingExport, log: etlLog }) }),
       log: etlLog,
-      ...(options.etlSettleMs !== undefined && { settleMs: options.etlSettleMs }),
+      settleMs,
+      repairHorizonMs: config.etlRepairHorizonMs,
     });
-    etl = { cache, pipeline };
+    const repairs = new EtlRepairs({
+      cluster: config.clusterId,
+      clock,
+      resolutionMs: config.etlResolutionMs,
+      hourlyRetentionMs: config.etlHourlyRetentionMs,
+      settleMs,
+      pipeline,
+      source: cache,
+      sheet,
+      repository: new SetRepository(storage.store),
+      publisher: etlPublisher,
+      store: storage.repairs,
+      log: etlLog,
+    });
+    // A repair a restart interrupted is marked so (not resumed); storage down here only costs that mark.
+    await repairs.init().catch((err: unknown) => etlLog.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not read the last ETL repair'));
+    etl = { cache, pipeline, repairs };
     readiness.register({ name: 'etl', status: () => cache.readiness() });
     cache.start();
     pipeline.start();
@@ -346,6 +386,11 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     etl: etlState,
     etlResolutionMs: config.etlResolutionMs,
     build,
+  });
+
+  registerEtlDataMetrics(metrics.registry, {
+    status: async () => (etl === undefined ? undefined : etlStatus.status(new Set([config.clusterId]))),
+    onError: (err) => app.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ETL data-status metrics: could not read the ETL status'),
   });
 
   let shuttingDown = false;
@@ -389,8 +434,9 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       }
       // Producers stop after the listener; what they already saw is still priced and stored.
       await watchers?.stop();
-      // A build in progress finishes and is saved; no new one starts.
+      // A build in progress finishes and is saved; no new one starts; a repair running is marked interrupted.
       await etl?.pipeline.stop();
+      await etl?.repairs.idle();
       await etl?.cache.stop();
       // Attempts in flight end (each within its timeout); what is not delivered stays in the outbox.
       await notifications?.stop();

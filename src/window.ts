@@ -166,3 +166,9 @@ function whyUnrecognised(input: string): string {
   }
   return 'not a recognised window';
 }
+
+/** A duration as Kubecost prints a resolution: the largest of d, h, m, s that divides it (86,400,000 → 1d, 3,600,000 → 1h, 600,000 → 10m). */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [['d', DAY], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0 && ms > 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}

@@ -46,6 +46,7 @@ describe('settings', () => {
       customEventCapacity: 100_000,
       etlHourlyRetentionMs: 49 * 3_600_000,
       etlDailyRetentionMs: 91 * 86_400_000,
+      etlRepairHorizonMs: 86_400_000,
       billingExport: undefined,
       corsAllowedOrigins: '*',
       logLevel: 'info',
@@ -62,6 +63,11 @@ describe('settings', () => {
     expect(c.auditEnabled).toBe(true);
     expect(c.etlResolutionMs).toBe(300_000);
     expect(c.auditResourceTypes).toEqual(['deployment', 'pod']);
+  });
+
+  it('takes 0s for ETL_REPAIR_HORIZON: ended objects are let go as soon as their window is built', () => {
+    expect(load({ ETL_REPAIR_HORIZON: '0s' }).etlRepairHorizonMs).toBe(0);
+    expect(load({ ETL_REPAIR_HORIZON: '3d' }).etlRepairHorizonMs).toBe(3 * 86_400_000);
   });
 
   it('lets a flag win over the environment, in both flag spellings', () => {
@@ -82,6 +88,7 @@ describe('settings', () => {
     [{ ETL_HOURLY_RETENTION: '49' }, 'invalid setting ETL_HOURLY_RETENTION="49": accepts a duration of at least ETL_RESOLUTION such as 49h or 3d'],
     [{ ETL_HOURLY_RETENTION: '30m' }, 'invalid setting ETL_HOURLY_RETENTION="30m": accepts a duration of at least ETL_RESOLUTION such as 49h or 3d (ETL_RESOLUTION is 3600s)'],
     [{ ETL_DAILY_RETENTION: '23h' }, 'invalid setting ETL_DAILY_RETENTION="23h": accepts a duration of at least 1d such as 91d or 13w'],
+    [{ ETL_REPAIR_HORIZON: '1 day' }, 'invalid setting ETL_REPAIR_HORIZON="1 day": accepts a duration such as 6h, 24h or 3d (0s: repairs rebuild only windows not yet built)'],
     [{ ETL_LOG_CAPACITY: '0' }, 'invalid setting ETL_LOG_CAPACITY="0": accepts an integer from 1 to 1000000'],
     [{ AUDIT_CAPACITY: '1e3' }, 'invalid setting AUDIT_CAPACITY="1e3": accepts an integer from 1 to 1000000'],
     [{ CES_TOKENS_FILE: '/nonexistent/tokens.json' }, 'invalid setting CES_TOKENS_FILE="/nonexistent/tokens.json": accepts the path of a readable JSON token file'],

@@ -128,6 +128,14 @@ export class ClusterCache {
     for (const tracker of Object.values(this.#trackers)) tracker.forgetEndedBefore(ms);
   }
 
+  /**
+   * Epoch ms from which the cache still holds every ended record (0: none was ever forgotten or
+   * dropped): a window that ends by it can no longer be rebuilt whole, so a repair refuses it.
+   */
+  horizonMs(): number {
+    return Math.max(...Object.values(this.#trackers).map((t) => t.horizon()));
+  }
+
   /** Live and ended records per kind, and ended records dropped at the cap. */
   stats(): ClusterCacheStats {
     const t = this.#trackers;

@@ -56,6 +56,19 @@ export interface PipelineDeps {
   readonly currencyGraceMs?: number;
   /** How often a waiting window checks the cache again; default 30 s. */
   readonly recheckMs?: number;
+  /** `ETL_REPAIR_HORIZON`, ms: ended objects are kept this long after their window is built, so a repair can rebuild it; default 0. */
+  readonly repairHorizonMs?: number;
+}
+
+/** How a run ended: every due window built, one failed (ComputeError), or waiting for the cluster cache to be current. */
+export type RunOutcome = 'success' | 'error' | 'waiting';
+
+/** One run of the pipeline: when it started and ended (epoch ms), how it ended and how many windows it built. */
+export interface PipelineRun {
+  readonly start: number;
+  readonly end: number;
+  readonly outcome: RunOutcome;
+  readonly built: number;
 }
 
 /** What the pipeline last did, for the bug report and metrics. */
@@ -67,6 +80,16 @@ export interface PipelineState {
   readonly lastError?: string;
   /** Totals of the last set saved, per category. */
   readonly lastTotals: { readonly allocation?: SetTotals; readonly asset?: SetTotals };
+  /** Epoch ms the pipeline started; absent before start. */
+  readonly startTime?: number;
+  /** The first window this process meant to build when nothing was stored: where its stores are expected to begin. */
+  readonly firstWindowStart?: number;
+  /** The last run that ended. */
+  readonly lastRun?: PipelineRun;
+  /** Epoch ms of the next run scheduled. */
+  readonly nextRunAt?: number;
+  /** The last error of any run, kept after later runs succeed, and when it happened (epoch ms). */
+  readonly lastFailure?: { readonly error: string; readonly at: number };
 }
 
 /**
@@ -91,6 +114,14 @@ export class EtlPipeline {
   #nextStart = 0;
   #lastBuiltEnd: number | undefined;
   #lastError: string | undefined;
+  #lastFailure: { error: string; at: number } | undefined;
+  #startTime: number | undefined;
+  #firstWindowStart: number | undefined;
+  #lastRun: PipelineRun | undefined;
+  #nextRunAt: number | undefined;
+  /** Set when a build of the current run fails. */
+  #runFailed = false;
+  #builtInRun = 0;
   readonly #lastTotals: { allocation?: SetTotals; asset?: SetTotals } = {};
   /** Days (start ms) whose roll-up is due but not yet saved. */
   readonly #pendingDays = new Set<number>();
@@ -114,7 +145,9 @@ export class EtlPipeline {
   start(): void {
     if (this.#started || this.#stopped) return;
     this.#started = true;
-    this.#nextStart = alignDown(this.#d.clock.nowMs(), this.#d.resolutionMs);
+    this.#startTime = this.#d.clock.nowMs();
+    this.#nextStart = alignDown(this.#startTime, this.#d.resolutionMs);
+    this.#firstWindowStart = this.#nextStart;
     this.#enqueue(() => this.#loadStored());
     this.#enqueue(() => this.#run());
   }
@@ -125,6 +158,28 @@ export class EtlPipeline {
     if (this.#timer !== undefined) this.#d.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#chain;
+  }
+
+  /**
+   * Runs `work` on the pipeline's chain, between runs, so it never overlaps a build or a roll-up
+   * (a repair rebuilds one window at a time this way, and the schedule keeps its turn). Rejects
+   * with {@link PipelineStoppedError} when the pipeline stopped before its turn.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.#stopped) {
+        reject(new PipelineStoppedError());
+        return;
+      }
+      this.#chain = this.#chain.then(async () => {
+        if (this.#stopped) return reject(new PipelineStoppedError());
+        try {
+          resolve(await work());
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+    });
   }
 
   /** Resolves once the work queued so far is done (tests). */
@@ -138,6 +193,11 @@ export class EtlPipeline {
       ...(this.#lastBuiltEnd !== undefined && { lastBuiltEnd: this.#lastBuiltEnd }),
       ...(this.#lastError !== undefined && { lastError: this.#lastError }),
       lastTotals: { ...this.#lastTotals },
+      ...(this.#startTime !== undefined && { startTime: this.#startTime }),
+      ...(this.#firstWindowStart !== undefined && { firstWindowStart: this.#firstWindowStart }),
+      ...(this.#lastRun !== undefined && { lastRun: this.#lastRun }),
+      ...(this.#nextRunAt !== undefined && { nextRunAt: this.#nextRunAt }),
+      ...(this.#lastFailure !== undefined && { lastFailure: this.#lastFailure }),
     };
   }
 
@@ -165,8 +225,10 @@ export class EtlPipeline {
     const due = this.#nextStart + res + this.#settleMs;
     let at = due > now ? due : alignDown(now - this.#settleMs, res) + res + this.#settleMs;
     if (this.#waiting) at = Math.min(at, now + this.#recheckMs);
+    this.#nextRunAt = at;
     this.#timer = this.#d.clock.setTimeout(() => {
       this.#timer = undefined;
+      this.#nextRunAt = undefined;
       this.#enqueue(() => this.#run());
     }, at - now);
   }
@@ -231,14 +293,18 @@ export class EtlPipeline {
   /** One run: build every closed window not yet built, roll up closed days, reconcile, delete past retention; then schedule the next. */
   async #run(): Promise<void> {
     this.#waiting = false;
+    this.#runFailed = false;
+    this.#builtInRun = 0;
+    const runStart = this.#d.clock.nowMs();
     try {
-      const now = this.#d.clock.nowMs();
+      const now = runStart;
       const billing = this.#d.billing?.load();
       await this.#buildDue(now, billing);
       await this.#rollUpDue();
       if (billing?.ok === true && this.#reconciliation !== undefined) await this.#reconciliation.runStored(billing, now, this.#tiers(now));
       await this.#deleteExpired(now);
     } finally {
+      this.#lastRun = { start: runStart, end: this.#d.clock.nowMs(), outcome: this.#runOutcome(), built: this.#builtInRun };
       this.#schedule();
     }
   }
@@ -297,16 +363,28 @@ export class EtlPipeline {
     }
     this.#published('Saved', pair, window, res);
     this.#lastBuiltEnd = window.end;
+    this.#builtInRun++;
     this.#lastError = undefined;
-    this.#d.source.forgetEndedBefore(window.end);
+    this.#d.source.forgetEndedBefore(window.end - (this.#d.repairHorizonMs ?? 0));
     return true;
   }
 
   #computeError(window: Window, now: number, error: string): false {
-    this.#lastError = error;
+    this.#noteError(error);
     this.#d.publisher.both({ step: 'ComputeError', window, error, dedupe: { resolutionMs: this.#d.resolutionMs, extra: String(now) } });
     this.#d.log.warn({ window: isoWindow(window), err: error }, 'ETL build failed; retried at the next run');
     return false;
+  }
+
+  /** How the current run went so far (its builds and roll-ups set the flags). */
+  #runOutcome(): RunOutcome {
+    return this.#runFailed ? 'error' : this.#waiting ? 'waiting' : 'success';
+  }
+
+  #noteError(error: string): void {
+    this.#lastError = error;
+    this.#lastFailure = { error, at: this.#d.clock.nowMs() };
+    this.#runFailed = true;
   }
 
   /** Saved or Loaded, then Totaled, for both sets of a window. */
@@ -331,7 +409,7 @@ export class EtlPipeline {
         if (pair !== undefined) await this.#d.repository.save(pair, DAY_MS);
       } catch (err) {
         const error = `daily roll-up failed: ${describe(err)}`;
-        this.#lastError = error;
+        this.#noteError(error);
         this.#d.publisher.both({ step: 'ComputeError', window, error, dedupe: { resolutionMs: DAY_MS, extra: String(this.#d.clock.nowMs()) } });
         this.#d.log.warn({ day: new Date(day).toISOString(), err: error }, 'daily roll-up failed; retried at the next run');
         return;
@@ -358,6 +436,14 @@ export class EtlPipeline {
         }
       }
     }
+  }
+}
+
+/** The pipeline stopped before the work handed to {@link EtlPipeline.exclusive} had its turn. */
+export class PipelineStoppedError extends Error {
+  override readonly name = 'PipelineStoppedError';
+  constructor() {
+    super('the ETL pipeline stopped');
   }
 }
 

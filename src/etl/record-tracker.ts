@@ -60,6 +60,8 @@ export class RecordTracker<R extends TimedRecord> implements WatchHandler<Observ
   /** UIDs of objects whose problems were logged, with the problems, so each is logged once, not on every relist. */
   readonly #warned = new Map<string, string>();
   #dropped = 0;
+  /** Every ended record whose end is after this (epoch ms) is still held: nothing ending later was forgotten or dropped. */
+  #horizon = 0;
   /** The cap dropped records and has not been under it since: one warning per such burst. */
   #dropping = false;
 
@@ -120,7 +122,13 @@ export class RecordTracker<R extends TimedRecord> implements WatchHandler<Observ
   forgetEndedBefore(ms: number): void {
     const n = this.#firstEndAfter(ms);
     if (n > 0) this.#ended.splice(0, n);
+    this.#horizon = Math.max(this.#horizon, ms);
     if (this.#ended.length < this.#o.maxEnded) this.#dropping = false;
+  }
+
+  /** Epoch ms after which every ended record is still held (0: none was ever forgotten or dropped): a window ending by it cannot be rebuilt whole. */
+  horizon(): number {
+    return this.#horizon;
   }
 
   stats(): RecordStats {
@@ -171,7 +179,8 @@ export class RecordTracker<R extends TimedRecord> implements WatchHandler<Observ
     else ended.splice(this.#firstEndAfter(end), 0, record);
     const over = ended.length - this.#o.maxEnded;
     if (over <= 0) return;
-    ended.splice(0, over);
+    const dropped = ended.splice(0, over);
+    this.#horizon = Math.max(this.#horizon, dropped.at(-1)?.end ?? 0);
     this.#dropped += over;
     if (this.#dropping) return;
     this.#dropping = true;

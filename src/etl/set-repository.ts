@@ -37,6 +37,11 @@ export class SetRepository {
     await this.#store.saveSets([stored('allocation', pair.allocations, resolutionMs), stored('asset', pair.assets, resolutionMs)]);
   }
 
+  /** Stores the set of one category of a window (a repair of that category), replacing what was held for it. */
+  async saveOne(category: EtlCategory, pair: SetPair, resolutionMs: number): Promise<void> {
+    await this.#store.saveSets([category === 'allocation' ? stored('allocation', pair.allocations, resolutionMs) : stored('asset', pair.assets, resolutionMs)]);
+  }
+
   list(q: SetQuery): Promise<StoredSetInfo[]> {
     return this.#store.listSets(q);
   }

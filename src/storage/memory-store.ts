@@ -23,6 +23,7 @@ import { pickById } from './audit-lookup.js';
 import { auditOccurrences, bounds, etlOccurrences, summarizeAudit, summarizeEtl, type HeldAudit } from './memory-held-events.js';
 import { MemorySets } from './memory-sets.js';
 import { MemoryOutbox } from '../notify/memory-outbox.js';
+import type { RepairStore } from './repair-store.js';
 import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 
 interface ClusterEtl {
@@ -52,7 +53,7 @@ const KINDS_LEXICAL = [...ETL_KINDS].sort();
  * The `memory:` backend: per cluster the bounded rings the server always had, so memory stays
  * flat; nothing survives the process. Commits are synchronous and never fail.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, RepairStore {
   readonly backend = 'memory';
   readonly location = 'memory:';
   readonly #etl = new Map<string, ClusterEtl>();
@@ -87,6 +88,16 @@ export class MemoryStore implements Store {
   readonly listSets = async (q: SetQuery): Promise<StoredSetInfo[]> => this.#sets.list(q);
   readonly loadSet = async (key: StoredSetKey): Promise<StoredSet | undefined> => this.#sets.load(key);
   readonly deleteSets = async (q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> => this.#sets.delete(q);
+  /** The last repair per cluster: one short record each, so bounded by the clusters that repaired. */
+  readonly #repairs = new Map<string, string>();
+
+  async saveRepair(cluster: string, body: string): Promise<void> {
+    this.#repairs.set(cluster, body);
+  }
+
+  async loadRepairs(clusters?: ReadonlySet<string>): Promise<ReadonlyMap<string, string>> {
+    return new Map([...this.#repairs].filter(([c]) => clusters === undefined || clusters.has(c)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
 
   async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const selected = this.#selected(this.#etl, q.clusters);

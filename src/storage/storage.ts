@@ -4,6 +4,7 @@ import type { Topics } from '../events/topics.js';
 import type { ComponentStatus } from '../readiness.js';
 import { openStore } from './open-store.js';
 import { Pruner } from './pruner.js';
+import type { RepairStore } from './repair-store.js';
 import type { Store, StoreLimits } from './store.js';
 import { describeStoreError } from './store-errors.js';
 import { guardedCatalogue, guardedReader, guardedSets, type EventCatalogue, type EventReader, type SetReader } from './store-reader.js';
@@ -33,6 +34,8 @@ export interface Storage {
   readonly catalogue: EventCatalogue;
   /** The stored ETL sets as the query routes read them (a 503 while storage is down); the pipeline uses `store` and reports its own failures. */
   readonly sets: SetReader;
+  /** The last ETL repair of each cluster (etl/repair.ts). */
+  readonly repairs: RepairStore;
   /** Subscribes the writer to the bus (with the notifications each event triggers) and starts pruning in the background. */
   start(bus: EventBus<Topics>, notify?: NotifyHook): void;
   /** `/readyz`'s storage component. */
@@ -57,6 +60,7 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
     events: guardedReader(store, writer),
     catalogue: guardedCatalogue(store, writer),
     sets: guardedSets(store, writer),
+    repairs: store,
     start(bus, notify) {
       unsubscribe = subscribeWriter(bus, writer, notify);
       pruner.start();

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditEventId } from '../../src/audit/audit-id.js';
+import type { RepairStore } from '../../src/storage/repair-store.js';
 import { PG_MIGRATIONS } from '../../src/storage/postgres/pg-migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/pg-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-migrations.js';
@@ -298,5 +299,67 @@ describe('schema version 5 on PostgreSQL', () => {
       await schema.drop();
     };
     await expectVersion5(store);
+  });
+});
+
+// Version 6 keeps the last ETL repair of each cluster (etl_repairs); a store of the version before
+// keeps its sets and takes repairs.
+const BEFORE_6 = { sqlite: SQLITE_MIGRATIONS.filter((m) => m.version < 6), pg: PG_MIGRATIONS.filter((m) => m.version < 6) };
+
+async function expectVersion6(store: Store & RepairStore): Promise<void> {
+  const { payload: _, ...info } = SET;
+  expect(await store.listSets({ category: 'allocation', resolutionMs: H })).toEqual([info]);
+  await store.saveRepair('c1', '{"state":"running"}');
+  expect([...(await store.loadRepairs())]).toEqual([['c1', '{"state":"running"}']]);
+}
+
+describe('schema version 6 on SQLite', () => {
+  it('upgrades a store of the version before, keeping its sets, and keeps repairs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    const path = join(dir, 'events.db');
+    const before = new Database(path);
+    for (const m of BEFORE_6.sqlite) before.exec(m.sql);
+    before.pragma(`user_version = ${BEFORE_6.sqlite.at(-1)?.version ?? 0}`);
+    before
+      .prepare('INSERT INTO etl_sets (cluster, category, resolution_ms, start_ms, end_ms, size, reconciled, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(SET.cluster, SET.category, SET.resolutionMs, SET.start, SET.end, SET.size, SET.reconciled, Buffer.from(SET.payload));
+    before.close();
+    const store = SqliteStore.open(path, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await expectVersion6(store);
+  });
+});
+
+describe('schema version 6 on PostgreSQL', () => {
+  it('upgrades a store of the version before, keeping its sets, and keeps repairs', async (ctx) => {
+    if (!pgOk) return ctx.skip();
+    const schema: TestSchema = await createTestSchema();
+    const before = new pg.Client({ connectionString: schema.url });
+    await before.connect();
+    await before.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    for (const m of BEFORE_6.pg) {
+      await before.query(m.sql);
+      await before.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    await before.query('INSERT INTO etl_sets (cluster, category, resolution_ms, start_ms, end_ms, size, reconciled, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+      SET.cluster,
+      SET.category,
+      SET.resolutionMs,
+      SET.start,
+      SET.end,
+      SET.size,
+      SET.reconciled,
+      Buffer.from(SET.payload),
+    ]);
+    await before.end();
+    const store = await PostgresStore.open(schema.url, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      await schema.drop();
+    };
+    await expectVersion6(store);
   });
 });

@@ -138,7 +138,7 @@ describe.skipIf(!run)('the web page in Chromium', { timeout: 120_000 }, () => {
 
   it('shows a deployment created in the cluster, with its cost, without a reload', async () => {
     await page.evaluate('window.marker = 42');
-    fake.create('deployments', deploymentObject('kubecost', 'sample-deployment', 1, { cpu: '100m', memory: '32Mi' }));
+    fake.clientSideApply('deployments', deploymentObject('kubecost', 'sample-deployment', 1, { cpu: '100m', memory: '32Mi' }));
     // The page polls every 5 s at first (then less often while nothing changes): no reload, no click.
     await rowOf('sample-deployment').waitFor({ timeout: 45_000 });
     const row = rowOf('sample-deployment');
@@ -199,9 +199,15 @@ describe.skipIf(!run)('the web page in Chromium', { timeout: 120_000 }, () => {
     expect(await detail.locator('.rates tr.total td').textContent()).toBe('$2.40');
     expect(await detail.locator('.rates tbody th').allTextContents()).toEqual(['CPU', 'Memory', 'GPU', 'Total']);
     expect(await detail.locator('.rates td').allTextContents()).toEqual(['$2.31', '$0.0966', '$0.00', '$2.40']);
-    expect(new URL(page.url()).hash).toMatch(new RegExp(`event=${uid}`));
-    const raw = JSON.parse((await detail.locator('pre').textContent()) ?? '') as { uid: string; predictor: string };
+    const raw = JSON.parse((await detail.locator('pre').textContent()) ?? '') as { uid: string; predictor: string; id: string };
     expect(raw).toMatchObject({ uid, predictor: 'requests' });
+    // The event's stable id names it in the URL, so the view can be shared.
+    expect(new URL(page.url()).hash).toBe(`#/changes?event=${raw.id}`);
+    // Who made it and with what, from the managedFields and the last-applied annotation of kubectl apply.
+    const terms = await detail.locator('.facts dt').allTextContents();
+    const values = await detail.locator('.facts dd').allTextContents();
+    const facts = Object.fromEntries(terms.map((t, i) => [t, values[i]]));
+    expect([facts['Changed by'], facts['Source']]).toEqual(['kubectl-client-side-apply', 'kubectl']);
     await screenshot('changes');
     expect(await axeViolations()).toEqual([]);
   });

@@ -185,6 +185,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 6,
+    name: 'ETL: the last repair of each cluster, so a restart can say it interrupted one',
+    sql: `
+      CREATE TABLE etl_repairs (
+        cluster TEXT COLLATE "C" PRIMARY KEY,
+        body TEXT NOT NULL
+      );
+    `,
+  },
+  {
     version: 7,
     name: 'Notifications: the durable outbox, written with the events that trigger it',
     // id is unique per event, route and sink, so two replicas writing one change write one row.

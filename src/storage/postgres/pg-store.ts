@@ -9,6 +9,7 @@ import { countersOf, isAuditResourceType, knownWorkloadOf } from '../rows.js';
 import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
 import { isTransientStoreError } from '../store-errors.js';
 import { redactUrl } from '../store-url.js';
+import type { RepairStore } from '../repair-store.js';
 import { hasCluster, insertCustomEvents, pruneCustomEvents, queryOccurrences, summarizeEvents } from './pg-catalogue.js';
 import { migratePostgres } from './pg-migrations.js';
 import { deleteSets, listSets, loadSet, saveSets } from './pg-sets.js';
@@ -65,7 +66,7 @@ function param(params: unknown[], value: unknown): string {
  * database. Writes are batched by the writer into one transaction; idempotency keys make two
  * replicas' writes of one change a single row.
  */
-export class PostgresStore implements Store {
+export class PostgresStore implements Store, RepairStore {
   readonly backend = 'postgres';
   readonly location: string;
   readonly #pool: pg.Pool;
@@ -123,6 +124,18 @@ export class PostgresStore implements Store {
 
   async deleteSets(q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> {
     return deleteSets(this.#pool, q);
+  }
+
+  async saveRepair(cluster: string, body: string): Promise<void> {
+    await this.#pool.query('INSERT INTO etl_repairs (cluster, body) VALUES ($1, $2) ON CONFLICT (cluster) DO UPDATE SET body = excluded.body', [cluster, body]);
+  }
+
+  async loadRepairs(clusters?: ReadonlySet<string>): Promise<ReadonlyMap<string, string>> {
+    const { rows } =
+      clusters === undefined
+        ? await this.#pool.query<{ cluster: string; body: string }>('SELECT cluster, body FROM etl_repairs ORDER BY cluster')
+        : await this.#pool.query<{ cluster: string; body: string }>('SELECT cluster, body FROM etl_repairs WHERE cluster = ANY($1::text[]) ORDER BY cluster', [[...clusters]]);
+    return new Map(rows.map((r) => [r.cluster, r.body]));
   }
 
   async hasCluster(cluster: string): Promise<boolean> {

@@ -178,6 +178,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 6,
+    name: 'ETL: the last repair of each cluster, so a restart can say it interrupted one',
+    sql: `
+      CREATE TABLE etl_repairs (
+        cluster TEXT PRIMARY KEY,
+        body TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
     version: 7,
     name: 'Notifications: the durable outbox, written with the events that trigger it',
     // id is unique per event, route and sink, so a change written twice (a retried batch) is one row.

@@ -13,6 +13,7 @@ import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { insertOutboxRow, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteSets } from './sqlite-sets.js';
+import type { RepairStore } from '../repair-store.js';
 
 type Statement = Database.Statement;
 
@@ -35,7 +36,7 @@ function inList(column: string, values: ReadonlySet<string> | undefined, where: 
  * Commits are synchronous, so the writer needs no await and a committed write is on disk (fsynced)
  * before the call returns; group commit (one transaction per batch) keeps that to one fsync per batch.
  */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, RepairStore {
   readonly backend = 'sqlite';
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
@@ -204,6 +205,19 @@ export class SqliteStore implements Store {
 
   async deleteSets(q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> {
     return this.#sets.delete(q);
+  }
+
+  async saveRepair(cluster: string, body: string): Promise<void> {
+    this.#stmt('INSERT INTO etl_repairs (cluster, body) VALUES (?, ?) ON CONFLICT (cluster) DO UPDATE SET body = excluded.body').run(cluster, body);
+  }
+
+  async loadRepairs(clusters?: ReadonlySet<string>): Promise<ReadonlyMap<string, string>> {
+    const rows = (
+      clusters === undefined
+        ? this.#stmt('SELECT cluster, body FROM etl_repairs ORDER BY cluster').all()
+        : this.#stmt('SELECT cluster, body FROM etl_repairs WHERE cluster IN (SELECT value FROM json_each(?)) ORDER BY cluster').all(JSON.stringify([...clusters]))
+    ) as { cluster: string; body: string }[];
+    return new Map(rows.map((r) => [r.cluster, r.body]));
   }
 
   async hasCluster(cluster: string): Promise<boolean> {

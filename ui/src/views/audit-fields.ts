@@ -9,10 +9,18 @@ export function field(e: AuditEvent, name: string): unknown {
   return (e as unknown as Readonly<Record<string, unknown>>)[name];
 }
 
-/** A string field's value, or undefined when absent or not a non-empty string. */
-export function text(e: AuditEvent, name: string): string | undefined {
-  const v = field(e, name);
-  return typeof v === 'string' && v !== '' ? v : undefined;
+/** Who made the change (its field manager, and the subresource it wrote through); undefined when unknown. */
+export function changedByText(e: AuditEvent): string | undefined {
+  const c = e.changedBy;
+  if (c === undefined || c.manager === 'unknown') return undefined;
+  return c.subresource === undefined ? c.manager : `${c.manager} (${c.subresource})`;
+}
+
+/** The tool that owns the workload, with its release or application; undefined when unknown. */
+export function sourceText(e: AuditEvent): string | undefined {
+  const s = e.source;
+  if (s === undefined || s.tool === 'unknown') return undefined;
+  return s.name === undefined ? s.tool : `${s.tool}: ${s.name}`;
 }
 
 /** The event's identity: its `id` where the server gives one, else what no two events share. */

@@ -6,7 +6,7 @@ import { clockTime, dayOf, delta } from '../format.js';
 import { setParams } from '../route.js';
 import type { AuditEvent, AuditResponse, UiInfo } from '../types.js';
 import { usePoll } from '../use-poll.js';
-import { eventKey, fieldChanges, isInferred, text } from './audit-fields.js';
+import { changedByText, eventKey, fieldChanges, isInferred, sourceText } from './audit-fields.js';
 import { EventDetail } from './event-detail.js';
 import { ReportedEvents } from './reported-events.js';
 import { CheckGroup, DebouncedInput } from './controls.js';
@@ -39,14 +39,14 @@ export function ChangesView({ params, cluster, info, seeClusters }: Props) {
   // Who and how, where the server records them: filtered here, as the API has no such filter.
   const changedBy = params.get('changedBy') ?? '';
   const source = params.get('source') ?? '';
-  const hasWho = events.some((e) => text(e, 'changedBy') !== undefined);
-  const hasSource = events.some((e) => text(e, 'source') !== undefined);
+  const hasWho = events.some((e) => changedByText(e) !== undefined);
+  const hasSource = events.some((e) => sourceText(e) !== undefined);
   const shown = useMemo(
     () =>
       events.filter(
         (e) =>
-          (changedBy === '' || (text(e, 'changedBy') ?? '').toLowerCase().includes(changedBy.toLowerCase())) &&
-          (source === '' || (text(e, 'source') ?? '').toLowerCase().includes(source.toLowerCase())),
+          (changedBy === '' || (changedByText(e) ?? '').toLowerCase().includes(changedBy.toLowerCase())) &&
+          (source === '' || (sourceText(e) ?? '').toLowerCase().includes(source.toLowerCase())),
       ),
     [events, changedBy, source],
   );
@@ -179,8 +179,8 @@ function EventRow({ event: e, eventKey: key, fresh, selected, maxDelta }: { even
   const d = e.monthlyCostDelta;
   // A square-root scale: a $5 change stays visible beside a $500 one.
   const width = maxDelta > 0 ? Math.max(2, Math.round(56 * Math.sqrt(Math.abs(d) / maxDelta))) : 0;
-  const who = text(e, 'changedBy');
-  const source = text(e, 'source');
+  const who = changedByText(e);
+  const source = sourceText(e);
   const diff = fieldChanges(e);
   const inferred = isInferred(e);
   return (

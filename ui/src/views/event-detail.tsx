@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { dateTime, delta, money } from '../format.js';
 import type { AuditEvent } from '../types.js';
-import { field, fieldChanges, isInferred, show, text } from './audit-fields.js';
+import { changedByText, field, fieldChanges, isInferred, show, sourceText } from './audit-fields.js';
 
 type Rates = AuditEvent['costPrediction'];
 const RATE_ROWS: readonly { key: keyof Rates; label: string }[] = [
@@ -16,8 +16,8 @@ export function EventDetail({ event: e, onClose }: { event: AuditEvent; onClose:
   const before = e.previousCostPrediction;
   const diff = fieldChanges(e);
   const realized = field(e, 'realized');
-  const who = text(e, 'changedBy');
-  const source = text(e, 'source');
+  const who = changedByText(e);
+  const source = sourceText(e);
   return (
     <article class="card event-detail" aria-labelledby="detail-h">
       <header class="card-head">
