@@ -28,6 +28,7 @@ import { uiRoutes, type UiRouteDeps } from './http/ui-routes.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { echoRequestId, REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import type { Metrics } from './metrics/metrics.js';
+import { clipText } from './quote-value.js';
 
 /** Everything the routes need, created by the composition root (or a test) and handed in. */
 export interface AppDeps {
@@ -84,9 +85,18 @@ export function serverOptions(logger: FastifyServerOptions['logger'], requestLog
     // Malformed URLs and the like fail before routing; they still answer in the envelope.
     frameworkErrors: (err, request, reply) => {
       const status = err.statusCode ?? 400;
-      void (reply as FastifyReply).code(status).header(REQUEST_ID_HEADER, request.id).send(errorBody(status, err.message));
+      void (reply as FastifyReply).code(status).header(REQUEST_ID_HEADER, request.id).send(errorBody(status, frameworkMessage(err.message)));
     },
   };
+}
+
+/**
+ * Fastify's words for a URL it cannot route (`'<the part>' is not a valid url component`, `… is
+ * exceeding the max param length`), with the client's part cut short so the answer stays small.
+ */
+function frameworkMessage(message: string): string {
+  const m = /^'([\s\S]*)'( [^']*)$/.exec(message);
+  return m === null ? clipText(message) : `'${clipText(m[1] ?? '')}'${m[2] ?? ''}`;
 }
 
 /** The server with every route, not yet listening. Tests call this and use `inject`. */

@@ -82,3 +82,14 @@ export function quoteValue(value: unknown, max = QUOTED_CHARACTERS): string {
   const text = preview(value, max);
   return text.length <= max ? text : `${text.slice(0, max)}… (${size(value)})`;
 }
+
+/** How much of a path a message repeats: enough for any route of this server, never the 16 KiB Node lets through. */
+export const CLIPPED_PATH_CHARACTERS = 200;
+
+/**
+ * A client's text repeated in a message as it is (a path, a framework error naming one), cut to
+ * `max` characters with its length said: `/model/xxxx… (10020 characters)`.
+ */
+export function clipText(text: string, max = CLIPPED_PATH_CHARACTERS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}

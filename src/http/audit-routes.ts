@@ -6,6 +6,7 @@ import { AUDIT_ID_ACCEPTS, auditIdTimeMs } from '../audit/audit-id.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from '../audit/resource-types.js';
 import { AppError, badParameter } from '../errors.js';
+import { quoteValue } from '../quote-value.js';
 import type { EventReader } from '../storage/store-reader.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
@@ -77,7 +78,7 @@ function csv<T extends string>(name: string, raw: string | undefined, allowed?: 
   const out = new Set<T>();
   for (const item of items) {
     const found = allowed.find((a) => a === item.toLowerCase());
-    if (found === undefined) throw badParameter(name, raw, `a comma list of ${allowed.join(', ')} ("${item}" is none of them)`);
+    if (found === undefined) throw badParameter(name, raw, `a comma list of ${allowed.join(', ')} (${quoteValue(item)} is none of them)`);
     out.add(found);
   }
   return out;

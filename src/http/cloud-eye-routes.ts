@@ -16,6 +16,7 @@ import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendSerialized } from './reply-cached.js';
 import type { RequestLog } from './request-log.js';
+import { clipText } from '../quote-value.js';
 
 /** What the Cloud Eye routes need. */
 export interface CloudEyeRouteDeps {
@@ -58,7 +59,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
       }
       throw new CesError(
         'NOT_FOUND',
-        `no route for ${request.method} ${request.url.split('?')[0] ?? ''}; the Cloud Eye calls are GET ${CLOUD_EYE_PREFIX}/{project_id}/events, ` +
+        `no route for ${request.method} ${clipText(request.url.split('?')[0] ?? '')}; the Cloud Eye calls are GET ${CLOUD_EYE_PREFIX}/{project_id}/events, ` +
           `GET ${CLOUD_EYE_PREFIX}/{project_id}/event/{event_name} and POST ${CLOUD_EYE_PREFIX}/{project_id}/events`,
       );
     });

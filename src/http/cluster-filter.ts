@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { CLUSTER_ID_ACCEPTS, isClusterId } from '../cluster-id.js';
 import { badParameter } from '../errors.js';
+import { quoteValue } from '../quote-value.js';
 
 const ACCEPTS = `a comma list of cluster ids (${CLUSTER_ID_ACCEPTS})`;
 
@@ -22,7 +23,7 @@ export function parseClusterFilter(raw: string | undefined): ReadonlySet<string>
     .filter((s) => s !== '');
   if (ids.length === 0) return undefined;
   const bad = ids.find((id) => !isClusterId(id));
-  if (bad !== undefined) throw badParameter('filterClusters', raw, `${ACCEPTS} ("${bad}" is not one)`);
+  if (bad !== undefined) throw badParameter('filterClusters', raw, `${ACCEPTS} (${quoteValue(bad)} is not one)`);
   return new Set(ids);
 }
 

@@ -3,6 +3,7 @@ import { AppError, badParameter } from '../errors.js';
 import { errorBody } from './envelope.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import type { RequestLog } from './request-log.js';
+import { clipText } from '../quote-value.js';
 
 interface VerboseValidationError extends FastifySchemaValidationError {
   readonly data?: unknown;
@@ -51,6 +52,6 @@ export function installErrorHandling(app: FastifyInstance, requestLog: RequestLo
       requestLog.noteFailure(request, err);
       return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(405, err.message));
     }
-    return reply.code(404).send(errorBody(404, `no route for ${request.method} ${request.url.split('?')[0] ?? ''}`));
+    return reply.code(404).send(errorBody(404, `no route for ${request.method} ${clipText(request.url.split('?')[0] ?? '')}`));
   });
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { clipText } from '../quote-value.js';
 
 /** Methods a route may be registered for; OPTIONS is every path's (CORS answers it). */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH'] as const;
@@ -16,5 +17,5 @@ export function allowedMethods(app: FastifyInstance, url: string): string[] {
 
 /** The message of a 405. */
 export function methodNotAllowedMessage(method: string, url: string, allowed: readonly string[]): string {
-  return `${url.split('?')[0] ?? ''} does not answer ${method}; it answers ${allowed.join(', ')}`;
+  return `${clipText(url.split('?')[0] ?? '')} does not answer ${method}; it answers ${allowed.join(', ')}`;
 }

@@ -83,6 +83,64 @@ describe('the Kubecost routes', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ code: 200, data: { version: '0.1.0' } });
   });
+
+  // Routes added in the second wave: the ETL status and repairs, one audit event, the audit's new
+  // filters, the notifications (off here), the page's info.
+  it('GET /model/etl/status: a filterClusters of 10,000 characters is a 400 quoting 80 characters of it, twice at most', async () => {
+    expect(await send('GET', `/model/etl/status?filterClusters=${LONG}`)).toEqual({
+      status: 400,
+      body: kubecost(400, `invalid parameter 'filterClusters': got ${LONG_QUOTED}; accepts a comma list of cluster ids (1 to 64 letters, digits and hyphens) (${LONG_QUOTED} is not one)`),
+    });
+  });
+
+  it('GET /model/audit/events: a filterSources of 10,000 characters is a 400 quoting 80 characters of it, twice at most', async () => {
+    expect(await send('GET', `/model/audit/events?filterSources=${LONG}`)).toEqual({
+      status: 400,
+      body: kubecost(400, `invalid parameter 'filterSources': got ${LONG_QUOTED}; accepts a comma list of helm, argocd, flux, kubectl, autoscaler, unknown (${LONG_QUOTED} is none of them)`),
+    });
+  });
+
+  it('GET /model/audit/events/{id}: an id of 10,000 characters is a 414 repeating 200 characters of it', async () => {
+    const path = `/model/audit/events/${LONG}`;
+    expect(await send('GET', path)).toEqual({
+      status: 414,
+      body: kubecost(414, `'${path.slice(0, 200)}… (${path.length} characters)' is exceeding the max param length`),
+    });
+  });
+
+  it('an unknown path of 10,000 characters is a 404 repeating 200 characters of it', async () => {
+    const path = `/model/${LONG}`;
+    expect(await send('GET', path)).toEqual({ status: 404, body: kubecost(404, `no route for GET ${path.slice(0, 200)}… (${path.length} characters)`) });
+  });
+
+  it.each([
+    ['GET /model/etl/status', `/model/etl/status?${manyParams}`],
+    ['GET /model/audit/events with a filterChangedBy nested 2,000 deep', `/model/audit/events?filterChangedBy=${deepParam}`],
+    ['GET /ui/api/info', `/ui/api/info?${manyParams}`],
+  ])('%s: odd and unknown parameters are answered 200', async (_name, url) => {
+    const res = await send('GET', url);
+    expect([res.status, (res.body as { code: number }).code]).toEqual([200, 200]);
+  });
+
+  it.each([
+    ['POST', `/model/etl/allocation/repair?window=${deepParam}`],
+    ['GET', `/model/etl/asset/repair?window=${LONG}`],
+  ] as const)('%s %s without a cluster is a 503 saying there is nothing to repair', async (method, url) => {
+    expect(await send(method, url)).toEqual({
+      status: 503,
+      body: kubecost(503, 'this server has no cluster (KUBECONFIG or in-cluster config): it builds no sets, so it has none to repair'),
+    });
+  });
+
+  it.each([
+    ['POST', `/model/notify/test?route=${LONG}`],
+    ['GET', `/model/notify/status?${manyParams}`],
+  ] as const)('%s %s with notifications off is a 404 saying how to turn them on', async (method, url) => {
+    expect(await send(method, url)).toEqual({
+      status: 404,
+      body: kubecost(404, 'notifications are off: set NOTIFY_CONFIG to a notifications file (see the README, "Notifications")'),
+    });
+  });
 });
 
 describe('POST /model/prediction/speccost', () => {
