@@ -36,7 +36,10 @@ export class RequestLog extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const failure = error ?? this.#failures.get(request);
     const line = { method: request.method, url: loggedUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 };
-    if (reply.statusCode >= 500) request.log.error({ ...line, err: failure }, 'request failed');
+    // A 5xx the route chose to answer (/readyz's 503 while a component is not ready, which is
+    // expected with no cluster) is no error of the server's: only a failure is logged as one.
+    if (reply.statusCode >= 500 && failure !== undefined) request.log.error({ ...line, err: failure }, 'request failed');
+    else if (reply.statusCode >= 500) request.log.info(line, 'request answered unavailable');
     else if (failure !== undefined) request.log.info({ ...line, error: failure.message }, 'request rejected');
     else request.log.info(line, 'request');
   }

@@ -20,4 +20,16 @@ describe('the request log line', () => {
     const logged = lines.map((l) => JSON.parse(l) as { url?: string }).find((l) => l.url !== undefined);
     expect(logged?.url).toBe(`${url.slice(0, 1024)}… (10017 characters)`);
   });
+
+  it('does not log /readyz answering 503 (no cluster yet) as a failure: probes log at warn, and it is an answer, not an error', async () => {
+    const lines: string[] = [];
+    const readiness = new Readiness();
+    readiness.register({ name: 'kubernetes', status: () => ({ ready: false, state: 'no cluster' }) });
+    const app = buildApp({ clock: new ManualClock(), events: emptyEvents(), readiness, logger: { level: 'info', stream: { write: (l: string) => lines.push(l) } } });
+    expect((await app.inject('/readyz')).statusCode).toBe(503);
+    expect((await app.inject('/nope')).statusCode).toBe(404);
+    await app.close();
+    const logged = lines.map((l) => JSON.parse(l) as { url?: string; level: number; msg: string }).filter((l) => l.url !== undefined);
+    expect(logged.map((l) => [l.url, l.level, l.msg])).toEqual([['/nope', 30, 'request']]);
+  });
 });
