@@ -3,7 +3,7 @@ import { delimiter } from 'node:path';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from './audit/resource-types.js';
 import { CLUSTER_ID_ACCEPTS, isClusterId } from './cluster-id.js';
 import { parseStorageUrl, redactUrl, STORAGE_URL_ACCEPTS } from './storage/store-url.js';
-import { DAY_MS, parseDurationMs } from './window.js';
+import { DAY_MS, formatDurationMs, parseDurationMs } from './window.js';
 
 /**
  * Every setting of the server, its default and its validation, in one place. Each is an
@@ -335,7 +335,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   const config = out as Config;
   if (config.etlHourlyRetentionMs < config.etlResolutionMs) {
     const raw = flags.get('ETL_HOURLY_RETENTION') ?? env['ETL_HOURLY_RETENTION'] ?? SETTINGS.etlHourlyRetentionMs.default;
-    throw new ConfigError('ETL_HOURLY_RETENTION', raw, `${SETTINGS.etlHourlyRetentionMs.accepts} (ETL_RESOLUTION is ${config.etlResolutionMs / 1000}s)`);
+    throw new ConfigError('ETL_HOURLY_RETENTION', raw, `${SETTINGS.etlHourlyRetentionMs.accepts} (ETL_RESOLUTION is ${formatDurationMs(config.etlResolutionMs)})`);
   }
   if (config.costPredictor === 'kubecost' && config.kubecostUrl === undefined) {
     throw new ConfigError('KUBECOST_URL', '', 'an http:// or https:// URL (required when COST_PREDICTOR=kubecost)');

@@ -36,11 +36,14 @@ export const WINDOW_ACCEPTED =
 export class WindowError extends Error {
   override readonly name = 'WindowError';
   readonly input: string;
+  /** True for a pair whose start is after its end: the form is right, the order is not. */
+  readonly reversed: boolean;
 
-  constructor(input: string, reason: string) {
+  constructor(input: string, reason: string, reversed = false) {
     // The input is echoed quoted and cut short: it comes straight from a client.
     super(`invalid window ${JSON.stringify(input.slice(0, 100))}: ${reason}; accepted: ${WINDOW_ACCEPTED}`);
     this.input = input;
+    this.reversed = reversed;
   }
 }
 
@@ -53,7 +56,7 @@ export function parseWindow(input: string, nowMs: number): Window {
   if (!isDateMs(w.start) || !isDateMs(w.end)) {
     throw new WindowError(input, 'a time is outside the range of a date (about ±275,000 years from 1970)');
   }
-  if (w.start > w.end) throw new WindowError(input, 'start is after end');
+  if (w.start > w.end) throw new WindowError(input, 'start is after end', true);
   return w;
 }
 
@@ -63,6 +66,12 @@ export function parseDurationMs(input: string): number | undefined {
   if (m === null) return undefined;
   const ms = Number(m[1]) * (UNIT_MS.get(m[2] ?? '') ?? NaN);
   return Number.isSafeInteger(ms) ? ms : undefined;
+}
+
+/** A duration in the largest unit that divides it, as a user writes it: `1h`, `90m`, `1d`, `10s`. */
+export function formatDurationMs(ms: number): string {
+  for (const [unit, size] of [['d', DAY], ['h', HOUR], ['m', MINUTE]] as const) if (ms % size === 0 && ms >= size) return `${ms / size}${unit}`;
+  return ms % SECOND === 0 ? `${ms / SECOND}s` : `${ms}ms`;
 }
 
 /** True when `ms` (epoch) lies in [start, end). */

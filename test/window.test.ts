@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs, parseWindow, windowContains, WindowError } from '../src/window.js';
+import { formatDurationMs, parseDurationMs, parseWindow, windowContains, WindowError } from '../src/window.js';
 
 /** The `now` of the resolution table in the research notes: a Friday. */
 const NOW = '2024-05-03T08:01:04.000Z';
@@ -166,6 +166,33 @@ describe('parseDurationMs', () => {
     ['a duration beyond a safe integer', '99999999999999999999w'],
   ])('rejects %s', (_name, input) => {
     expect(parseDurationMs(input)).toBeUndefined();
+  });
+});
+
+describe('formatDurationMs', () => {
+  it.each([
+    [3_600_000, '1h'],
+    [5_400_000, '90m'],
+    [86_400_000, '1d'],
+    [604_800_000, '7d'],
+    [10_000, '10s'],
+    [1_500, '1500ms'],
+  ])('writes %i ms as %s', (ms, text) => {
+    expect(formatDurationMs(ms)).toBe(text);
+  });
+});
+
+describe('a reversed pair', () => {
+  it('is a WindowError that says it is reversed; other errors are not', () => {
+    const reversed = (input: string) => {
+      try {
+        parseWindow(input, Date.parse('2024-05-03T08:01:04Z'));
+      } catch (err) {
+        if (err instanceof WindowError) return err.reversed;
+      }
+      return undefined;
+    };
+    expect([reversed('1586908800,1586822400'), reversed('2024-05-01T00:00:00Z,2024-04-01T00:00:00Z'), reversed('fortnight')]).toEqual([true, true, false]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { StoredSetInfo } from '../storage/store.js';
-import { alignDown, alignUp, DAY_MS, type Window } from '../window.js';
+import { alignDown, alignUp, DAY_MS, formatDurationMs, type Window } from '../window.js';
 import { accumulateAllocationSets, accumulateAssetSets } from './accumulate.js';
 import { aggregateAllocations, isIdle } from './aggregate-allocations.js';
 import { aggregateAssets, type AssetAggregateSet } from './aggregate-assets.js';
@@ -108,7 +108,7 @@ export class SetQueries {
     if (count > this.#maxRecords) {
       throw new AppError(
         'BAD_PARAMETER',
-        `invalid parameter 'window': the answer would hold more than ${this.#maxRecords} sets (${count} steps of ${step / 1000}s); ask for a longer step (step=1d), accumulate (accumulate=true) or a shorter window`,
+        `invalid parameter 'window': the answer would hold more than ${this.#maxRecords} sets (${count} steps of ${formatDurationMs(step)}); ask for a longer step (step=1d), accumulate (accumulate=true) or a shorter window`,
       );
     }
     const out: Window[] = [];

@@ -8,11 +8,11 @@ import { renderAllocationSet, renderAssetAggregateSet, renderAssetSet } from '..
 import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema } from '../etl/set-json-schemas.js';
 import { RenderedBody } from './render-cache.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
-import { parseDurationMs, parseWindow, WindowError, type Window } from '../window.js';
+import { formatDurationMs, parseDurationMs, type Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { errorResponses, NotModified } from './envelope.js';
 import { AnswerTags } from './etag.js';
-import { WINDOW_ACCEPTS } from './etl-log-routes.js';
+import { WINDOW_ACCEPTS, windowParameter } from './window-parameter.js';
 
 
 const BOOL_ACCEPTS = 'true or false';
@@ -147,19 +147,13 @@ function parseAggregate<T>(raw: string | undefined, parse: (raw: string) => Pars
 type CommonQuery = Static<typeof AllocationQuerySchema> | Static<typeof AssetQuerySchema>;
 
 function parseCommon(q: CommonQuery, deps: CostModelRouteDeps): { window: Window; accumulate: boolean; stepMs?: number; clusters?: ReadonlySet<string> } {
-  let window: Window;
-  try {
-    window = parseWindow(q.window, deps.clock.nowMs());
-  } catch (err) {
-    if (err instanceof WindowError) throw badParameter('window', q.window, WINDOW_ACCEPTS);
-    throw err;
-  }
+  const window = windowParameter('window', q.window, deps.clock.nowMs());
   const accumulate = parseBool('accumulate', q.accumulate, false);
   let stepMs: number | undefined;
   if (q.step !== undefined && q.step !== '') {
     stepMs = parseDurationMs(q.step);
     if (stepMs === undefined || stepMs < deps.resolutionMs || stepMs % deps.resolutionMs !== 0) {
-      throw badParameter('step', q.step, `a duration (such as 1h or 1d) that is a multiple of ETL_RESOLUTION (${deps.resolutionMs / 1000}s)`);
+      throw badParameter('step', q.step, `a duration (such as 1h or 1d) that is a multiple of ETL_RESOLUTION (${formatDurationMs(deps.resolutionMs)})`);
     }
   }
   const clusters = parseClusterFilter(q.filterClusters);

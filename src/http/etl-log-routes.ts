@@ -6,17 +6,15 @@ import { badParameter } from '../errors.js';
 import type { EtlQuery } from '../storage/store.js';
 import type { EventReader } from '../storage/store-reader.js';
 import { boundNs } from '../time.js';
-import { parseWindow, WindowError } from '../window.js';
 import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { renderEtlPage } from './etl-log-json.js';
 import { RenderCache } from './render-cache.js';
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
+import { WINDOW_ACCEPTS, windowParameter } from './window-parameter.js';
 
-export const WINDOW_ACCEPTS =
-  'today, yesterday, week, month, lastweek, lastmonth, a duration (30m, 12h, 7d, 2w), "<duration> offset <duration>", ' +
-  'a pair of unix seconds (1586822400,1586908800) or of RFC 3339 times (2020-04-01T00:00:00Z,2020-04-03T00:00:00Z)';
+export { WINDOW_ACCEPTS };
 
 const KIND_ACCEPTS = `a comma list of kind prefixes, with or without the suffix Event: ${ETL_KINDS.join(', ')}`;
 
@@ -119,14 +117,9 @@ export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: 
   let kinds: EtlQuery['kinds'];
   const clusters = parseClusterFilter(q.filterClusters);
   if (q.window !== undefined && q.window !== '') {
-    try {
-      const w = parseWindow(q.window, nowMs);
-      window = { start: boundNs(w.start), end: boundNs(w.end) };
-      key += `w${w.start}-${w.end}`;
-    } catch (err) {
-      if (err instanceof WindowError) throw badParameter('window', q.window, WINDOW_ACCEPTS);
-      throw err;
-    }
+    const w = windowParameter('window', q.window, nowMs);
+    window = { start: boundNs(w.start), end: boundNs(w.end) };
+    key += `w${w.start}-${w.end}`;
   }
   if (q.kind !== undefined && q.kind !== '') {
     const resolved = resolveKindFilter(q.kind);

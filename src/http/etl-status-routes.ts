@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
-import { AppError, badParameter } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import { EtlStatusSchema, RepairJsonSchema } from '../etl/etl-status-schemas.js';
 import { repairJson, type EtlStatusReader } from '../etl/etl-status.js';
 import { repairingText, type EtlRepairs } from '../etl/repair.js';
-import { parseWindow, WindowError, type Window } from '../window.js';
+import type { Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { Envelope, ErrorEnvelopeSchema, errorResponses, Ref } from './envelope.js';
-import { WINDOW_ACCEPTS } from './etl-log-routes.js';
+import { WINDOW_ACCEPTS, windowParameter } from './window-parameter.js';
 
 /** Query of `GET /model/etl/status`. */
 export const EtlStatusQuerySchema = Type.Object({ filterClusters: FilterClustersSchema });
@@ -87,10 +87,5 @@ export function etlStatusRoutes(deps: EtlStatusRouteDeps): FastifyPluginAsyncTyp
 }
 
 function parseRepairWindow(raw: string, nowMs: number): Window {
-  try {
-    return parseWindow(raw, nowMs);
-  } catch (err) {
-    if (err instanceof WindowError) throw badParameter('window', raw, WINDOW_ACCEPTS);
-    throw err;
-  }
+  return windowParameter('window', raw, nowMs);
 }

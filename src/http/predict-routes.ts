@@ -8,7 +8,8 @@ import { AppError, badParameter } from '../errors.js';
 import type { LiveWorkloads } from '../predict/live-workloads.js';
 import { parseManifests } from '../predict/manifests.js';
 import { predictSpecCosts } from '../predict/predict-spec-costs.js';
-import { parseWindow, WINDOW_ACCEPTED, WindowError } from '../window.js';
+import { WINDOW_ACCEPTED } from '../window.js';
+import { windowParameter } from './window-parameter.js';
 import { errorResponses } from './envelope.js';
 import { headerList, warningValue } from './header-values.js';
 import { isManifestBody, registerManifestParsers, SNIFFED_CONTENT_TYPES, YAML_CONTENT_TYPES } from './manifest-body.js';
@@ -130,12 +131,7 @@ export function checkPredictQuery(q: PredictQuery, clusterId: string, nowMs: num
   for (const name of ['window', 'windowAvgUsage', 'windowResourceCost'] as const) {
     const value = q[name];
     if (value === undefined || value === '') continue;
-    try {
-      parseWindow(value, nowMs);
-    } catch (err) {
-      if (err instanceof WindowError) throw badParameter(name, value, WINDOW_ACCEPTED);
-      throw err;
-    }
+    windowParameter(name, value, nowMs, WINDOW_ACCEPTED);
   }
 }
 
