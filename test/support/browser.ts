@@ -2,6 +2,7 @@ import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { inCi } from './ci.js';
 
 /** Debian's Chromium, which `.ci/run` installs. */
 export const CHROMIUM = process.env['COST_EVENTS_TEST_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -17,11 +18,6 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-
-const inCi = (): boolean => {
-  const ci = process.env['CI'];
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-};
 
 /**
  * Whether the browser suites can run. In CI they must: a missing Chromium fails the run.

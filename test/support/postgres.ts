@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inCi } from './ci.js';
 
 /** The PostgreSQL the suites use: `.ci/run` starts it on 127.0.0.1:5432 (trust auth, user postgres, database test). */
 export const PG_ADMIN_URL = process.env['COST_EVENTS_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-const inCi = (): boolean => {
-  const ci = process.env['CI'];
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-};
 
 /**
  * Whether the PostgreSQL suites can run. In CI they must: an unreachable server fails the run.

@@ -1,10 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-
-const inCi = (): boolean => {
-  const ci = process.env['CI'];
-  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
-};
+import { inCi } from './ci.js';
 
 /**
  * Whether a real program the suite tests against (nginx, promtool) is installed. In CI it must
