@@ -71,8 +71,8 @@ describe('Dockerfile', () => {
     expect(runs(deps)).toEqual(['npm ci --omit=dev --no-audit --no-fund && npm cache clean --force']);
   });
 
-  it('compiles with npm run build in the stage holding the dev dependencies, telling it the commit', () => {
-    expect(runs(all[1]!)).toEqual(['npm ci --no-audit --no-fund', 'GIT_COMMIT="${REVISION}" npm run build']);
+  it('compiles with npm run build in the stage holding the dev dependencies, telling it the commit, and leaves no incremental-build record', () => {
+    expect(runs(all[1]!)).toEqual(['npm ci --no-audit --no-fund', 'GIT_COMMIT="${REVISION}" npm run build && rm dist/.tsbuildinfo']);
     expect(keyword(all[1]!, 'ARG').map(args)).toEqual([['REVISION']]);
   });
 
