@@ -14,9 +14,9 @@ const chart = loadChart();
 const RULES_FILE = 'monitoring/cost-events.rules.yaml';
 const RULES_TEST_FILE = 'monitoring/cost-events.rules.test.yaml';
 const DASHBOARD_FILE = 'monitoring/cost-events-dashboard.json';
-const RUNBOOK_BASE = 'https://github.com/cost-events/cost-events/blob/main/README.md';
+const RUNBOOK_BASE = 'https://github.com/cost-events/cost-events/blob/main/docs/metrics.md';
 const MONITORING_DIR = new URL('monitoring/', CHART_DIR).pathname;
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const runbooks = readFileSync(new URL('../../docs/metrics.md', import.meta.url), 'utf8');
 
 interface AlertRule {
   readonly alert: string;
@@ -69,7 +69,7 @@ const variableMetrics = dashboard.templating.list.flatMap((v) => [...(v.definiti
 const promtoolOk = promtoolAvailable();
 
 describe('the alert rules file', () => {
-  it('names each alert once, with a severity, a summary, a description and a runbook in the README', () => {
+  it('names each alert once, with a severity, a summary, a description and a runbook in docs/metrics.md', () => {
     const names = alerts.map((a) => a.alert);
     expect(new Set(names).size).toBe(names.length);
     for (const a of alerts) {
@@ -78,7 +78,7 @@ describe('the alert rules file', () => {
       expect(Object.keys(a.annotations).sort(), a.alert).toEqual(['description', 'runbook_url', 'summary']);
       expect(a.annotations['runbook_url'], a.alert).toBe(`${RUNBOOK_BASE}#${a.alert.toLowerCase()}`);
       // GitHub's anchor of the heading `#### CostEventsEtlStalled` is #costeventsetlstalled.
-      expect(readme, a.alert).toContain(`\n#### ${a.alert}\n`);
+      expect(runbooks, a.alert).toContain(`\n#### ${a.alert}\n`);
     }
   });
 
