@@ -41,7 +41,7 @@ answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void):
   const atSync = process.memoryUsage();
   peak.sample();
   // What the audit remembers after its first list: one workload per Deployment listed.
-  const listed = (await server.storage.store.loadWorkloads(loaded.config.clusterId)).get('deployment')?.workloads.length ?? 0;
+  const listed = (await server.storage.workloads.loadWorkloads(loaded.config.clusterId)).get('deployment')?.workloads.length ?? 0;
   const afterSync = settledMemory();
   emit('synced');
   const burstCpuStart = process.cpuUsage();

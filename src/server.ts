@@ -203,7 +203,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   // Read now, so a notifications file that does not parse stops the start (exit 2); reloaded on change later.
   const notifyLog: { target?: NotifierLogger } = {};
   // Registered with notifications off too (the outbox is empty then), so alerts and dashboards always find them.
-  const notifyOutcome = registerNotifyMetrics(metrics.registry, () => storage.store.outbox.stats(), () => clock.nowMs());
+  const notifyOutcome = registerNotifyMetrics(metrics.registry, () => storage.outbox.stats(), () => clock.nowMs());
   const notifications =
     config.notifyConfig === undefined
       ? undefined
@@ -212,7 +212,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
           clock,
           cluster: config.clusterId,
           resolutionMs: config.etlResolutionMs,
-          outbox: storage.store.outbox,
+          outbox: storage.outbox,
           writer: storage.writer,
           leaseMs: config.notifyLeaseMs,
           onOutcome: notifyOutcome,
@@ -259,7 +259,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       settings: settingsByVariable(config),
       readiness,
       watchers: () => watchStatuses(),
-      storage: () => ({ backend: storage.store.backend, location: storage.store.location, ...storage.writer.stats() }),
+      storage: () => ({ backend: storage.backend, location: storage.location, ...storage.writer.stats() }),
       etl: () => etlState(),
       events: storage.events,
       auditEnabled: config.auditEnabled,
@@ -273,7 +273,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
   });
   made.setStorageLog(app.log.child({ component: 'storage' }));
   if (config.uiEnabled && uiFiles === undefined) app.log.warn({ dir: uiDir }, 'UI_ENABLED but the web page is not built (run npm run build); /ui/ answers 404 saying so');
-  app.log.info({ backend: storage.store.backend, store: storage.store.location }, 'storage open');
+  app.log.info({ backend: storage.backend, store: storage.location }, 'storage open');
   const bus = new EventBus<Topics>((topic, err) => app.log.error({ err, topic }, 'event subscriber failed'));
   notifyLog.target = app.log.child({ component: 'notify' });
   storage.start(bus, notifications?.hook);
@@ -327,7 +327,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       dailyRetentionMs: config.etlDailyRetentionMs,
       source: cache,
       sheet,
-      repository: new SetRepository(storage.store),
+      repository: new SetRepository(storage.pipelineSets),
       publisher: etlPublisher,
       ...(config.billingExport !== undefined && { billing: new BillingExport({ path: config.billingExport, log: etlLog }) }),
       log: etlLog,
@@ -343,7 +343,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       pipeline,
       source: cache,
       sheet,
-      repository: new SetRepository(storage.store),
+      repository: new SetRepository(storage.pipelineSets),
       publisher: etlPublisher,
       store: storage.repairs,
       log: etlLog,
@@ -356,7 +356,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     pipeline.start();
     if (config.auditEnabled) {
       // What the previous run remembered: the first list is diffed against it (changes made while down).
-      const prior = await storage.store.loadWorkloads(config.clusterId);
+      const prior = await storage.workloads.loadWorkloads(config.clusterId);
       watchers = new AuditWatchers({
         kubeConfig: connection.kubeConfig,
         resourceTypes: config.auditResourceTypes,

@@ -1,11 +1,8 @@
 import type { EtlCategory } from '../events/etl-kinds.js';
-import type { SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey } from '../storage/store.js';
+import type { SetQuery, SetStore, StoredSet, StoredSetInfo, StoredSetKey } from '../storage/store.js';
 import { decodeAllocationSet, encodeAllocationSet } from './allocation-set-codec.js';
 import { decodeAssetSet, encodeAssetSet } from './asset-set-codec.js';
 import type { AllocationSet, AssetSet } from './sets.js';
-
-/** The part of the storage seam that holds sets. */
-export type SetStore = Pick<Store, 'saveSets' | 'listSets' | 'loadSet' | 'deleteSets'>;
 
 /** The allocation and asset sets of one cluster and window, built together. */
 export interface SetPair {

@@ -8,12 +8,6 @@ import type { EtlKind } from '../events/etl-kinds.js';
  * in its own terms (kinds, change types, rows); `src/cloud-eye/` maps them to Cloud Eye's.
  */
 
-/** Default of `CUSTOM_EVENT_CAPACITY`: custom events kept per project. */
-export const DEFAULT_CUSTOM_EVENT_CAPACITY = 100_000;
-
-/** Default of `CUSTOM_EVENT_RETENTION`: 30 days. */
-export const DEFAULT_CUSTOM_EVENT_RETENTION_MS = 30 * 86_400_000;
-
 /** A custom event ready to store: its id, its de-duplication key, the columns the filters use, its JSON as served. */
 export interface CustomEventRecord {
   /** Cloud Eye's event id, `ev` + 13-digit ms + 9 letters and digits. */

@@ -57,7 +57,7 @@ export class MemoryCustomEvents {
 
   constructor(
     private readonly capacity: number,
-    private readonly budgetBytes = MEMORY_CUSTOM_EVENT_BYTES,
+    private readonly budgetBytes: number,
   ) {}
 
   /** Bytes held, as estimated. */

@@ -1,5 +1,5 @@
 import type { EtlCategory } from '../events/etl-kinds.js';
-import type { SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey } from './store.js';
+import type { SetDeletion, SetQuery, StoredSet, StoredSetInfo, StoredSetKey } from './store.js';
 
 /**
  * The memory backend's stored sets: per category and resolution, per cluster, by window start.
@@ -42,7 +42,7 @@ export class MemorySets {
     return s === undefined ? undefined : { ...infoOf(s), payload: s.payload.slice() };
   }
 
-  delete(q: Parameters<Store['deleteSets']>[0]): StoredSetInfo[] {
+  delete(q: SetDeletion): StoredSetInfo[] {
     const group = this.#group(q.category, q.resolutionMs, false);
     const byStart = group?.get(q.cluster);
     if (group === undefined || byStart === undefined) return [];

@@ -8,23 +8,14 @@ import { ETL_KINDS } from '../events/etl-kinds.js';
 import { EtlLog, type EtlCounters } from '../events/etl-log.js';
 import type { EtlKind } from '../events/etl-kinds.js';
 import { RingBuffer } from '../events/ring-buffer.js';
-import {
-  DEFAULT_CUSTOM_EVENT_CAPACITY,
-  DEFAULT_CUSTOM_EVENT_RETENTION_MS,
-  type CustomEventRecord,
-  type CustomEventsStored,
-  type EventSummary,
-  type EventSummaryQuery,
-  type OccurrencePage,
-  type OccurrenceQuery,
-} from './catalogue.js';
+import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
 import { MemoryCustomEvents } from './memory-custom-events.js';
 import { pickById } from './audit-lookup.js';
 import { auditOccurrences, bounds, etlOccurrences, summarizeAudit, summarizeEtl, type HeldAudit } from './memory-held-events.js';
 import { MemorySets } from './memory-sets.js';
 import { MemoryOutbox } from '../notify/memory-outbox.js';
-import type { RepairStore } from './repair-store.js';
-import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from './store.js';
+import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from './store.js';
+import { resolveLimits, type ResolvedLimits } from './store-limits.js';
 
 interface ClusterEtl {
   readonly log: EtlLog;
@@ -53,9 +44,11 @@ const KINDS_LEXICAL = [...ETL_KINDS].sort();
  * The `memory:` backend: per cluster the bounded rings the server always had, so memory stays
  * flat; nothing survives the process. Commits are synchronous and never fail.
  */
-export class MemoryStore implements Store, RepairStore {
+export class MemoryStore implements Store {
   readonly backend = 'memory';
   readonly location = 'memory:';
+  readonly capabilities = { neverFails: true };
+  readonly #limits: ResolvedLimits;
   readonly #etl = new Map<string, ClusterEtl>();
   readonly #audit = new Map<string, ClusterAudit>();
   readonly #workloads = new Map<string, Map<AuditResourceType, KindState>>();
@@ -68,7 +61,9 @@ export class MemoryStore implements Store, RepairStore {
   #auditVersion = 0;
   #seq = 0;
 
-  constructor(readonly limits: StoreLimits) {}
+  constructor(limits: StoreLimits) {
+    this.#limits = resolveLimits(limits);
+  }
 
   readonly writeSync = (records: readonly StoreRecord[]): void => {
     for (const r of records) {
@@ -87,7 +82,7 @@ export class MemoryStore implements Store, RepairStore {
   readonly saveSets = async (sets: readonly StoredSet[]): Promise<void> => this.#sets.save(sets);
   readonly listSets = async (q: SetQuery): Promise<StoredSetInfo[]> => this.#sets.list(q);
   readonly loadSet = async (key: StoredSetKey): Promise<StoredSet | undefined> => this.#sets.load(key);
-  readonly deleteSets = async (q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> => this.#sets.delete(q);
+  readonly deleteSets = async (q: SetDeletion): Promise<StoredSetInfo[]> => this.#sets.delete(q);
   /** The last repair per cluster: one short record each, so bounded by the clusters that repaired. */
   readonly #repairs = new Map<string, string>();
 
@@ -164,7 +159,7 @@ export class MemoryStore implements Store, RepairStore {
   async insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored> {
     let c = this.#custom.get(project);
     if (c === undefined) {
-      c = new MemoryCustomEvents(this.limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY, this.limits.memoryCustomEventBytes);
+      c = new MemoryCustomEvents(this.#limits.customEventCapacity, this.#limits.memoryCustomEventBytes);
       this.#custom.set(project, c);
     }
     return c.insert(events);
@@ -198,7 +193,7 @@ export class MemoryStore implements Store, RepairStore {
 
   /** The rings never hold more than the limits; only custom events past their retention are deleted. */
   async prune(cluster: string, nowMs: number): Promise<number> {
-    return this.#custom.get(cluster)?.prune(nowMs - (this.limits.customEventRetentionMs ?? DEFAULT_CUSTOM_EVENT_RETENTION_MS)) ?? 0;
+    return this.#custom.get(cluster)?.prune(nowMs - this.#limits.customEventRetentionMs) ?? 0;
   }
 
   async ping(): Promise<void> {
@@ -223,7 +218,7 @@ export class MemoryStore implements Store, RepairStore {
   #appendEtl(event: EtlEvent): void {
     let c = this.#etl.get(event.cluster);
     if (c === undefined) {
-      c = { log: new EtlLog(this.limits.etlLogCapacity), keys: new Set() };
+      c = { log: new EtlLog(this.#limits.etlLogCapacity), keys: new Set() };
       this.#etl.set(event.cluster, c);
     }
     if (event.dedupeKey !== undefined) {
@@ -239,7 +234,7 @@ export class MemoryStore implements Store, RepairStore {
     const cluster = event.properties.cluster;
     let c = this.#audit.get(cluster);
     if (c === undefined) {
-      c = { ring: new RingBuffer(this.limits.auditCapacity), keys: new Set() };
+      c = { ring: new RingBuffer(this.#limits.auditCapacity), keys: new Set() };
       this.#audit.set(cluster, c);
     }
     if (c.keys.has(key)) return;

@@ -1,11 +1,11 @@
 import type { Clock, TimerHandle } from '../clock.js';
-import type { Store } from './store.js';
+import type { Pruning } from './store.js';
 import { describeStoreError, isTransientStoreError } from './store-errors.js';
 import type { StorageLogger, StoreWriter } from './store-writer.js';
 
 /** What the pruner needs. */
 export interface PrunerOptions {
-  readonly store: Store;
+  readonly store: Pruning;
   readonly writer: StoreWriter;
   readonly clock: Clock;
   /** The cluster whose rows this instance prunes (`CLUSTER_ID`). */

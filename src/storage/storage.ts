@@ -5,9 +5,10 @@ import type { ComponentStatus } from '../readiness.js';
 import { openStore } from './open-store.js';
 import { Pruner } from './pruner.js';
 import type { RepairStore } from './repair-store.js';
-import type { Store, StoreLimits } from './store.js';
+import type { OutboxStore } from '../notify/outbox.js';
+import type { SetStore, StoreBackend, StoreLimits, WorkloadMemory } from './store.js';
 import { describeStoreError } from './store-errors.js';
-import { guardedCatalogue, guardedReader, guardedSets, type EventCatalogue, type EventReader, type SetReader } from './store-reader.js';
+import { guardedCatalogue, guardedReader, guardedSets, type EventCatalogue, type EventReader } from './store-reader.js';
 import { redactUrl } from './store-url.js';
 import { StoreWriter, type StorageLogger } from './store-writer.js';
 import { subscribeWriter, type NotifyHook } from './subscribe-writer.js';
@@ -16,6 +17,7 @@ import { subscribeWriter, type NotifyHook } from './subscribe-writer.js';
 export interface StorageSettings {
   /** `STORAGE_URL`. */
   readonly url: string;
+  /** `ETL_LOG_CAPACITY`, `AUDIT_CAPACITY`, `CUSTOM_EVENT_CAPACITY`, `CUSTOM_EVENT_RETENTION`; the backend resolves them once. */
   readonly limits: StoreLimits;
   /** `STORAGE_QUEUE_CAPACITY`. */
   readonly queueCapacity: number;
@@ -25,18 +27,30 @@ export interface StorageSettings {
   readonly cluster: string;
 }
 
-/** Storage as the server runs it: the open store, the writer fed by the bus, the guarded reader the routes use. */
+/**
+ * Storage as the server runs it: the open backend handed out one narrow interface per consumer,
+ * the writer fed by the bus, and the guarded readers the routes use.
+ */
 export interface Storage {
-  readonly store: Store;
+  /** The backend `STORAGE_URL` named, and where it stores (password masked). */
+  readonly backend: StoreBackend;
+  readonly location: string;
   readonly writer: StoreWriter;
+  /** The ETL log and the audit log, as the routes read them (a 503 while storage is down). */
   readonly events: EventReader;
   /** The Cloud Eye side: custom events and the summaries over every kind of event. */
   readonly catalogue: EventCatalogue;
-  /** The stored ETL sets as the query routes read them (a 503 while storage is down); the pipeline uses `store` and reports its own failures. */
-  readonly sets: SetReader;
+  /** The stored ETL sets as the query routes read them (a 503 while storage is down). */
+  readonly sets: SetStore;
+  /** The stored ETL sets unguarded, for the pipeline, which reports its own failures. */
+  readonly pipelineSets: SetStore;
+  /** What the audit remembered of each cluster's workloads. */
+  readonly workloads: WorkloadMemory;
+  /** The notifications outbox. */
+  readonly outbox: OutboxStore;
   /** The last ETL repair of each cluster (etl/repair.ts). */
   readonly repairs: RepairStore;
-  /** Subscribes the writer to the bus (with the notifications each event triggers) and starts pruning in the background. */
+  /** Subscribes the writer to the bus (with the notifications each event triggers), starts its probe and pruning in the background. */
   start(bus: EventBus<Topics>, notify?: NotifyHook): void;
   /** `/readyz`'s storage component. */
   status(): ComponentStatus;
@@ -55,14 +69,19 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
   const pruner = new Pruner({ store, writer, clock, cluster: settings.cluster, intervalMs: settings.pruneIntervalMs, log });
   let unsubscribe: (() => void) | undefined;
   return {
-    store,
+    backend: store.backend,
+    location: store.location,
     writer,
     events: guardedReader(store, writer),
     catalogue: guardedCatalogue(store, writer),
     sets: guardedSets(store, writer),
+    pipelineSets: store,
+    workloads: store,
+    outbox: store.outbox,
     repairs: store,
     start(bus, notify) {
       unsubscribe = subscribeWriter(bus, writer, notify);
+      writer.start();
       pruner.start();
     },
     status: () => writer.status(),

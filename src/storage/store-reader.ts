@@ -1,25 +1,18 @@
-import type { AuditQuery } from '../audit/audit-query.js';
-import type { AuditEventLookup } from './audit-lookup.js';
 import { AppError } from '../errors.js';
-import type { EtlPage, EtlQuery, Store, StoreRevision } from './store.js';
+import type { AuditLogStore, CloudEyeCatalogue, EtlLogStore, SetStore, StoreRevisions } from './store.js';
 import { isTransientStoreError } from './store-errors.js';
 import type { StoreWriter } from './store-writer.js';
 
 /** The read side the routes use: the store's queries, failing with a clear 503 while storage is unavailable. */
-export interface EventReader {
-  queryEtl(q: EtlQuery): Promise<EtlPage>;
-  queryAudit(q: AuditQuery): Promise<readonly string[]>;
-  findAuditEvent: AuditEventLookup['findAuditEvent'];
-  revision(): Promise<StoreRevision>;
-}
+export type EventReader = EtlLogStore & AuditLogStore & StoreRevisions;
 
 /**
  * Guards the store's queries. While the writer knows storage is unavailable, a query fails at once
  * (no request waits on a dead connection); a query that fails transiently tells the writer, which
  * then retries in the background. Either way the client gets STORAGE_UNAVAILABLE, never internals.
  */
-export function guardedReader(store: Store, writer: StoreWriter): EventReader {
-  const guard = storeGuard(store, writer);
+export function guardedReader(store: EventReader, writer: StoreWriter): EventReader {
+  const guard = storeGuard(writer);
   return {
     queryEtl: (q) => guard(() => store.queryEtl(q)),
     queryAudit: (q) => guard(() => store.queryAudit(q)),
@@ -28,12 +21,9 @@ export function guardedReader(store: Store, writer: StoreWriter): EventReader {
   };
 }
 
-/** The sets side of storage, as queries read it. */
-export type SetReader = Pick<Store, 'saveSets' | 'listSets' | 'loadSet' | 'deleteSets'>;
-
 /** The stored sets, guarded as {@link guardedReader} guards the queries: a 503 while storage is unavailable. */
-export function guardedSets(store: Store, writer: StoreWriter): SetReader {
-  const guard = storeGuard(store, writer);
+export function guardedSets(store: SetStore, writer: StoreWriter): SetStore {
+  const guard = storeGuard(writer);
   return {
     saveSets: (sets) => guard(() => store.saveSets(sets)),
     listSets: (q) => guard(() => store.listSets(q)),
@@ -43,11 +33,11 @@ export function guardedSets(store: Store, writer: StoreWriter): SetReader {
 }
 
 /** The Cloud Eye side of storage: custom events in, summaries and details out. */
-export type EventCatalogue = Pick<Store, 'insertCustomEvents' | 'summarizeEvents' | 'queryOccurrences' | 'hasCluster' | 'revision'>;
+export type EventCatalogue = CloudEyeCatalogue & StoreRevisions;
 
 /** The catalogue, guarded as {@link guardedReader} guards the queries: a report made while storage is down fails with a 503 and stores nothing. */
-export function guardedCatalogue(store: Store, writer: StoreWriter): EventCatalogue {
-  const guard = storeGuard(store, writer);
+export function guardedCatalogue(store: EventCatalogue, writer: StoreWriter): EventCatalogue {
+  const guard = storeGuard(writer);
   return {
     insertCustomEvents: (project, events) => guard(() => store.insertCustomEvents(project, events)),
     summarizeEvents: (q) => guard(() => store.summarizeEvents(q)),
@@ -58,11 +48,11 @@ export function guardedCatalogue(store: Store, writer: StoreWriter): EventCatalo
 }
 
 /** Runs a store call unless storage is known to be down; a transient failure tells the writer and becomes STORAGE_UNAVAILABLE. */
-function storeGuard(store: Store, writer: StoreWriter): <T>(call: () => Promise<T>) => Promise<T> {
+function storeGuard(writer: StoreWriter): <T>(call: () => Promise<T>) => Promise<T> {
   const unavailable = () =>
     new AppError(
       'STORAGE_UNAVAILABLE',
-      `storage (${store.backend}) is unavailable; events produced meanwhile are held and written when it returns; /readyz has the details`,
+      `storage (${writer.backend}) is unavailable; events produced meanwhile are held and written when it returns; /readyz has the details`,
     );
   return async <T>(call: () => Promise<T>): Promise<T> => {
     if (!writer.available) throw unavailable();

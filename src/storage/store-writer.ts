@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { ComponentStatus } from '../readiness.js';
 import { formatRfc3339Nano } from '../time.js';
-import type { Store, StoreRecord } from './store.js';
+import type { RecordStore, StoreBackend, StoreConnection, StoreRecord } from './store.js';
 import { describeStoreError, isTransientStoreError } from './store-errors.js';
 
 /** The slice of a pino logger the writer uses. */
@@ -13,7 +13,7 @@ export interface StorageLogger {
 
 /** What the writer needs. */
 export interface StoreWriterOptions {
-  readonly store: Store;
+  readonly store: StoreConnection & RecordStore;
   readonly clock: Clock;
   /** Records held at most while they cannot be written (`STORAGE_QUEUE_CAPACITY`). */
   readonly capacity: number;
@@ -53,7 +53,8 @@ const total = (c: RecordCounts): number => c.etl + c.audit + c.workload + c.noti
  *
  * Group commit: what arrives during one turn of the event loop is committed as one transaction
  * (at most `maxBatch` records; a synchronous backend commits a full batch at once), so an fsync
- * or a round trip is paid per batch, not per event. The memory backend is written through.
+ * or a round trip is paid per batch, not per event. A store that never fails (memory) is written
+ * through. `start()` begins probing a store that can fail; the constructor starts no timer.
  * A transient failure marks storage unavailable: records stay queued (the oldest dropped past
  * `capacity`, counted and logged) and the writer retries with backoff on the injected clock; a
  * record the database refuses for good is dropped and logged, so it cannot block the others.
@@ -81,7 +82,16 @@ export class StoreWriter {
   constructor(options: StoreWriterOptions) {
     this.#o = { maxBatch: 1000, retry: { minMs: 250, maxMs: 5_000 }, probeIntervalMs: 10_000, ...options };
     this.#retryDelay = this.#o.retry.minMs;
-    this.#scheduleProbe();
+  }
+
+  /** Starts pinging storage every `probeIntervalMs` while nothing else shows it is reachable (not for a store that never fails). */
+  start(): void {
+    if (this.#probeTimer === undefined) this.#scheduleProbe();
+  }
+
+  /** The backend written to, for messages that name it. */
+  get backend(): StoreBackend {
+    return this.#o.store.backend;
   }
 
   /** True unless the last attempt to reach storage failed. */
@@ -102,7 +112,7 @@ export class StoreWriter {
       return;
     }
     const { store } = this.#o;
-    if (store.backend === 'memory' && store.writeSync !== undefined) {
+    if (store.capabilities.neverFails && store.writeSync !== undefined) {
       // Nothing to batch for: memory commits cost nothing and never fail.
       store.writeSync(unit);
       this.#written += unit.length;
@@ -305,7 +315,7 @@ export class StoreWriter {
   }
 
   #scheduleProbe(): void {
-    if (this.#o.store.backend === 'memory' || this.#closed) return;
+    if (this.#o.store.capabilities.neverFails || this.#closed) return;
     this.#probeTimer = this.#o.clock.setTimeout(() => {
       this.#probeTimer = undefined;
       if (this.#down === undefined && !this.#inFlight && this.#queue.length === 0) this.#ping();

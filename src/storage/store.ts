@@ -7,6 +7,7 @@ import type { EtlEvent } from '../events/etl-event.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
 import type { NewOutboxRow, OutboxStore } from '../notify/outbox.js';
+import type { RepairStore } from './repair-store.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
 
 /** A query of the stored ETL log: the log's filters, and the clusters to include (undefined: every cluster in the store). */
@@ -14,16 +15,13 @@ export interface EtlQuery extends EtlLogQuery {
   readonly clusters?: ReadonlySet<string>;
 }
 
-/**
- * The one storage seam: ETL events and their all-time counters, audit events, and the workloads
- * the audit remembers, per cluster. Three backends implement it (memory, SQLite, PostgreSQL) and
- * one contract suite (test/storage/store-contract.test.ts) holds them to the same answers.
- */
-
 /** The backends `STORAGE_URL` can name. */
 export type StoreBackend = 'memory' | 'sqlite' | 'postgres';
 
-/** The ring-buffer bounds, per cluster: what queries serve and what pruning keeps. */
+/**
+ * The bounds, per cluster, as the settings give them: what queries serve and what pruning keeps.
+ * Absent fields take their defaults in one place, {@link resolveLimits} (store-limits.ts).
+ */
 export interface StoreLimits {
   /** Most recent ETL events per cluster and category (`ETL_LOG_CAPACITY`). */
   readonly etlLogCapacity: number;
@@ -101,23 +99,63 @@ export interface SetQuery {
   readonly end?: number;
 }
 
-/** A storage backend. Failures reject with the driver's error; {@link isTransientStoreError} sorts them. */
-export interface Store extends AuditEventLookup {
+/**
+ * The narrow storage interfaces, one per consumer (Backstage's catalog database splits the same
+ * way). Every backend (memory, SQLite, PostgreSQL) implements each, and each has its own contract
+ * suite under test/storage/, so a new backend can be written and tested one interface at a time.
+ * Failures reject with the driver's error; {@link isTransientStoreError} sorts them.
+ */
+
+/** What a backend can promise, so callers ask about behaviour, not about a backend's name. */
+export interface StoreCapabilities {
+  /** Commits are synchronous, cost nothing and never fail, and there is no connection to lose (memory): the writer writes through and never probes. */
+  readonly neverFails: boolean;
+}
+
+/** The backend as a resource: what it is, whether it answers, and its close (the writer, readiness, the composition root). */
+export interface StoreConnection {
   readonly backend: StoreBackend;
   /** Where it stores, with any password masked, for logs and `/readyz`. */
   readonly location: string;
-  readonly limits: StoreLimits;
+  readonly capabilities: StoreCapabilities;
+  /** Succeeds when the backend answers. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where the bus's records go (the writer): ETL and audit events, workload states, notifications. */
+export interface RecordStore {
   /** Commits `records` in one transaction. */
   write(records: readonly StoreRecord[]): Promise<void>;
   /** Present when a commit completes synchronously (memory, SQLite): the writer then needs no await. */
   readonly writeSync?: (records: readonly StoreRecord[]) => void;
+}
+
+/** The stored ETL log (`GET /model/etl/log`, the bug report). */
+export interface EtlLogStore {
   /** Per selected cluster and category the most recent `etlLogCapacity` events, then the query's filters. */
   queryEtl(q: EtlQuery): Promise<EtlPage>;
+}
+
+/** The stored audit log (`GET /model/audit/events`, one event by id, the bug report). */
+export interface AuditLogStore extends AuditEventLookup {
   /** Per selected cluster the most recent `auditCapacity` events, then the filters; newest first, as JSON. */
   queryAudit(q: AuditQuery): Promise<readonly string[]>;
+}
+
+/** The markers readers cache their answers under (the ETL log, audit and Cloud Eye routes). */
+export interface StoreRevisions {
   revision(): Promise<StoreRevision>;
+}
+
+/** What the audit remembers between runs (read once at start; written through `workload` records). */
+export interface WorkloadMemory {
   /** What the audit of `cluster` remembered, per kind; a kind never watched is absent. */
   loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>>;
+}
+
+/** The Cloud Eye event catalogue: custom events in, summaries and details over every kind of event out. */
+export interface CloudEyeCatalogue {
   /**
    * Stores custom events of `project` in one transaction, all or none. An event whose
    * de-duplication key is already held (or repeats an earlier one of the batch) is not stored
@@ -128,21 +166,52 @@ export interface Store extends AuditEventLookup {
   summarizeEvents(q: EventSummaryQuery): Promise<EventSummary>;
   /** The occurrences of one event name, newest first: one page, and how many in all. */
   queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage>;
+  /** True when `cluster` has stored anything: ETL events or sets, audit or custom events. */
+  hasCluster(cluster: string): Promise<boolean>;
+}
+
+/** Which sets {@link SetStore.deleteSets} deletes: those of one cluster, category and resolution whose window ends at or before `endAtOrBefore`. */
+export interface SetDeletion {
+  readonly cluster: string;
+  readonly category: EtlCategory;
+  readonly resolutionMs: number;
+  readonly endAtOrBefore: number;
+}
+
+/** The ETL pipeline's sets (the pipeline, the set query routes, the ETL status). */
+export interface SetStore {
   /** Stores sets in one transaction, replacing any held under the same key (a rebuild or a reconciliation). */
   saveSets(sets: readonly StoredSet[]): Promise<void>;
   /** The sets a query selects, without payloads, ordered by start, then cluster. */
   listSets(q: SetQuery): Promise<StoredSetInfo[]>;
   /** One set with its payload, if held. */
   loadSet(key: StoredSetKey): Promise<StoredSet | undefined>;
-  /** Deletes the sets of `cluster`, `category` and `resolutionMs` whose window ends at or before `endAtOrBefore`; returns what it deleted, ordered by start. */
-  deleteSets(q: { readonly cluster: string; readonly category: EtlCategory; readonly resolutionMs: number; readonly endAtOrBefore: number }): Promise<StoredSetInfo[]>;
-  /** True when `cluster` has stored anything: ETL events or sets, audit or custom events. */
-  hasCluster(cluster: string): Promise<boolean>;
+  /** Deletes the sets `q` names; returns what it deleted, ordered by start. */
+  deleteSets(q: SetDeletion): Promise<StoredSetInfo[]>;
+}
+
+/** Deleting what the limits no longer keep (the pruner). */
+export interface Pruning {
   /** Deletes the rows of `cluster` beyond the limits, and its custom events past retention at `nowMs`; returns how many. */
   prune(cluster: string, nowMs: number): Promise<number>;
-  /** The notifications outbox (rows arrive through `write` as `notification` records). */
+}
+
+/**
+ * A whole storage backend: every narrow interface, and the notifications outbox (whose rows
+ * arrive through `write` as `notification` records). Only the composition of storage
+ * (open-store.ts, storage.ts), the backends and their tests name it; consumers take one part.
+ */
+export interface Store
+  extends StoreConnection,
+    RecordStore,
+    EtlLogStore,
+    AuditLogStore,
+    StoreRevisions,
+    WorkloadMemory,
+    CloudEyeCatalogue,
+    SetStore,
+    Pruning,
+    RepairStore {
+  /** The notifications outbox (notify/outbox.ts). */
   readonly outbox: OutboxStore;
-  /** Succeeds when the backend answers. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }

@@ -19,7 +19,7 @@ const notification = (r: NewOutboxRow) => ({ type: 'notification' as const, row:
 const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
 
 describe.each(backends)('outbox on $name', (backend) => {
-  const f = useStores(backend, LIMITS);
+  const f = useStores(backend, ['outbox'], LIMITS);
 
   it('leases due rows oldest first, each to one owner, counting the attempt', async () => {
     await f.store.write([notification(row('a')), notification(row('b')), notification(row('later', { notBeforeMs: T + 10 }))]);

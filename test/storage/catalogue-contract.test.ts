@@ -29,7 +29,7 @@ const auditRecord = (name: string, ms: number, o: Parameters<typeof auditEvent>[
 });
 
 describe.each(backends)('the $name store, Cloud Eye part', (backend) => {
-  const t = useStores(backend, LIMITS);
+  const t = useStores(backend, ['catalogue', 'revisions', 'pruning'], LIMITS);
 
   it('stores a batch and serves it newest first, paged, with the count of all that match', async () => {
     const batch = [customRecord('deploy', T + 1), customRecord('deploy', T + 3), customRecord('deploy', T + 2), customRecord('alarm', T + 5)];
@@ -250,7 +250,7 @@ describe.each(backends)('the $name store, Cloud Eye part', (backend) => {
 
 // Only the durable stores write in transactions that can fail part way, and can be reopened.
 describe.each(backends.filter((b) => b.name !== 'memory'))('the durable $name store, Cloud Eye part', (backend) => {
-  const t = useStores(backend, LIMITS);
+  const t = useStores(backend, ['catalogue', 'revisions', 'pruning'], LIMITS);
 
   it('stores nothing of a batch that fails part way', async () => {
     const broken = { ...customRecord('deploy', T + 2), body: null } as unknown as CustomEventRecord;

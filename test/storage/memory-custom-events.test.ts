@@ -40,7 +40,7 @@ describe('MemoryCustomEvents bounds', () => {
   });
 
   it('gives the bytes back when events are pruned', () => {
-    const events = new MemoryCustomEvents(100);
+    const events = new MemoryCustomEvents(100, MEMORY_CUSTOM_EVENT_BYTES);
     events.insert([record(1), record(2)]);
     events.prune(T0 + 2);
     expect(events.bytes).toBe(customEventBytes(record(2)));

@@ -42,7 +42,7 @@ const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer
 const hourly = { category: 'allocation', resolutionMs: H } as const;
 
 describe.each(backends)('the $name store, ETL sets', (backend) => {
-  const t = useStores(backend, LIMITS);
+  const t = useStores(backend, ['sets', 'catalogue'], LIMITS);
 
   it('lists what it saved without payloads and loads every byte back exactly', async () => {
     // A view into a larger buffer: only its own bytes are stored.
@@ -195,7 +195,7 @@ describe.each(backends)('the $name store, ETL sets', (backend) => {
 });
 
 describe.each(backends.filter((b) => b.name !== 'memory'))('the durable $name store, ETL sets', (backend) => {
-  const t = useStores(backend, LIMITS);
+  const t = useStores(backend, ['sets', 'catalogue'], LIMITS);
 
   it('keeps sets, payloads byte for byte, across a close and a reopen', async () => {
     const sets = [set('c1', 0, { payload: ALL_BYTES, reconciled: 'digest' }), set('c1', 0, { category: 'asset' }), set('c2', 1, { resolutionMs: DAY })];

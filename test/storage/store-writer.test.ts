@@ -147,9 +147,20 @@ describe('StoreWriter', () => {
     expect(logs).toEqual(['error storage refused a record; dropped']);
   });
 
+  it('starts no timer until it is started, and probes only a store that can fail', async () => {
+    const db = switchableStore(new MemoryStore(LIMITS));
+    const w = writer(db.store, { probeIntervalMs: 10_000 });
+    expect(clock.pendingTimers).toBe(0);
+    w.start();
+    expect(clock.pendingTimers).toBe(1);
+    writer(new MemoryStore(LIMITS)).start();
+    expect(clock.pendingTimers).toBe(1);
+  });
+
   it('notices an outage while idle through its probe, and the return likewise', async () => {
     const db = switchableStore(new MemoryStore(LIMITS));
     const w = writer(db.store, { probeIntervalMs: 10_000 });
+    w.start();
     db.setDown(true);
     clock.advance(10_000);
     await w.idle();

@@ -9,7 +9,7 @@ export function delegate(store: Store, overrides: { [K in keyof Store]?: Store[K
   return {
     backend: overrides.backend ?? store.backend,
     location: overrides.location ?? store.location,
-    limits: store.limits,
+    capabilities: overrides.capabilities ?? store.capabilities,
     write: overrides.write ?? ((r) => store.write(r)),
     ...(writeSync !== undefined && { writeSync }),
     queryEtl: overrides.queryEtl ?? ((q) => store.queryEtl(q)),
@@ -26,6 +26,8 @@ export function delegate(store: Store, overrides: { [K in keyof Store]?: Store[K
     deleteSets: overrides.deleteSets ?? ((q) => store.deleteSets(q)),
     hasCluster: overrides.hasCluster ?? ((c) => store.hasCluster(c)),
     outbox: overrides.outbox ?? store.outbox,
+    saveRepair: overrides.saveRepair ?? ((c, b) => store.saveRepair(c, b)),
+    loadRepairs: overrides.loadRepairs ?? ((c) => store.loadRepairs(c)),
     prune: overrides.prune ?? ((c, now) => store.prune(c, now)),
     ping: overrides.ping ?? (() => store.ping()),
     close: overrides.close ?? (() => store.close()),
@@ -52,6 +54,7 @@ export function switchableStore(inner: Store): { store: Store; batches: number[]
   const store = delegate(inner, {
     backend: 'postgres',
     location: 'postgres://postgres:***@db/test',
+    capabilities: { neverFails: false },
     writeSync: undefined,
     write: (r) =>
       guard(async () => {

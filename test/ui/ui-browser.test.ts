@@ -69,7 +69,7 @@ beforeAll(async () => {
     setHour,
     DEFAULT_PRICE_SHEET,
   );
-  await new SetRepository(server.storage.store).save(sets, HOUR);
+  await new SetRepository(server.storage.pipelineSets).save(sets, HOUR);
 
   browser = await launchBrowser();
   const origin = new URL(server.url).origin;

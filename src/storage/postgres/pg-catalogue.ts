@@ -3,8 +3,6 @@ import type { AuditEventType } from '../../audit/audit-event.js';
 import { categoryOf, isEtlKind } from '../../events/etl-kinds.js';
 import { boundNs, MAX_STORED_NS, MIN_STORED_NS } from '../../time.js';
 import {
-  DEFAULT_CUSTOM_EVENT_CAPACITY,
-  DEFAULT_CUSTOM_EVENT_RETENTION_MS,
   DISTINCT_LIMIT,
   type CustomEventRecord,
   type CustomEventsStored,
@@ -16,7 +14,7 @@ import {
 } from '../catalogue.js';
 import { COUNT_PER_NAME_SQL, countKeys, countParams, countPlan } from '../custom-counts.js';
 import { isAuditResourceType } from '../rows.js';
-import type { StoreLimits } from '../store.js';
+import type { ResolvedLimits } from '../store-limits.js';
 
 /** A pool or a checked-out client. */
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
@@ -56,7 +54,7 @@ async function lockProject(client: pg.PoolClient, project: string): Promise<void
  * the oldest arrivals past the capacity. The project lock makes a replica reporting the same event
  * at the same moment find it, and keeps the total exact.
  */
-export async function insertCustomEvents(client: pg.PoolClient, project: string, events: readonly CustomEventRecord[], limits: StoreLimits): Promise<CustomEventsStored> {
+export async function insertCustomEvents(client: pg.PoolClient, project: string, events: readonly CustomEventRecord[], limits: ResolvedLimits): Promise<CustomEventsStored> {
   await lockProject(client, project);
   const firsts = new Map<string, CustomEventRecord>();
   for (const r of events) if (!firsts.has(r.dedupeKey)) firsts.set(r.dedupeKey, r);
@@ -85,7 +83,7 @@ export async function insertCustomEvents(client: pg.PoolClient, project: string,
        ON CONFLICT (project) DO UPDATE SET n = custom_event_projects.n + excluded.n, revision = custom_event_projects.revision + 1 RETURNING n::text`,
       [project, inserted.length],
     );
-    const excess = Number(rows[0]?.n ?? 0) - (limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY);
+    const excess = Number(rows[0]?.n ?? 0) - limits.customEventCapacity;
     if (excess > 0) {
       const { rows: evicted } = await client.query<{ name: string; time_ms: string }>(
         `DELETE FROM custom_events WHERE id IN (SELECT id FROM custom_events WHERE project = $1 ORDER BY id LIMIT $2) RETURNING name, time_ms::text`,
@@ -99,9 +97,9 @@ export async function insertCustomEvents(client: pg.PoolClient, project: string,
 }
 
 /** Deletes the project's custom events past retention at `nowMs`, inside the caller's transaction; returns how many. */
-export async function pruneCustomEvents(client: pg.PoolClient, project: string, nowMs: number, limits: StoreLimits): Promise<number> {
+export async function pruneCustomEvents(client: pg.PoolClient, project: string, nowMs: number, limits: ResolvedLimits): Promise<number> {
   await lockProject(client, project);
-  const cutoff = nowMs - (limits.customEventRetentionMs ?? DEFAULT_CUSTOM_EVENT_RETENTION_MS);
+  const cutoff = nowMs - limits.customEventRetentionMs;
   const { rows } = await client.query<{ name: string; time_ms: string }>('DELETE FROM custom_events WHERE project = $1 AND time_ms < $2 RETURNING name, time_ms::text', [
     project,
     cutoff,
@@ -121,7 +119,7 @@ const etlHeld = (category: (typeof ETL_HELD)[number]) =>
   `(SELECT kind, time_ns FROM etl_events WHERE cluster = $1 AND category = '${category}' ORDER BY id DESC LIMIT $2)`;
 
 /** The summary: three statements, run at once on the pool. */
-export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limits: StoreLimits): Promise<EventSummary> {
+export async function summarizeEvents(db: Queryable, q: EventSummaryQuery, limits: ResolvedLimits): Promise<EventSummary> {
   const from = q.fromMs ?? -MAX_MS;
   const to = q.toMs ?? MAX_MS;
   const none = Promise.resolve({ rows: [] });
@@ -182,7 +180,7 @@ function positional(sql: string, params: Record<string, string | number | null>)
 }
 
 /** A page of one name's occurrences and the count of all that match, in one statement (the count left-joined to the page). */
-export async function queryOccurrences(db: Queryable, q: OccurrenceQuery, limits: StoreLimits): Promise<OccurrencePage> {
+export async function queryOccurrences(db: Queryable, q: OccurrenceQuery, limits: ResolvedLimits): Promise<OccurrencePage> {
   const params: unknown[] = [q.project];
   const p = (v: unknown) => {
     params.push(v);

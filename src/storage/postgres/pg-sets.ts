@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey } from '../store.js';
+import type { SetDeletion, SetQuery, StoredSet, StoredSetInfo, StoredSetKey } from '../store.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
@@ -60,7 +60,7 @@ export async function loadSet(db: Queryable, key: StoredSetKey): Promise<StoredS
   return row === undefined ? undefined : { cluster: key.cluster, category: key.category, resolutionMs: key.resolutionMs, start: key.start, ...row };
 }
 
-export async function deleteSets(db: Queryable, q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> {
+export async function deleteSets(db: Queryable, q: SetDeletion): Promise<StoredSetInfo[]> {
   const { rows } = await db.query<StoredSetInfo>(
     `WITH deleted AS (
        DELETE FROM etl_sets WHERE cluster = $1 AND category = $2 AND resolution_ms = $3 AND end_ms <= $4 AND start_ms < $4

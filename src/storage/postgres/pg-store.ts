@@ -6,10 +6,10 @@ import { etlEventJson } from '../../events/etl-event-json.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
 import { pickById } from '../audit-lookup.js';
 import { countersOf, isAuditResourceType, knownWorkloadOf } from '../rows.js';
-import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import { resolveLimits, type ResolvedLimits } from '../store-limits.js';
 import { isTransientStoreError } from '../store-errors.js';
 import { redactUrl } from '../store-url.js';
-import type { RepairStore } from '../repair-store.js';
 import { hasCluster, insertCustomEvents, pruneCustomEvents, queryOccurrences, summarizeEvents } from './pg-catalogue.js';
 import { migratePostgres } from './pg-migrations.js';
 import { deleteSets, listSets, loadSet, saveSets } from './pg-sets.js';
@@ -66,13 +66,17 @@ function param(params: unknown[], value: unknown): string {
  * database. Writes are batched by the writer into one transaction; idempotency keys make two
  * replicas' writes of one change a single row.
  */
-export class PostgresStore implements Store, RepairStore {
+export class PostgresStore implements Store {
   readonly backend = 'postgres';
+  readonly capabilities = { neverFails: false };
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly outbox: PostgresOutbox;
 
-  private constructor(url: string, readonly limits: StoreLimits, pool: pg.Pool) {
+  readonly #limits: ResolvedLimits;
+
+  private constructor(url: string, limits: ResolvedLimits, pool: pg.Pool) {
+    this.#limits = limits;
     this.location = redactUrl(url);
     this.#pool = pool;
     this.outbox = new PostgresOutbox(pool);
@@ -89,7 +93,7 @@ export class PostgresStore implements Store, RepairStore {
       await pool.end().catch(() => undefined);
       throw err;
     }
-    return new PostgresStore(url, limits, pool);
+    return new PostgresStore(url, resolveLimits(limits), pool);
   }
 
   async write(records: readonly StoreRecord[]): Promise<void> {
@@ -98,15 +102,15 @@ export class PostgresStore implements Store, RepairStore {
   }
 
   async insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored> {
-    return this.#transaction((client) => insertCustomEvents(client, project, events, this.limits));
+    return this.#transaction((client) => insertCustomEvents(client, project, events, this.#limits));
   }
 
   async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
-    return summarizeEvents(this.#pool, q, this.limits);
+    return summarizeEvents(this.#pool, q, this.#limits);
   }
 
   async queryOccurrences(q: OccurrenceQuery): Promise<OccurrencePage> {
-    return queryOccurrences(this.#pool, q, this.limits);
+    return queryOccurrences(this.#pool, q, this.#limits);
   }
 
   async saveSets(sets: readonly StoredSet[]): Promise<void> {
@@ -122,7 +126,7 @@ export class PostgresStore implements Store, RepairStore {
     return loadSet(this.#pool, key);
   }
 
-  async deleteSets(q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> {
+  async deleteSets(q: SetDeletion): Promise<StoredSetInfo[]> {
     return deleteSets(this.#pool, q);
   }
 
@@ -145,7 +149,7 @@ export class PostgresStore implements Store, RepairStore {
   async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
-    const offset = param(params, this.limits.etlLogCapacity - 1);
+    const offset = param(params, this.#limits.etlLogCapacity - 1);
     const where: string[] = [];
     if (q.kinds !== undefined) where.push(`e.kind = ANY(${param(params, [...q.kinds])}::text[])`);
     if (q.window !== undefined) where.push(`e.time_ns >= ${param(params, String(q.window.start))} AND e.time_ns < ${param(params, String(q.window.end))}`);
@@ -178,7 +182,7 @@ export class PostgresStore implements Store, RepairStore {
     const { rows } = await this.#pool.query<{ cluster: string; key: string; time_ms: string; body: string }>(
       `SELECT a.cluster, a.event_key AS key, a.time_ms::text AS time_ms, a.body FROM audit_events a
        WHERE a.time_ms = $1 AND a.id >= coalesce((SELECT b.id FROM audit_events b WHERE b.cluster = a.cluster ORDER BY b.id DESC OFFSET $2 LIMIT 1), 0)`,
-      [timeMs, this.limits.auditCapacity - 1],
+      [timeMs, this.#limits.auditCapacity - 1],
     );
     return pickById(id, rows.map((r) => ({ cluster: r.cluster, key: r.key, timeMs: Number(r.time_ms), body: r.body })));
   }
@@ -186,7 +190,7 @@ export class PostgresStore implements Store, RepairStore {
   async queryAudit(q: AuditQuery): Promise<readonly string[]> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
-    const offset = param(params, this.limits.auditCapacity - 1);
+    const offset = param(params, this.#limits.auditCapacity - 1);
     const where: string[] = [];
     if (q.namespaces !== undefined) where.push(`a.namespace = ANY(${param(params, [...q.namespaces])}::text[])`);
     if (q.eventTypes !== undefined) where.push(`a.event_type = ANY(${param(params, [...q.eventTypes])}::text[])`);
@@ -251,9 +255,9 @@ export class PostgresStore implements Store, RepairStore {
          RETURNING 1
        )
        SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a))::text AS n`,
-      [cluster, this.limits.etlLogCapacity - 1, this.limits.auditCapacity - 1],
+      [cluster, this.#limits.etlLogCapacity - 1, this.#limits.auditCapacity - 1],
     );
-    return Number(rows[0]?.n ?? 0) + (await this.#transaction((client) => pruneCustomEvents(client, cluster, nowMs, this.limits)));
+    return Number(rows[0]?.n ?? 0) + (await this.#transaction((client) => pruneCustomEvents(client, cluster, nowMs, this.#limits)));
   }
 
   async ping(): Promise<void> {

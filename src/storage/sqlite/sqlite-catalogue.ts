@@ -3,8 +3,6 @@ import type { AuditEventType } from '../../audit/audit-event.js';
 import { categoryOf, isEtlKind, type EtlKind } from '../../events/etl-kinds.js';
 import { boundNs, MAX_STORED_NS as MAX_NS, MIN_STORED_NS as MIN_NS } from '../../time.js';
 import {
-  DEFAULT_CUSTOM_EVENT_CAPACITY,
-  DEFAULT_CUSTOM_EVENT_RETENTION_MS,
   DISTINCT_LIMIT,
   type CustomEventRecord,
   type CustomEventsStored,
@@ -16,7 +14,7 @@ import {
 } from '../catalogue.js';
 import { COUNT_PER_NAME_SQL, countKeys, countParams, countPlan } from '../custom-counts.js';
 import { isAuditResourceType } from '../rows.js';
-import type { StoreLimits } from '../store.js';
+import type { ResolvedLimits } from '../store-limits.js';
 
 type Statement = Database.Statement;
 /** The store's prepared-statement cache; `bigints` reads integers as bigint. */
@@ -37,7 +35,7 @@ export class SqliteCatalogue {
   constructor(
     private readonly db: Database.Database,
     private readonly stmt: Prepare,
-    private readonly limits: StoreLimits,
+    private readonly limits: ResolvedLimits,
   ) {}
 
   /** Inserts what is new, counts it, and evicts the oldest arrivals past the capacity; one immediate transaction. */
@@ -66,7 +64,7 @@ export class SqliteCatalogue {
         if (inserted.length > 0) {
           this.#count(project, inserted, 1);
           const { n } = total.get(project, inserted.length) as { n: number };
-          const capacity = this.limits.customEventCapacity ?? DEFAULT_CUSTOM_EVENT_CAPACITY;
+          const capacity = this.limits.customEventCapacity;
           if (n > capacity) this.#evict(project, n - capacity);
         }
         return { ids, inserted };
@@ -201,7 +199,7 @@ export class SqliteCatalogue {
 
   /** Deletes the project's custom events past retention at `nowMs`, inside the caller's transaction; returns how many. */
   prune(project: string, nowMs: number): number {
-    const cutoff = nowMs - (this.limits.customEventRetentionMs ?? DEFAULT_CUSTOM_EVENT_RETENTION_MS);
+    const cutoff = nowMs - this.limits.customEventRetentionMs;
     const expired = this.stmt('SELECT name, time_ms AS timeMs FROM custom_events WHERE project = ? AND time_ms < ?').all(project, cutoff) as { name: string; timeMs: number }[];
     if (expired.length === 0) return 0;
     this.stmt('DELETE FROM custom_events WHERE project = ? AND time_ms < ?').run(project, cutoff);

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey } from '../store.js';
+import type { SetDeletion, SetQuery, StoredSet, StoredSetInfo, StoredSetKey } from '../store.js';
 
 /** The store's prepared-statement cache. */
 type Prepare = (sql: string) => Database.Statement;
@@ -62,7 +62,7 @@ export class SqliteSets {
     return row === undefined ? undefined : { cluster: key.cluster, category: key.category, resolutionMs: key.resolutionMs, start: key.start, ...row };
   }
 
-  delete(q: Parameters<Store['deleteSets']>[0]): StoredSetInfo[] {
+  delete(q: SetDeletion): StoredSetInfo[] {
     const rows = this.stmt(
       `DELETE FROM etl_sets WHERE cluster = ? AND category = ? AND resolution_ms = ? AND end_ms <= ? AND start_ms < ? RETURNING ${INFO}`,
     ).all(q.cluster, q.category, q.resolutionMs, q.endAtOrBefore, q.endAtOrBefore) as StoredSetInfo[];

@@ -8,12 +8,12 @@ import { etlEventJson } from '../../events/etl-event-json.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from '../catalogue.js';
 import { pickById, type AuditIdRow } from '../audit-lookup.js';
 import { auditRow, countersOf, etlRow, isAuditResourceType, knownWorkloadOf } from '../rows.js';
-import type { EtlPage, EtlQuery, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from '../store.js';
+import { resolveLimits, type ResolvedLimits } from '../store-limits.js';
 import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { insertOutboxRow, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteSets } from './sqlite-sets.js';
-import type { RepairStore } from '../repair-store.js';
 
 type Statement = Database.Statement;
 
@@ -36,8 +36,9 @@ function inList(column: string, values: ReadonlySet<string> | undefined, where: 
  * Commits are synchronous, so the writer needs no await and a committed write is on disk (fsynced)
  * before the call returns; group commit (one transaction per batch) keeps that to one fsync per batch.
  */
-export class SqliteStore implements Store, RepairStore {
+export class SqliteStore implements Store {
   readonly backend = 'sqlite';
+  readonly capabilities = { neverFails: false };
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
   readonly #writeTx: (records: readonly StoreRecord[]) => void;
@@ -45,11 +46,14 @@ export class SqliteStore implements Store, RepairStore {
   readonly #sets: SqliteSets;
   readonly outbox: SqliteOutbox;
 
+  readonly #limits: ResolvedLimits;
+
   private constructor(
     readonly location: string,
-    readonly limits: StoreLimits,
+    limits: ResolvedLimits,
     db: Database.Database,
   ) {
+    this.#limits = limits;
     this.#db = db;
     this.#writeTx = db.transaction((records: readonly StoreRecord[]) => this.#apply(records));
     this.#catalogue = new SqliteCatalogue(db, (sql, bigints) => this.#stmt(sql, bigints), limits);
@@ -71,7 +75,7 @@ export class SqliteStore implements Store, RepairStore {
       db.close();
       throw err;
     }
-    return new SqliteStore(`sqlite:${path}`, limits, db);
+    return new SqliteStore(`sqlite:${path}`, resolveLimits(limits), db);
   }
 
   readonly writeSync = (records: readonly StoreRecord[]): void => {
@@ -85,7 +89,7 @@ export class SqliteStore implements Store, RepairStore {
   async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
-    params.push(this.limits.etlLogCapacity - 1);
+    params.push(this.#limits.etlLogCapacity - 1);
     const where: string[] = [];
     inList('e.kind', q.kinds, where, params);
     if (q.window !== undefined) {
@@ -119,14 +123,14 @@ export class SqliteStore implements Store, RepairStore {
     const rows = this.#stmt(
       `SELECT a.cluster, a.event_key AS key, a.time_ms AS timeMs, a.body FROM audit_events a
        WHERE a.time_ms = ? AND a.id >= coalesce((SELECT b.id FROM audit_events b WHERE b.cluster = a.cluster ORDER BY b.id DESC LIMIT 1 OFFSET ?), 0)`,
-    ).all(timeMs, this.limits.auditCapacity - 1) as AuditIdRow[];
+    ).all(timeMs, this.#limits.auditCapacity - 1) as AuditIdRow[];
     return pickById(id, rows);
   }
 
   async queryAudit(q: AuditQuery): Promise<readonly string[]> {
     const params: unknown[] = [];
     const sel = selectedClusters(q.clusters, params);
-    params.push(this.limits.auditCapacity - 1);
+    params.push(this.#limits.auditCapacity - 1);
     const where: string[] = [];
     inList('a.namespace', q.namespaces, where, params);
     inList('a.event_type', q.eventTypes, where, params);
@@ -203,7 +207,7 @@ export class SqliteStore implements Store, RepairStore {
     return this.#sets.load(key);
   }
 
-  async deleteSets(q: Parameters<Store['deleteSets']>[0]): Promise<StoredSetInfo[]> {
+  async deleteSets(q: SetDeletion): Promise<StoredSetInfo[]> {
     return this.#sets.delete(q);
   }
 
@@ -232,10 +236,10 @@ export class SqliteStore implements Store, RepairStore {
     return this.#db.transaction(() => {
       let deleted = 0;
       for (const category of ['allocation', 'asset']) {
-        const floor = floorEtl.get(cluster, category, this.limits.etlLogCapacity - 1) as { id: number } | undefined;
+        const floor = floorEtl.get(cluster, category, this.#limits.etlLogCapacity - 1) as { id: number } | undefined;
         if (floor !== undefined) deleted += deleteEtl.run(cluster, category, floor.id).changes;
       }
-      const floor = floorAudit.get(cluster, this.limits.auditCapacity - 1) as { id: number } | undefined;
+      const floor = floorAudit.get(cluster, this.#limits.auditCapacity - 1) as { id: number } | undefined;
       if (floor !== undefined) deleted += deleteAudit.run(cluster, floor.id).changes;
       return deleted + this.#catalogue.prune(cluster, nowMs);
     })();

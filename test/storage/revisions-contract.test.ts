@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { StoreLimits } from '../../src/storage/store.js';
+import { audit, etl } from '../support/store-records.js';
+import { postgresAvailable } from '../support/postgres.js';
+import { storeBackends, useStores } from '../support/store-backends.js';
+
+// Revisions (StoreRevisions): the markers readers cache their answers under. The custom events'
+// revision is in catalogue-contract.test.ts, beside the custom events.
+
+const backends = storeBackends(await postgresAvailable());
+
+const LIMITS: StoreLimits = { etlLogCapacity: 3, auditCapacity: 4 };
+
+describe.each(backends)('the $name store, revisions', (backend) => {
+  const t = useStores(backend, ['revisions'], LIMITS);
+
+  it('changes the revision of what changed, and not for a duplicate', async () => {
+    const r0 = await t.store.revision();
+    await t.store.write([etl('c1', 'AllocationSetSaved', 0, 0)]);
+    const r1 = await t.store.revision();
+    expect(r1.etl).not.toBe(r0.etl);
+    expect(r1.audit).toBe(r0.audit);
+    await t.store.write([audit('a')]);
+    const r2 = await t.store.revision();
+    expect(r2.audit).not.toBe(r1.audit);
+    expect(r2.etl).toBe(r1.etl);
+    await t.store.write([audit('a')]);
+    expect(await t.store.revision()).toEqual(r2);
+  });
+});
