@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadStaticFiles } from './ui-server/static-files.js';
-import { AuditWatchers, type LoopTuning } from './audit/audit-watchers.js';
+import { AuditWatchers } from './audit/audit-watchers.js';
 import { CloudEyeEvents } from './cloud-eye/cloud-eye-events.js';
 import { ReloadingTokenFile, type TokenFileLogger } from './cloud-eye/token-file.js';
 import { TokenFileError } from './cloud-eye/token-grants.js';
@@ -15,7 +15,9 @@ import { createKubecostPredictor } from './cost/kubecost-predictor.js';
 import { DEFAULT_PRICE_SHEET, loadPriceSheet, type PriceSheet } from './cost/price-sheet.js';
 import { createRequestsPredictor } from './cost/requests-predictor.js';
 import { loadClusterConnection } from './kube/kubeconfig.js';
-import type { ConsumerWatchStatus } from './kube/watch-types.js';
+import { InformerRegistry } from './kube/informer-registry.js';
+import { watchNodeCount, type WatchedNodeCount } from './kube/node-counter.js';
+import type { ConsumerWatchStatus, LoopTuning } from './kube/watch-types.js';
 import type { EtlState } from './etl/etl-state.js';
 import { BillingExport } from './etl/billing-export.js';
 import { ClusterCache } from './etl/cluster-cache.js';
@@ -158,7 +160,9 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     config.costPredictor === 'kubecost' && config.kubecostUrl !== undefined
       ? createKubecostPredictor({ baseUrl: config.kubecostUrl, clusterId: config.clusterId, sheet, timeoutMs: config.kubecostTimeoutMs })
       : requests;
-  const live = connection.source === 'none' ? noCluster() : kubeLiveWorkloads({ kubeConfig: connection.kubeConfig, clock });
+  // Predict counts nodes through the shared Node informer, subscribed below with the other consumers.
+  let predictNodes: WatchedNodeCount | undefined;
+  const live = connection.source === 'none' ? noCluster() : kubeLiveWorkloads({ kubeConfig: connection.kubeConfig, clock, nodes: () => predictNodes?.current() });
   const predict = { clusterId: config.clusterId, predictor, live };
   // Read now, so a token file that does not parse stops the start (exit 2); reloaded on change later.
   const cesLog: { target?: TokenFileLogger } = {};
@@ -294,6 +298,8 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
 
   let watchers: AuditWatchers | undefined;
   let etl: EtlParts | undefined;
+  // One list-watch per kind, shared by the ETL cache, the audit and Predict; started once all have subscribed.
+  let informers: InformerRegistry | undefined;
   // Every watch loop with whose it is: the audit and the ETL may watch the same kind.
   const watchStatuses = (): ConsumerWatchStatus[] => [
     ...(watchers?.statuses() ?? []).map((w) => ({ consumer: 'audit' as const, ...w })),
@@ -312,12 +318,33 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     app.log.info({ source: connection.source, server: connection.server }, 'Kubernetes cluster found');
     // The ETL runs whenever there is a cluster, audit or not.
     const etlLog = app.log.child({ component: 'etl' });
+    informers = new InformerRegistry({ kubeConfig: connection.kubeConfig, clock, log: app.log.child({ component: 'kube' }), ...(options.watchTuning && { tuning: options.watchTuning }) });
+    predictNodes = watchNodeCount(informers, 'predict');
+    predictNodes.subscription.start();
+    if (config.auditEnabled) {
+      // What the previous run remembered: the first list is diffed against it (changes made while down).
+      const prior = await storage.workloads.loadWorkloads(config.clusterId);
+      // Subscribed before the ETL cache, so the audited kinds' watches open first, in the audit's order.
+      watchers = new AuditWatchers({
+        informers,
+        kubeConfig: connection.kubeConfig,
+        resourceTypes: config.auditResourceTypes,
+        cluster: config.clusterId,
+        clock,
+        predictor,
+        overflowPredictor: requests,
+        publish: (o) => ('change' in o ? bus.publish('audit', o.change) : bus.publish('workloads', o.state)),
+        log: app.log.child({ component: 'audit' }),
+        prior,
+        recordImageChanges: config.auditRecordImageChanges,
+      });
+    }
     const cache = new ClusterCache({
+      informers,
       kubeConfig: connection.kubeConfig,
       cluster: config.clusterId,
       clock,
       log: etlLog,
-      ...(options.watchTuning && { tuning: options.watchTuning }),
     });
     const pipeline = new EtlPipeline({
       cluster: config.clusterId,
@@ -354,26 +381,12 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     readiness.register({ name: 'etl', status: () => cache.readiness() });
     cache.start();
     pipeline.start();
-    if (config.auditEnabled) {
-      // What the previous run remembered: the first list is diffed against it (changes made while down).
-      const prior = await storage.workloads.loadWorkloads(config.clusterId);
-      watchers = new AuditWatchers({
-        kubeConfig: connection.kubeConfig,
-        resourceTypes: config.auditResourceTypes,
-        cluster: config.clusterId,
-        clock,
-        predictor,
-        overflowPredictor: requests,
-        publish: (o) => ('change' in o ? bus.publish('audit', o.change) : bus.publish('workloads', o.state)),
-        log: app.log.child({ component: 'audit' }),
-        prior,
-        recordImageChanges: config.auditRecordImageChanges,
-        ...(options.watchTuning && { tuning: options.watchTuning }),
-      });
+    if (watchers !== undefined) {
       const audit = watchers;
       readiness.register({ name: 'audit', status: () => audit.readiness() });
-      watchers.start();
+      audit.start();
     }
+    informers.start();
   }
   if (!config.auditEnabled) readiness.register({ name: 'audit', status: () => ({ ready: true, state: 'disabled', detail: 'COST_EVENTS_AUDIT_ENABLED=false' }) });
   if (etl === undefined) {
@@ -408,6 +421,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     await watchers?.stop();
     await etl?.pipeline.stop();
     await etl?.cache.stop();
+    await informers?.stop();
     await notifications?.stop();
     await app.close();
     throw err;
@@ -438,6 +452,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       await etl?.pipeline.stop();
       await etl?.repairs.idle();
       await etl?.cache.stop();
+      await informers?.stop();
       // Attempts in flight end (each within its timeout); what is not delivered stays in the outbox.
       await notifications?.stop();
       await storage.close();

@@ -1,25 +1,24 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { CostPredictor } from '../cost/predictor.js';
+import type { InformerSubscription } from '../kube/informer.js';
+import { informersOf, type InformerRegistry, type WatchSource } from '../kube/informer-registry.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
+import { NodeCounter, nodeSchedulability } from '../kube/node-counter.js';
 import { watchReadiness } from '../kube/watch-readiness.js';
-import { createWatchLoop, type WatchLoop, type WatchLoopOptions } from '../kube/watch-loop.js';
 import type { KubeLogger, WatchStatus } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
 import type { AuditOutput } from './audit-change.js';
 import { ChangeDetector } from './change-detector.js';
-import { NodeCounter, nodeSchedulability } from './node-counter.js';
 import { PricingQueue } from './pricing-queue.js';
 import type { AuditResourceType } from './resource-types.js';
 import { trackWorkload, type TrackedWorkload } from './tracked-workload.js';
 import type { PriorWorkloads } from './workload-state.js';
 
-/** Watch-loop settings a caller may tune (tests shorten timeouts); the rest come from the deps. */
-export type LoopTuning = Partial<Pick<WatchLoopOptions<unknown>, 'random' | 'pageSize' | 'backoff' | 'staleAfterMs' | 'watchTimeoutSeconds' | 'pageTimeoutMs' | 'healthyAfterMs'>>;
+/** What the audit watchers need: where the watches come from (the shared informers, or a cluster of their own), and the rest. */
+export type AuditWatchersDeps = WatchSource & AuditWatchersSettings;
 
-/** What the audit watchers need. */
-export interface AuditWatchersDeps {
-  readonly kubeConfig: KubeConfig;
+/** What the audit watchers need besides the watches. */
+export interface AuditWatchersSettings {
   readonly resourceTypes: readonly AuditResourceType[];
   readonly cluster: string;
   readonly clock: Clock;
@@ -29,7 +28,6 @@ export interface AuditWatchersDeps {
   /** Where priced changes and remembered state go (the bus), in the order the changes were seen. */
   readonly publish: (output: AuditOutput) => void;
   readonly log: KubeLogger;
-  readonly tuning?: LoopTuning;
   /** What the previous run remembered, per kind (from storage); a kind without it starts silent. */
   readonly prior?: ReadonlyMap<AuditResourceType, PriorWorkloads>;
   /** Also record image-only updates (zero-cost); default off. */
@@ -39,26 +37,29 @@ export interface AuditWatchersDeps {
 }
 
 /**
- * The audit's side of the cluster: one watch loop per audited kind, each feeding a change
- * detector, all publishing through one ordered pricing queue; plus a watch of Nodes when
- * DaemonSets are audited (a new DaemonSet runs on every schedulable node).
+ * The audit's side of the cluster: a subscription to the shared informer of each audited kind,
+ * each feeding a change detector, all publishing through one ordered pricing queue; plus one to
+ * Nodes when DaemonSets are audited (a new DaemonSet runs on every schedulable node).
  */
 export class AuditWatchers {
-  readonly #loops: WatchLoop[] = [];
-  readonly #detectors: { readonly loop: WatchLoop; readonly detector: ChangeDetector }[] = [];
+  readonly #subs: InformerSubscription[] = [];
+  readonly #detectors: { readonly sub: InformerSubscription; readonly detector: ChangeDetector }[] = [];
   readonly #queue: PricingQueue<AuditOutput>;
   readonly #clock: Clock;
   readonly #seenIntervalMs: number;
+  /** The registry, when these watchers made their own (no shared one given): they start and stop it. */
+  readonly #owned: InformerRegistry | undefined;
   #seenTimer: TimerHandle | undefined;
 
   constructor(deps: AuditWatchersDeps) {
     this.#clock = deps.clock;
     this.#seenIntervalMs = deps.seenIntervalMs ?? 60_000;
     this.#queue = new PricingQueue<AuditOutput>(deps.publish, (err) => deps.log.error({ err: String(err) }, 'pricing a change failed'));
-    const common = { kubeConfig: deps.kubeConfig, clock: deps.clock, log: deps.log, ...deps.tuning };
+    const { registry, owned } = informersOf(deps, deps.clock, deps.log);
+    this.#owned = owned ? registry : undefined;
     const nodes = new NodeCounter();
     if (deps.resourceTypes.includes('daemonset')) {
-      this.#loops.push(createWatchLoop({ ...common, kind: KUBE_KINDS.node, handler: nodes, transform: nodeSchedulability }));
+      this.#subs.push(registry.informer(KUBE_KINDS.node).subscribe({ consumer: 'audit', handler: nodes, transform: nodeSchedulability }));
     }
     const ctx = { schedulableNodes: () => nodes.schedulable };
     for (const type of deps.resourceTypes) {
@@ -73,15 +74,16 @@ export class AuditWatchers {
         onUnpriceable: (w) => deps.log.warn({ kind: type, namespace: w.namespace, name: w.name, problem: w.problem }, 'cannot price workload; no audit event for it'),
         ...(deps.prior?.has(type) === true && { prior: deps.prior.get(type) }),
       });
-      const loop = createWatchLoop<TrackedWorkload>({ ...common, kind: KUBE_KINDS[type], handler: detector, transform: (obj) => trackWorkload(type, obj, ctx) });
-      this.#loops.push(loop);
-      this.#detectors.push({ loop, detector });
+      const sub = registry.informer(KUBE_KINDS[type]).subscribe<TrackedWorkload>({ consumer: 'audit', handler: detector, transform: (obj) => trackWorkload(type, obj, ctx) });
+      this.#subs.push(sub);
+      this.#detectors.push({ sub, detector });
     }
   }
 
-  /** Starts every watch, and the heartbeat that marks live watches' remembered state current. */
+  /** Starts every subscription, and the heartbeat that marks live watches' remembered state current. */
   start(): void {
-    for (const loop of this.#loops) loop.start();
+    for (const sub of this.#subs) sub.start();
+    this.#owned?.start();
     this.#scheduleSeen();
   }
 
@@ -92,8 +94,9 @@ export class AuditWatchers {
   async stop(): Promise<void> {
     if (this.#seenTimer !== undefined) this.#clock.clearTimeout(this.#seenTimer);
     this.#seenTimer = undefined;
-    const live = this.#detectors.filter((d) => d.loop.status().state === 'watching');
-    await Promise.all(this.#loops.map((l) => l.stop()));
+    const live = this.#detectors.filter((d) => d.sub.status().state === 'watching');
+    await Promise.all(this.#subs.map((s) => s.stop()));
+    await this.#owned?.stop();
     for (const d of live) d.detector.markSeen();
     await this.#queue.idle();
   }
@@ -101,7 +104,7 @@ export class AuditWatchers {
   #scheduleSeen(): void {
     this.#seenTimer = this.#clock.setTimeout(() => {
       // Only a watch that is streaming knows its view is complete; one in backoff may be missing changes.
-      for (const d of this.#detectors) if (d.loop.status().state === 'watching') d.detector.markSeen();
+      for (const d of this.#detectors) if (d.sub.status().state === 'watching') d.detector.markSeen();
       this.#scheduleSeen();
     }, this.#seenIntervalMs);
   }
@@ -111,9 +114,9 @@ export class AuditWatchers {
     return this.#queue.idle();
   }
 
-  /** Each loop's status. */
+  /** Each subscription's status. */
   statuses(): WatchStatus[] {
-    return this.#loops.map((l) => l.status());
+    return this.#subs.map((s) => s.status());
   }
 
   /** Ready once every watch has delivered its first full list. */

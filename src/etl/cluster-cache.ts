@@ -1,5 +1,5 @@
 /**
- * The ETL pipeline's view of the cluster: one watch loop per kind (pods, nodes, persistent
+ * The ETL pipeline's view of the cluster: a subscription to the shared informer of each kind (pods, nodes, persistent
  * volumes and claims, services), each projecting objects to compact records (cluster-objects.ts)
  * kept with the times they existed (record-tracker.ts), from which `snapshot(window)` answers
  * what existed at some time in a window.
@@ -8,14 +8,13 @@
  * or a pod's `startTime`), plus the end times of finished pods that still exist. Objects that
  * ended before it started are unknown to it; windows before its start are only as complete as that.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { LoopTuning } from '../audit/audit-watchers.js';
 import type { Clock } from '../clock.js';
+import type { InformerSubscription } from '../kube/informer.js';
+import { informersOf, type InformerRegistry, type WatchSource } from '../kube/informer-registry.js';
 import type { WatchedKind } from '../kube/kinds.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { watchCurrency, watchReadiness } from '../kube/watch-readiness.js';
-import { createWatchLoop, type WatchLoop } from '../kube/watch-loop.js';
 import type { KubeLogger, WatchStatus } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
 import type { Window } from '../window.js';
@@ -24,14 +23,15 @@ import { observeClaim, observeLoadBalancer, observeNode, observePod, observeVolu
 import type { ClusterSnapshot } from './cluster-state.js';
 import { RecordTracker, type RecordStats } from './record-tracker.js';
 
-/** What the cluster cache needs. */
-export interface ClusterCacheDeps {
-  readonly kubeConfig: KubeConfig;
+/** What the cluster cache needs: where the watches come from (the shared informers, or a cluster of its own), and the rest. */
+export type ClusterCacheDeps = WatchSource & ClusterCacheSettings;
+
+/** What the cluster cache needs besides the watches. */
+export interface ClusterCacheSettings {
   /** The cluster id the snapshots carry. */
   readonly cluster: string;
   readonly clock: Clock;
   readonly log: KubeLogger;
-  readonly tuning?: LoopTuning;
   /** Ended records held per kind before the oldest-ended are dropped; default 100,000. */
   readonly maxEndedPerKind?: number;
 }
@@ -54,16 +54,19 @@ type Trackers = { readonly [K in ClusterRecordKind]: RecordTracker<ClusterSnapsh
  */
 export class ClusterCache {
   readonly #cluster: string;
-  readonly #loops: WatchLoop[] = [];
+  readonly #subs: InformerSubscription[] = [];
   readonly #trackers: Trackers;
+  /** The registry, when the cache made its own (no shared one given): it starts and stops it. */
+  readonly #owned: InformerRegistry | undefined;
 
   constructor(deps: ClusterCacheDeps) {
     this.#cluster = deps.cluster;
-    const common = { kubeConfig: deps.kubeConfig, clock: deps.clock, log: deps.log, ...deps.tuning };
+    const { registry, owned } = informersOf(deps, deps.clock, deps.log);
+    this.#owned = owned ? registry : undefined;
     const maxEnded = deps.maxEndedPerKind ?? DEFAULT_MAX_ENDED_PER_KIND;
     const watch = <R extends TimedRecord>(kind: WatchedKind, observe: (obj: KubeObject, ctx: ObserveContext) => Observed<R>, startsWhenSeen = false): RecordTracker<R> => {
       const tracker = new RecordTracker<R>({ kind: kind.kind, clock: deps.clock, log: deps.log, maxEnded, startsWhenSeen });
-      this.#loops.push(createWatchLoop<Observed<R>>({ ...common, kind, handler: tracker, transform: (obj) => observe(obj, { seenMs: deps.clock.nowMs() }) }));
+      this.#subs.push(registry.informer(kind).subscribe<Observed<R>>({ consumer: 'etl', handler: tracker, transform: (obj) => observe(obj, { seenMs: deps.clock.nowMs() }) }));
       return tracker;
     };
     this.#trackers = {
@@ -76,24 +79,26 @@ export class ClusterCache {
     };
   }
 
-  /** Starts every watch. */
+  /** Starts every subscription. */
   start(): void {
-    for (const loop of this.#loops) loop.start();
+    for (const sub of this.#subs) sub.start();
+    this.#owned?.start();
   }
 
-  /** Stops every watch; what was gathered stays readable. */
+  /** Stops every subscription; what was gathered stays readable. */
   async stop(): Promise<void> {
-    await Promise.all(this.#loops.map((l) => l.stop()));
+    await Promise.all(this.#subs.map((s) => s.stop()));
+    await this.#owned?.stop();
   }
 
   /** Every kind has delivered its first full list. */
   get synced(): boolean {
-    return this.#loops.every((l) => l.status().synced);
+    return this.#subs.every((s) => s.status().synced);
   }
 
-  /** Each watch loop's status. */
+  /** Each subscription's status. */
   statuses(): WatchStatus[] {
-    return this.#loops.map((l) => l.status());
+    return this.#subs.map((s) => s.status());
   }
 
   /** Ready once every watch has delivered its first full list. */

@@ -66,6 +66,18 @@ class Loop<T> implements WatchLoop {
     this.#next();
   }
 
+  relist(): void {
+    if (!this.#started || this.#stopped) return;
+    this.#epoch++;
+    this.#clearTimers();
+    this.#listAbort?.abort();
+    this.#listAbort = undefined;
+    this.#session?.abort();
+    this.#session = undefined;
+    this.#rv = undefined;
+    this.#list();
+  }
+
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;

@@ -39,10 +39,10 @@ export interface WatchStatus {
   readonly resourceVersion?: string;
 }
 
-/** Whose a watch loop is: the audit's or the ETL cluster cache's. The two may watch the same kind (Node, Pod). */
+/** Whose a subscription to a shared informer is: the audit's or the ETL cluster cache's. The two may subscribe to the same kind (Node, Pod). */
 export type WatchConsumer = 'audit' | 'etl';
 
-/** A watch loop's status and whose loop it is, for metrics and the bug report. */
+/** A subscription's status and whose it is, for metrics and the bug report. */
 export interface ConsumerWatchStatus extends WatchStatus {
   readonly consumer: WatchConsumer;
 }
@@ -86,10 +86,15 @@ export interface WatchLoopOptions<T> {
   readonly healthyAfterMs?: number;
 }
 
+/** Watch-loop settings a caller may tune (tests shorten timeouts); the rest come from the deps. */
+export type LoopTuning = Partial<Pick<WatchLoopOptions<unknown>, 'random' | 'pageSize' | 'backoff' | 'staleAfterMs' | 'watchTimeoutSeconds' | 'pageTimeoutMs' | 'healthyAfterMs'>>;
+
 /** A running watch of one kind. */
 export interface WatchLoop {
   /** Lists, then watches, forever, until stop(). Failures are retried, never thrown. */
   start(): void;
+  /** Drops the stream or list in flight and lists again now (a new subscriber needs a full list); no-op unless running. */
+  relist(): void;
   /** Closes the stream or list in flight and cancels timers; resolves once the socket is closed. */
   stop(): Promise<void>;
   status(): WatchStatus;

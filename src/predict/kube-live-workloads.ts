@@ -1,11 +1,12 @@
 /**
  * {@link LiveWorkloads} over the Kubernetes API: one authenticated GET per workload (404 means
- * not running), and a paginated list of Nodes when a DaemonSet needs a node count. Each request
+ * not running), and a node count for a DaemonSet from the shared Node informer while its watch is
+ * current, else from a paginated list of Nodes. Each request
  * has a deadline on the injected clock; any failure but a 404 is a 503 naming what could not be
  * read, because a silent zero `costBefore` would show a spurious cost increase.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { nodeSchedulability } from '../audit/node-counter.js';
+import { nodeSchedulability } from '../kube/node-counter.js';
 import type { Clock } from '../clock.js';
 import { CostError } from '../cost/errors.js';
 import { parseWorkloadObject, type WorkloadObject } from '../cost/workload-object.js';
@@ -31,6 +32,8 @@ export interface KubeLiveWorkloadsOptions {
   readonly kubeConfig: KubeConfig;
   readonly clock: Clock;
   readonly timeoutMs?: number;
+  /** Schedulable nodes from the shared Node informer (undefined while it is behind); without it, or while it is behind, Nodes are listed. */
+  readonly nodes?: () => number | undefined;
 }
 
 /** Live workloads read from the cluster the kubeconfig names. */
@@ -55,6 +58,8 @@ export function kubeLiveWorkloads(options: KubeLiveWorkloadsOptions): LiveWorklo
       }
     },
     async schedulableNodes(): Promise<number> {
+      const watched = options.nodes?.();
+      if (watched !== undefined) return watched;
       try {
         const { items } = await listAll({
           kubeConfig,

@@ -1,5 +1,9 @@
-import type { KubeObject } from '../kube/kube-object.js';
-import type { WatchHandler } from '../kube/watch-types.js';
+import type { InformerSubscription } from './informer.js';
+import type { InformerRegistry } from './informer-registry.js';
+import { KUBE_KINDS } from './kinds.js';
+import type { KubeObject } from './kube-object.js';
+import { watchCurrency } from './watch-readiness.js';
+import type { WatchHandler } from './watch-types.js';
 
 /** What the node counter keeps of a Node. */
 export interface NodeSchedulability {
@@ -40,4 +44,21 @@ export class NodeCounter implements WatchHandler<NodeSchedulability> {
   onDeleted(n: NodeSchedulability): void {
     this.#nodes.delete(n.uid);
   }
+}
+
+/** The schedulable nodes as a subscription to the shared Node informer knows them, while it is current. */
+export interface WatchedNodeCount {
+  /** Schedulable nodes now; undefined until listed, or while the watch is behind (failing, relisting): read them otherwise. */
+  current(): number | undefined;
+  readonly subscription: InformerSubscription;
+}
+
+/** Subscribes a {@link NodeCounter} to the Node informer of `registry`; start its subscription before the registry starts. */
+export function watchNodeCount(registry: InformerRegistry, consumer: string): WatchedNodeCount {
+  const counter = new NodeCounter();
+  const subscription = registry.informer(KUBE_KINDS.node).subscribe({ consumer, handler: counter, transform: nodeSchedulability });
+  return {
+    subscription,
+    current: () => (watchCurrency([subscription.status()]).ready ? counter.schedulable : undefined),
+  };
 }
