@@ -23,6 +23,7 @@ answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void):
     STORAGE_URL: 'memory:',
     KUBECONFIG: input.kubeconfigPath,
     COST_EVENTS_AUDIT_ENABLED: 'true',
+    ...(input.resourceTypes !== undefined && { AUDIT_RESOURCE_TYPES: input.resourceTypes }),
   });
   if (loaded.help) throw new Error('loadConfig asked for help');
 

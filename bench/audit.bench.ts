@@ -25,7 +25,14 @@ import { median } from './lib/stats.js';
 const PATH = '/apis/apps/v1/deployments';
 /** The watch loop's default page size. */
 const PAGE_SIZE = 500;
-const SIZES = [10_000, 100_000] as const;
+/** Deployments in the fake, per size measured; `BENCH_AUDIT_SIZES=100000` runs one size. */
+const SIZES = (process.env['BENCH_AUDIT_SIZES'] ?? '10000,100000').split(',').map((s) => Number(s.replaceAll('_', '')));
+if (SIZES.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error(`BENCH_AUDIT_SIZES=${process.env['BENCH_AUDIT_SIZES']}: expected a comma list of positive integers`);
+/**
+ * `AUDIT_RESOURCE_TYPES` of the measured server (default: the server's own default); e.g.
+ * `deployment,statefulset,daemonset,pod` also audits the kinds the ETL watches (Nodes, Pods).
+ */
+const RESOURCE_TYPES = process.env['BENCH_AUDIT_RESOURCE_TYPES'];
 /** Streamed after each sync: half creates, then the same objects deleted. */
 const CHANGES = 20_000;
 const MB = 2 ** 20;
@@ -60,6 +67,8 @@ interface Figures {
   readonly cpuUsPerChange: number;
   /** How long the fake took to send the burst: as long as the reader made it wait. */
   readonly burstSendMs: number;
+  /** Watch requests the fake received over the run, of every kind (the server's audit and ETL; the baseline's one). */
+  readonly watchesOpened: number;
 }
 
 /** How long the watch is left idle after the burst before the lone change: nothing else is in flight then. */
@@ -81,6 +90,7 @@ async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: Aud
     return performance.now();
   };
   const execArgv = ['--expose-gc', ...(which === 'server' ? SERVER_FLAGS : [])];
+  fake.clearRequests();
   let out: AuditRunOutput;
   try {
     out = (await runChild(new URL(`./audit-${which}.child.ts`, import.meta.url), input, {
@@ -116,6 +126,7 @@ async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: Aud
     lastToQueryableMs: queryable - times.lastSentAt,
     loneToQueryableMs: loneQueryable - loneSentAt,
     burstSendMs: times.lastSentAt - times.startedAt,
+    watchesOpened: fake.requests.filter((r) => r.verb === 'watch').length,
   };
 }
 
@@ -144,7 +155,15 @@ async function measureSize(objects: number): Promise<{ server: Summary; bare: Su
   try {
     progress(`audit: filling the fake API server with ${n(objects)} Deployments`);
     fillDeployments(fake, objects, 'app');
-    const input: AuditRunInput = { kubeconfigPath: kubeconfig.path, serverUrl: fake.url, path: PATH, pageSize: PAGE_SIZE, objects, changes: CHANGES };
+    const input: AuditRunInput = {
+      kubeconfigPath: kubeconfig.path,
+      serverUrl: fake.url,
+      path: PATH,
+      pageSize: PAGE_SIZE,
+      objects,
+      changes: CHANGES,
+      ...(RESOURCE_TYPES !== undefined && { resourceTypes: RESOURCE_TYPES }),
+    };
     const runs = { server: [] as Figures[], bare: [] as Figures[] };
     for (let round = 0; round < ROUNDS; round++) {
       // Alternating which side goes first spreads any drift of the machine over both.
@@ -154,7 +173,7 @@ async function measureSize(objects: number): Promise<{ server: Summary; bare: Su
         const f = await runOne(which, fake, input, `burst-${which}-${round}`);
         progress(
           `  sync ${f.syncMs.toFixed(0)} ms (CPU ${f.syncCpuMs.toFixed(0)} ms), RSS at sync ${f.rssAtSyncMB.toFixed(0)} MB, burst ${f.changesPerSecond.toFixed(0)} changes/s (CPU ${f.cpuUsPerChange.toFixed(1)} µs each), ` +
-            `last → queryable ${f.lastToQueryableMs.toFixed(1)} ms, lone change → queryable ${f.loneToQueryableMs.toFixed(2)} ms`,
+            `last → queryable ${f.lastToQueryableMs.toFixed(1)} ms, lone change → queryable ${f.loneToQueryableMs.toFixed(2)} ms, ${f.watchesOpened} watches opened`,
         );
         runs[which].push(f);
       }
@@ -214,6 +233,15 @@ function sizeRows(objects: number, server: Summary, bare: Summary): Result[] {
         `server's ${n(CHANGES)}th audit change published (priced, stored), ${server.range('changesPerSecond')}/s; the fake sends as fast ` +
         `as the watch reads (it waits for its socket every 100 changes; sending took ${s.burstSendMs.toFixed(0)} ms to the server, ` +
         `${b.burstSendMs.toFixed(0)} ms to the baseline); baseline: the same watch over node:http, each line parsed and counted`,
+    },
+    {
+      figure: `watches opened, ${size} Deployments`,
+      value: s.watchesOpened,
+      unit: 'watches',
+      baseline: b.watchesOpened,
+      note:
+        `watches opened with ${size}: watch requests the fake API server received over the run, every kind (the audit's ` +
+        `${RESOURCE_TYPES ?? 'default kinds'}, the ETL cache's five, Predict's Nodes; one per kind when they share informers); baseline: its one watch`,
     },
     {
       figure: `burst after ${size}: CPU time per change`,

@@ -18,6 +18,8 @@ export interface AuditRunInput {
   readonly objects: number;
   /** Changes the parent streams after `synced` (creates then deletes); one lone change follows them. */
   readonly changes: number;
+  /** `AUDIT_RESOURCE_TYPES` of the server; unset, its default. */
+  readonly resourceTypes?: string;
 }
 
 /** What a child measured. Times of the streamed changes are taken by the parent, from the events. */

@@ -1,5 +1,5 @@
 /** How a figure's value is printed. */
-export type Unit = 'req/s' | 'ms' | 'µs' | 'bytes' | 'events/s' | 'changes/s' | 'calls/s' | 'MB' | '%' | 'requests';
+export type Unit = 'req/s' | 'ms' | 'µs' | 'bytes' | 'events/s' | 'changes/s' | 'calls/s' | 'MB' | '%' | 'requests' | 'watches';
 
 /** A goal on a figure: on its ratio to the baseline, or on its value. Printed as met or not met, never asserted. */
 export interface Goal {
