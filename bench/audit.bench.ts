@@ -280,6 +280,7 @@ export default {
     const results = measured.flatMap((m) => sizeRows(m.objects, m.server, m.bare));
     // Per Deployment, as the slope between the two sizes: fixed costs (code, caches) cancel out.
     const [small, large] = [measured[0]!, measured[measured.length - 1]!];
+    if (small.objects === large.objects) return results;
     const slope = (s: Summary, t: Summary): number => ((t.median.heapKeptMB - s.median.heapKeptMB) * MB) / (large.objects - small.objects);
     results.push({
       figure: 'heap kept per Deployment after sync',

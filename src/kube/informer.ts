@@ -71,7 +71,7 @@ export class SharedInformer {
 
   /** Adds a subscriber; it hears nothing until its subscription is started. */
   subscribe<T>(options: InformerSubscriberOptions<T>): InformerSubscription {
-    const sub = new Subscriber(options as InformerSubscriberOptions<unknown>);
+    const sub = new Subscriber(options);
     return {
       start: () => this.#join(sub),
       stop: () => this.#leave(sub),
@@ -144,15 +144,14 @@ export class SharedInformer {
   /** Each subscriber's projection of one object; a subscriber whose transform throws skips it, the others do not. */
   #project(obj: KubeObject): Projected {
     const subs = this.#subs;
-    const views = new Array<unknown>(subs.length);
-    for (let i = 0; i < subs.length; i++) {
+    const views = subs.map((sub) => {
       try {
-        views[i] = subs[i]!.options.transform(obj);
+        return sub.options.transform(obj);
       } catch (err) {
-        views[i] = SKIP;
-        this.#log.warn({ kind: this.#kind.kind, consumer: subs[i]!.options.consumer, err: describeError(err) }, 'skipped an object that could not be read');
+        this.#log.warn({ kind: this.#kind.kind, consumer: sub.options.consumer, err: describeError(err) }, 'skipped an object that could not be read');
+        return SKIP;
       }
-    }
+    });
     return { subs, views };
   }
 
@@ -181,8 +180,7 @@ export class SharedInformer {
   }
 
   #deliver(event: Event, p: Projected): void {
-    for (let i = 0; i < p.subs.length; i++) {
-      const sub = p.subs[i]!;
+    for (const [i, sub] of p.subs.entries()) {
       const view = p.views[i];
       // A subscriber that left, or that has not had its list yet, hears no change.
       if (!sub.active || !sub.synced || view === SKIP) continue;
