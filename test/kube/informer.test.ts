@@ -39,15 +39,21 @@ afterEach(async () => {
 
 const informer = () => registry.informer(KUBE_KINDS.deployment);
 
+/** Two recording subscribers, a and b, both started before the registry, once the watch is open. */
+async function twoWatching() {
+  const [a, b] = [recorder(), recorder()];
+  const subA = informer().subscribe({ consumer: 'a', transform: toRef, handler: a.handler });
+  const subB = informer().subscribe({ consumer: 'b', transform: toRef, handler: b.handler });
+  subA.start();
+  subB.start();
+  registry.start();
+  await waitFor(() => subA.status().state === 'watching' && fake.openWatches('deployments') === 1, 'the watch');
+  return { a, b, subA, subB };
+}
+
 describe('a shared informer', () => {
   it('gives every subscriber the list and the changes from one list and one watch', async () => {
-    const [a, b] = [recorder(), recorder()];
-    const subA = informer().subscribe({ consumer: 'a', transform: toRef, handler: a.handler });
-    const subB = informer().subscribe({ consumer: 'b', transform: toRef, handler: b.handler });
-    subA.start();
-    subB.start();
-    registry.start();
-    await waitFor(() => subA.status().state === 'watching' && fake.openWatches('deployments') === 1, 'the watch');
+    const { a, b, subB } = await twoWatching();
     fake.create('deployments', deploymentObject('shop', 'new'));
     fake.scale('deployments', 'shop', 'web', 3);
     fake.delete('deployments', 'shop', 'api');
@@ -93,13 +99,7 @@ describe('a shared informer', () => {
   });
 
   it('keeps watching for the others when one subscriber stops, and stops with the last', async () => {
-    const [a, b] = [recorder(), recorder()];
-    const subA = informer().subscribe({ consumer: 'a', transform: toRef, handler: a.handler });
-    const subB = informer().subscribe({ consumer: 'b', transform: toRef, handler: b.handler });
-    subA.start();
-    subB.start();
-    registry.start();
-    await waitFor(() => subA.status().state === 'watching' && fake.openWatches('deployments') === 1, 'the watch');
+    const { a, b, subA, subB } = await twoWatching();
     await subA.stop();
     expect(subA.status().state).toBe('stopped');
     fake.create('deployments', deploymentObject('shop', 'new'));
