@@ -125,6 +125,8 @@ export class TokenGrants {
       );
     }
     const file = json as TokenFile;
+    // An empty object is more likely a mistake than a wish to refuse everyone.
+    if (file.tokens === undefined && file.accessKeys === undefined) throw new TokenFileError('/tokens expected required property: give "tokens", "accessKeys" or both');
     const seen = new Set<string>();
     const grants = (file.tokens ?? []).map((t, i): TokenGrant => {
       const hex = t.sha256.toLowerCase();
