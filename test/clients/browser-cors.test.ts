@@ -43,7 +43,7 @@ function fetchFrom(page: Page, url: string, headers: Record<string, string> = {}
     async ({ url, headers }) => {
       try {
         const res = await fetch(url, { headers });
-        return { ok: true as const, status: res.status, requestId: res.headers.get('x-request-id'), json: (await res.json()) as unknown };
+        return { ok: true as const, status: res.status, requestId: res.headers.get('x-request-id'), json: (await res.json()) };
       } catch (err) {
         return { ok: false as const, error: String(err) };
       }
