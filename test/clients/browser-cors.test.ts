@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
+import type { ServerHandle } from '../../src/server.js';
 import { chromiumAvailable, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { startClientTestServer } from '../support/client-server.js';
 import { tokenFileText } from '../support/cloud-eye.js';
-import { ManualClock } from '../support/manual-clock.js';
 
 // CORS as a real Chromium enforces it: pages served from two other loopback origins (another
 // port each) call the server with fetch(). The allowed one reads the ETL log (a simple request)
@@ -66,16 +65,7 @@ describe.runIf(run)('CORS in a real browser', () => {
     dir = mkdtempSync(join(tmpdir(), 'cost-events-cors-'));
     const tokens = join(dir, 'tokens.json');
     writeFileSync(tokens, tokenFileText([{ token: TOKEN, projects: ['*'], actions: ['ces:events:list'] }]));
-    const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', CORS_ALLOWED_ORIGINS: allowed.origin, CES_TOKENS_FILE: tokens });
-    if (r.help) throw new Error('unexpected help');
-    server = await startServer(r.config, {
-      clock: new ManualClock('2024-05-03T08:00:00Z'),
-      env: {},
-      serviceAccountDir: '/nonexistent',
-      build: { version: '0.1.0', commit: null, builtAt: null },
-      logger: { level: 'info' },
-      logDestination: { write: (line: string) => logged.push(line) },
-    });
+    server = await startClientTestServer({ CORS_ALLOWED_ORIGINS: allowed.origin, CES_TOKENS_FILE: tokens }, { logged });
     browser = await launchBrowser();
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
+import type { ServerHandle } from '../../src/server.js';
 import { cesSdk, type AxiosAfter, type CesSdk } from '../support/ces-sdk.js';
+import { startClientTestServer } from '../support/client-server.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { mountedFile, type MountedFile } from '../support/token-files.js';
 
@@ -63,16 +63,7 @@ const header = (name: string, value: string): AxiosAfter => ({
 beforeAll(async () => {
   mount = mountedFile(JSON.stringify(GRANTS), { 'sk-writer': `${WRITER.sk}\n`, 'sk-reader': READER.sk });
   clock = new ManualClock(Date.now());
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', CES_TOKENS_FILE: mount.path, CES_RATE_LIMIT: '0' });
-  if (r.help) throw new Error('unexpected help');
-  server = await startServer(r.config, {
-    clock,
-    env: {},
-    serviceAccountDir: '/nonexistent',
-    build: { version: '0.1.0', commit: null, builtAt: null },
-    logger: { level: 'info' },
-    logDestination: { write: (line: string) => logged.push(line) },
-  });
+  server = await startClientTestServer({ CES_TOKENS_FILE: mount.path, CES_RATE_LIMIT: '0' }, { clock, logged });
   writer = cesSdk(server.url, { ...WRITER, projectId: 'cluster-one' });
   reader = cesSdk(server.url, { ...READER, projectId: 'cluster-one' });
 });

@@ -4,9 +4,8 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { ManualClock } from '../support/manual-clock.js';
+import type { ServerHandle } from '../../src/server.js';
+import { startClientTestServer } from '../support/client-server.js';
 import { freeLoopbackPort, realToolAvailable } from '../support/real-tools.js';
 import { eventually } from '../support/wait-for.js';
 import { send } from './http-client.js';
@@ -52,9 +51,7 @@ describe.runIf(havePrometheus)('a real Prometheus server scraping /metrics', () 
   const scrapes: Scrape[] = [];
 
   beforeAll(async () => {
-    const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:' });
-    if (r.help) throw new Error('unexpected help');
-    server = await startServer(r.config, { clock: new ManualClock('2024-05-03T08:00:00Z'), env: {}, serviceAccountDir: '/nonexistent', build: { version: '0.1.0', commit: null, builtAt: null } });
+    server = await startClientTestServer();
     const p = await recordingProxy(server.url, scrapes);
     proxy = p.server;
     dir = mkdtempSync(join(tmpdir(), 'cost-events-prometheus-'));
