@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { ReloadingFile, type ReloadLogger, type ReloadTiming } from '../reloading-file.js';
-import { TokenGrants } from './token-grants.js';
+import { TokenGrants, type ReadSecretFile } from './token-grants.js';
 
 export { watchDirectory, type WatchDirectory, type Watching } from '../reloading-file.js';
 
@@ -15,9 +16,14 @@ export interface TokenFileOptions extends ReloadTiming {
   readonly log: TokenFileLogger;
 }
 
-/** Reads and parses the file; throws TokenFileError (or the read's error) saying why it cannot be used. */
+/** Reads and parses the file (and the secret key files beside it); throws TokenFileError (or the read's error) saying why it cannot be used. */
 export function readTokenFile(path: string): TokenGrants {
-  return TokenGrants.parse(readFileSync(path, 'utf8'));
+  return TokenGrants.parse(readFileSync(path, 'utf8'), besides(path));
+}
+
+/** Reads the secret key files named in the grants file from its own directory (a mounted Secret's keys). */
+function besides(path: string): ReadSecretFile {
+  return (name) => readFileSync(join(dirname(path), name), 'utf8');
 }
 
 /**
@@ -30,7 +36,13 @@ export class ReloadingTokenFile {
   /** Reads the file; throws saying why it cannot be used. */
   static open(o: TokenFileOptions): ReloadingTokenFile {
     return new ReloadingTokenFile(
-      ReloadingFile.open({ ...o, setting: 'CES_TOKENS_FILE', holds: 'grants', parse: (text) => TokenGrants.parse(text), describe: (g) => ({ tokens: g.size }) }),
+      ReloadingFile.open({
+        ...o,
+        setting: 'CES_TOKENS_FILE',
+        holds: 'grants',
+        parse: (text) => TokenGrants.parse(text, besides(o.path)),
+        describe: (g) => ({ tokens: g.size, ...(g.accessKeyCount > 0 && { accessKeys: g.accessKeyCount }) }),
+      }),
     );
   }
 

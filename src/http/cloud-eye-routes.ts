@@ -23,7 +23,7 @@ export interface CloudEyeRouteDeps {
   readonly events: CloudEyeEvents;
   /** The grants in force (`CES_TOKENS_FILE`); absent, the routes are open. */
   readonly access?: CesAccess;
-  /** Requests per window per token (per address when open); `max` 0 turns the limit off. */
+  /** Requests per window per token or access key (per address when open); `max` 0 turns the limit off. */
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly clock: Clock;
   readonly requestLog: RequestLog;
@@ -36,6 +36,9 @@ const error = Ref(CesErrorBodySchema);
 /** Every status a Cloud Eye call can answer besides its success, in Cloud Eye's error body. */
 const errors = { 400: error, 401: error, 403: error, 429: error, 500: error, 503: error };
 
+
+/** What the rate limit counts per, from its key. */
+const rateLimited = (key: string): string => (key.startsWith('token:') ? 'token' : key.startsWith('ak:') ? 'access key' : 'address');
 
 const config = (cesAction: CesRouteConfig['cesAction']): CesRouteConfig => ({ cesAction });
 
@@ -63,7 +66,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
           `GET ${CLOUD_EYE_PREFIX}/{project_id}/event/{event_name} and POST ${CLOUD_EYE_PREFIX}/{project_id}/events`,
       );
     });
-    const rateKey = installCesAuth(app, deps.access);
+    const rateKey = installCesAuth(app, deps.access, deps.clock);
     if (deps.rateLimit.max > 0) {
       const seconds = deps.rateLimit.windowMs / 1000;
       await app.register(rateLimit, {
@@ -75,7 +78,7 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
         errorResponseBuilder: (request, ctx) =>
           new CesError(
             'TOO_MANY_REQUESTS',
-            `too many requests: the limit is ${ctx.max} per ${seconds} s for each ${rateKey(request).startsWith('token:') ? 'token' : 'address'}; retry in ${ctx.after}`,
+            `too many requests: the limit is ${ctx.max} per ${seconds} s for each ${rateLimited(rateKey(request))}; retry in ${ctx.after}`,
           ),
       });
     }

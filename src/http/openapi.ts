@@ -35,12 +35,21 @@ export const SECURITY_SCHEMES = {
     type: 'apiKey',
     in: 'header',
     name: 'X-Auth-Token',
-    description: 'A token whose SHA-256 CES_TOKENS_FILE grants; required on the Cloud Eye routes when CES_TOKENS_FILE is set',
+    description: 'A token whose SHA-256 CES_TOKENS_FILE grants; required on the Cloud Eye routes when CES_TOKENS_FILE is set (or an AK/SK signature)',
+  },
+  cesAkSk: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description:
+      "An AK/SK signature as Huawei Cloud's SDKs send it: `Authorization: SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<names>, Signature=<hex>` with `X-Sdk-Date` " +
+      '(YYYYMMDDTHHMMSSZ, within 15 minutes of the server clock); SignedHeaders must include host and x-sdk-date, and the signature covers the method, path, query, signed headers and body. ' +
+      'The access key must be in the accessKeys of CES_TOKENS_FILE, its secret key in the file beside it that skFile names',
   },
 } as const;
 
-/** The `security` of a Cloud Eye operation: a granted token, or nothing when CES_TOKENS_FILE is unset. */
-export const CES_SECURITY: { [scheme: string]: readonly string[] }[] = [{ cesToken: [] }, {}];
+/** The `security` of a Cloud Eye operation: a granted token or access key's signature, or nothing when CES_TOKENS_FILE is unset. */
+export const CES_SECURITY: { [scheme: string]: readonly string[] }[] = [{ cesToken: [] }, { cesAkSk: [] }, {}];
 
 /**
  * Registers the document's generation from the routes' schemas. Call it before any route:

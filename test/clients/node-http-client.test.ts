@@ -1,32 +1,18 @@
 import { Agent, globalAgent } from 'node:http';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { ManualClock } from '../support/manual-clock.js';
+import type { ServerHandle } from '../../src/server.js';
+import { startClientTestServer } from '../support/client-server.js';
 import { send } from './http-client.js';
 
 // Node's own http client, its default keep-alive agent included, against a real listening server.
-
-const config = (): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:' });
-  if (r.help) throw new Error('unexpected help');
-  return r.config;
-};
 
 let server: ServerHandle | undefined;
 const logged: string[] = [];
 let base = '';
 
 beforeAll(async () => {
-  server = await startServer(config(), {
-    clock: new ManualClock('2024-05-03T08:00:00Z'),
-    env: {},
-    serviceAccountDir: '/nonexistent',
-    build: { version: '0.1.0', commit: null, builtAt: null },
-    logger: { level: 'info' },
-    logDestination: { write: (line: string) => logged.push(line) },
-  });
+  server = await startClientTestServer({}, { logged });
   base = server.url;
 });
 

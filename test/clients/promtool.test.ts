@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
+import type { ServerHandle } from '../../src/server.js';
+import { startClientTestServer } from '../support/client-server.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { realToolAvailable } from '../support/real-tools.js';
 import { send } from './http-client.js';
@@ -9,12 +9,6 @@ import { send } from './http-client.js';
 // Prometheus's own linter over what /metrics really serves (the Node.js defaults included).
 const PROMTOOL = '/usr/bin/promtool';
 const havePromtool = realToolAvailable('promtool', PROMTOOL, 'Install the Debian package prometheus (.ci/run does)');
-
-const config = (): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', COST_EVENTS_AUDIT_ENABLED: 'true' });
-  if (r.help) throw new Error('unexpected help');
-  return r.config;
-};
 
 function promtoolCheck(text: Buffer): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -32,7 +26,7 @@ describe.runIf(havePromtool)('/metrics under promtool check metrics', () => {
   let server: ServerHandle | undefined;
   beforeAll(async () => {
     const clock = new ManualClock('2024-05-03T08:00:00Z');
-    server = await startServer(config(), { clock, env: {}, serviceAccountDir: '/nonexistent', build: { version: '0.1.0', commit: null, builtAt: null } });
+    server = await startClientTestServer({ COST_EVENTS_AUDIT_ENABLED: 'true' }, { clock });
     server.bus.publish('etl', { kind: 'AllocationSetSaved', metadata: { size: 3 }, time: clock.nowNs(), cluster: 'cluster-one' });
     await send(`${server.url}/model/etl/log`);
   });

@@ -340,6 +340,21 @@ describe('the Deployment', () => {
     });
   });
 
+  it('mounts the AK/SK secret key files of the same Secret beside tokens.json, where skFile finds them', () => {
+    const overrides = { cloudEye: { tokensSecret: 'cloud-eye-tokens', secretKeyFiles: ['sk-ops', 'sk-ci'] } };
+    expect(deployment(overrides).spec.template.spec.volumes).toContainEqual({
+      name: 'cloud-eye-tokens',
+      secret: {
+        secretName: 'cloud-eye-tokens',
+        items: [
+          { key: 'tokens.json', path: 'tokens.json' },
+          { key: 'sk-ops', path: 'sk-ops' },
+          { key: 'sk-ci', path: 'sk-ci' },
+        ],
+      },
+    });
+  });
+
   it('mounts the billing export claim read-only where BILLING_EXPORT points, and sets it only then', () => {
     expect(envOf().has('BILLING_EXPORT')).toBe(false);
     const overrides = { etl: { billingExport: { existingClaim: 'billing-exports', file: 'focus.csv' } } };

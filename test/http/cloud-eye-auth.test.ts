@@ -44,7 +44,7 @@ describe('the Cloud Eye routes with CES_TOKENS_FILE', () => {
     withGrants();
     const res = await call();
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual(cesError(401, 'ces.0015', 'X-Auth-Token is missing; send a token CES_TOKENS_FILE grants'));
+    expect(res.json()).toEqual(cesError(401, 'ces.0015', 'X-Auth-Token is missing; send a token CES_TOKENS_FILE grants, or sign the request with an access key it grants (Authorization: SDK-HMAC-SHA256 …)'));
   });
 
   it.each(CALLS)('%s with a token the file does not list is a 401', async (_name, call) => {

@@ -27,7 +27,7 @@ describe('finishing the generated document', () => {
   it("gives responses without a description this API's meaning of their status", () => {
     const doc = finishDocument({ paths: { '/x': { get: { responses: { 401: { description: 'Default Response' }, 418: { description: 'Default Response' }, 200: { description: 'The things' } } } } } });
     expect(doc).toEqual({
-      paths: { '/x': { get: { operationId: 'getX', responses: { 401: { description: 'No valid token' }, 418: { description: "I'm a Teapot" }, 200: { description: 'The things' } }, security: [] } } },
+      paths: { '/x': { get: { operationId: 'getX', responses: { 401: { description: 'No valid token or AK/SK signature' }, 418: { description: "I'm a Teapot" }, 200: { description: 'The things' } }, security: [] } } },
     });
   });
 

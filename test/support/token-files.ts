@@ -12,19 +12,20 @@ export interface MountedFile {
   cleanup(): void;
 }
 
-/** A ConfigMap-style mount holding `text`. */
-export function mountedFile(text: string): MountedFile {
+/** A ConfigMap-style mount holding `text` as tokens.json, and each of `beside` (name → content) as another key of the same Secret. */
+export function mountedFile(text: string, beside: Readonly<Record<string, string>> = {}): MountedFile {
   const dir = mkdtempSync(join(tmpdir(), 'ces-tokens-'));
   let version = 0;
   const publish = (t: string) => {
     const target = `..v${++version}`;
     mkdirSync(join(dir, target));
     writeFileSync(join(dir, target, 'tokens.json'), t);
+    for (const [name, content] of Object.entries(beside)) writeFileSync(join(dir, target, name), content);
     symlinkSync(target, join(dir, '..data_tmp'));
     renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
   };
   publish(text);
-  symlinkSync(join('..data', 'tokens.json'), join(dir, 'tokens.json'));
+  for (const name of ['tokens.json', ...Object.keys(beside)]) symlinkSync(join('..data', name), join(dir, name));
   return { path: join(dir, 'tokens.json'), update: publish, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+import { CesError } from '../cloud-eye/ces-error.js';
+import { EMPTY_BODY_SHA256, verifySdkSignature, type SdkClaim } from '../cloud-eye/sdk-signature.js';
+import type { AccessKey } from '../cloud-eye/token-grants.js';
+
+/** Methods whose body Fastify never reads: their signature is checked against an empty body. */
+const BODYLESS = new Set(['GET', 'HEAD']);
+
+/**
+ * A `preParsing` step for a signed request: the body is hashed as it streams to the parser and
+ * the signature verified when it ends, before a byte is parsed (a wrong signature is a 401, not a
+ * 400 about the body); then `granted` decides (a 403 throws). A request Fastify will not read a
+ * body of is verified at once, against the empty body. Either way the body is never held twice:
+ * the hash is of the bytes Fastify reads, within its body limit.
+ */
+export function verifySignedBody(request: FastifyRequest, payload: Readable, claim: SdkClaim, granted: (key: AccessKey) => void): Readable {
+  const verify = (bodySha256: string): void => {
+    const result = verifySdkSignature({ method: request.method, url: request.url, headers: request.headers }, claim, bodySha256);
+    if (!result.ok) throw new CesError('UNAUTHENTICATED', result.reason);
+    granted(result.value);
+  };
+  if (!readsBody(request)) {
+    verify(EMPTY_BODY_SHA256);
+    return payload;
+  }
+  const hash = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+    flush(done) {
+      try {
+        verify(hash.digest('hex'));
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+  });
+  payload.on('error', (err) => hashing.destroy(err));
+  return payload.pipe(hashing);
+}
+
+/** Whether Fastify will read a body for this request (its handle-request rule): not for GET or HEAD, nor with no type and no length. */
+function readsBody(request: FastifyRequest): boolean {
+  if (BODYLESS.has(request.method)) return false;
+  const h = request.headers;
+  return !(h['content-type'] === undefined && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0'));
+}
