@@ -60,8 +60,7 @@ export interface DemoHandle {
 
 /** The settings the server runs with: the demo's, under the user's, with the fake as the cluster. */
 export function demoEnv(env: Readonly<Record<string, string | undefined>>, kubeconfigPath: string): Record<string, string | undefined> {
-  const own = { ...env };
-  for (const v of CLUSTER_CONNECTION) delete own[v];
+  const own = Object.fromEntries(Object.entries(env).filter(([k]) => !(CLUSTER_CONNECTION as readonly string[]).includes(k)));
   return { ...DEMO_SETTINGS, ...own, KUBECONFIG: kubeconfigPath };
 }
 
