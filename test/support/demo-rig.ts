@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startDemo, type DemoHandle } from '../../demo/start-demo.js';
 import type { DemoChange } from '../../demo/change-generator.js';
 import type { WatchStatus } from '../../src/kube/watch-types.js';
+import type { LightMyRequestResponse } from 'fastify';
 import { buildPage } from './browser.js';
 import { ManualClock } from './manual-clock.js';
 import { waitFor } from './wait-for.js';
@@ -72,7 +73,7 @@ export class DemoRig {
   }
 
   /** GET (or another method) through inject. */
-  inject(url: string, init: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; headers?: Record<string, string>; body?: string } = {}): ReturnType<DemoHandle['server']['app']['inject']> {
+  inject(url: string, init: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; headers?: Record<string, string>; body?: string } = {}): Promise<LightMyRequestResponse> {
     return this.demo.server.app.inject({ method: init.method ?? 'GET', url, ...(init.headers && { headers: init.headers }), ...(init.body !== undefined && { payload: init.body }) });
   }
 
