@@ -10,13 +10,15 @@ import { DemoWorkloads } from './workloads.js';
 
 /**
  * The settings the demo runs with unless the environment says otherwise: the audit on for every
- * workload kind, ten-second ETL windows so data shows within a minute, events in memory (nothing
+ * workload kind, ten-second ETL windows (kept two hours) so data shows within a minute, events in memory (nothing
  * left behind), and only warnings in the log so the changes it prints stay readable.
  */
 export const DEMO_SETTINGS: Readonly<Record<string, string>> = {
   COST_EVENTS_AUDIT_ENABLED: 'true',
   AUDIT_RESOURCE_TYPES: 'deployment,statefulset,daemonset',
   ETL_RESOLUTION: '10s',
+  // 360 windows an hour: keep two hours of them, so a demo left running stays small.
+  ETL_HOURLY_RETENTION: '2h',
   STORAGE_URL: 'memory:',
   LOG_LEVEL: 'warn',
 };
