@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nextRequest, seededRandom, type HostileRequest } from './lib/hostile-requests.js';
+import { mulberry32 } from '../test/support/seeded-random.js';
+import { nextRequest, type HostileRequest } from './lib/hostile-requests.js';
 import { progress } from './lib/progress.js';
 import { RawConnection } from './lib/raw-http.js';
 import type { Benchmark, Result } from './lib/result.js';
@@ -205,8 +206,8 @@ const soak: Benchmark = {
       const reporter = setInterval(() => {
         progress(`${tally.sent.toLocaleString('en-US')} sent, ${tally.answered.toLocaleString('en-US')} answered, 5xx ${tally.fiveXxCount}, RSS ${(server.rss().rss / MB).toFixed(0)} MB`);
       }, 15_000);
-      const master = seededRandom(SEED);
-      const drivers = Array.from({ length: CONNECTIONS }, () => drive(port, seededRandom(Math.floor(master() * 2 ** 32)), tally));
+      const master = mulberry32(SEED);
+      const drivers = Array.from({ length: CONNECTIONS }, () => drive(port, mulberry32(Math.floor(master() * 2 ** 32)), tally));
       const outcomes = await Promise.allSettled(drivers);
       clearInterval(sampler);
       clearInterval(reporter);

@@ -4,18 +4,6 @@
  * deep nesting, YAML aliases and huge values. The same seed gives the same requests.
  */
 
-/** A small, fast, seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * One request as bytes. `framed`: well-formed HTTP framing (however bad its content), so exactly
  * one response is due and the connection may be reused or pipelined. `breaking`: the framing

@@ -1,6 +1,7 @@
 import { DEFAULT_PRICE_SHEET, type PriceSheet } from '../../src/cost/price-sheet.js';
 import type { ClaimRecord, ClusterSnapshot, ContainerRecord, LoadBalancerRecord, NodeRecord, PodRecord, VolumeRecord } from '../../src/etl/cluster-state.js';
 import type { Window } from '../../src/window.js';
+import { mulberry32 } from './seeded-random.js';
 
 /**
  * A synthetic cluster for tests and the ETL benchmark: deterministic for a seed. Nodes of a few
@@ -34,20 +35,8 @@ export function syntheticPriceSheet(): PriceSheet {
   return { ...DEFAULT_PRICE_SHEET, instanceTypes: { 'm5.4xlarge': 0.768, 'm5.2xlarge': 0.384, 'p3.2xlarge': 3.06 } };
 }
 
-/** mulberry32: a small, fast, seeded PRNG. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function syntheticSnapshot(o: SyntheticOptions): ClusterSnapshot {
-  const rnd = random(o.seed ?? 42);
+  const rnd = mulberry32(o.seed ?? 42);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
   const { start: ws, end: we } = o.window;
