@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CesError } from '../cloud-eye/ces-error.js';
+import { AppError } from '../errors.js';
 import { TokenGrants, type CesAction, type Principal } from '../cloud-eye/token-grants.js';
 
 /** Where the grants in force come from (the reloading token file); absent, the routes are open. */
@@ -42,10 +42,10 @@ export function installCesAuth(app: FastifyInstance, access: CesAccess | undefin
       const project = (request.params as { project_id?: unknown } | undefined)?.project_id;
       const decision = TokenGrants.decide(principalOf(request), typeof project === 'string' ? project : undefined, config.cesAction);
       if (decision === 'unauthenticated') {
-        throw new CesError('UNAUTHENTICATED', request.headers['x-auth-token'] === undefined ? 'X-Auth-Token is missing; send a token CES_TOKENS_FILE grants' : 'X-Auth-Token is not valid');
+        throw new AppError('CES_UNAUTHENTICATED', request.headers['x-auth-token'] === undefined ? 'X-Auth-Token is missing; send a token CES_TOKENS_FILE grants' : 'X-Auth-Token is not valid');
       }
       if (decision === 'forbidden') {
-        throw new CesError('FORBIDDEN', `the token does not allow ${config.cesAction ?? 'this'} on project ${typeof project === 'string' ? project : '(none)'}`);
+        throw new AppError('CES_FORBIDDEN', `the token does not allow ${config.cesAction ?? 'this'} on project ${typeof project === 'string' ? project : '(none)'}`);
       }
     });
   }
