@@ -58,6 +58,18 @@ const settle = async (n: number) => {
   await server!.watchers!.idle();
 };
 
+/** shop/web created before the watch, resized to 5 replicas, then deleted: an update and a delete. */
+const resizeThenDeleteWeb = async () => {
+    fake.create('deployments', deploymentObject('shop', 'web', 2));
+    await start();
+    fake.update('deployments', 'shop', 'web', (d) => {
+      (d.spec as { replicas: number }).replicas = 5;
+    });
+    await settle(1);
+    fake.delete('deployments', 'shop', 'web');
+    await settle(2);
+};
+
 const line = (e: AuditEvent) => `${e.eventType} ${e.resourceType} ${e.properties.namespace}/${e.properties.name}${e.detectedAt === undefined ? '' : ' (detected)'}`;
 
 describe('the audit, end to end against a fake API server', () => {
@@ -105,14 +117,7 @@ describe('the audit, end to end against a fake API server', () => {
   });
 
   it('reports a resize as an update and a removal as a delete, newest first', async () => {
-    fake.create('deployments', deploymentObject('shop', 'web', 2));
-    await start();
-    fake.update('deployments', 'shop', 'web', (d) => {
-      (d.spec as { replicas: number }).replicas = 5;
-    });
-    await settle(1);
-    fake.delete('deployments', 'shop', 'web');
-    await settle(2);
+    await resizeThenDeleteWeb();
     const [del, upd] = await events();
     expect([del, upd].map((e) => line(e!))).toEqual(['delete deployment shop/web', 'update deployment shop/web']);
     expect(upd?.totalRequests).toEqual({ cpu: '500m', memory: '160Mi' });
@@ -123,14 +128,7 @@ describe('the audit, end to end against a fake API server', () => {
   });
 
   it('answers events that validate against the response schemas, as a list and one by one', async () => {
-    fake.create('deployments', deploymentObject('shop', 'web', 2));
-    await start();
-    fake.update('deployments', 'shop', 'web', (d) => {
-      (d.spec as { replicas: number }).replicas = 5;
-    });
-    await settle(1);
-    fake.delete('deployments', 'shop', 'web');
-    await settle(2);
+    await resizeThenDeleteWeb();
     fake.create('statefulsets', statefulSetObject('shop', 'db'));
     await settle(3);
     const app = server!.app;
