@@ -2,6 +2,7 @@
 import { readBuildInfo, versionLine } from './build-info.js';
 import { ConfigError, helpText, loadConfig, type ParsedArgs } from './config.js';
 import { startServer, type ServerHandle } from './server.js';
+import { errorMessage } from './errors.js';
 
 // The process entry: settings → composition root → signals. Everything else lives in server.ts.
 
@@ -45,7 +46,7 @@ const server = await startServer(config, { logger: { level: config.logLevel } })
     process.stderr.write(`cost-events: ${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`cost-events: could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`cost-events: could not start: ${errorMessage(err)}\n`);
   process.exit(1);
 });
 

@@ -1,3 +1,4 @@
+import { errorMessage } from './errors.js';
 /** What one component says about itself for `/readyz`. */
 export interface ComponentStatus {
   readonly ready: boolean;
@@ -31,7 +32,7 @@ export class Readiness {
       try {
         status = s.status();
       } catch (err) {
-        status = { ready: false, state: 'error', detail: err instanceof Error ? err.message : String(err) };
+        status = { ready: false, state: 'error', detail: errorMessage(err) };
       }
       components[s.name] = status;
       ready &&= status.ready;

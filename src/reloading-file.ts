@@ -1,6 +1,7 @@
 import { readFileSync, statSync, watch as fsWatch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Clock, TimerHandle } from './clock.js';
+import { errorMessage } from './errors.js';
 
 /** The slice of a pino logger a reloading file logs through. */
 export interface ReloadLogger {
@@ -138,7 +139,7 @@ export class ReloadingFile<T> {
   #refuse(version: string, err: unknown): void {
     if (version === this.#version) return;
     this.#version = version;
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorMessage(err);
     this.o.log.warn({ file: this.o.path, reason, ...this.o.describe(this.#value) }, `${this.o.setting} changed but cannot be used; keeping the last good ${this.o.holds}`);
   }
 

@@ -25,6 +25,15 @@ const UNIT_MS = new Map([
   ['w', WEEK],
 ]);
 
+// Two texts of what a window accepts, both already in clients' hands (400 bodies, the OpenAPI
+// document's `x-accepts`): the Kubecost routes say it as Kubecost's documentation does, the Predict
+// API and WindowError's own message list every form parseWindow takes. Both live here, beside the parser.
+
+/** What a `window` parameter of a Kubecost route accepts, as its 400s and `x-accepts` say it. */
+export const WINDOW_ACCEPTS =
+  'today, yesterday, week, month, lastweek, lastmonth, a duration (30m, 12h, 7d, 2w), "<duration> offset <duration>", ' +
+  'a pair of unix seconds (1586822400,1586908800) or of RFC 3339 times (2020-04-01T00:00:00Z,2020-04-03T00:00:00Z)';
+
 /** Every window form parseWindow accepts, in words, for messages that say what is accepted. */
 export const WINDOW_ACCEPTED =
   'today, yesterday, week, month, lastweek, lastmonth; a duration such as 30m, 24h, 7d or 1w ' +

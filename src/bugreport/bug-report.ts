@@ -11,6 +11,7 @@ import type { EventReader } from '../storage/store-reader.js';
 import type { WriterStats } from '../storage/store-writer.js';
 import { formatRfc3339Nano, formatRfc3339Seconds } from '../time.js';
 import { scrubSecrets } from './secrets.js';
+import { errorMessage } from '../errors.js';
 
 /** Storage as the bug report shows it: where, and what the writer has done. */
 export interface StorageState extends WriterStats {
@@ -51,7 +52,7 @@ async function section(read: () => Promise<string>): Promise<unknown> {
   try {
     return JSON.parse(await read()) as unknown;
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    return { error: errorMessage(err) };
   }
 }
 

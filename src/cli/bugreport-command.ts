@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 /** What the command touches outside itself, injectable so tests run it in-process. */
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -60,7 +61,7 @@ function failureOf(err: unknown): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${TIMEOUT_MS / 1000} s`;
   // undici reports network failures as TypeError('fetch failed') with the socket error as cause.
   if (err instanceof Error && err.cause instanceof Error) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 const defaultFile = (now: Date) => `cost-events-bugreport-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`;

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { EventCatalogue } from '../storage/store-reader.js';
-import { CesError } from './ces-error.js';
+import { AppError } from '../errors.js';
 import { eventDetails } from './event-details.js';
 import { newEventId } from './event-id.js';
 import { summarizeEvents, summaryBytes, type SummaryCache } from './event-summary.js';
@@ -69,8 +69,7 @@ export class CloudEyeEvents {
 
   async #checkProject(project: string): Promise<void> {
     if (project === this.o.clusterId || (await this.o.catalogue.hasCluster(project))) return;
-    throw new CesError(
-      'BAD_PROJECT',
+    throw new AppError('CES_BAD_PROJECT',
       `invalid project_id: got "${project}"; accepts ${this.o.clusterId} (this server's CLUSTER_ID) or a cluster whose events are in its store`,
     );
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CustomEventRecord } from '../storage/catalogue.js';
 import type { EventCatalogue } from '../storage/store-reader.js';
-import { CesError } from './ces-error.js';
+import { AppError } from '../errors.js';
 import type { ReportBody, ReportItem } from './report-schema.js';
 import type { Occurrence, OccurrenceDetail, ReportResponse } from './response-schemas.js';
 
@@ -50,8 +50,7 @@ function checkTimes(body: ReportBody, nowMs: number): void {
   const latest = nowMs + REPORT_FUTURE_MS;
   body.forEach((item, i) => {
     if (item.time < earliest || item.time > latest) {
-      throw new CesError(
-        'BAD_BODY',
+      throw new AppError('CES_BAD_BODY',
         `invalid body: '[${i}].time' got ${item.time}; accepts epoch milliseconds from ${earliest} to ${latest} (one hour ago to ten minutes ahead)`,
       );
     }

@@ -1,28 +1,23 @@
 /**
  * The cost domain's errors. Each has a stable `code` that callers compare (never the message),
  * and a message written for the person who sent the bad input: what was wrong, where, and what
- * is accepted. HTTP routes map these to 400s; config loading maps them to exit code 2.
+ * is accepted. Their codes are entries of the one catalogue (`src/errors.ts`); HTTP routes map
+ * them to 400s through `asClientError`; config loading maps them to exit code 2.
  */
+import { DomainError, type DomainErrorCode } from '../errors.js';
 import { quoteValue } from '../quote-value.js';
 
-/** Stable codes of the cost domain's errors. */
-export const CostErrorCode = {
-  quantityInvalid: 'COST_QUANTITY_INVALID',
-  priceSheetInvalid: 'COST_PRICE_SHEET_INVALID',
-  workloadInvalid: 'COST_WORKLOAD_INVALID',
-} as const;
-
-/** One of {@link CostErrorCode}. */
-export type CostErrorCode = (typeof CostErrorCode)[keyof typeof CostErrorCode];
+/** The codes of the cost domain's errors, entries of the one catalogue (`src/errors.ts`). */
+export type CostErrorCode = Extract<DomainErrorCode, `COST_${string}`>;
 
 /** Base of every cost-domain error: a stable code plus a human message. */
-export abstract class CostError extends Error {
-  abstract readonly code: CostErrorCode;
+export abstract class CostError extends DomainError {
+  abstract override readonly code: CostErrorCode;
 }
 
 /** A string that is not a Kubernetes resource quantity. */
 export class QuantityError extends CostError {
-  readonly code = CostErrorCode.quantityInvalid;
+  readonly code = 'COST_QUANTITY_INVALID';
   override readonly name = 'QuantityError';
 
   constructor(
@@ -36,13 +31,13 @@ export class QuantityError extends CostError {
 
 /** A price sheet (PRICING_CONFIG) that does not parse or does not validate. */
 export class PriceSheetError extends CostError {
-  readonly code = CostErrorCode.priceSheetInvalid;
+  readonly code = 'COST_PRICE_SHEET_INVALID';
   override readonly name = 'PriceSheetError';
 }
 
 /** A workload object that cannot be priced; `path` is the Kubernetes field path at fault. */
 export class WorkloadError extends CostError {
-  readonly code = CostErrorCode.workloadInvalid;
+  readonly code = 'COST_WORKLOAD_INVALID';
   override readonly name = 'WorkloadError';
 
   constructor(

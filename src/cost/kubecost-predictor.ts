@@ -14,6 +14,7 @@ import { resourceCosts, type PriceSheet } from './price-sheet.js';
 import type { CostPrediction, CostPredictor } from './predictor.js';
 import { priceByRequests } from './requests-predictor.js';
 import type { WorkloadSpec } from './workload.js';
+import { errorMessage } from '../errors.js';
 
 /** The name that selects this predictor. */
 export const KUBECOST_PREDICTOR = 'kubecost';
@@ -193,5 +194,5 @@ function reasonOf(err: unknown, timeoutMs: number): string {
     const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
     return `Kubecost unreachable: ${code}`;
   }
-  return `Kubecost request failed: ${err instanceof Error ? err.message : String(err)}`;
+  return `Kubecost request failed: ${errorMessage(err)}`;
 }

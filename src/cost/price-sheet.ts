@@ -7,6 +7,7 @@ import { Type, type Static, type TNumber, type TSchema } from '@sinclair/typebox
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { decimalQuotient } from './decimal.js';
 import { PriceSheetError } from './errors.js';
+import { errorMessage } from '../errors.js';
 
 const price = (description: string): TNumber =>
   Type.Number({ minimum: 0, description: `a finite number >= 0 (${description})` });
@@ -76,7 +77,7 @@ export function loadPriceSheet(jsonText: string, sourceName: string, base: Price
   try {
     parsed = JSON.parse(jsonText);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorMessage(err);
     throw new PriceSheetError(`${sourceName}: not valid JSON (${detail})`);
   }
   const errors = [...Value.Errors(PriceSheetOverridesSchema, parsed)];

@@ -9,6 +9,7 @@ import { parseQuantityValue } from '../cost/quantity.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import { parseRfc3339Ms } from '../time.js';
 import type { ClaimRecord, ContainerRecord, LoadBalancerRecord, NodeRecord, PodRecord, VolumeRecord } from './cluster-state.js';
+import { errorMessage } from '../errors.js';
 
 /** What every record has: identity and the time it existed. */
 export interface TimedRecord {
@@ -70,7 +71,7 @@ function quantity(value: unknown, path: string, problems: Problems): number {
       if (n >= 0) return n;
       reason = 'negative';
     } catch (err) {
-      reason = err instanceof Error ? err.message : String(err);
+      reason = errorMessage(err);
     }
   }
   problems.add(`${path}: ${reason}; counted as 0`);

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import { parseRfc3339Ms } from '../time.js';
 import { CsvParser, CsvSyntaxError } from './csv.js';
+import { errorMessage } from '../errors.js';
 
 /** Files larger than this are refused unless the caller says otherwise. */
 export const DEFAULT_MAX_BYTES = 512 * 1024 * 1024;
@@ -249,5 +250,5 @@ function ioReason(err: unknown): string {
   if (code === 'ENOENT') return 'no such file (BILLING_EXPORT names a FOCUS CSV file; it may appear later)';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied: the file cannot be read by this process';
   if (code === 'EISDIR') return 'a directory, not a file; BILLING_EXPORT names a FOCUS CSV file';
-  return `cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+  return `cannot be read: ${errorMessage(err)}`;
 }

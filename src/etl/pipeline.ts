@@ -12,6 +12,7 @@ import { Reconciliation } from './pipeline-reconcile.js';
 import { UnreadableSetError, type SetPair, type SetRepository } from './set-repository.js';
 import { totalAllocations, totalAssets } from './totals.js';
 import type { SetTotals } from './sets.js';
+import { errorMessage } from '../errors.js';
 
 /** Where the pipeline reads the cluster: the cluster cache. */
 export interface EtlSource {
@@ -208,7 +209,7 @@ export class EtlPipeline {
         await step();
       } catch (err) {
         // Every step reports its own failures; this is the net under a bug, so the chain lives on.
-        this.#d.log.error({ err: describe(err) }, 'ETL step failed unexpectedly');
+        this.#d.log.error({ err: errorMessage(err) }, 'ETL step failed unexpectedly');
       }
     });
   }
@@ -244,7 +245,7 @@ export class EtlPipeline {
       try {
         infos = await this.#d.repository.list({ clusters: new Set([cluster]), category: 'allocation', resolutionMs: res, start: alignDown(now - keep, res) });
       } catch (err) {
-        this.#d.log.error({ err: describe(err) }, 'cannot list the stored ETL sets; windows are built from now on');
+        this.#d.log.error({ err: errorMessage(err) }, 'cannot list the stored ETL sets; windows are built from now on');
         return;
       }
       for (const info of infos) {
@@ -278,7 +279,7 @@ export class EtlPipeline {
     try {
       return await this.#d.repository.loadPair({ cluster: this.#d.cluster, resolutionMs: res, start: window.start });
     } catch (err) {
-      const error = err instanceof UnreadableSetError ? err.message : `storage read failed: ${describe(err)}`;
+      const error = err instanceof UnreadableSetError ? err.message : `storage read failed: ${errorMessage(err)}`;
       this.#d.publisher.both({ step: 'ComputeError', window, error });
       this.#d.log.warn({ window, err: error }, 'a stored set could not be loaded');
       return undefined;
@@ -353,13 +354,13 @@ export class EtlPipeline {
     try {
       pair = buildSets(this.#d.source.snapshot(window), window, this.#d.sheet);
     } catch (err) {
-      return this.#computeError(window, now, `building the sets failed: ${describe(err)}`);
+      return this.#computeError(window, now, `building the sets failed: ${errorMessage(err)}`);
     }
     if (reconcile !== undefined && this.#reconciliation !== undefined) pair = this.#reconciliation.onBuild(pair, res, reconcile.billing, now, reconcile.reportLoadError);
     try {
       await this.#d.repository.save(pair, res);
     } catch (err) {
-      return this.#computeError(window, now, `storage write failed: ${describe(err)}`);
+      return this.#computeError(window, now, `storage write failed: ${errorMessage(err)}`);
     }
     this.#published('Saved', pair, window, res);
     this.#lastBuiltEnd = window.end;
@@ -408,7 +409,7 @@ export class EtlPipeline {
         pair = await rollUpDay(this.#d.repository, this.#d.cluster, window, this.#d.resolutionMs);
         if (pair !== undefined) await this.#d.repository.save(pair, DAY_MS);
       } catch (err) {
-        const error = `daily roll-up failed: ${describe(err)}`;
+        const error = `daily roll-up failed: ${errorMessage(err)}`;
         this.#noteError(error);
         this.#d.publisher.both({ step: 'ComputeError', window, error, dedupe: { resolutionMs: DAY_MS, extra: String(this.#d.clock.nowMs()) } });
         this.#d.log.warn({ day: new Date(day).toISOString(), err: error }, 'daily roll-up failed; retried at the next run');
@@ -432,7 +433,7 @@ export class EtlPipeline {
             this.#d.publisher.report({ category, step: 'Deleted', window: { start: info.start, end: info.end }, size: info.size, dedupe: { resolutionMs } });
           }
         } catch (err) {
-          this.#d.log.warn({ err: describe(err), category, resolutionMs }, 'deleting sets past retention failed; retried at the next run');
+          this.#d.log.warn({ err: errorMessage(err), category, resolutionMs }, 'deleting sets past retention failed; retried at the next run');
         }
       }
     }
@@ -451,6 +452,3 @@ function isoWindow(w: Window): { start: string; end: string } {
   return { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() };
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

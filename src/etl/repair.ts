@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { PriceSheet } from '../cost/price-sheet.js';
-import { AppError, badParameter } from '../errors.js';
+import { AppError, badParameter, errorMessage } from '../errors.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { RepairStore } from '../storage/repair-store.js';
 import { alignDown, alignUp, DAY_MS, formatDuration, type Window } from '../window.js';
@@ -177,7 +177,7 @@ export class EtlRepairs {
       this.#d.log.info({ repair: this.#current?.id, rebuilt: this.#current?.rebuilt, rolledUp: this.#current?.rolledUp }, 'ETL repair done');
     } catch (err) {
       const stopped = err instanceof PipelineStoppedError;
-      const error = describe(err);
+      const error = errorMessage(err);
       this.#update({ state: stopped ? 'interrupted' : 'failed', endedAt: this.#d.clock.nowMs(), ...(!stopped && { error }) });
       this.#d.log.warn({ repair: this.#current?.id, err: error }, stopped ? 'ETL repair interrupted by shutdown; it is not resumed' : 'ETL repair failed');
     }
@@ -230,7 +230,7 @@ export class EtlRepairs {
     try {
       await this.#d.store.saveRepair(this.#d.cluster, JSON.stringify(record));
     } catch (err) {
-      this.#d.log.warn({ repair: record.id, err: describe(err) }, 'could not store the state of the ETL repair');
+      this.#d.log.warn({ repair: record.id, err: errorMessage(err) }, 'could not store the state of the ETL repair');
     }
   }
 }
@@ -260,6 +260,3 @@ function iso(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

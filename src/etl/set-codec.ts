@@ -27,6 +27,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ReconcileStamp } from './sets.js';
+import { errorMessage } from '../errors.js';
 
 /** Bytes that are not an encoded set of the kind asked for: truncated, corrupt, another version or kind. */
 export class SetCodecError extends Error {
@@ -112,9 +113,6 @@ function kindName(kind: number | undefined): string {
   return kind === KIND_ALLOCATION ? 'an allocation set' : kind === KIND_ASSET ? 'an asset set' : `kind ${kind}`;
 }
 
-function reason(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** A decoded payload: the header, checked, and its columns (column `c` of record `i` at `c * n + i`). */
 export interface Unpacked {
@@ -133,7 +131,7 @@ export function unpack(bytes: Uint8Array, kind: number, intCols: number, floatCo
   try {
     payload = gunzipSync(bytes.subarray(2), { maxOutputLength: MAX_PAYLOAD_BYTES });
   } catch (err) {
-    throw new SetCodecError(`the compressed payload is corrupt (${reason(err)})`);
+    throw new SetCodecError(`the compressed payload is corrupt (${errorMessage(err)})`);
   }
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   if (payload.length < 4) throw new SetCodecError('the payload is too short for its header length');
@@ -143,7 +141,7 @@ export function unpack(bytes: Uint8Array, kind: number, intCols: number, floatCo
   try {
     parsed = JSON.parse(payload.toString('utf8', 4, 4 + headerLength));
   } catch (err) {
-    throw new SetCodecError(`the header is not JSON (${reason(err)})`);
+    throw new SetCodecError(`the header is not JSON (${errorMessage(err)})`);
   }
   const header = checkHeader(parsed);
   const n = header.n;

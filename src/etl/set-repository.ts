@@ -3,6 +3,7 @@ import type { SetQuery, SetStore, StoredSet, StoredSetInfo, StoredSetKey } from 
 import { decodeAllocationSet, encodeAllocationSet } from './allocation-set-codec.js';
 import { decodeAssetSet, encodeAssetSet } from './asset-set-codec.js';
 import type { AllocationSet, AssetSet } from './sets.js';
+import { errorMessage } from '../errors.js';
 
 /** The allocation and asset sets of one cluster and window, built together. */
 export interface SetPair {
@@ -50,7 +51,7 @@ export class SetRepository {
     try {
       return (key.category === 'allocation' ? decodeAllocationSet(row.payload) : decodeAssetSet(row.payload)) as SetOf<C>;
     } catch (err) {
-      throw new UnreadableSetError(`stored ${key.category} set ${describeKey(key)} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new UnreadableSetError(`stored ${key.category} set ${describeKey(key)} cannot be read: ${errorMessage(err)}`, { cause: err });
     }
   }
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { CesError } from '../cloud-eye/ces-error.js';
+import { AppError } from '../errors.js';
 import { checkSdkClaim, isSdkSigned, type SdkCheck, type SdkClaim } from '../cloud-eye/sdk-signature.js';
 import { TokenGrants, type CesAction, type Principal } from '../cloud-eye/token-grants.js';
 import type { Clock } from '../clock.js';
@@ -58,7 +58,7 @@ export function installCesAuth(app: FastifyInstance, access: CesAccess | undefin
         decide(caller.principal);
         return payload;
       }
-      if (!caller.claim.ok) throw new CesError('UNAUTHENTICATED', caller.claim.reason);
+      if (!caller.claim.ok) throw new AppError('CES_UNAUTHENTICATED', caller.claim.reason);
       return verifySignedBody(request, payload, caller.claim.value, (key) => {
         decide({ known: true, grant: key.grant, key: `ak:${key.ak}` });
         verified.add(request);
@@ -66,7 +66,7 @@ export function installCesAuth(app: FastifyInstance, access: CesAccess | undefin
     });
     // No handler runs for a signature that was not verified, whatever path the body took.
     app.addHook('preValidation', async (request) => {
-      if (callerOf(request).by === 'signature' && !verified.has(request)) throw new CesError('UNAUTHENTICATED', 'the signature was not verified against the body');
+      if (callerOf(request).by === 'signature' && !verified.has(request)) throw new AppError('CES_UNAUTHENTICATED', 'the signature was not verified against the body');
     });
   }
   // The rate limit's key: the token's hash or the access key when valid, else the address.
@@ -93,8 +93,8 @@ function identify(request: FastifyRequest, access: CesAccess | undefined, clock:
 function authorize(principal: Principal, project: string | undefined, action: CesAction | undefined, request: FastifyRequest): void {
   const decision = TokenGrants.decide(principal, project, action);
   if (decision === 'unauthenticated') {
-    throw new CesError(
-      'UNAUTHENTICATED',
+    throw new AppError(
+      'CES_UNAUTHENTICATED',
       request.headers['x-auth-token'] === undefined
         ? 'X-Auth-Token is missing; send a token CES_TOKENS_FILE grants, or sign the request with an access key it grants (Authorization: SDK-HMAC-SHA256 …)'
         : 'X-Auth-Token is not valid',
@@ -102,6 +102,6 @@ function authorize(principal: Principal, project: string | undefined, action: Ce
   }
   if (decision === 'forbidden') {
     const who = principal.known && principal.key.startsWith('ak:') ? `the access key ${principal.key.slice(3)}` : 'the token';
-    throw new CesError('FORBIDDEN', `${who} does not allow ${action ?? 'this'} on project ${project ?? '(none)'}`);
+    throw new AppError('CES_FORBIDDEN', `${who} does not allow ${action ?? 'this'} on project ${project ?? '(none)'}`);
   }
 }

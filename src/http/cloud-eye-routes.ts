@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { CesError } from '../cloud-eye/ces-error.js';
+import { AppError } from '../errors.js';
 import type { CloudEyeEvents } from '../cloud-eye/cloud-eye-events.js';
 import { DetailsQuerySchema, EventParamsSchema, ProjectParamsSchema, SummaryQuerySchema } from '../cloud-eye/query-schemas.js';
 import { ReportBodySchema } from '../cloud-eye/report-schema.js';
@@ -58,10 +58,10 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
       const allowed = allowedMethods(app, request.url);
       if (allowed.length > 0) {
         void reply.header('allow', allowed.join(', '));
-        throw new CesError('METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
+        throw new AppError('CES_METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
       }
-      throw new CesError(
-        'NOT_FOUND',
+      throw new AppError(
+        'CES_NOT_FOUND',
         `no route for ${request.method} ${clipText(request.url.split('?')[0] ?? '')}; the Cloud Eye calls are GET ${CLOUD_EYE_PREFIX}/{project_id}/events, ` +
           `GET ${CLOUD_EYE_PREFIX}/{project_id}/event/{event_name} and POST ${CLOUD_EYE_PREFIX}/{project_id}/events`,
       );
@@ -76,8 +76,8 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
         keyGenerator: rateKey,
         store: clockRateLimitStore(deps.clock),
         errorResponseBuilder: (request, ctx) =>
-          new CesError(
-            'TOO_MANY_REQUESTS',
+          new AppError(
+            'CES_TOO_MANY_REQUESTS',
             `too many requests: the limit is ${ctx.max} per ${seconds} s for each ${rateLimited(rateKey(request))}; retry in ${ctx.after}`,
           ),
       });

@@ -2,16 +2,16 @@ import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
-import { CesError } from '../cloud-eye/ces-error.js';
-import { MAX_EVENTS_PER_REPORT } from '../cloud-eye/report-schema.js';
+import { AppError, invalidParameterMessage, missingParameterMessage, repeatedParameterMessage } from '../errors.js';
 import { quoteValue } from '../quote-value.js';
+import { EMPTY_REPORT } from './cloud-eye-errors.js';
 
 /**
  * Validation of the Cloud Eye routes, by TypeBox's compiler instead of the server's shared Ajv:
  * Cloud Eye refuses a string where its body has a number, and the shared Ajv coerces types (it
  * would take `"time": "1742264993000"`, and wrap a lone object into the array a report must be).
  * Query strings are still converted (they are text), an empty query value counts as absent, and
- * the first failure becomes a CesError naming the field, what was sent and what is accepted.
+ * the first failure becomes an AppError of a Cloud Eye code naming the field, what was sent and what is accepted.
  */
 
 /** `/0/detail/event_level` → `[0].detail.event_level`. */
@@ -31,21 +31,20 @@ function accepts(e: ValueError): string {
 }
 
 /** The first failure of a part of the request as Cloud Eye's error. */
-function describe(part: string, e: ValueError, data: unknown): CesError {
+function describe(part: string, e: ValueError, data: unknown): AppError {
   if (part === 'body') {
     if (e.path === '' && (data === null || data === undefined || (Array.isArray(data) && data.length === 0))) {
-      return new CesError('CONTENT_REQUIRED', `the body is empty; send a JSON array of 1 to ${MAX_EVENTS_PER_REPORT} events`);
+      return new AppError('CES_CONTENT_REQUIRED', EMPTY_REPORT);
     }
     const field = fieldOf(e.path);
     // A missing field fails as "required" at its own path, with nothing there.
-    if (e.value === undefined) return new CesError('BAD_BODY', `invalid body: '${field}' is missing; accepts ${accepts(e)}`);
-    return new CesError('BAD_BODY', `invalid body: ${field === '' ? 'the body' : `'${field}'`} got ${quoteValue(e.value)}; accepts ${accepts(e)}`);
+    if (e.value === undefined) return new AppError('CES_BAD_BODY', `invalid body: '${field}' is missing; accepts ${accepts(e)}`);
+    return new AppError('CES_BAD_BODY', `invalid body: ${field === '' ? 'the body' : `'${field}'`} got ${quoteValue(e.value)}; accepts ${accepts(e)}`);
   }
   const name = fieldOf(e.path);
-  if (Array.isArray(e.value)) return new CesError('BAD_PARAMETER', `parameter '${name}' was given more than once; give it once`);
-  if (e.value === undefined) return new CesError('BAD_PARAMETER', `missing parameter '${name}'; accepts ${accepts(e)}`);
-  const error = new CesError(part === 'params' && name === 'project_id' ? 'BAD_PROJECT' : 'BAD_PARAMETER', `invalid parameter '${name}': got ${quoteValue(e.value)}; accepts ${accepts(e)}`);
-  return error;
+  if (Array.isArray(e.value)) return new AppError('CES_BAD_PARAMETER', repeatedParameterMessage(name));
+  if (e.value === undefined) return new AppError('CES_BAD_PARAMETER', missingParameterMessage(name, accepts(e)));
+  return new AppError(part === 'params' && name === 'project_id' ? 'CES_BAD_PROJECT' : 'CES_BAD_PARAMETER', invalidParameterMessage(name, quoteValue(e.value), accepts(e)));
 }
 
 /** Query values as sent, without the empty ones. */
@@ -61,6 +60,6 @@ export const cesValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, h
     const value = httpPart === 'querystring' ? Value.Convert(schema, withoutEmpty(data)) : data;
     if (check.Check(value)) return { value };
     const first = check.Errors(value).First();
-    return { error: first === undefined ? new CesError('BAD_PARAMETER', `invalid ${httpPart ?? 'request'}`) : describe(httpPart ?? '', first, value) };
+    return { error: first === undefined ? new AppError('CES_BAD_PARAMETER', `invalid ${httpPart ?? 'request'}`) : describe(httpPart ?? '', first, value) };
   };
 };

@@ -8,11 +8,11 @@ import { renderAllocationSet, renderAssetAggregateSet, renderAssetSet } from '..
 import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema } from '../etl/set-json-schemas.js';
 import { RenderedBody } from './render-cache.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
-import { formatDurationMs, parseDurationMs, type Window } from '../window.js';
+import { formatDurationMs, parseDurationMs, WINDOW_ACCEPTS, type Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { errorResponses, NotModified } from './envelope.js';
 import { AnswerTags } from './etag.js';
-import { WINDOW_ACCEPTS, windowParameter } from './window-parameter.js';
+import { windowParameter } from './window-parameter.js';
 
 
 const BOOL_ACCEPTS = 'true or false';

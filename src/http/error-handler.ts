@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
-import { AppError, badParameter } from '../errors.js';
+import { AppError, badParameter, internalErrorMessage, missingParameterMessage, repeatedParameterMessage } from '../errors.js';
 import { errorBody } from './envelope.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import type { RequestLog } from './request-log.js';
@@ -24,10 +24,10 @@ export function formatValidationErrors(errors: FastifySchemaValidationError[], d
   const missing = (e.params as { missingProperty?: string }).missingProperty;
   if (e.keyword === 'required' && missing !== undefined) {
     const accepts = e.parentSchema?.properties?.[missing]?.['x-accepts'];
-    return new AppError('BAD_PARAMETER', `missing parameter '${missing}'${accepts === undefined ? '' : `; accepts ${accepts}`}`);
+    return new AppError('BAD_PARAMETER', missingParameterMessage(missing, accepts));
   }
   if (Array.isArray(e.data)) {
-    return new AppError('BAD_PARAMETER', `parameter '${pointer}' was given more than once; give it once`);
+    return new AppError('BAD_PARAMETER', repeatedParameterMessage(pointer));
   }
   const accepts = e.parentSchema?.['x-accepts'] ?? e.message ?? 'a valid value';
   return badParameter(pointer, e.data, accepts);
@@ -42,7 +42,7 @@ export function installErrorHandling(app: FastifyInstance, requestLog: RequestLo
     const status = err.statusCode ?? 500;
     requestLog.noteFailure(request, err);
     if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, err.message));
-    const message = err instanceof AppError ? err.message : `internal error (request ${request.id}); the server log has the details`;
+    const message = err instanceof AppError ? err.message : internalErrorMessage(request.id);
     return reply.code(status).send(errorBody(status, message));
   });
   app.setNotFoundHandler((request, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
+import { EtlMetadataSchema } from '../events/etl-event.js';
 import { ETL_KINDS, resolveKindFilter } from '../events/etl-kinds.js';
 import { badParameter } from '../errors.js';
 import type { EtlQuery } from '../storage/store.js';
@@ -12,9 +13,8 @@ import { renderEtlPage } from './etl-log-json.js';
 import { RenderCache } from './render-cache.js';
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
-import { WINDOW_ACCEPTS, windowParameter } from './window-parameter.js';
-
-export { WINDOW_ACCEPTS };
+import { WINDOW_ACCEPTS } from '../window.js';
+import { windowParameter } from './window-parameter.js';
 
 const KIND_ACCEPTS = `a comma list of kind prefixes, with or without the suffix Event: ${ETL_KINDS.join(', ')}`;
 
@@ -34,20 +34,11 @@ export const EtlLogQuerySchema = Type.Object({
 });
 type EtlLogQueryString = Static<typeof EtlLogQuerySchema>;
 
-const SetWindowSchema = Type.Object({
-  start: Type.String({ format: 'date-time', examples: ['2022-06-03T10:00:00Z'] }),
-  end: Type.String({ format: 'date-time', examples: ['2022-06-03T11:00:00Z'] }),
-});
-
 /** One event of the ETL log. */
 export const EtlEventSchema = Type.Object(
   {
     kind: Type.Union(ETL_KINDS.map((k) => Type.Literal(k))),
-    metadata: Type.Object({
-      size: Type.Optional(Type.Integer({ minimum: 0, description: 'Records in the set, where the step has a count.' })),
-      window: Type.Optional(SetWindowSchema),
-      error: Type.Optional(Type.String({ description: 'Why the step failed; error kinds only.' })),
-    }),
+    metadata: EtlMetadataSchema,
     time: Type.String({ description: 'RFC 3339 in UTC with nine fractional digits.', examples: ['2022-06-03T17:07:54.092619416Z'] }),
   },
   {

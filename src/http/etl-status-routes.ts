@@ -6,10 +6,10 @@ import type { EtlCategory } from '../events/etl-kinds.js';
 import { EtlStatusSchema, RepairJsonSchema } from '../etl/etl-status-schemas.js';
 import { repairJson, type EtlStatusReader } from '../etl/etl-status.js';
 import { repairingText, type EtlRepairs } from '../etl/repair.js';
-import type { Window } from '../window.js';
+import { WINDOW_ACCEPTS, type Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { Envelope, ErrorEnvelopeSchema, errorResponses, Ref } from './envelope.js';
-import { WINDOW_ACCEPTS, windowParameter } from './window-parameter.js';
+import { windowParameter } from './window-parameter.js';
 
 /** Query of `GET /model/etl/status`. */
 export const EtlStatusQuerySchema = Type.Object({ filterClusters: FilterClustersSchema });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { AppError, badParameter } from '../errors.js';
+import { AppError, badParameter, missingParameterMessage } from '../errors.js';
 import { NotifyStatusSchema, type NotifyStatus } from '../notify/status-schema.js';
 import { isTransientStoreError } from '../storage/store-errors.js';
 import { Envelope, ErrorEnvelopeSchema, errorResponses, Ref } from './envelope.js';
@@ -63,7 +63,7 @@ export function notifyRoutes(deps: NotifyRouteDeps | undefined): FastifyPluginAs
         const names = deps.routeNames();
         const accepts = names.length === 0 ? 'the name of a route (NOTIFY_CONFIG has none)' : `one of ${names.join(', ')}`;
         const route = request.query.route;
-        if (route === undefined || route === '') throw new AppError('BAD_PARAMETER', `missing parameter 'route'; accepts ${accepts}`);
+        if (route === undefined || route === '') throw new AppError('BAD_PARAMETER', missingParameterMessage('route', accepts));
         if (!deps.test(route)) throw badParameter('route', route, accepts);
         const status = await deps.status().catch(() => undefined);
         const sinks = status?.routes.find((r) => r.name === route)?.sinks ?? [];

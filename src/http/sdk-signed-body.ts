@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
-import { CesError } from '../cloud-eye/ces-error.js';
+import { AppError } from '../errors.js';
 import { EMPTY_BODY_SHA256, verifySdkSignature, type SdkClaim } from '../cloud-eye/sdk-signature.js';
 import type { AccessKey } from '../cloud-eye/token-grants.js';
 
@@ -18,7 +18,7 @@ const BODYLESS = new Set(['GET', 'HEAD']);
 export function verifySignedBody(request: FastifyRequest, payload: Readable, claim: SdkClaim, granted: (key: AccessKey) => void): Readable {
   const verify = (bodySha256: string): void => {
     const result = verifySdkSignature({ method: request.method, url: request.url, headers: request.headers }, claim, bodySha256);
-    if (!result.ok) throw new CesError('UNAUTHENTICATED', result.reason);
+    if (!result.ok) throw new AppError('CES_UNAUTHENTICATED', result.reason);
     granted(result.value);
   };
   if (!readsBody(request)) {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
+import { errorMessage } from '../errors.js';
 
 /** Where the cluster connection came from; `none` means run without watchers, `invalid` means stop at start. */
 export type ClusterConnection =
@@ -68,7 +69,7 @@ function fromFiles(value: string, exists: (p: string) => boolean): ClusterConnec
     }
     if (current !== undefined) kc.setCurrentContext(current);
   } catch (err) {
-    return { source: 'invalid', reason: `KUBECONFIG=${value}: cannot be read as a kubeconfig: ${err instanceof Error ? err.message : String(err)}` };
+    return { source: 'invalid', reason: `KUBECONFIG=${value}: cannot be read as a kubeconfig: ${errorMessage(err)}` };
   }
   const cluster = kc.getCurrentCluster();
   if (cluster === null) {

@@ -4,7 +4,7 @@
  * Errors are 400s that say where: the document, the line and column.
  */
 import { parseAllDocuments } from 'yaml';
-import { AppError } from '../errors.js';
+import { AppError, errorMessage } from '../errors.js';
 import { nestsDeeperThan, TOO_DEEP_MESSAGE, valueNestsDeeperThan } from '../json-nesting.js';
 
 /** How to read a body: by its declared type, or `sniff` for an untyped or generic one. */
@@ -58,7 +58,7 @@ function jsonPlace(body: string, err: unknown): string {
 }
 
 function jsonReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return message.replace(/ in JSON at position \d+.*$/s, '').replace(/ \(line \d+ column \d+\)$/, '');
 }
 
@@ -83,7 +83,7 @@ function yamlDocuments(body: string): Doc[] {
       return { value, where };
     } catch (err) {
       if (err instanceof AppError) throw err;
-      throw new AppError('BAD_BODY', `invalid YAML in ${where}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new AppError('BAD_BODY', `invalid YAML in ${where}: ${errorMessage(err)}`);
     }
   });
 }

@@ -8,7 +8,7 @@ import type { CostPrediction, CostPredictor } from '../cost/predictor.js';
 import { specCostDiffOf, specCostOf, ZERO_SPEC_COST, type SpecCostDiff } from '../cost/spec-cost.js';
 import type { WorkloadObject } from '../cost/workload-object.js';
 import { apiKindOf, observedDaemonSetNodes, workloadSpecOf, type WorkloadSpec, type WorkloadSpecOptions } from '../cost/workload.js';
-import { AppError } from '../errors.js';
+import { AppError, asClientError } from '../errors.js';
 import type { LiveWorkloads } from './live-workloads.js';
 import type { ManifestObject } from './manifests.js';
 import { PREDICT_API_KINDS, selectWorkloads, type ManifestWorkload, type PredictKind } from './select-workloads.js';
@@ -81,12 +81,7 @@ async function priceOne(
 }
 
 function specOf(kind: PredictKind, object: WorkloadObject, options: WorkloadSpecOptions, fault: (reason: string) => AppError): WorkloadSpec {
-  try {
-    return workloadSpecOf(kind, object, options);
-  } catch (err) {
-    if (err instanceof CostError) throw fault(err.message);
-    throw err;
-  }
+  return asClientError(() => workloadSpecOf(kind, object, options), CostError, (err) => fault(err.message));
 }
 
 function noteFallback(prediction: CostPrediction, warnings: Set<string>): void {

@@ -7,7 +7,7 @@
 import { CostError } from '../cost/errors.js';
 import { parseWorkloadObject, type WorkloadObject } from '../cost/workload-object.js';
 import { workloadKindOf, type WorkloadKind } from '../cost/workload.js';
-import { AppError } from '../errors.js';
+import { AppError, asClientError } from '../errors.js';
 import { isRecord, type ManifestObject } from './manifests.js';
 
 /** The kinds the Predict API prices (Kubecost's three, plus DaemonSet). */
@@ -49,12 +49,8 @@ export function selectWorkloads(objects: readonly ManifestObject[]): WorkloadSel
       ignored.push(`${qualified}/${nameOf(object) ?? '(unnamed)'}`);
       continue;
     }
-    try {
-      workloads.push({ kind, object: parseWorkloadObject(object), where });
-    } catch (err) {
-      if (err instanceof CostError) throw new AppError('BAD_BODY', `${where} (${apiKind} ${nameOf(object) ?? '(unnamed)'}): ${err.message}`);
-      throw err;
-    }
+    const parsed = asClientError(() => parseWorkloadObject(object), CostError, (err) => new AppError('BAD_BODY', `${where} (${apiKind} ${nameOf(object) ?? '(unnamed)'}): ${err.message}`));
+    workloads.push({ kind, object: parsed, where });
   }
   return { workloads, ignored };
 }

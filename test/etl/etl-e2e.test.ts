@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AllocationResponseSchema, AssetResponseSchema } from '../../src/http/cost-model-routes.js';
+import { EtlLogResponseSchema } from '../../src/http/etl-log-routes.js';
 import { runningPodObject, serviceObject } from '../support/fake-kube/objects.js';
 import {
   CPU_HOUR,
@@ -22,6 +24,7 @@ import {
   type EtlLogData,
 } from '../support/etl-e2e.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { schemaErrors } from '../support/response-schema.js';
 import { waitFor } from '../support/wait-for.js';
 
 // The ETL pipeline end to end through the real server: fake API server → client-node → cluster
@@ -125,6 +128,28 @@ describe('the ETL pipeline end to end: one hour of a small cluster', () => {
     expect(log.allocation[0]?.time).toBe('2024-05-03T11:00:00.000000000Z');
     expect(Object.keys(hour10).sort()).toEqual([NAMES.batch, NAMES.db, NAMES.idleA, NAMES.idleB, NAMES.train, NAMES.web].sort());
     for (const a of Object.values(hour10)) expect(a.window).toEqual(HOUR_10);
+  });
+
+  it('answers an ETL log, allocations and assets that validate against their response schemas', async () => {
+    const app = rig.server!.app;
+    const answer = async (url: string): Promise<unknown> => {
+      const res = await app.inject(url);
+      expect(res.statusCode, url).toBe(200);
+      return res.json();
+    };
+    // The rendered answers skip Fastify's serialiser: only this checks them against what the document promises.
+    const log = await answer('/model/etl/log');
+    expect(schemaErrors(app, EtlLogResponseSchema, log)).toBe('');
+    const window = `window=${HOURS_10_12}`;
+    expect(schemaErrors(app, AllocationResponseSchema, await answer(`/model/allocation?${window}`))).toBe('');
+    expect(schemaErrors(app, AllocationResponseSchema, await answer(`/model/allocation?${window}&aggregate=namespace&accumulate=true`))).toBe('');
+    expect(schemaErrors(app, AssetResponseSchema, await answer(`/model/assets?${window}`))).toBe('');
+    // And the check can fail: a size the schema refuses is caught through the $ref to EtlEvent.
+    const broken = structuredClone(log) as { data: { allocation: { metadata: { size?: number } }[] } };
+    const saved = broken.data.allocation.find((e) => e.metadata.size !== undefined);
+    if (saved === undefined) throw new Error('no event with a size');
+    saved.metadata.size = -1;
+    expect(schemaErrors(app, EtlLogResponseSchema, broken)).toContain('size');
   });
 
   it('costs the whole-hour pod of a ReplicaSet as its Deployment, with its labels and node', () => {

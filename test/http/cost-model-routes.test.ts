@@ -12,7 +12,7 @@ import { SetQueries } from '../../src/etl/set-queries.js';
 import { SetRepository } from '../../src/etl/set-repository.js';
 import type { EtlEvent } from '../../src/events/etl-event.js';
 import { AllocationResponseSchema, AssetResponseSchema } from '../../src/http/cost-model-routes.js';
-import { WINDOW_ACCEPTS } from '../../src/http/etl-log-routes.js';
+import { WINDOW_ACCEPTS } from '../../src/window.js';
 import { Readiness } from '../../src/readiness.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Store } from '../../src/storage/store.js';

@@ -8,7 +8,7 @@ import type { PipelineState } from '../../src/etl/pipeline.js';
 import { EtlRepairs, type RepairSource } from '../../src/etl/repair.js';
 import { SetRepository } from '../../src/etl/set-repository.js';
 import type { EtlEvent } from '../../src/events/etl-event.js';
-import { WINDOW_ACCEPTS } from '../../src/http/etl-log-routes.js';
+import { WINDOW_ACCEPTS } from '../../src/window.js';
 import { Readiness } from '../../src/readiness.js';
 import type { ComponentStatus } from '../../src/readiness.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { ALLOCATION_AGGREGATE_ACCEPTS } from '../../src/etl/aggregate-by.js';
-import { WINDOW_ACCEPTS } from '../../src/http/etl-log-routes.js';
+import { WINDOW_ACCEPTS } from '../../src/window.js';
 import { MAX_JSON_DEPTH } from '../../src/json-nesting.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { ManualClock } from '../support/manual-clock.js';

@@ -6,6 +6,7 @@ import type { UiInfo } from './types.js';
 import { ChangesView } from './views/changes.js';
 import { CostsView } from './views/costs.js';
 import { EtlView } from './views/etl.js';
+import { errorMessage } from '../../src/errors.js';
 
 const TABS: readonly { view: View; label: string }[] = [
   { view: 'changes', label: 'Changes' },
@@ -25,7 +26,7 @@ export function App() {
   useEffect(() => {
     getJson<{ data: UiInfo }>('ui/api/info')
       .then((r) => setInfo(r.data))
-      .catch((err: unknown) => setInfoError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => setInfoError(errorMessage(err)));
   }, []);
   const seeClusters = useCallback<SeeClusters>((seen) => {
     setClusters((known) => {

@@ -5,6 +5,7 @@ import { money } from '../format.js';
 import { setParams } from '../route.js';
 import type { Allocation, AllocationResponse } from '../types.js';
 import { BarChart, type Series } from './bar-chart.js';
+import { errorMessage } from '../../../src/errors.js';
 
 /** Windows offered; each is a value the API's `window` accepts. */
 const WINDOWS: readonly { value: string; label: string }[] = [
@@ -68,7 +69,7 @@ export function CostsView({ params, cluster, seeClusters }: Props) {
     getJson<AllocationResponse>(path, controller.signal)
       .then((data) => setState({ data, loading: false }))
       .catch((err: unknown) => {
-        if (!controller.signal.aborted) setState({ error: err instanceof Error ? err.message : String(err), loading: false });
+        if (!controller.signal.aborted) setState({ error: errorMessage(err), loading: false });
       });
     return () => controller.abort();
   }, [window, aggregate, cluster]);

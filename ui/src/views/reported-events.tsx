@@ -4,6 +4,7 @@ import { ago, dateTime } from '../format.js';
 import { setParams } from '../route.js';
 import type { EventDetailsResponse, EventSummaryResponse } from '../types.js';
 import { usePoll } from '../use-poll.js';
+import { errorMessage } from '../../../src/errors.js';
 
 const SHOWN = 20;
 
@@ -26,7 +27,7 @@ export function ReportedEvents({ project, selected }: { project: string; selecte
     getJson<EventDetailsResponse>(`${base}/event/${encodeURIComponent(selected)}${query({ event_type: 'EVENT.CUSTOM', limit: SHOWN })}`, controller.signal)
       .then((data) => setDetails({ name: selected, data }))
       .catch((err: unknown) => {
-        if (!controller.signal.aborted) setDetails({ name: selected, error: err instanceof Error ? err.message : String(err) });
+        if (!controller.signal.aborted) setDetails({ name: selected, error: errorMessage(err) });
       });
     return () => controller.abort();
   }, [base, selected, summary.version]);
