@@ -105,7 +105,7 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<ServerHandle> {
   const clock = options.clock ?? systemClock();
   const sheet = loadSheet(config.pricingConfig);
-  const connection = loadClusterConnection({
+  const connection = await loadClusterConnection({
     env: { ...(options.env ?? process.env), KUBECONFIG: config.kubeconfig },
     ...(options.serviceAccountDir !== undefined && { serviceAccountDir: options.serviceAccountDir }),
   });
@@ -148,7 +148,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 interface Made {
   readonly clock: Clock;
   readonly sheet: PriceSheet;
-  readonly connection: Exclude<ReturnType<typeof loadClusterConnection>, { source: 'invalid' }>;
+  readonly connection: Exclude<Awaited<ReturnType<typeof loadClusterConnection>>, { source: 'invalid' }>;
   readonly readiness: Readiness;
   readonly storage: Storage;
   readonly setStorageLog: (log: StorageLogger) => void;
