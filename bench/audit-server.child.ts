@@ -14,6 +14,9 @@ import { RssPeak, settledMemory } from './lib/memory.js';
 const SAMPLE_MS = 25;
 
 answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void): Promise<AuditRunOutput> => {
+  // The server loads the Kubernetes client only when there is a cluster (kubeconfig.ts): loaded
+  // here, before the clock starts, the sync figures stay the sync's work, not module loading.
+  await import('@kubernetes/client-node');
   const before = settledMemory();
   const peak = new RssPeak();
   const sampler = setInterval(() => peak.sample(), SAMPLE_MS);

@@ -17,6 +17,7 @@ import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
 import { etlStatusRoutes, type EtlStatusRouteDeps } from './http/etl-status-routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBodyParser } from './http/json-body.js';
+import { LazySerializers } from './http/lazy-serializers.js';
 import { registerKubecostRoutes } from './http/kubecost-routes.js';
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
 import { notifyRoutes, type NotifyRouteDeps } from './http/notify-routes.js';
@@ -60,15 +61,19 @@ export interface AppDeps {
   readonly notify?: NotifyRouteDeps;
   /** Fastify's logger option: pino options in production, false in tests. */
   readonly logger?: FastifyServerOptions['logger'];
+  /** Where the routes' response serializers wait to be compiled; a test passes its own to compile them all. */
+  readonly serializers?: LazySerializers;
 }
 
 /** Bytes a request body may have unless a route says otherwise. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Fastify's options, shared by production and tests so both validate alike. */
-export function serverOptions(logger: FastifyServerOptions['logger'], requestLog: RequestLog): FastifyServerOptions {
+export function serverOptions(logger: FastifyServerOptions['logger'], requestLog: RequestLog, serializers = new LazySerializers()): FastifyServerOptions {
   return {
     logger,
+    // Response serializers compiled at a route's first answer, not at start (lazy-serializers.ts).
+    schemaController: { compilersFactory: { buildSerializer: serializers.factory } },
     logController: requestLog,
     bodyLimit: DEFAULT_BODY_LIMIT,
     requestTimeout: 60_000,
@@ -102,7 +107,7 @@ function frameworkMessage(message: string): string {
 /** The server with every route, not yet listening. Tests call this and use `inject`. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const requestLog = new RequestLog();
-  const app = Fastify(serverOptions(deps.logger ?? false, requestLog)).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify(serverOptions(deps.logger ?? false, requestLog, deps.serializers)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
   installJsonBodyParser(app);
   echoRequestId(app);

@@ -14,6 +14,7 @@ import { PriceSheetError } from './cost/errors.js';
 import { createKubecostPredictor } from './cost/kubecost-predictor.js';
 import { DEFAULT_PRICE_SHEET, loadPriceSheet, type PriceSheet } from './cost/price-sheet.js';
 import { createRequestsPredictor } from './cost/requests-predictor.js';
+import type { LazySerializers } from './http/lazy-serializers.js';
 import { loadClusterConnection } from './kube/kubeconfig.js';
 import { InformerRegistry } from './kube/informer-registry.js';
 import { watchNodeCount, type WatchedNodeCount } from './kube/node-counter.js';
@@ -93,6 +94,8 @@ export interface ServerOptions {
   readonly uiDir?: string;
   /** Extra plugins registered before listening, for embedding and for tests. */
   readonly plugins?: readonly FastifyPluginAsync[];
+  /** Where the response serializers wait to be compiled (lazy-serializers.ts); a test passes its own to compile them all. */
+  readonly serializers?: LazySerializers;
 }
 
 /**
@@ -102,7 +105,7 @@ export interface ServerOptions {
 export async function startServer(config: Config, options: ServerOptions = {}): Promise<ServerHandle> {
   const clock = options.clock ?? systemClock();
   const sheet = loadSheet(config.pricingConfig);
-  const connection = loadClusterConnection({
+  const connection = await loadClusterConnection({
     env: { ...(options.env ?? process.env), KUBECONFIG: config.kubeconfig },
     ...(options.serviceAccountDir !== undefined && { serviceAccountDir: options.serviceAccountDir }),
   });
@@ -145,7 +148,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
 interface Made {
   readonly clock: Clock;
   readonly sheet: PriceSheet;
-  readonly connection: Exclude<ReturnType<typeof loadClusterConnection>, { source: 'invalid' }>;
+  readonly connection: Exclude<Awaited<ReturnType<typeof loadClusterConnection>>, { source: 'invalid' }>;
   readonly readiness: Readiness;
   readonly storage: Storage;
   readonly setStorageLog: (log: StorageLogger) => void;
@@ -229,6 +232,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
         });
   const app = buildApp({
     clock,
+    ...(options.serializers !== undefined && { serializers: options.serializers }),
     events: storage.events,
     readiness,
     predict,

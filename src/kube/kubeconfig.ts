@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../errors.js';
 
 /** Where the cluster connection came from; `none` means run without watchers, `invalid` means stop at start. */
@@ -22,20 +22,26 @@ export interface KubeConfigSources {
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** client-node's KubeConfig class, loaded on first need. */
+type KubeConfigClass = typeof import('@kubernetes/client-node').KubeConfig;
+
 /**
  * Finds the cluster to watch: the `KUBECONFIG` file(s) if set, else the in-cluster service
  * account, else none. A set but unusable `KUBECONFIG` is `invalid` (the process should stop),
  * never silently replaced by the in-cluster config.
+ *
+ * The Kubernetes client is loaded only when there is a cluster: importing it loads every
+ * generated API model (about 60 MB of RSS), which a server without a cluster never uses.
  */
-export function loadClusterConnection(sources: KubeConfigSources): ClusterConnection {
+export async function loadClusterConnection(sources: KubeConfigSources): Promise<ClusterConnection> {
   const exists = sources.fileExists ?? existsSync;
   const kubeconfigEnv = sources.env['KUBECONFIG'];
-  if (kubeconfigEnv !== undefined && kubeconfigEnv !== '') return fromFiles(kubeconfigEnv, exists);
+  if (kubeconfigEnv !== undefined && kubeconfigEnv !== '') return fromFiles((await import('@kubernetes/client-node')).KubeConfig, kubeconfigEnv, exists);
   const saDir = sources.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
   const host = sources.env['KUBERNETES_SERVICE_HOST'];
   const tokenFile = join(saDir, 'token');
   if (host !== undefined && host !== '' && exists(tokenFile)) {
-    return inCluster(host, sources.env['KUBERNETES_SERVICE_PORT'] ?? '443', saDir, exists);
+    return inCluster((await import('@kubernetes/client-node')).KubeConfig, host, sources.env['KUBERNETES_SERVICE_PORT'] ?? '443', saDir, exists);
   }
   return {
     source: 'none',
@@ -46,7 +52,7 @@ export function loadClusterConnection(sources: KubeConfigSources): ClusterConnec
   };
 }
 
-function fromFiles(value: string, exists: (p: string) => boolean): ClusterConnection {
+function fromFiles(KubeConfig: KubeConfigClass, value: string, exists: (p: string) => boolean): ClusterConnection {
   // Like kubectl, KUBECONFIG may list several files; the first one to set a value wins.
   const paths = value.split(delimiter).filter((p) => p !== '');
   const missing = paths.filter((p) => !exists(p));
@@ -82,7 +88,7 @@ function fromFiles(value: string, exists: (p: string) => boolean): ClusterConnec
   return { source: 'kubeconfig', kubeConfig: kc, path: paths.join(delimiter), server: cluster.server };
 }
 
-function inCluster(host: string, port: string, saDir: string, exists: (p: string) => boolean): ClusterConnection {
+function inCluster(KubeConfig: KubeConfigClass, host: string, port: string, saDir: string, exists: (p: string) => boolean): ClusterConnection {
   // client-node's loadFromCluster() reads process.env itself; building the same config here keeps
   // the environment injectable. The tokenFile provider re-reads the projected token as it rotates.
   const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';

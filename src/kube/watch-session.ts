@@ -1,6 +1,5 @@
 import http from 'node:http';
 import type https from 'node:https';
-import { Watch } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 
 /** Query parameters of a watch request (`watch=true` is added by client-node). */
@@ -60,15 +59,17 @@ export function openWatchSession(kc: KubeConfig, path: string, query: WatchQuery
       },
     },
   }) as KubeConfig;
-  const watch = new Watch(capturing);
-  watch
-    .watch(
-      path,
-      { resourceVersion: query.resourceVersion, allowWatchBookmarks: query.allowWatchBookmarks, timeoutSeconds: query.timeoutSeconds },
-      (type: string, object: unknown) => {
-        if (!ended && !aborted) cb.onEvent(type, object);
-      },
-      end,
+  // Loaded here, not at start: a server without a cluster never loads the Kubernetes client (kubeconfig.ts).
+  import('@kubernetes/client-node')
+    .then(({ Watch }) =>
+      new Watch(capturing).watch(
+        path,
+        { resourceVersion: query.resourceVersion, allowWatchBookmarks: query.allowWatchBookmarks, timeoutSeconds: query.timeoutSeconds },
+        (type: string, object: unknown) => {
+          if (!ended && !aborted) cb.onEvent(type, object);
+        },
+        end,
+      ),
     )
     .then(
       (c) => {

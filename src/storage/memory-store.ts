@@ -23,9 +23,25 @@ interface ClusterEtl {
   readonly keys: Set<string>;
 }
 
-interface AuditEntry extends HeldAudit {
-  /** Order of arrival over every cluster, to merge clusters newest first. */
-  readonly seq: number;
+/**
+ * A held audit event. Its JSON is made on the first read, not on the write: most changes of a
+ * burst are never read one by one (a reader asks for the newest), and an event is immutable, so
+ * the bytes are the same whenever they are made.
+ */
+class AuditEntry implements HeldAudit {
+  #json: string | undefined;
+
+  constructor(
+    /** Order of arrival over every cluster, to merge clusters newest first. */
+    readonly seq: number,
+    readonly key: string,
+    readonly event: AuditEvent,
+    readonly timeMs: number,
+  ) {}
+
+  get json(): string {
+    return (this.#json ??= JSON.stringify(this.event));
+  }
 }
 
 interface ClusterAudit {
@@ -239,7 +255,7 @@ export class MemoryStore implements Store {
     }
     if (c.keys.has(key)) return;
     c.keys.add(key);
-    const evicted = c.ring.push({ seq: this.#seq++, key, event, json: JSON.stringify(event), timeMs: Date.parse(event.timestamp) });
+    const evicted = c.ring.push(new AuditEntry(this.#seq++, key, event, Date.parse(event.timestamp)));
     if (evicted !== undefined) c.keys.delete(evicted.key);
     this.#auditVersion++;
   }
