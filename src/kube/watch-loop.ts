@@ -6,7 +6,7 @@ import { isKubeObject, isKubeStatus } from './kube-object.js';
 import { listAll } from './list-all.js';
 import type { WatchSession } from './watch-session.js';
 import { openWatchSession } from './watch-session.js';
-import type { KubeLogger, WatchLoop, WatchLoopOptions, WatchState, WatchStatus } from './watch-types.js';
+import type { KubeLogger, SyncInfo, WatchLoop, WatchLoopOptions, WatchState, WatchStatus } from './watch-types.js';
 import { silentLogger } from './watch-types.js';
 
 export type { WatchLoop, WatchLoopOptions } from './watch-types.js';
@@ -46,6 +46,8 @@ class Loop<T> implements WatchLoop {
   /** 410s in a row with no event between them: the first relists at once, the rest back off. */
   #expiredStreak = 0;
   #lastActivity = 0;
+  /** Epoch ms since which no stream has delivered: set when one ends or goes silent, cleared by the next event or list. */
+  #outageSince: number | undefined;
   #retryTimer: TimerHandle | undefined;
   #watchdog: TimerHandle | undefined;
   #session: WatchSession | undefined;
@@ -89,6 +91,7 @@ class Loop<T> implements WatchLoop {
       restarts: this.#restarts,
       lastEventAt: this.#lastEventAt,
       resourceVersion: this.#rv,
+      ...(this.#outageSince !== undefined && { outageSince: this.#outageSince }),
     };
   }
 
@@ -124,7 +127,12 @@ class Loop<T> implements WatchLoop {
         const initial = !this.#synced;
         this.#rv = result.resourceVersion;
         this.#log.info({ kind: kind.kind, items: result.items.length, pages: result.pages, resourceVersion: result.resourceVersion, initial }, 'listed');
-        this.#call('onSync', () => this.#o.handler.onSync(result.items, { initial }));
+        // A relist ends an outage: the consumer's view was incomplete from when the last stream stopped delivering.
+        const info: SyncInfo = initial
+          ? { initial }
+          : { initial, outageSinceMs: this.#outageSince ?? this.#o.clock.nowMs(), ...(this.#lastError !== undefined && { lastError: this.#lastError }) };
+        this.#outageSince = undefined;
+        this.#call('onSync', () => this.#o.handler.onSync(result.items, info));
         if (!initial) this.#relists++;
         this.#synced = true;
         // A full list is progress: whatever failed before is over.
@@ -164,6 +172,7 @@ class Loop<T> implements WatchLoop {
         },
         onEnd: (err) => {
           if (epoch !== this.#epoch) return;
+          this.#outageSince ??= this.#o.clock.nowMs();
           this.#session = undefined;
           this.#clearTimers();
           this.#streamEnded(streamError ?? err, openedAt, events);
@@ -187,9 +196,10 @@ class Loop<T> implements WatchLoop {
     }
     const rv = object.metadata?.resourceVersion;
     if (typeof rv === 'string' && rv !== '') this.#rv = rv;
-    // Progress: whatever failed before is over.
+    // Progress: whatever failed before is over, and the stream resumed without losing history.
     this.#failures = 0;
     this.#expiredStreak = 0;
+    this.#outageSince = undefined;
     if (type === 'BOOKMARK') return undefined;
     if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') {
       this.#log.warn({ kind: this.#o.kind.kind, type }, 'skipped a watch event of unknown type');
@@ -266,6 +276,8 @@ class Loop<T> implements WatchLoop {
       const idle = this.#o.clock.nowMs() - this.#lastActivity;
       if (idle < this.#staleAfterMs) return this.#armWatchdog(epoch, this.#staleAfterMs - idle);
       this.#epoch++;
+      // Silent since its last event: that is when the view stopped being current.
+      this.#outageSince ??= this.#lastActivity;
       this.#session?.abort();
       this.#session = undefined;
       this.#failed('watch', new Error(`no event or bookmark for ${Math.round(idle / 1000)} s; the stream is presumed dead`));
