@@ -1,12 +1,15 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AuditEventSchema } from './audit/audit-event.js';
+import { AuditGapSchema } from './audit/watch-gap.js';
 import type { BugReportSources } from './bugreport/bug-report.js';
 import { CesErrorBodySchema } from './cloud-eye/response-schemas.js';
 import type { Clock } from './clock.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader } from './storage/store-reader.js';
 import { auditRoutes } from './http/audit-routes.js';
+import { auditGapRoutes } from './http/audit-gaps-routes.js';
+import { NO_GAPS, type AuditGapStore } from './storage/gap-store.js';
 import { bugReportRoutes } from './http/bugreport-routes.js';
 import { costModelRoutes, type CostModelRouteDeps } from './http/cost-model-routes.js';
 import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http/cloud-eye-routes.js';
@@ -43,6 +46,8 @@ export interface AppDeps {
   readonly etlStatus?: Omit<EtlStatusRouteDeps, 'clock'>;
   /** Serve `/model/audit/events`; off, the route says how to enable it. */
   readonly auditEnabled?: boolean;
+  /** The audit's gaps (`/model/audit/gaps`, served when the audit is enabled); absent (tests of other routes): it lists none. */
+  readonly gaps?: AuditGapStore;
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
   readonly predict?: Omit<PredictRouteDeps, 'clock'>;
   /** What the Cloud Eye event API needs; without it the routes are not served (tests of other routes). */
@@ -119,6 +124,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addSchema(ErrorEnvelopeSchema);
   app.addSchema(EtlEventSchema);
   app.addSchema(AuditEventSchema);
+  app.addSchema(AuditGapSchema);
   app.addSchema(CesErrorBodySchema);
   app.addSchema(NotifyStatusSchema);
   void app.register(healthRoutes(deps.readiness));
@@ -128,6 +134,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     notifyRoutes(deps.notify),
     ...(deps.etlStatus !== undefined ? [etlStatusRoutes({ ...deps.etlStatus, clock: deps.clock })] : []),
     auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
+    auditGapRoutes({ clock: deps.clock, gaps: deps.auditEnabled === true ? (deps.gaps ?? NO_GAPS) : undefined }),
     ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
     ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),
     ...(deps.bugReport !== undefined ? [bugReportRoutes(deps.bugReport)] : []),

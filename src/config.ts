@@ -124,6 +124,13 @@ export const SETTINGS = {
     'also record an update that changes only images, as a zero-cost update (a full rollout history)',
     bool,
   ),
+  auditScaleGroupMs: setting(
+    'AUDIT_SCALE_GROUP_INTERVAL',
+    '5m',
+    'a duration such as 1m or 5m, or 0 to record every scale',
+    "group an autoscaler's replica changes of one workload into one update per interval (first and last replica count); 0: one event per scale",
+    (raw) => (raw === '0' || raw === '0s' ? 0 : parseDurationMs(raw)),
+  ),
   auditResourceTypes: setting(
     'AUDIT_RESOURCE_TYPES',
     'deployment,statefulset',

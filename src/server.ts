@@ -37,6 +37,7 @@ import { registerStateMetrics } from './metrics/state-metrics.js';
 import { registerEtlDataMetrics } from './metrics/etl-data-metrics.js';
 import { subscribeMetrics } from './metrics/subscribe-metrics.js';
 import { metricsSnapshot } from './metrics/snapshot.js';
+import { BUG_REPORT_GAPS } from './bugreport/bug-report.js';
 import { collectSecrets } from './bugreport/secrets.js';
 import { settingsByVariable } from './bugreport/settings.js';
 import { LogTail } from './logging/log-tail.js';
@@ -242,6 +243,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     sets: { sets: setQueries, resolutionMs: config.etlResolutionMs },
     etlStatus: { status: etlStatus, repairs: () => etl?.repairs },
     auditEnabled: config.auditEnabled,
+    gaps: storage.gaps,
     ...(config.uiEnabled && {
       ui: {
         files: uiFiles,
@@ -271,6 +273,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
       etl: () => etlState(),
       events: storage.events,
       auditEnabled: config.auditEnabled,
+      auditGaps: () => storage.gaps.queryGaps({ clusters: new Set([config.clusterId]), count: BUG_REPORT_GAPS }),
       metrics: () => metricsSnapshot(metrics.registry),
       logs: logTail,
       // The kubeconfig's credentials are not settings, yet must not leak through an error message either.
@@ -337,10 +340,11 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
         clock,
         predictor,
         overflowPredictor: requests,
-        publish: (o) => ('change' in o ? bus.publish('audit', o.change) : bus.publish('workloads', o.state)),
+        publish: (o) => ('change' in o ? bus.publish('audit', o.change) : 'gap' in o ? bus.publish('auditGaps', o.gap) : bus.publish('workloads', o.state)),
         log: app.log.child({ component: 'audit' }),
         prior,
         recordImageChanges: config.auditRecordImageChanges,
+        scaleGroupMs: config.auditScaleGroupMs,
       });
     }
     const cache = new ClusterCache({

@@ -26,6 +26,7 @@ describe('settings', () => {
       kubeconfig: undefined,
       auditEnabled: false,
       auditRecordImageChanges: false,
+      auditScaleGroupMs: 300_000,
       auditResourceTypes: ['deployment', 'statefulset'],
       costPredictor: 'requests',
       kubecostUrl: undefined,

@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditEventType } from './audit-event.js';
 import type { WorkloadStateChange } from './workload-state.js';
+import type { AuditGap } from './watch-gap.js';
 
 /**
  * What the audit publishes for one change: the public event, its idempotency key within the
@@ -21,5 +22,5 @@ export function auditEventKey(type: AuditEventType, uid: string, resourceVersion
   return type === 'update' ? `update/${uid}/${resourceVersion}` : `${type}/${uid}`;
 }
 
-/** What the audit's ordered queue publishes: a priced change, or a change of remembered state alone. */
-export type AuditOutput = { readonly change: AuditChange } | { readonly state: WorkloadStateChange };
+/** What the audit's ordered queue publishes: a priced change, a change of remembered state alone, or a gap a list ended (after the changes it found). */
+export type AuditOutput = { readonly change: AuditChange } | { readonly state: WorkloadStateChange } | { readonly gap: AuditGap };

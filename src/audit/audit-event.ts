@@ -3,6 +3,8 @@ import { MonthlyRatesSchema, PredictionFallbackSchema, TotalRequestsSchema } fro
 import { ResourceCostsSchema } from '../cost/price-sheet.js';
 import { ChangedBySchema, SourceSchema } from './attribution.js';
 import { FieldChangeSchema } from './describe-changes.js';
+import { InferredSpanSchema } from './watch-gap.js';
+import { ScaleGroupSchema } from './scale-groups.js';
 import { AUDIT_RESOURCE_TYPES } from './resource-types.js';
 
 /** The change types: Kubecost's `add` and `delete`, and `update` (a resize) beyond Kubecost. */
@@ -59,6 +61,13 @@ export const AuditEventSchema = Type.Object(
         description: 'Added: set when the change was found by comparing a relist with what was known (the watch was down), not seen live; `timestamp` is then the object\'s creation time (add) or when it was last seen (delete).',
       }),
     ),
+    inferred: Type.Optional(
+      Type.Literal(true, {
+        description:
+          'Added: the change was not seen as it happened but found by a list that ended a gap (GET /model/audit/gaps): its exact time is unknown, `span` bounds it, and `timestamp` is the object\'s creation time (add), when it was last seen (delete) or when the list was taken (update).',
+      }),
+    ),
+    span: Type.Optional(InferredSpanSchema),
     id: Type.Optional(
       Type.String({
         description:
@@ -74,6 +83,7 @@ export const AuditEventSchema = Type.Object(
         description: 'Added, update only: the fields that moved (replicas, each container\'s and init container\'s CPU, memory and GPU requests), then images as context.',
       }),
     ),
+    scaleGroup: Type.Optional(ScaleGroupSchema),
   },
   { $id: 'AuditEvent', examples: [KUBECOST_AUDIT_EVENT_EXAMPLE] },
 );

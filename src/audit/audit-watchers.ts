@@ -32,6 +32,8 @@ export interface AuditWatchersSettings {
   readonly prior?: ReadonlyMap<AuditResourceType, PriorWorkloads>;
   /** Also record image-only updates (zero-cost); default off. */
   readonly recordImageChanges?: boolean;
+  /** Group an autoscaler's scales of one workload per this many ms (`AUDIT_SCALE_GROUP_INTERVAL`); 0 or absent: none. */
+  readonly scaleGroupMs?: number;
   /** How often a live watch marks its remembered state current (the last-seen time of a delete found after a crash); default 60 s. */
   readonly seenIntervalMs?: number;
 }
@@ -71,6 +73,7 @@ export class AuditWatchers {
         overflowPredictor: deps.overflowPredictor,
         queue: this.#queue,
         recordImageChanges: deps.recordImageChanges === true,
+        scaleGroupMs: deps.scaleGroupMs ?? 0,
         onUnpriceable: (w) => deps.log.warn({ kind: type, namespace: w.namespace, name: w.name, problem: w.problem }, 'cannot price workload; no audit event for it'),
         ...(deps.prior?.has(type) === true && { prior: deps.prior.get(type) }),
       });
@@ -97,6 +100,8 @@ export class AuditWatchers {
     const live = this.#detectors.filter((d) => d.sub.status().state === 'watching');
     await Promise.all(this.#subs.map((s) => s.stop()));
     await this.#owned?.stop();
+    // Grouped scales were seen: publish them rather than find them again at the next start.
+    for (const d of this.#detectors) d.detector.closeScaleGroups();
     for (const d of live) d.detector.markSeen();
     await this.#queue.idle();
   }

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { CostPrediction, CostPredictor } from '../cost/predictor.js';
 import type { WorkloadSpec } from '../cost/workload.js';
-import type { WatchHandler } from '../kube/watch-types.js';
+import type { SyncInfo, WatchHandler } from '../kube/watch-types.js';
 import { formatRfc3339Nano, msToNs } from '../time.js';
 import { auditEventKey, type AuditOutput } from './audit-change.js';
 import { auditEventId } from './audit-id.js';
@@ -11,6 +11,8 @@ import { describeChanges, imagesDiffer } from './describe-changes.js';
 import { NO_OWNERS } from './field-owners.js';
 import type { AuditEvent, AuditEventType } from './audit-event.js';
 import type { PricingQueue } from './pricing-queue.js';
+import { auditGap, type GapCause } from './watch-gap.js';
+import { ScaleGroups, type ScaleGroup } from './scale-groups.js';
 import type { AuditResourceType } from './resource-types.js';
 import { sameCost, type TrackedWorkload } from './tracked-workload.js';
 import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from './workload-state.js';
@@ -34,6 +36,8 @@ export interface ChangeDetectorDeps {
   readonly prior?: PriorWorkloads;
   /** Also record an update that changes images only (a zero-cost update, `AUDIT_RECORD_IMAGE_CHANGES`); default off. */
   readonly recordImageChanges?: boolean;
+  /** Group an autoscaler's scales of one workload into one update per this many ms (`AUDIT_SCALE_GROUP_INTERVAL`); 0 or absent: one event per scale. */
+  readonly scaleGroupMs?: number;
 }
 
 type Priced = TrackedWorkload & { readonly spec: WorkloadSpec };
@@ -44,9 +48,22 @@ interface Known {
   lastSeen: bigint;
 }
 
+/** Where a change found by a list (not seen live) happened: somewhere in [startNs, endNs]. */
+interface Span {
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+}
+
 type Change =
-  | { readonly type: 'add' | 'delete'; readonly w: Priced; readonly at: bigint; readonly detected: boolean }
-  | { readonly type: 'update'; readonly w: Priced; readonly previous: Priced; readonly at: bigint; readonly detected: boolean };
+  | { readonly type: 'add' | 'delete'; readonly w: Priced; readonly at: bigint; readonly span?: Span }
+  | { readonly type: 'update'; readonly w: Priced; readonly previous: Priced; readonly at: bigint; readonly span?: Span; readonly group?: ScaleGroup };
+
+/** A list that ends a gap: what kind of gap, since when, and why. */
+interface GapContext {
+  readonly cause: GapCause;
+  readonly startNs: bigint;
+  readonly lastError?: string;
+}
 
 /**
  * Turns one kind's watch into audit changes, keyed by UID (so delete-and-recreate with the same
@@ -62,8 +79,16 @@ type Change =
 export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   readonly #known = new Map<string, Known>();
   #synced = false;
+  /** Set from the previous run's state: its first list ends the gap of the restart, from the previous run's last mark. */
+  #restartSinceNs: bigint | undefined;
+  readonly #scales: ScaleGroups<Priced>;
 
   constructor(private readonly deps: ChangeDetectorDeps) {
+    this.#scales = new ScaleGroups<Priced>({
+      clock: deps.clock,
+      intervalMs: deps.scaleGroupMs ?? 0,
+      close: (g) => this.#emit({ type: 'update', w: g.last, previous: g.first, at: g.lastAtNs, group: g.group }),
+    });
     const prior = deps.prior;
     if (prior === undefined) return;
     for (const k of prior.workloads) {
@@ -73,6 +98,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       this.#known.set(k.uid, { w, lastSeen: k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs });
     }
     this.#synced = true;
+    this.#restartSinceNs = prior.seenUntilNs;
   }
 
   /** Workloads currently known. */
@@ -80,9 +106,16 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     return this.#known.size;
   }
 
-  onSync(items: TrackedWorkload[], _info: { initial: boolean }): void {
+  onSync(items: TrackedWorkload[], info: SyncInfo): void {
+    // What was grouped was seen live; it is published before what the list finds.
+    this.#scales.closeAll();
     const now = this.deps.clock.nowNs();
     const diff = this.#synced;
+    const gap = this.#gapEndedBy(info);
+    this.#restartSinceNs = undefined;
+    // Every change this list finds happened in the gap; a workload seen later than the gap's start narrows it.
+    const spanFrom = (lastSeen: bigint): Span | undefined => (gap === undefined ? undefined : { startNs: lastSeen > gap.startNs ? lastSeen : gap.startNs, endNs: now });
+    let found = 0;
     const seen = new Set<string>();
     for (const w of items) {
       seen.add(w.uid);
@@ -95,22 +128,45 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       if (known === undefined) {
         this.#known.set(w.uid, { w, lastSeen: now });
         // Created while the watch was down: its own creation time is when the change happened.
-        if (diff) this.#emit({ type: 'add', w, at: w.createdAtMs === undefined ? now : msToNs(w.createdAtMs), detected: true });
+        if (diff) {
+          found++;
+          this.#emit({ type: 'add', w, at: w.createdAtMs === undefined ? now : msToNs(w.createdAtMs), span: spanFrom(0n) ?? { startNs: now, endNs: now } });
+        }
         continue;
       }
+      const lastSeen = known.lastSeen;
       known.lastSeen = now;
       if (known.w.resourceVersion !== w.resourceVersion) {
         this.#known.set(w.uid, { w, lastSeen: now });
-        if (this.#moved(known.w, w)) this.#emit({ type: 'update', w, previous: known.w, at: now, detected: true });
+        if (this.#moved(known.w, w)) {
+          found++;
+          this.#emit({ type: 'update', w, previous: known.w, at: now, span: spanFrom(lastSeen) ?? { startNs: lastSeen, endNs: now } });
+        }
       }
     }
     for (const [uid, known] of this.#known) {
       if (seen.has(uid)) continue;
       this.#known.delete(uid);
-      this.#emit({ type: 'delete', w: known.w, at: known.lastSeen, detected: true });
+      found++;
+      // Its time is the last moment it was known to exist: seen itself, or covered by a live watch until the gap.
+      const span = spanFrom(known.lastSeen) ?? { startNs: known.lastSeen, endNs: now };
+      this.#emit({ type: 'delete', w: known.w, at: span.startNs, span });
     }
     this.#synced = true;
     this.#remember({ op: 'replace', workloads: [...this.#known.values()].map(knownWorkload), atNs: now });
+    if (gap !== undefined) {
+      const { cluster, resourceType } = this.deps;
+      this.deps.queue.pushReady({ gap: auditGap({ cluster, kinds: [resourceType], cause: gap.cause, startNs: gap.startNs, endNs: now, changes: found, ...(gap.lastError !== undefined && { lastError: gap.lastError }) }) });
+    }
+  }
+
+  /** The gap a list ends: a relist's outage, or the first list after a restart with remembered state; none for a first list from nothing. */
+  #gapEndedBy(info: SyncInfo): GapContext | undefined {
+    if (!info.initial) {
+      const since = info.outageSinceMs === undefined ? this.deps.clock.nowNs() : msToNs(info.outageSinceMs);
+      return { cause: 'watch', startNs: since, ...(info.lastError !== undefined && { lastError: info.lastError }) };
+    }
+    return this.#restartSinceNs === undefined ? undefined : { cause: 'restart', startNs: this.#restartSinceNs };
   }
 
   onAdded(w: TrackedWorkload): void {
@@ -124,7 +180,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     }
     const now = this.deps.clock.nowNs();
     this.#known.set(w.uid, { w, lastSeen: now });
-    this.#emit({ type: 'add', w, at: now, detected: false });
+    this.#emit({ type: 'add', w, at: now });
   }
 
   onModified(w: TrackedWorkload): void {
@@ -144,20 +200,30 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     }
     this.#known.set(w.uid, { w, lastSeen: now });
     // A change that does not move the cost is not remembered either: after a restart it would diff as "no change" anyway.
-    if (this.#moved(known.w, w)) this.#emit({ type: 'update', w, previous: known.w, at: now, detected: false });
+    if (!this.#moved(known.w, w)) return;
+    if (isAutoscalerScale(known.w, w) && this.#scales.add(known.w, w)) return;
+    // Anything else that happens to the workload closes its group first, so events stay in order.
+    this.#scales.close(w.uid);
+    this.#emit({ type: 'update', w, previous: known.w, at: now });
   }
 
   onDeleted(w: TrackedWorkload): void {
+    this.#scales.close(w.uid);
     const known = this.#known.get(w.uid);
     this.#known.delete(w.uid);
     const last = known?.w ?? (hasSpec(w) ? w : undefined);
     if (last === undefined) return;
-    this.#emit({ type: 'delete', w: last, at: this.deps.clock.nowNs(), detected: false });
+    this.#emit({ type: 'delete', w: last, at: this.deps.clock.nowNs() });
   }
 
   /** True when the change from `a` to `b` is an audit event: cost moved, or (when recorded) an image. */
   #moved(a: Priced, b: Priced): boolean {
     return !sameCost(a.spec, b.spec) || (this.deps.recordImageChanges === true && imagesDiffer(a.containers, b.containers));
+  }
+
+  /** Publishes every open group of scales now (at shutdown). */
+  closeScaleGroups(): void {
+    this.#scales.closeAll();
   }
 
   /** Records that what is known is complete and current now (the watch is live); ignored before the first list. */
@@ -177,7 +243,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   #emit(change: Change): void {
     const { queue } = this.deps;
     const predictor = queue.isFull ? this.deps.overflowPredictor : this.deps.predictor;
-    const detectedAt = change.detected ? formatRfc3339Nano(this.deps.clock.nowNs()) : undefined;
+    const detectedAt = change.span !== undefined ? formatRfc3339Nano(this.deps.clock.nowNs()) : undefined;
     // The state is taken now: by the time pricing finishes the detector may know more.
     const state: WorkloadStateChange =
       change.type === 'delete'
@@ -191,12 +257,17 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     const before = change.type === 'update' ? await predictor.predict(change.previous.spec) : undefined;
     const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
     const previous = change.type === 'update' ? change.previous : undefined;
-    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key, previous);
+    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key, previous, change.span, change.type === 'update' ? change.group : undefined);
     return { change: { event, key, state } };
   }
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A replicas-only change an autoscaler made: what {@link attributeChange} calls source `autoscaler`. */
+function isAutoscalerScale(previous: Priced, w: Priced): boolean {
+  return attributeChange('update', w, previous.spec).source.tool === 'autoscaler';
+}
 
 function hasSpec(w: TrackedWorkload): w is Priced {
   return w.spec !== undefined;
@@ -218,6 +289,8 @@ function buildEvent(
   detectedAt: string | undefined,
   key: string,
   was: Priced | undefined,
+  span: Span | undefined,
+  group: ScaleGroup | undefined,
 ): AuditEvent {
   const rate = p.costPrediction.totalMonthlyRate;
   const delta = type === 'add' ? rate : type === 'delete' ? -rate : rate - (previous?.costPrediction.totalMonthlyRate ?? 0);
@@ -235,11 +308,13 @@ function buildEvent(
     predictor: p.predictor,
     ...(p.fallback !== undefined && { predictorFallback: p.fallback }),
     ...(detectedAt !== undefined && { detectedAt }),
+    ...(span !== undefined && { inferred: true as const, span: { start: formatRfc3339Nano(span.startNs), end: formatRfc3339Nano(span.endNs) } }),
     // Storage's time of the row (`time_ms`) is Date.parse of the timestamp, and the id is derived from it.
     id: auditEventId(deps.cluster, key, Date.parse(timestamp)),
     ...attributeChange(type, w, was?.spec),
     ...(was !== undefined && {
       changes: describeChanges({ before: was.spec, after: w.spec, containersBefore: was.containers, containersAfter: w.containers }, true),
     }),
+    ...(group !== undefined && { scaleGroup: group }),
   };
 }

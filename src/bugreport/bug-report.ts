@@ -38,6 +38,8 @@ export interface BugReportSources {
   readonly events: EventReader;
   /** Whether `/model/audit/events` is served; without it the report has no audit events. */
   readonly auditEnabled: boolean;
+  /** This cluster's most recent audit gaps as `/model/audit/gaps` serves them; absent (tests of other parts): the report has none. */
+  readonly auditGaps?: () => Promise<readonly string[]>;
   metrics(): Promise<MetricsSnapshot>;
   /** The last warnings and errors logged. */
   readonly logs: LogTail;
@@ -46,6 +48,9 @@ export interface BugReportSources {
   /** The notifications' status (URLs masked) and the secrets of the file in force; absent without NOTIFY_CONFIG. */
   readonly notifications?: { status(): Promise<unknown>; secrets(): readonly string[] };
 }
+
+/** Most recent audit gaps of this cluster the report carries. */
+export const BUG_REPORT_GAPS = 100;
 
 /** A section that could not be read says why, so the rest of the report still arrives. */
 async function section(read: () => Promise<string>): Promise<unknown> {
@@ -106,8 +111,11 @@ export async function renderBugReport(s: BugReportSources): Promise<string> {
   };
   const etlLog = await section(async () => renderEtlData(await s.events.queryEtl({})));
   const auditEvents = s.auditEnabled ? await section(async () => `[${(await s.events.queryAudit({})).join(',')}]`) : null;
+  const readGaps = s.auditGaps;
+  // Before the events: the gaps say which of them were inferred and why.
+  const auditGaps = s.auditEnabled && readGaps !== undefined ? await section(async () => `[${(await readGaps()).join(',')}]`) : null;
   const n = s.notifications;
   const notifications = n === undefined ? null : await section(async () => JSON.stringify(await n.status()));
   const secrets = n === undefined ? s.secrets : [...s.secrets, ...n.secrets().filter((v) => v.length >= 4)];
-  return `{"code":200,"data":${JSON.stringify(scrubSecrets({ ...head, notifications, etlLog, auditEvents }, secrets))}}`;
+  return `{"code":200,"data":${JSON.stringify(scrubSecrets({ ...head, notifications, etlLog, auditGaps, auditEvents }, secrets))}}`;
 }

@@ -72,12 +72,15 @@ export function systemOccurrence(row: Exclude<StoredOccurrence, { source: 'custo
   const e = JSON.parse(row.body) as AuditEvent;
   const detail: OccurrenceDetail = {
     // The cost prediction of the change, the signed change of the monthly rate it makes, then who
-    // made it and which tool owns the workload (events stored before schema version 5 lack them).
+    // made it and which tool owns the workload (events stored before schema version 5 lack them),
+    // and for a change found by a relist, that its time is inferred and the span it happened in.
     content: JSON.stringify({
       ...e.costPrediction,
       monthlyCostDelta: e.monthlyCostDelta,
       ...(e.changedBy !== undefined && { changedBy: e.changedBy }),
       ...(e.source !== undefined && { source: e.source }),
+      ...(e.inferred === true && { inferred: true, span: e.span }),
+      ...(e.scaleGroup !== undefined && { scaleGroup: e.scaleGroup }),
     }),
     group_id: '',
     resource_id: e.uid,

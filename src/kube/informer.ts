@@ -2,7 +2,7 @@ import { describeError } from './api-error.js';
 import type { WatchedKind } from './kinds.js';
 import type { KubeObject } from './kube-object.js';
 import { createWatchLoop } from './watch-loop.js';
-import type { KubeLogger, WatchHandler, WatchLoop, WatchLoopOptions, WatchStatus } from './watch-types.js';
+import type { KubeLogger, SyncInfo, WatchHandler, WatchLoop, WatchLoopOptions, WatchStatus } from './watch-types.js';
 
 /** One subscriber of a shared informer: its name for logs, its projection and where it hears. */
 export interface InformerSubscriberOptions<T> {
@@ -118,7 +118,7 @@ export class SharedInformer {
       log: this.#log,
       transform: (obj) => this.#project(obj),
       handler: {
-        onSync: (items) => this.#sync(items),
+        onSync: (items, info) => this.#sync(items, info),
         onAdded: (p) => this.#deliver('onAdded', p),
         onModified: (p) => this.#deliver('onModified', p),
         onDeleted: (p) => this.#deliver('onDeleted', p),
@@ -156,7 +156,7 @@ export class SharedInformer {
   }
 
   /** A full list: each subscriber's projections of it, as its initial list or a relist. */
-  #sync(items: readonly Projected[]): void {
+  #sync(items: readonly Projected[], info: SyncInfo): void {
     for (const sub of this.#subs) {
       const mine: unknown[] = [];
       let from: readonly Subscriber[] | undefined;
@@ -173,7 +173,8 @@ export class SharedInformer {
       }
       if (at < 0 && items.length > 0) continue;
       const initial = !sub.synced;
-      this.#call(sub, 'onSync', () => sub.options.handler.onSync(mine, { initial }));
+      // A relist after an outage tells when the view stopped being current; a subscriber's first list has no outage.
+      this.#call(sub, 'onSync', () => sub.options.handler.onSync(mine, initial ? { initial } : { ...info, initial }));
       if (!initial) sub.relists++;
       sub.synced = true;
     }

@@ -6,7 +6,7 @@ import { isKubeObject, isKubeStatus } from './kube-object.js';
 import { listAll } from './list-all.js';
 import type { WatchSession } from './watch-session.js';
 import { openWatchSession } from './watch-session.js';
-import type { KubeLogger, WatchLoop, WatchLoopOptions, WatchState, WatchStatus } from './watch-types.js';
+import type { KubeLogger, SyncInfo, WatchLoop, WatchLoopOptions, WatchState, WatchStatus } from './watch-types.js';
 import { silentLogger } from './watch-types.js';
 
 export type { WatchLoop, WatchLoopOptions } from './watch-types.js';
@@ -46,6 +46,10 @@ class Loop<T> implements WatchLoop {
   /** 410s in a row with no event between them: the first relists at once, the rest back off. */
   #expiredStreak = 0;
   #lastActivity = 0;
+  /** Epoch ms since which no stream has delivered: set when one ends or goes silent, cleared by the next event or list. */
+  #outageSince: number | undefined;
+  /** The next list was asked for by {@link relist} while the view was current: no outage to report. */
+  #quietRelist = false;
   #retryTimer: TimerHandle | undefined;
   #watchdog: TimerHandle | undefined;
   #session: WatchSession | undefined;
@@ -68,6 +72,8 @@ class Loop<T> implements WatchLoop {
 
   relist(): void {
     if (!this.#started || this.#stopped) return;
+    // Asked for, not forced by an outage: the view was current until now, so the list reports no gap.
+    this.#quietRelist = true;
     this.#epoch++;
     this.#clearTimers();
     this.#listAbort?.abort();
@@ -101,6 +107,7 @@ class Loop<T> implements WatchLoop {
       restarts: this.#restarts,
       lastEventAt: this.#lastEventAt,
       resourceVersion: this.#rv,
+      ...(this.#outageSince !== undefined && { outageSince: this.#outageSince }),
     };
   }
 
@@ -136,7 +143,14 @@ class Loop<T> implements WatchLoop {
         const initial = !this.#synced;
         this.#rv = result.resourceVersion;
         this.#log.info({ kind: kind.kind, items: result.items.length, pages: result.pages, resourceVersion: result.resourceVersion, initial }, 'listed');
-        this.#call('onSync', () => this.#o.handler.onSync(result.items, { initial }));
+        // A relist ends an outage: the consumer's view was incomplete from when the last stream stopped delivering.
+        const info: SyncInfo =
+          initial || (this.#quietRelist && this.#outageSince === undefined)
+            ? { initial }
+            : { initial, outageSinceMs: this.#outageSince ?? this.#o.clock.nowMs(), ...(this.#lastError !== undefined && { lastError: this.#lastError }) };
+        this.#outageSince = undefined;
+        this.#quietRelist = false;
+        this.#call('onSync', () => this.#o.handler.onSync(result.items, info));
         if (!initial) this.#relists++;
         this.#synced = true;
         // A full list is progress: whatever failed before is over.
@@ -176,6 +190,7 @@ class Loop<T> implements WatchLoop {
         },
         onEnd: (err) => {
           if (epoch !== this.#epoch) return;
+          this.#outageSince ??= this.#o.clock.nowMs();
           this.#session = undefined;
           this.#clearTimers();
           this.#streamEnded(streamError ?? err, openedAt, events);
@@ -199,9 +214,10 @@ class Loop<T> implements WatchLoop {
     }
     const rv = object.metadata?.resourceVersion;
     if (typeof rv === 'string' && rv !== '') this.#rv = rv;
-    // Progress: whatever failed before is over.
+    // Progress: whatever failed before is over, and the stream resumed without losing history.
     this.#failures = 0;
     this.#expiredStreak = 0;
+    this.#outageSince = undefined;
     if (type === 'BOOKMARK') return undefined;
     if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') {
       this.#log.warn({ kind: this.#o.kind.kind, type }, 'skipped a watch event of unknown type');
@@ -278,6 +294,8 @@ class Loop<T> implements WatchLoop {
       const idle = this.#o.clock.nowMs() - this.#lastActivity;
       if (idle < this.#staleAfterMs) return this.#armWatchdog(epoch, this.#staleAfterMs - idle);
       this.#epoch++;
+      // Silent since its last event: that is when the view stopped being current.
+      this.#outageSince ??= this.#lastActivity;
       this.#session?.abort();
       this.#session = undefined;
       this.#failed('watch', new Error(`no event or bookmark for ${Math.round(idle / 1000)} s; the stream is presumed dead`));

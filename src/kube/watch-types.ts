@@ -7,13 +7,27 @@ import type { KubeObject } from './kube-object.js';
 /** Where the consumer of one watched kind hears about it. Calls are never concurrent. */
 export interface WatchHandler<T> {
   /** A full, consistent list: the initial one or a relist; the consumer diffs it against what it knows (so missed deletes are found). */
-  onSync(items: T[], info: { initial: boolean }): void;
+  onSync(items: T[], info: SyncInfo): void;
   /** An object created after the list the stream continues from. */
   onAdded(obj: T): void;
   /** A new version of an object. Servers may resend an unchanged version; compare resourceVersions to tell. */
   onModified(obj: T): void;
   /** An object removed; the value is its last state. */
   onDeleted(obj: T): void;
+}
+
+/** What the loop knows of a list it hands over. */
+export interface SyncInfo {
+  /** The first full list of this loop. */
+  readonly initial: boolean;
+  /**
+   * A relist only: epoch ms since which the consumer's view may have missed changes (the watch
+   * ended or its stream went silent, and the history to resume from was gone), so whatever the
+   * relist finds changed happened between then and now.
+   */
+  readonly outageSinceMs?: number;
+  /** A relist only: the failure that led to it (as `WatchStatus.lastError`). */
+  readonly lastError?: string;
 }
 
 /** What a watch loop is doing right now. */
@@ -37,6 +51,8 @@ export interface WatchStatus {
   readonly lastEventAt?: number;
   /** The resourceVersion the next watch starts from. */
   readonly resourceVersion?: string;
+  /** Epoch ms since which no stream has delivered (the last one ended or went silent), while that lasts; absent while watching. */
+  readonly outageSince?: number;
 }
 
 /** Whose a subscription to a shared informer is: the audit's or the ETL cluster cache's. The two may subscribe to the same kind (Node, Pod). */

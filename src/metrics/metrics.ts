@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import { AUDIT_EVENT_TYPES } from '../audit/audit-event.js';
 import { AUDIT_RESOURCE_TYPES } from '../audit/resource-types.js';
+import { GAP_CAUSES } from '../audit/watch-gap.js';
 import { categoryOf, ETL_KINDS, type EtlKind } from '../events/etl-kinds.js';
 
 /** The server's Prometheus metrics: one registry of its own (never prom-client's global one) and the metrics fed as things happen. */
@@ -14,6 +15,12 @@ export interface Metrics {
   readonly auditCostAdded: Counter<'namespace'>;
   /** `cost_events_audit_monthly_cost_removed_total{namespace}`: the negative ones, as positive amounts. */
   readonly auditCostRemoved: Counter<'namespace'>;
+  /** `cost_events_audit_gaps_total{resource_type,cause}`: gaps in the audit's view ended by a list (GET /model/audit/gaps). */
+  readonly auditGaps: Counter<'resource_type' | 'cause'>;
+  /** `cost_events_audit_gap_seconds_total{resource_type,cause}`: their length, summed. */
+  readonly auditGapSeconds: Counter<'resource_type' | 'cause'>;
+  /** `cost_events_audit_gap_changes_total{resource_type,cause}`: changes those lists found (inferred events). */
+  readonly auditGapChanges: Counter<'resource_type' | 'cause'>;
   /** `cost_events_http_request_duration_seconds{method,route,status_code}`. */
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
 }
@@ -87,6 +94,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['namespace'] as const,
     registers,
   });
+  const gapCounter = (name: string, help: string) => {
+    const c = new Counter({ name, help, labelNames: ['resource_type', 'cause'] as const, registers });
+    for (const resourceType of AUDIT_RESOURCE_TYPES) for (const cause of GAP_CAUSES) c.inc({ resource_type: resourceType, cause }, 0);
+    return c;
+  };
+  const auditGaps = gapCounter('cost_events_audit_gaps_total', 'Gaps in the audit\'s view (a watch that lost its history and relisted, or a restart), by audited kind and cause; GET /model/audit/gaps lists them.');
+  const auditGapSeconds = gapCounter('cost_events_audit_gap_seconds_total', 'Length of the audit\'s gaps in seconds, summed, by audited kind and cause.');
+  const auditGapChanges = gapCounter('cost_events_audit_gap_changes_total', 'Changes found by the lists that ended the audit\'s gaps (events marked inferred), by audited kind and cause.');
   const httpDuration = new Histogram({
     name: 'cost_events_http_request_duration_seconds',
     help: 'HTTP request duration by route pattern (never the raw URL), method and status code.',
@@ -94,5 +109,5 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: HTTP_BUCKETS,
     registers,
   });
-  return { registry, etlEvents, auditEvents, auditCostAdded, auditCostRemoved, httpDuration };
+  return { registry, etlEvents, auditEvents, auditCostAdded, auditCostRemoved, auditGaps, auditGapSeconds, auditGapChanges, httpDuration };
 }

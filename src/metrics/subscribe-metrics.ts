@@ -30,6 +30,14 @@ export function subscribeMetrics(bus: EventBus<Topics>, metrics: Metrics): Unsub
       if (delta > 0) metrics.auditCostAdded.inc({ namespace }, delta);
       else if (delta < 0) metrics.auditCostRemoved.inc({ namespace }, -delta);
     }),
+    bus.subscribe('auditGaps', (g) => {
+      for (const resourceType of g.kinds) {
+        const labels = { resource_type: resourceType, cause: g.cause };
+        metrics.auditGaps.inc(labels);
+        metrics.auditGapSeconds.inc(labels, g.seconds);
+        metrics.auditGapChanges.inc(labels, g.changes);
+      }
+    }),
   ];
   return () => {
     for (const unsubscribe of subscriptions) unsubscribe();

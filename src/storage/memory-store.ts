@@ -16,6 +16,7 @@ import { MemorySets } from './memory-sets.js';
 import { MemoryOutbox } from '../notify/memory-outbox.js';
 import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 import { resolveLimits, type ResolvedLimits } from './store-limits.js';
+import { MemoryGaps, type AuditGapQuery } from './gap-store.js';
 
 interface ClusterEtl {
   readonly log: EtlLog;
@@ -71,6 +72,8 @@ export class MemoryStore implements Store {
   readonly #custom = new Map<string, MemoryCustomEvents>();
   readonly #sets = new MemorySets();
   readonly outbox = new MemoryOutbox();
+  readonly #gaps = new MemoryGaps();
+  readonly queryGaps = (q: AuditGapQuery): Promise<readonly string[]> => this.#gaps.queryGaps(q);
   /** Each event's JSON, made once (events are immutable). */
   readonly #fragments = new WeakMap<EtlEvent, string>();
   #etlVersion = 0;
@@ -86,6 +89,7 @@ export class MemoryStore implements Store {
       if (r.type === 'etl') this.#appendEtl(r.event);
       else if (r.type === 'audit') this.#appendAudit(r.event, r.key);
       else if (r.type === 'notification') this.outbox.insert(r.row);
+      else if (r.type === 'gap') this.#gaps.add(r.gap);
       else this.#applyWorkload(r.change);
     }
   };

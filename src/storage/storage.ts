@@ -8,7 +8,8 @@ import type { RepairStore } from './repair-store.js';
 import type { OutboxStore } from '../notify/outbox.js';
 import type { SetStore, StoreBackend, StoreLimits, WorkloadMemory } from './store.js';
 import { describeStoreError } from './store-errors.js';
-import { guardedCatalogue, guardedReader, guardedSets, type EventCatalogue, type EventReader } from './store-reader.js';
+import { guardedCatalogue, guardedGaps, guardedReader, guardedSets, type EventCatalogue, type EventReader } from './store-reader.js';
+import type { AuditGapStore } from './gap-store.js';
 import { redactUrl } from './store-url.js';
 import { StoreWriter, type StorageLogger } from './store-writer.js';
 import { subscribeWriter, type NotifyHook } from './subscribe-writer.js';
@@ -50,6 +51,8 @@ export interface Storage {
   readonly outbox: OutboxStore;
   /** The last ETL repair of each cluster (etl/repair.ts). */
   readonly repairs: RepairStore;
+  /** The audit's gaps as `/model/audit/gaps` reads them (a 503 while storage is down). */
+  readonly gaps: AuditGapStore;
   /** Subscribes the writer to the bus (with the notifications each event triggers), starts its probe and pruning in the background. */
   start(bus: EventBus<Topics>, notify?: NotifyHook): void;
   /** `/readyz`'s storage component. */
@@ -79,6 +82,7 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
     workloads: store,
     outbox: store.outbox,
     repairs: store,
+    gaps: guardedGaps(store, writer),
     start(bus, notify) {
       unsubscribe = subscribeWriter(bus, writer, notify);
       writer.start();

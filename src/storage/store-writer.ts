@@ -44,8 +44,8 @@ export interface WriterStats {
   readonly errors: { readonly transient: number; readonly refused: number };
 }
 
-const zero = (): RecordCounts => ({ etl: 0, audit: 0, workload: 0, notification: 0 });
-const total = (c: RecordCounts): number => c.etl + c.audit + c.workload + c.notification;
+const zero = (): RecordCounts => ({ etl: 0, audit: 0, workload: 0, notification: 0, gap: 0 });
+const total = (c: RecordCounts): number => c.etl + c.audit + c.workload + c.notification + c.gap;
 
 /**
  * Hands records from the bus to the store, so that nothing acknowledged is lost and an outage

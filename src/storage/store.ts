@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../audit/audit-event.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
+import type { AuditGap } from '../audit/watch-gap.js';
 import type { PriorWorkloads, WorkloadStateChange } from '../audit/workload-state.js';
 import type { AuditEventLookup } from './audit-lookup.js';
 import type { EtlEvent } from '../events/etl-event.js';
@@ -8,6 +9,7 @@ import type { EtlCategory } from '../events/etl-kinds.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
 import type { NewOutboxRow, OutboxStore } from '../notify/outbox.js';
 import type { RepairStore } from './repair-store.js';
+import type { AuditGapStore } from './gap-store.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
 
 /** A query of the stored ETL log: the log's filters, and the clusters to include (undefined: every cluster in the store). */
@@ -41,6 +43,8 @@ export type StoreRecord =
   /** An audit event and its idempotency key within `event.properties.cluster`; a key already held is ignored. */
   | { readonly type: 'audit'; readonly event: AuditEvent; readonly key: string }
   | { readonly type: 'workload'; readonly change: WorkloadStateChange }
+  /** A gap in the audit's view of `gap.cluster`; an id already held is ignored. */
+  | { readonly type: 'gap'; readonly gap: AuditGap }
   /** A notification for the outbox, written with the event that triggered it; an id already held is ignored. */
   | { readonly type: 'notification'; readonly row: NewOutboxRow };
 
@@ -211,7 +215,8 @@ export interface Store
     CloudEyeCatalogue,
     SetStore,
     Pruning,
-    RepairStore {
+    RepairStore,
+    AuditGapStore {
   /** The notifications outbox (notify/outbox.ts). */
   readonly outbox: OutboxStore;
 }

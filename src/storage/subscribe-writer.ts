@@ -21,6 +21,7 @@ export function subscribeWriter(bus: EventBus<Topics>, writer: StoreWriter, noti
     bus.subscribe('etl', (event) => writer.submit(withExtra([{ type: 'etl', event }], notify?.etl(event)))),
     bus.subscribe('audit', (c) => writer.submit(withExtra([{ type: 'audit', event: c.event, key: c.key }, { type: 'workload', change: c.state }], notify?.audit(c)))),
     bus.subscribe('workloads', (change) => writer.submit([{ type: 'workload', change }])),
+    bus.subscribe('auditGaps', (gap) => writer.submit([{ type: 'gap', gap }])),
   ];
   return () => {
     for (const unsubscribe of subscriptions) unsubscribe();

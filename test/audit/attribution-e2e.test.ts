@@ -8,7 +8,8 @@ import { auditEvents, settleAudit } from '../support/audit-events.js';
 import { waitFor } from '../support/wait-for.js';
 
 // Who made each change and which tool owns the workload, end to end: the fake API server writes
-// managedFields and markers as each tool would, the server watches it, and the route says.
+// managedFields and markers as each tool would, the server watches it, and the route says. Every
+// scale is its own event here (AUDIT_SCALE_GROUP_INTERVAL=0); scale-groups-e2e.test.ts groups them.
 
 let fake: FakeKubeServer;
 let kubeconfig: FakeKubeconfig;
@@ -19,7 +20,7 @@ beforeEach(async () => {
   clock = new ManualClock('2026-12-06T10:00:00.250Z');
   fake = await FakeKubeServer.start({ creationClock: clock });
   kubeconfig = await writeKubeconfig(fake.url);
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', AUDIT_RESOURCE_TYPES: 'deployment' });
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', AUDIT_RESOURCE_TYPES: 'deployment', AUDIT_SCALE_GROUP_INTERVAL: '0' });
   if (r.help) throw new Error('unexpected help');
   server = await startServer(r.config, { clock, env: {}, serviceAccountDir: '/nonexistent' });
   const s = server;

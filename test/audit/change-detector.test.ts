@@ -56,6 +56,7 @@ const make = (predictor: CostPredictor = requests, maxPending = 100, prior?: Con
 const trail = () =>
   outputs.map((o) => {
     if ('change' in o) return `${o.change.event.eventType} ${o.change.event.properties.name} key=${o.change.key} then ${stateLine(o.change.state)}`;
+    if ('gap' in o) return `gap ${o.gap.cause} ${o.gap.kinds.join(',')} changes=${o.gap.changes}`;
     return stateLine(o.state);
   });
 const stateLine = (s: WorkloadStateChange) => {
@@ -161,12 +162,13 @@ describe('ChangeDetector', () => {
     expect(events.map((e) => `${e.eventType} ${e.uid}`)).toEqual(['delete u1', 'add u2']);
   });
 
-  it('finds on a relist what changed while the watch was down, marked detectedAt', async () => {
+  it('finds on a relist what changed while the watch was down, marked detectedAt and inferred within the outage', async () => {
     detector.onSync([w('gone', 'old'), w('kept', 'same'), w('grown', 'scaled', { replicas: 1 })], { initial: true });
+    const outageSinceMs = clock.nowMs();
     clock.advance(60_000);
     detector.onSync(
       [w('kept', 'same'), w('grown', 'scaled', { replicas: 2, rv: '5' }), w('new', 'fresh', { created: '2023-02-28T13:59:00Z' })],
-      { initial: false },
+      { initial: false, outageSinceMs, lastError: 'watch: 410 Expired' },
     );
     await queue.idle();
     expect(summary().sort()).toEqual(['add fresh (detected)', 'delete old (detected)', 'update scaled (detected)']);
@@ -175,6 +177,11 @@ describe('ChangeDetector', () => {
     expect(add.detectedAt).toBe('2023-02-28T13:59:44.552788548Z');
     const del = events.find((e) => e.eventType === 'delete')!;
     expect(del.timestamp).toBe('2023-02-28T13:58:44.552788548Z');
+    // Each was last seen when the list before the outage was taken (later than the outage's start, which has ms precision).
+    const span = { start: '2023-02-28T13:58:44.552788548Z', end: '2023-02-28T13:59:44.552788548Z' };
+    expect(events.every((e) => e.inferred === true)).toBe(true);
+    expect(Object.fromEntries(events.map((e) => [e.eventType, e.span]))).toEqual({ add: { start: '2023-02-28T13:58:44.552000000Z', end: span.end }, update: span, delete: span });
+    expect(trail().at(-1)).toBe('gap watch deployment changes=3');
   });
 
   it('emits nothing on a relist that matches what is known', async () => {
@@ -263,11 +270,13 @@ describe('ChangeDetector', () => {
     });
     detector.onSync([w('kept', 'same'), w('new', 'fresh', { rv: '8', created: '2023-02-28T13:40:00Z' })], { initial: true });
     await queue.idle();
-    expect(trail()).toEqual(['add fresh key=add/new then put new@8', 'delete old key=delete/gone then remove gone', 'replace [kept,new]']);
+    expect(trail()).toEqual(['add fresh key=add/new then put new@8', 'delete old key=delete/gone then remove gone', 'replace [kept,new]', 'gap restart deployment changes=2']);
     const [add, del] = events;
-    expect(add).toMatchObject({ timestamp: '2023-02-28T13:40:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z' });
+    // Inferred: found by the first list, somewhere between the previous run's last mark and now.
+    const span = { start: '2023-02-28T13:55:00.000000000Z', end: '2023-02-28T13:58:44.552788548Z' };
+    expect(add).toMatchObject({ timestamp: '2023-02-28T13:40:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z', inferred: true, span });
     // Last seen: the previous run's last mark, later than the workload's own last event.
-    expect(del).toMatchObject({ timestamp: '2023-02-28T13:55:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z', monthlyCostDelta: -2.4045625000000004 });
+    expect(del).toMatchObject({ timestamp: '2023-02-28T13:55:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z', monthlyCostDelta: -2.4045625000000004, inferred: true, span });
   });
 
   it('with a prior state of no workloads, reports every workload of the first list as added', async () => {

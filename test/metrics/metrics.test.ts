@@ -28,7 +28,7 @@ const change = (name: string, type: AuditEventType, resource: AuditResourceType)
   state: { cluster: 'cluster-one', resourceType: resource, op: 'remove', uid: `uid-${name}` },
 });
 
-const IDLE_WRITER: WriterStats = { available: true, queued: 0, written: 0, dropped: { etl: 0, audit: 0, workload: 0, notification: 0 }, errors: { transient: 0, refused: 0 } };
+const IDLE_WRITER: WriterStats = { available: true, queued: 0, written: 0, dropped: { etl: 0, audit: 0, workload: 0, notification: 0, gap: 0 }, errors: { transient: 0, refused: 0 } };
 
 const sources = (o: Partial<StateSources> = {}): StateSources => ({
   watchers: () => [],

@@ -6,6 +6,8 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auditEventId } from '../../src/audit/audit-id.js';
 import type { RepairStore } from '../../src/storage/repair-store.js';
+import type { AuditGapStore } from '../../src/storage/gap-store.js';
+import { auditGap } from '../../src/audit/watch-gap.js';
 import { PG_MIGRATIONS } from '../../src/storage/postgres/pg-migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/pg-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-migrations.js';
@@ -361,5 +363,63 @@ describe('schema version 6 on PostgreSQL', () => {
       await schema.drop();
     };
     await expectVersion6(store);
+  });
+});
+
+// Version 8 adds the audit's gaps: a store of version 7 keeps the audit events it held (and finds
+// them by id) and stores and lists gaps.
+const BEFORE_8 = { sqlite: SQLITE_MIGRATIONS.filter((m) => m.version < 8), pg: PG_MIGRATIONS.filter((m) => m.version < 8) };
+const V7_EVENT = auditEvent('kept', { cluster: 'c1', timestamp: '2024-05-03T08:01:04.552788548Z' });
+const V8_GAP = auditGap({ cluster: 'c1', kinds: ['deployment', 'statefulset'], cause: 'restart', startNs: BigInt(T) * 1_000_000n, endNs: BigInt(T + H) * 1_000_000n, changes: 3 });
+
+async function expectVersion8(store: Store & AuditGapStore): Promise<void> {
+  const [served] = await store.queryAudit({ clusters: new Set(['c1']) });
+  expect(JSON.parse(served ?? '{}')).toMatchObject({ properties: { name: 'kept' } });
+  await store.write([{ type: 'gap', gap: V8_GAP }]);
+  expect(await store.queryGaps({ window: { start: T, end: T + 1 } })).toEqual([JSON.stringify(V8_GAP)]);
+}
+
+describe('schema version 8 on SQLite', () => {
+  it('upgrades a store of version 7, keeping its audit events, and stores gaps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    const path = join(dir, 'events.db');
+    const before = new Database(path);
+    for (const m of BEFORE_8.sqlite) before.exec(m.sql);
+    before.pragma(`user_version = ${BEFORE_8.sqlite.at(-1)?.version ?? 0}`);
+    before
+      .prepare('INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('c1', 'add/kept', 'add', 'deployment', 'kubecost', 2.4, Date.parse(V7_EVENT.timestamp), JSON.stringify(V7_EVENT));
+    before.close();
+    const store = SqliteStore.open(path, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await expectVersion8(store);
+  });
+});
+
+describe('schema version 8 on PostgreSQL', () => {
+  it('upgrades a store of version 7, keeping its audit events, and stores gaps', async (ctx) => {
+    if (!pgOk) return ctx.skip();
+    const schema: TestSchema = await createTestSchema();
+    const before = new pg.Client({ connectionString: schema.url });
+    await before.connect();
+    await before.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    for (const m of BEFORE_8.pg) {
+      await before.query(m.sql);
+      await before.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    await before.query(
+      'INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      ['c1', 'add/kept', 'add', 'deployment', 'kubecost', 2.4, Date.parse(V7_EVENT.timestamp), JSON.stringify(V7_EVENT)],
+    );
+    await before.end();
+    const store = await PostgresStore.open(schema.url, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      await schema.drop();
+    };
+    await expectVersion8(store);
   });
 });

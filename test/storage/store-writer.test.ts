@@ -118,7 +118,7 @@ describe('StoreWriter', () => {
     w.submit([rec(1)]);
     await w.idle();
     for (let i = 2; i <= 6; i++) w.submit([rec(i)]);
-    expect(w.stats()).toEqual({ available: false, queued: 3, written: 0, dropped: { etl: 3, audit: 0, workload: 0, notification: 0 }, errors: { transient: 1, refused: 0 } });
+    expect(w.stats()).toEqual({ available: false, queued: 3, written: 0, dropped: { etl: 3, audit: 0, workload: 0, notification: 0, gap: 0 }, errors: { transient: 1, refused: 0 } });
     expect(logs.filter((l) => l.startsWith('warn'))).toEqual(['warn storage queue full; dropping the oldest records']);
     db.setDown(false);
     clock.advance(250);

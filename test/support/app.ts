@@ -7,7 +7,7 @@ import type { Topics } from '../../src/events/topics.js';
 import { Readiness } from '../../src/readiness.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Store } from '../../src/storage/store.js';
-import { guardedReader, type EventReader } from '../../src/storage/store-reader.js';
+import { guardedGaps, guardedReader, type EventReader } from '../../src/storage/store-reader.js';
 import { StoreWriter } from '../../src/storage/store-writer.js';
 import { subscribeWriter } from '../../src/storage/subscribe-writer.js';
 import { ManualClock } from './manual-clock.js';
@@ -49,7 +49,8 @@ export function buildTestApp(options: { capacity?: number; now?: string; store?:
   const store = options.store ?? new MemoryStore({ etlLogCapacity: options.capacity ?? 1000, auditCapacity: options.capacity ?? 1000 });
   const { writer, events } = wireStorage(clock, bus, store);
   const readiness = new Readiness();
-  const app = buildApp({ clock, events, readiness, auditEnabled: options.auditEnabled ?? true });
+  const gaps = 'queryGaps' in store ? guardedGaps(store, writer) : undefined;
+  const app = buildApp({ clock, events, readiness, auditEnabled: options.auditEnabled ?? true, ...(gaps && { gaps }) });
   return {
     app,
     bus,

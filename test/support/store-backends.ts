@@ -21,6 +21,7 @@ import type {
   WorkloadMemory,
 } from '../../src/storage/store.js';
 import { createTestSchema } from './postgres.js';
+import type { AuditGapStore } from '../../src/storage/gap-store.js';
 
 /** The narrow storage interfaces by the name of their contract suite (test/storage/<name>-contract.test.ts). */
 export interface StoreParts {
@@ -32,13 +33,14 @@ export interface StoreParts {
   sets: SetStore;
   pruning: Pruning;
   repairs: RepairStore;
+  gaps: AuditGapStore & Pruning;
   outbox: { readonly outbox: OutboxStore };
 }
 
 export type StorePart = keyof StoreParts;
 
 /** Every part of a backend; what the whole-store suite (store-contract.test.ts) asks for. */
-export const ALL_PARTS: readonly StorePart[] = ['etl-log', 'audit-log', 'revisions', 'workloads', 'catalogue', 'sets', 'pruning', 'repairs', 'outbox'];
+export const ALL_PARTS: readonly StorePart[] = ['etl-log', 'audit-log', 'revisions', 'workloads', 'catalogue', 'sets', 'pruning', 'repairs', 'gaps', 'outbox'];
 
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 

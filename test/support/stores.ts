@@ -28,6 +28,7 @@ export function delegate(store: Store, overrides: { [K in keyof Store]?: Store[K
     outbox: overrides.outbox ?? store.outbox,
     saveRepair: overrides.saveRepair ?? ((c, b) => store.saveRepair(c, b)),
     loadRepairs: overrides.loadRepairs ?? ((c) => store.loadRepairs(c)),
+    queryGaps: overrides.queryGaps ?? ((q) => store.queryGaps(q)),
     prune: overrides.prune ?? ((c, now) => store.prune(c, now)),
     ping: overrides.ping ?? (() => store.ping()),
     close: overrides.close ?? (() => store.close()),

@@ -221,8 +221,23 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notify_outbox_dead ON notify_outbox (dead_ms) WHERE dead_ms IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'Audit gaps: spans in which the watches could not see changes, and what the lists that ended them found',
+    // id is derived from the gap (cluster, kinds, start, end), so a batch written twice is one row.
+    sql: `
+      CREATE TABLE audit_gaps (
+        cluster TEXT COLLATE "C" NOT NULL,
+        id TEXT COLLATE "C" NOT NULL,
+        start_ms BIGINT NOT NULL,
+        end_ms BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (cluster, id)
+      );
+      CREATE INDEX audit_gaps_end ON audit_gaps (cluster, end_ms);
+    `,
+  },
 ];
-
 /** 'cost' as a 32-bit integer: the advisory lock class of the migrations; the schema's hash is the other half. */
 const LOCK_CLASS = 0x636f7374;
 

@@ -10,6 +10,7 @@ import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, Stored
 import { resolveLimits, type ResolvedLimits } from '../store-limits.js';
 import { isTransientStoreError } from '../store-errors.js';
 import { redactUrl } from '../store-url.js';
+import { AUDIT_GAP_CAPACITY, type AuditGapQuery } from '../gap-store.js';
 import { hasCluster, insertCustomEvents, pruneCustomEvents, queryOccurrences, summarizeEvents } from './pg-catalogue.js';
 import { migratePostgres } from './pg-migrations.js';
 import { deleteSets, listSets, loadSet, saveSets } from './pg-sets.js';
@@ -242,6 +243,20 @@ export class PostgresStore implements Store {
     return byType;
   }
 
+  async queryGaps(q: AuditGapQuery): Promise<readonly string[]> {
+    const params: unknown[] = [AUDIT_GAP_CAPACITY];
+    const inner = q.clusters === undefined ? '' : `WHERE cluster = ANY($${params.push([...q.clusters])}::text[])`;
+    const outer = q.window === undefined ? '' : `AND end_ms >= $${params.push(q.window.start)} AND start_ms < $${params.push(q.window.end)}`;
+    const limit = q.count === undefined ? '' : `LIMIT $${params.push(q.count)}`;
+    const { rows } = await this.#pool.query<{ body: string }>(
+      `SELECT body FROM (
+         SELECT cluster, id, start_ms, end_ms, body, row_number() OVER (PARTITION BY cluster ORDER BY end_ms DESC, id DESC) AS n FROM audit_gaps ${inner}
+       ) g WHERE n <= $1 ${outer} ORDER BY end_ms DESC, cluster DESC, id DESC ${limit}`,
+      params,
+    );
+    return rows.map((r) => r.body);
+  }
+
   async prune(cluster: string, nowMs: number): Promise<number> {
     const { rows } = await this.#pool.query<{ n: string }>(
       `WITH e AS (
@@ -253,9 +268,13 @@ export class PostgresStore implements Store {
          DELETE FROM audit_events d WHERE d.cluster = $1
            AND d.id < (SELECT id FROM audit_events x WHERE x.cluster = $1 ORDER BY id DESC OFFSET $3 LIMIT 1)
          RETURNING 1
+       ), g AS (
+         DELETE FROM audit_gaps d WHERE d.cluster = $1
+           AND d.id IN (SELECT id FROM audit_gaps x WHERE x.cluster = $1 ORDER BY end_ms DESC, id DESC OFFSET $4)
+         RETURNING 1
        )
-       SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a))::text AS n`,
-      [cluster, this.#limits.etlLogCapacity - 1, this.#limits.auditCapacity - 1],
+       SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM g))::text AS n`,
+      [cluster, this.#limits.etlLogCapacity - 1, this.#limits.auditCapacity - 1, AUDIT_GAP_CAPACITY],
     );
     return Number(rows[0]?.n ?? 0) + (await this.#transaction((client) => pruneCustomEvents(client, cluster, nowMs, this.#limits)));
   }

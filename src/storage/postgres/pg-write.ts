@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { KnownWorkload, WorkloadStateChange } from '../../audit/workload-state.js';
 import { auditRow, etlRow } from '../rows.js';
+import { gapRow } from '../gap-store.js';
 import type { NewOutboxRow } from '../../notify/outbox.js';
 import type { StoreRecord } from '../store.js';
 import { insertOutboxRows } from './pg-outbox.js';
@@ -16,11 +17,20 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   const audit = [];
   const workloads: WorkloadStateChange[] = [];
   const notifications: NewOutboxRow[] = [];
+  const gaps = [];
   for (const r of records) {
     if (r.type === 'etl') etl.push(etlRow(r.event));
     else if (r.type === 'audit') audit.push(auditRow(r.event, r.key));
     else if (r.type === 'notification') notifications.push(r.row);
+    else if (r.type === 'gap') gaps.push(gapRow(r.gap));
     else workloads.push(r.change);
+  }
+  if (gaps.length > 0) {
+    await client.query(
+      `INSERT INTO audit_gaps (cluster, id, start_ms, end_ms, body)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) ON CONFLICT DO NOTHING`,
+      [gaps.map((g) => g.cluster), gaps.map((g) => g.id), gaps.map((g) => g.startMs), gaps.map((g) => g.endMs), gaps.map((g) => g.body)],
+    );
   }
   if (etl.length > 0) {
     await client.query(

@@ -215,8 +215,23 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notify_outbox_dead ON notify_outbox (dead_ms) WHERE dead_ms IS NOT NULL;
     `,
   },
+  {
+    version: 8,
+    name: 'Audit gaps: spans in which the watches could not see changes, and what the lists that ended them found',
+    // id is derived from the gap (cluster, kinds, start, end), so a batch written twice is one row.
+    sql: `
+      CREATE TABLE audit_gaps (
+        cluster TEXT NOT NULL,
+        id TEXT NOT NULL,
+        start_ms INTEGER NOT NULL,
+        end_ms INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (cluster, id)
+      ) STRICT;
+      CREATE INDEX audit_gaps_end ON audit_gaps (cluster, end_ms);
+    `,
+  },
 ];
-
 /**
  * Brings the schema up to date. `BEGIN IMMEDIATE` takes the write lock before reading the
  * version, so a second process starting at the same moment waits (busy timeout), then finds the

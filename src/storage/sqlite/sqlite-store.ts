@@ -14,6 +14,7 @@ import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
 import { insertOutboxRow, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteSets } from './sqlite-sets.js';
+import { AUDIT_GAP_CAPACITY, gapRow, type AuditGapQuery } from '../gap-store.js';
 
 type Statement = Database.Statement;
 
@@ -224,6 +225,26 @@ export class SqliteStore implements Store {
     return new Map(rows.map((r) => [r.cluster, r.body]));
   }
 
+  async queryGaps(q: AuditGapQuery): Promise<readonly string[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    inList('cluster', q.clusters, where, params);
+    params.push(AUDIT_GAP_CAPACITY);
+    const outer: string[] = ['n <= ?'];
+    if (q.window !== undefined) {
+      outer.push('end_ms >= ? AND start_ms < ?');
+      params.push(q.window.start, q.window.end);
+    }
+    params.push(q.count ?? -1);
+    const rows = this.#stmt(
+      `SELECT body FROM (
+         SELECT cluster, id, start_ms, end_ms, body, row_number() OVER (PARTITION BY cluster ORDER BY end_ms DESC, id DESC) AS n FROM audit_gaps
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ) WHERE ${outer.join(' AND ')} ORDER BY end_ms DESC, cluster DESC, id DESC LIMIT ?`,
+    ).all(...params) as { body: string }[];
+    return rows.map((r) => r.body);
+  }
+
   async hasCluster(cluster: string): Promise<boolean> {
     return this.#catalogue.hasCluster(cluster);
   }
@@ -241,6 +262,9 @@ export class SqliteStore implements Store {
       }
       const floor = floorAudit.get(cluster, this.#limits.auditCapacity - 1) as { id: number } | undefined;
       if (floor !== undefined) deleted += deleteAudit.run(cluster, floor.id).changes;
+      deleted += this.#stmt(
+        'DELETE FROM audit_gaps WHERE cluster = ? AND id IN (SELECT id FROM audit_gaps WHERE cluster = ? ORDER BY end_ms DESC, id DESC LIMIT -1 OFFSET ?)',
+      ).run(cluster, cluster, AUDIT_GAP_CAPACITY).changes;
       return deleted + this.#catalogue.prune(cluster, nowMs);
     })();
   }
@@ -288,6 +312,9 @@ export class SqliteStore implements Store {
         if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body).changes > 0) auditTouched.add(row.cluster);
       } else if (r.type === 'notification') {
         insertOutboxRow((sql) => this.#stmt(sql), r.row);
+      } else if (r.type === 'gap') {
+        const g = gapRow(r.gap);
+        this.#stmt('INSERT INTO audit_gaps (cluster, id, start_ms, end_ms, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(g.cluster, g.id, g.startMs, g.endMs, g.body);
       } else {
         this.#applyWorkload(r.change);
       }

@@ -1,0 +1,162 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
+import type { AuditGap } from '../../src/audit/watch-gap.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type ServerHandle } from '../../src/server.js';
+import { deploymentObject, FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { auditEvents, settleAudit } from '../support/audit-events.js';
+import { waitFor } from '../support/wait-for.js';
+
+// Gaps said out loud, end to end: the fake API server drops the audit's watch and forgets the
+// history it would resume from (410), changes happen meanwhile, the relist finds them. The events
+// it finds are inferred, with the span they happened in; the gap is listed, counted in /metrics
+// and carried by the bug report. A restart is a gap too, and survives in SQLite.
+
+let fake: FakeKubeServer;
+let kubeconfig: FakeKubeconfig;
+let server: ServerHandle | undefined;
+let clock: ManualClock;
+let dir: string;
+
+const T0 = '2023-02-28T13:58:44.552000000Z';
+
+beforeEach(async () => {
+  fake = await FakeKubeServer.start();
+  kubeconfig = await writeKubeconfig(fake.url);
+  clock = new ManualClock('2023-02-28T13:58:44.552Z');
+  dir = await mkdtemp(join(tmpdir(), 'gaps-e2e-'));
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await fake.close();
+  await kubeconfig.remove();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const config = (env: Record<string, string> = {}): Config => {
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', AUDIT_RESOURCE_TYPES: 'deployment', ...env });
+  if (r.help) throw new Error('unexpected help');
+  return r.config;
+};
+
+const start = async (env: Record<string, string> = {}) => {
+  server = await startServer(config(env), { clock, env: {}, serviceAccountDir: '/nonexistent' });
+  const s = server;
+  await waitFor(() => s.watchers?.readiness().ready === true, 'the watchers to sync');
+  return s;
+};
+
+const gaps = async (query = ''): Promise<AuditGap[]> => {
+  const res = await server!.app.inject(`/model/audit/gaps${query}`);
+  expect(res.statusCode).toBe(200);
+  return res.json<{ data: AuditGap[] }>().data;
+};
+
+/** Waits until `n` gaps are stored (a gap is written after the events its list found). */
+const settleGaps = async (n: number): Promise<AuditGap[]> => {
+  let got: AuditGap[] = [];
+  await waitFor(() => {
+    void gaps().then((g) => (got = g));
+    return got.length >= n;
+  }, `${n} gaps`);
+  return got;
+};
+
+/** Breaks the audit's watch now: its stream is dropped before any event (a failure), so it backs off until the clock moves. */
+const breakWatch = async () => {
+  await waitFor(() => fake.openWatches('deployments') > 0, 'the watch to open');
+  fake.dropWatches('deployments');
+  await waitFor(() => server!.watchers!.statuses().some((s) => s.state === 'backoff'), 'the watch to back off');
+};
+
+const inferred = (e: AuditEvent) => [e.eventType, e.properties.name, e.inferred ?? false, e.span];
+
+describe('a watch outage with changes during it', () => {
+  it('marks what the relist found as inferred within the outage, and lists the gap with the changes it found', async () => {
+    fake.create('deployments', deploymentObject('shop', 'web'));
+    fake.create('deployments', deploymentObject('shop', 'api'));
+    await start();
+    await breakWatch();
+    fake.delete('deployments', 'shop', 'web');
+    fake.create('deployments', deploymentObject('shop', 'new'));
+    fake.compact();
+    clock.advance(30_000); // past the reconnect backoff: the watch finds its history gone and relists
+    const got = await settleAudit(server!, 2);
+    const span = { start: T0, end: '2023-02-28T13:59:14.552000000Z' };
+    expect(got.map(inferred).sort()).toEqual([
+      ['add', 'new', true, span],
+      ['delete', 'web', true, span],
+    ]);
+    const [gap] = await settleGaps(1);
+    expect(gap).toEqual({
+      id: expect.stringMatching(/^gp1677592754552[A-Za-z0-9]{9}$/) as unknown,
+      cluster: 'cluster-one',
+      kinds: ['deployment'],
+      cause: 'watch',
+      start: T0,
+      end: '2023-02-28T13:59:14.552000000Z',
+      seconds: 30,
+      changes: 2,
+      lastError: expect.stringContaining('410') as unknown,
+    });
+    // The same under the cost-model layout, filtered by cluster and window.
+    expect(await gaps('?filterClusters=cluster-one&window=2023-02-28T13:00:00Z,2023-02-28T14:00:00Z')).toEqual([gap]);
+    expect(await gaps('?filterClusters=cluster-two')).toEqual([]);
+    expect(await gaps('?window=2023-02-28T14:00:00Z,2023-02-28T15:00:00Z')).toEqual([]);
+    expect((await server!.app.inject('/audit/gaps')).json<{ data: AuditGap[] }>().data).toEqual([gap]);
+
+    const metrics = (await server!.app.inject('/metrics')).body;
+    expect(metrics).toContain('cost_events_audit_gaps_total{resource_type="deployment",cause="watch"} 1');
+    expect(metrics).toContain('cost_events_audit_gap_seconds_total{resource_type="deployment",cause="watch"} 30');
+    expect(metrics).toContain('cost_events_audit_gap_changes_total{resource_type="deployment",cause="watch"} 2');
+    const report = (await server!.app.inject('/model/bugreport')).json<{ data: { auditGaps: AuditGap[] } }>();
+    expect(report.data.auditGaps).toEqual([gap]);
+  });
+
+  it('lists an outage the relist found nothing in, with no changes', async () => {
+    fake.create('deployments', deploymentObject('shop', 'web'));
+    await start();
+    await breakWatch();
+    // Nothing changed, yet the history is gone: the reconnect (the only watch waiting) gets 410 Gone.
+    fake.failNext(1, 410, 'watch');
+    clock.advance(30_000);
+    expect((await settleGaps(1)).map((g) => [g.cause, g.changes, g.seconds])).toEqual([['watch', 0, 30]]);
+    expect(await auditEvents(server!)).toEqual([]);
+  });
+
+  it('lists no gap when the watch resumes without losing its history', async () => {
+    fake.create('deployments', deploymentObject('shop', 'web'));
+    await start();
+    await breakWatch();
+    fake.create('deployments', deploymentObject('shop', 'new'));
+    clock.advance(30_000);
+    const [added] = await settleAudit(server!, 1);
+    expect(added).toMatchObject({ eventType: 'add', properties: { name: 'new' } });
+    expect(added?.inferred).toBeUndefined();
+    expect(await gaps()).toEqual([]);
+  });
+});
+
+describe('a restart', () => {
+  it('is a gap from the previous run\'s last mark to the first list, stored with the events it found', async () => {
+    const env = { STORAGE_URL: `sqlite:${join(dir, 'ce.db')}` };
+    fake.create('deployments', deploymentObject('shop', 'web'));
+    fake.create('deployments', deploymentObject('shop', 'api'));
+    await start(env);
+    await server!.close();
+    server = undefined;
+    fake.delete('deployments', 'shop', 'web');
+    clock.advance(600_000);
+    await start(env);
+    const [deleted] = await settleAudit(server!, 1);
+    const span = { start: T0, end: '2023-02-28T14:08:44.552000000Z' };
+    expect(deleted).toMatchObject({ eventType: 'delete', properties: { name: 'web' }, inferred: true, span });
+    expect((await settleGaps(1)).map((g) => [g.cause, g.kinds, g.start, g.end, g.seconds, g.changes])).toEqual([['restart', ['deployment'], span.start, span.end, 600, 1]]);
+  });
+});
