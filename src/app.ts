@@ -6,7 +6,7 @@ import { CesErrorBodySchema } from './cloud-eye/response-schemas.js';
 import type { Clock } from './clock.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader } from './storage/store-reader.js';
-import { auditRoutes } from './http/audit-routes.js';
+import { auditRoutes, type AuditRouteDeps } from './http/audit-routes.js';
 import { bugReportRoutes } from './http/bugreport-routes.js';
 import { costModelRoutes, type CostModelRouteDeps } from './http/cost-model-routes.js';
 import { CLOUD_EYE_PREFIX, cloudEyeRoutes, type CloudEyeRouteDeps } from './http/cloud-eye-routes.js';
@@ -43,6 +43,8 @@ export interface AppDeps {
   readonly etlStatus?: Omit<EtlStatusRouteDeps, 'clock'>;
   /** Serve `/model/audit/events`; off, the route says how to enable it. */
   readonly auditEnabled?: boolean;
+  /** What audited changes really cost (`realized`); without it the field is not served (tests of other routes). */
+  readonly realized?: AuditRouteDeps['realized'];
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
   readonly predict?: Omit<PredictRouteDeps, 'clock'>;
   /** What the Cloud Eye event API needs; without it the routes are not served (tests of other routes). */
@@ -127,7 +129,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     etlLogRoutes({ events: deps.events, clock: deps.clock }),
     notifyRoutes(deps.notify),
     ...(deps.etlStatus !== undefined ? [etlStatusRoutes({ ...deps.etlStatus, clock: deps.clock })] : []),
-    auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
+    auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined, ...(deps.realized !== undefined && { realized: deps.realized }) }),
     ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
     ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),
     ...(deps.bugReport !== undefined ? [bugReportRoutes(deps.bugReport)] : []),

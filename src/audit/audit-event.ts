@@ -3,6 +3,7 @@ import { MonthlyRatesSchema, PredictionFallbackSchema, TotalRequestsSchema } fro
 import { ResourceCostsSchema } from '../cost/price-sheet.js';
 import { ChangedBySchema, SourceSchema } from './attribution.js';
 import { FieldChangeSchema } from './describe-changes.js';
+import { RealizedSchema } from './realized-cost.js';
 import { AUDIT_RESOURCE_TYPES } from './resource-types.js';
 
 /** The change types: Kubecost's `add` and `delete`, and `update` (a resize) beyond Kubecost. */
@@ -72,6 +73,12 @@ export const AuditEventSchema = Type.Object(
     changes: Type.Optional(
       Type.Array(FieldChangeSchema, {
         description: 'Added, update only: the fields that moved (replicas, each container\'s and init container\'s CPU, memory and GPU requests), then images as context.',
+      }),
+    ),
+    realized: Type.Optional(
+      Type.Union([RealizedSchema, Type.Null()], {
+        description:
+          'Added, computed on request (`GET /model/audit/events/{id}`, and the list with `realized=true`): what the change really cost, from the stored allocation sets; null until the whole ETL_RESOLUTION window after the one the change happened in is built (or when the window before it is not stored).',
       }),
     ),
   },
