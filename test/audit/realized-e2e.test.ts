@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { deploymentObject } from '../support/fake-kube/index.js';
-import { runningPodObject } from '../support/fake-kube/objects.js';
 import { settleAudit } from '../support/audit-events.js';
-import { CPU_HOUR, EtlRig, GIB_HOUR } from '../support/etl-e2e.js';
+import { CPU_HOUR, EtlRig, GIB_HOUR, webPodObject } from '../support/etl-e2e.js';
 import { waitFor } from '../support/wait-for.js';
 
 // What a resize really cost, end to end: the fake API server, the audit watchers, the ETL pipeline
@@ -30,16 +29,7 @@ describe('realized cost of a resize, end to end', () => {
 
     await r.advanceTo('2024-05-03T10:30:00Z');
     r.fake.update('deployments', 'shop', 'web', (d) => void ((d.spec as { replicas: number }).replicas = 2), { manager: 'kubectl', subresource: 'scale' });
-    r.fake.create(
-      'pods',
-      runningPodObject('shop', 'web-7d9f-q4v7n', {
-        node: 'node-a',
-        owner: { kind: 'ReplicaSet', name: 'web-7d9f' },
-        labels: { app: 'web', 'pod-template-hash': '7d9f' },
-        containers: { app: { requests: { cpu: '1', memory: '2Gi' } } },
-        startTime: '2024-05-03T10:30:00Z',
-      }),
-    );
+    r.fake.create('pods', webPodObject('web-7d9f-q4v7n', '2024-05-03T10:30:00Z'));
     const [update] = await settleAudit(server, 2);
     expect(update?.eventType).toBe('update');
     const byId = async () => (await r.get<AuditEvent>(`/model/audit/events/${update?.id ?? ''}`)).realized;
