@@ -7,7 +7,7 @@ import { CesErrorBodySchema } from './cloud-eye/response-schemas.js';
 import type { Clock } from './clock.js';
 import type { Readiness } from './readiness.js';
 import type { EventReader } from './storage/store-reader.js';
-import { auditRoutes } from './http/audit-routes.js';
+import { auditRoutes, type AuditRouteDeps } from './http/audit-routes.js';
 import { auditGapRoutes } from './http/audit-gaps-routes.js';
 import { NO_GAPS, type AuditGapStore } from './storage/gap-store.js';
 import { bugReportRoutes } from './http/bugreport-routes.js';
@@ -48,6 +48,8 @@ export interface AppDeps {
   readonly auditEnabled?: boolean;
   /** The audit's gaps (`/model/audit/gaps`, served when the audit is enabled); absent (tests of other routes): it lists none. */
   readonly gaps?: AuditGapStore;
+  /** What audited changes really cost (`realized`); without it the field is not served (tests of other routes). */
+  readonly realized?: AuditRouteDeps['realized'];
   /** What `POST /model/prediction/speccost` needs; without it the route is not served (tests of other routes). */
   readonly predict?: Omit<PredictRouteDeps, 'clock'>;
   /** What the Cloud Eye event API needs; without it the routes are not served (tests of other routes). */
@@ -133,7 +135,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     etlLogRoutes({ events: deps.events, clock: deps.clock }),
     notifyRoutes(deps.notify),
     ...(deps.etlStatus !== undefined ? [etlStatusRoutes({ ...deps.etlStatus, clock: deps.clock })] : []),
-    auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined }),
+    auditRoutes({ events: deps.auditEnabled === true ? deps.events : undefined, ...(deps.realized !== undefined && { realized: deps.realized }) }),
     auditGapRoutes({ clock: deps.clock, gaps: deps.auditEnabled === true ? (deps.gaps ?? NO_GAPS) : undefined }),
     ...(deps.sets !== undefined ? [costModelRoutes({ ...deps.sets, clock: deps.clock })] : []),
     ...(deps.predict !== undefined ? [predictRoutes({ ...deps.predict, clock: deps.clock })] : []),

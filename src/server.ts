@@ -27,6 +27,7 @@ import { EtlPipeline } from './etl/pipeline.js';
 import { EtlRepairs } from './etl/repair.js';
 import { EtlStatusReader } from './etl/etl-status.js';
 import { SetQueries } from './etl/set-queries.js';
+import { RealizedCosts } from './audit/realized-costs.js';
 import { SetRepository } from './etl/set-repository.js';
 import { kubeLiveWorkloads } from './predict/kube-live-workloads.js';
 import { noCluster } from './predict/live-workloads.js';
@@ -244,6 +245,7 @@ async function compose(config: Config, options: ServerOptions, made: Made): Prom
     etlStatus: { status: etlStatus, repairs: () => etl?.repairs },
     auditEnabled: config.auditEnabled,
     gaps: storage.gaps,
+    realized: new RealizedCosts({ sets: storage.sets, resolutionMs: config.etlResolutionMs, hoursPerMonth: sheet.hoursPerMonth }),
     ...(config.uiEnabled && {
       ui: {
         files: uiFiles,

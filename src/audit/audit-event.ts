@@ -5,6 +5,7 @@ import { ChangedBySchema, SourceSchema } from './attribution.js';
 import { FieldChangeSchema } from './describe-changes.js';
 import { InferredSpanSchema } from './watch-gap.js';
 import { ScaleGroupSchema } from './scale-groups.js';
+import { RealizedSchema } from './realized-cost.js';
 import { AUDIT_RESOURCE_TYPES } from './resource-types.js';
 
 /** The change types: Kubecost's `add` and `delete`, and `update` (a resize) beyond Kubecost. */
@@ -84,6 +85,12 @@ export const AuditEventSchema = Type.Object(
       }),
     ),
     scaleGroup: Type.Optional(ScaleGroupSchema),
+    realized: Type.Optional(
+      Type.Union([RealizedSchema, Type.Null()], {
+        description:
+          'Added, computed on request (`GET /model/audit/events/{id}`, and the list with `realized=true`): what the change really cost, from the stored allocation sets; null until the whole ETL_RESOLUTION window after the one the change happened in is built (or when the window before it is not stored).',
+      }),
+    ),
   },
   { $id: 'AuditEvent', examples: [KUBECOST_AUDIT_EVENT_EXAMPLE] },
 );

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import { AUDIT_EVENT_TYPES, AuditEventSchema, KUBECOST_AUDIT_EVENT_EXAMPLE, type AuditEventType } from '../audit/audit-event.js';
+import { AUDIT_EVENT_TYPES, AuditEventSchema, KUBECOST_AUDIT_EVENT_EXAMPLE, type AuditEvent, type AuditEventType } from '../audit/audit-event.js';
+import { REALIZED_PER_PAGE, type RealizedCosts } from '../audit/realized-costs.js';
 import { SOURCE_TOOLS, type SourceTool } from '../audit/attribution.js';
 import { AUDIT_ID_ACCEPTS, auditIdTimeMs } from '../audit/audit-id.js';
 import type { AuditQuery } from '../audit/audit-query.js';
@@ -12,6 +13,7 @@ import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-
 import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
 import { RenderCache, RenderedBody } from './render-cache.js';
 import { AnswerTags } from './etag.js';
+import { BOOL_ACCEPTS, boolParameter } from './bool-parameter.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
 
 /** Query of `GET /model/audit/events`. */
@@ -45,6 +47,13 @@ export const AuditQuerySchema = Type.Object({
   filterSources: Type.Optional(
     Type.String({ description: 'Added: keeps events whose source.tool is one of these.', 'x-accepts': `a comma list of ${SOURCE_TOOLS.join(', ')}`, examples: ['helm,argocd'] }),
   ),
+  realized: Type.Optional(
+    Type.String({
+      description: `Added: true adds \`realized\` (what the change really cost, from the stored allocation sets) to the newest ${REALIZED_PER_PAGE} events of the answer; the others carry none (ask for fewer with \`count\` and filters, or one by id). Default false: the answer is Kubecost's, byte for byte.`,
+      'x-accepts': BOOL_ACCEPTS,
+      examples: ['true'],
+    }),
+  ),
 });
 type AuditQueryString = Static<typeof AuditQuerySchema>;
 
@@ -64,6 +73,8 @@ export const AuditEventResponseSchema = Envelope(Ref(AuditEventSchema), { exampl
 /** What the audit routes need; `events` is undefined when the audit is disabled. */
 export interface AuditRouteDeps {
   readonly events: EventReader | undefined;
+  /** What changes really cost; without it `realized` is never added and `realized=true` answers 404 saying why (tests of other routes). */
+  readonly realized?: Pick<RealizedCosts, 'of'>;
   readonly cacheBytes?: number;
 }
 
@@ -85,13 +96,14 @@ function csv<T extends string>(name: string, raw: string | undefined, allowed?: 
 }
 
 /** Turns the query string into a store query and a cache key, or throws a 400 naming the parameter. */
-export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: string } {
+export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: string; realized: boolean } {
   const namespaces = csv('filterNamespaces', q.filterNamespaces);
   const eventTypes = csv<AuditEventType>('filterEventTypes', q.filterEventTypes, AUDIT_EVENT_TYPES);
   const resourceTypes = csv<AuditResourceType>('filterResourceTypes', q.filterResourceTypes, AUDIT_RESOURCE_TYPES);
   const clusters = parseClusterFilter(q.filterClusters);
   const changedBy = csv('filterChangedBy', q.filterChangedBy);
   const sources = csv<SourceTool>('filterSources', q.filterSources, SOURCE_TOOLS);
+  const realized = boolParameter('realized', q.realized, false);
   const lower = q.filterTotalCostLowerBound;
   const upper = q.filterTotalCostUpperBound;
   if (lower !== undefined && upper !== undefined && lower > upper) {
@@ -109,7 +121,22 @@ export function parseAuditQuery(q: AuditQueryString): { query: AuditQuery; key: 
     ...(sources && { sources }),
   };
   const key = JSON.stringify([q.count, namespaces && [...namespaces].sort(), eventTypes && [...eventTypes].sort(), resourceTypes && [...resourceTypes].sort(), lower, upper, clusterKey(clusters), changedBy && [...changedBy].sort(), sources && [...sources].sort()]);
-  return { query, key };
+  return { query, key, realized };
+}
+
+function realizedOf(deps: AuditRouteDeps): Pick<RealizedCosts, 'of'> {
+  if (deps.realized === undefined) throw new AppError('FEATURE_DISABLED', 'realized costs are not served by this server: it reads no stored ETL sets');
+  return deps.realized;
+}
+
+/**
+ * The stored events with `realized` added to the newest {@link REALIZED_PER_PAGE}: written into
+ * the stored JSON before its closing brace, so every other byte is the stored one.
+ */
+async function withRealized(realized: Pick<RealizedCosts, 'of'>, events: readonly string[]): Promise<string[]> {
+  const head = events.slice(0, REALIZED_PER_PAGE);
+  const costs = await realized.of(head.map((e) => JSON.parse(e) as AuditEvent));
+  return events.map((e, i) => (i < head.length ? `${e.slice(0, e.lastIndexOf('}'))},"realized":${JSON.stringify(costs[i] ?? null)}}` : e));
 }
 
 /** `GET /model/audit/events`: recent workload changes and their predicted cost (Kubecost Cost Events Audit API). */
@@ -131,7 +158,8 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const events = deps.events;
         if (events === undefined) throw new AppError('FEATURE_DISABLED', AUDIT_DISABLED_MESSAGE);
-        const { query, key } = parseAuditQuery(request.query);
+        const { query, key, realized } = parseAuditQuery(request.query);
+        if (realized) return sendRendered(request, reply, new RenderedBody(`{"code":200,"data":[${(await withRealized(realizedOf(deps), await events.queryAudit(query))).join(',')}]}`));
         // The revision is read before the data, so a cached answer is never older than its version.
         const { audit } = await events.revision();
         if (answeredNotModified(request, reply, tags.of('audit-events', audit, key))) return reply;
@@ -159,7 +187,8 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
         const event = await events.findAuditEvent(id, timeMs);
         if (event === undefined) throw new AppError('NOT_FOUND', `no audit event has id '${id}' (it may never have existed, or be older than the most recent AUDIT_CAPACITY events of its cluster)`);
         // Stored as served: the envelope is written around the stored JSON, not re-serialised.
-        return sendRendered(request, reply, new RenderedBody(`{"code":200,"data":${event}}`));
+        const [json] = deps.realized === undefined ? [event] : await withRealized(deps.realized, [event]);
+        return sendRendered(request, reply, new RenderedBody(`{"code":200,"data":${json ?? event}}`));
       },
     );
   };

@@ -13,9 +13,7 @@ import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { errorResponses, NotModified } from './envelope.js';
 import { AnswerTags } from './etag.js';
 import { windowParameter } from './window-parameter.js';
-
-
-const BOOL_ACCEPTS = 'true or false';
+import { BOOL_ACCEPTS, boolParameter } from './bool-parameter.js';
 
 const common = {
   window: Type.String({
@@ -95,7 +93,7 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         const q = request.query;
         const base = parseCommon(q, deps);
         const aggregate = parseAggregate(q.aggregate, parseAllocationAggregate, ALLOCATION_AGGREGATE_ACCEPTS);
-        const idle = parseBool('idle', q.idle, true);
+        const idle = boolParameter('idle', q.idle, true);
         const tag = tags.of('allocation', await deps.sets.stamp('allocation', base), resolvedKey(base, { aggregate, idle }));
         if (answeredNotModified(request, reply, tag)) return reply;
         const answer = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
@@ -148,7 +146,7 @@ type CommonQuery = Static<typeof AllocationQuerySchema> | Static<typeof AssetQue
 
 function parseCommon(q: CommonQuery, deps: CostModelRouteDeps): { window: Window; accumulate: boolean; stepMs?: number; clusters?: ReadonlySet<string> } {
   const window = windowParameter('window', q.window, deps.clock.nowMs());
-  const accumulate = parseBool('accumulate', q.accumulate, false);
+  const accumulate = boolParameter('accumulate', q.accumulate, false);
   let stepMs: number | undefined;
   if (q.step !== undefined && q.step !== '') {
     stepMs = parseDurationMs(q.step);
@@ -160,9 +158,3 @@ function parseCommon(q: CommonQuery, deps: CostModelRouteDeps): { window: Window
   return { window, accumulate, ...(stepMs !== undefined && { stepMs }), ...(clusters !== undefined && { clusters }) };
 }
 
-function parseBool(name: string, raw: string | undefined, def: boolean): boolean {
-  if (raw === undefined || raw === '') return def;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw badParameter(name, raw, BOOL_ACCEPTS);
-}

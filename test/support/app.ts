@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
+import { RealizedCosts } from '../../src/audit/realized-costs.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { EtlMetadata } from '../../src/events/etl-event.js';
 import type { EtlKind } from '../../src/events/etl-kinds.js';
@@ -40,8 +41,8 @@ export function emptyEvents(): EventReader {
   return guardedReader(store, new StoreWriter({ store, clock: new ManualClock(), capacity: 10, log: silentLog }));
 }
 
-/** Builds the app for `inject` tests; close it in afterEach. */
-export function buildTestApp(options: { capacity?: number; now?: string; store?: Store; auditEnabled?: boolean } = {}): TestApp {
+/** Builds the app for `inject` tests; close it in afterEach. With `realizedResolutionMs`, audit events get `realized` from the store's sets of that resolution. */
+export function buildTestApp(options: { capacity?: number; now?: string; store?: Store; auditEnabled?: boolean; realizedResolutionMs?: number } = {}): TestApp {
   const clock = new ManualClock(options.now);
   const bus = new EventBus<Topics>((topic, err) => {
     throw new Error(`subscriber of ${topic} failed: ${String(err)}`);
@@ -50,7 +51,15 @@ export function buildTestApp(options: { capacity?: number; now?: string; store?:
   const { writer, events } = wireStorage(clock, bus, store);
   const readiness = new Readiness();
   const gaps = 'queryGaps' in store ? guardedGaps(store, writer) : undefined;
-  const app = buildApp({ clock, events, readiness, auditEnabled: options.auditEnabled ?? true, ...(gaps && { gaps }) });
+  const realizedMs = options.realizedResolutionMs;
+  const app = buildApp({
+    clock,
+    events,
+    readiness,
+    auditEnabled: options.auditEnabled ?? true,
+    ...(gaps && { gaps }),
+    ...(realizedMs !== undefined && { realized: new RealizedCosts({ sets: store, resolutionMs: realizedMs, hoursPerMonth: 730 }) }),
+  });
   return {
     app,
     bus,

@@ -63,15 +63,7 @@ export function createCluster(fake: FakeKubeServer): void {
   fake.create('nodes', cloudNodeObject('node-b', { instanceType: 'm5.xlarge' }));
   fake.create('persistentvolumes', persistentVolumeObject('pv-data', { storage: '10Gi', storageClass: 'gp3', claim: { namespace: 'shop', name: 'data-db-0' }, volumeHandle: 'vol-0data' }));
   fake.create('persistentvolumeclaims', persistentVolumeClaimObject('shop', 'data-db-0', { storage: '10Gi', volumeName: 'pv-data' }));
-  fake.create(
-    'pods',
-    runningPodObject('shop', 'web-7d9f-x2x9k', {
-      node: 'node-a',
-      owner: { kind: 'ReplicaSet', name: 'web-7d9f' },
-      labels: { app: 'web', 'pod-template-hash': '7d9f' },
-      containers: { app: { requests: { cpu: '1', memory: '2Gi' } } },
-    }),
-  );
+  fake.create('pods', webPodObject('web-7d9f-x2x9k'));
   fake.create(
     'pods',
     runningPodObject('ml', 'train', {
@@ -91,6 +83,17 @@ export function createCluster(fake: FakeKubeServer): void {
     }),
   );
   fake.create('pods', { ...podObject('shop', 'queued', { cpu: '2', memory: '8Gi' }), status: { phase: 'Pending' } });
+}
+
+/** A pod of the Deployment shop/web on node-a (ReplicaSet web-7d9f): 1 core and 2 GiB, started at `startTime` (default 08:00). */
+export function webPodObject(name: string, startTime?: string): ReturnType<typeof runningPodObject> {
+  return runningPodObject('shop', name, {
+    node: 'node-a',
+    owner: { kind: 'ReplicaSet', name: 'web-7d9f' },
+    labels: { app: 'web', 'pod-template-hash': '7d9f' },
+    containers: { app: { requests: { cpu: '1', memory: '2Gi' } } },
+    ...(startTime !== undefined && { startTime }),
+  });
 }
 
 /** One ETL event as /model/etl/log prints it. */
