@@ -1,7 +1,7 @@
 # cost-events container image: compiled and installed with the full Node image, run on the slim one.
 #
-#   docker build -t cost-events:0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" .
-#   docker run --rm -p 9090:9090 --read-only -v cost-events-data:/data cost-events:0.1.0
+#   docker build -t cost-events:0.2.0 --build-arg REVISION="$(git rev-parse HEAD)" .
+#   docker run --rm -p 9090:9090 --read-only -v cost-events-data:/data cost-events:0.2.0
 #
 # Every stage uses the same Node release on the same Debian (bookworm, glibc 2.36): the
 # better-sqlite3 addon compiled in `deps` is loaded in `runtime`, so both must agree on the Node
@@ -32,7 +32,7 @@ COPY ui ./ui
 RUN GIT_COMMIT="${REVISION}" npm run build && rm dist/.tsbuildinfo
 
 FROM node:20.20.2-bookworm-slim AS runtime
-ARG VERSION=0.1.0
+ARG VERSION=0.2.0
 ARG REVISION
 LABEL org.opencontainers.image.title="cost-events" \
       org.opencontainers.image.description="Kubecost-compatible ETL event log and Cost Events Audit API" \

@@ -89,4 +89,10 @@ describe('the docs', () => {
     }
     expect(broken).toEqual([]);
   });
+
+  it('names the package version as the newest entry of CHANGELOG.md', () => {
+    const pkg = JSON.parse(read('package.json')) as { version: string };
+    const newest = /^## (\d+\.\d+\.\d+) — \d{4}-\d{2}-\d{2}$/m.exec(read('CHANGELOG.md'));
+    expect(newest?.[1]).toBe(pkg.version);
+  });
 });

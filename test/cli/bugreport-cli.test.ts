@@ -82,7 +82,7 @@ describe('cost-events bugreport', () => {
     expect(cli.out()).toMatch(new RegExp(`^Wrote ${file} \\(\\d+ bytes\\) from ${s.url}\\. Attach it to the bug report; secrets in the settings are masked\\.\\n$`));
     const dump = JSON.parse(cli.files.get(file) ?? '') as { code: number; data: { version: string; etlLog: unknown } };
     expect(dump.code).toBe(200);
-    expect(dump.data.version).toBe('0.1.0');
+    expect(dump.data.version).toBe('0.2.0');
     expect(dump.data.etlLog).toEqual({ allocation: [], asset: [], counters: {} });
   });
 
@@ -151,7 +151,7 @@ describe('the cost-events bin', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Wrote report\.json \(\d+ bytes\)/);
-    expect(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))).toMatchObject({ code: 200, data: { version: '0.1.0' } });
+    expect(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))).toMatchObject({ code: 200, data: { version: '0.2.0' } });
   });
 
   it('prints the version of package.json for --version', async () => {

@@ -134,7 +134,7 @@ describe('the templates', () => {
   it('label every object with the standard labels', () => {
     for (const o of renderObjects(chart, everything)) {
       expect(o.metadata.labels, o.kind).toEqual({
-        'helm.sh/chart': 'cost-events-0.1.0',
+        'helm.sh/chart': 'cost-events-0.2.0',
         'app.kubernetes.io/name': 'cost-events',
         'app.kubernetes.io/instance': 'ce',
         'app.kubernetes.io/version': pkg.version,

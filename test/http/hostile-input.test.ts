@@ -81,7 +81,7 @@ describe('the Kubecost routes', () => {
   it('GET /model/bugreport: 1,000 unknown parameters are ignored', async () => {
     const res = await send('GET', `/model/bugreport?${manyParams}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ code: 200, data: { version: '0.1.0' } });
+    expect(res.body).toMatchObject({ code: 200, data: { version: '0.2.0' } });
   });
 
   // Routes added in the second wave: the ETL status and repairs, one audit event, the audit's new
