@@ -3,7 +3,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { startServer, type ServerHandle, type ServerOptions } from '../src/server.js';
 import { FakeKubeServer } from '../test/support/fake-kube/server.js';
 import { writeKubeconfig, type FakeKubeconfig } from '../test/support/fake-kube/kubeconfig.js';
-import { mulberry32 } from '../test/support/seeded-random.js';
+import { mulberry32, seededUuid } from '../test/support/seeded-random.js';
 import { ChangeGenerator, type DemoChange } from './change-generator.js';
 import { DEMO_NODES, DEMO_RESOURCES, seedCluster } from './seed-cluster.js';
 import { DemoWorkloads } from './workloads.js';
@@ -69,7 +69,10 @@ export function demoEnv(env: Readonly<Record<string, string | undefined>>, kubec
 /** Starts the fake cluster, seeds it, starts the server against it, then the changes. */
 export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   const clock = o.clock ?? systemClock();
-  const fake = await FakeKubeServer.start({ resources: DEMO_RESOURCES, clock, creationClock: clock });
+  // Object uids from the seed too (a stream of their own, so pod names stay as they were): the same
+  // seed and clock give the same audit event ids, which the docs' examples ask for by id.
+  const uidRandom = mulberry32((o.seed ?? 1) ^ 0x5eed);
+  const fake = await FakeKubeServer.start({ resources: DEMO_RESOURCES, clock, creationClock: clock, uid: () => seededUuid(uidRandom) });
   let kubeconfig: FakeKubeconfig | undefined;
   try {
     kubeconfig = await writeKubeconfig(fake.url);

@@ -28,6 +28,8 @@ export interface FakeKubeOptions {
   maxLogEntries?: number;
   /** Stamps `creationTimestamp` (to the second) of created objects; default the wall clock. */
   creationClock?: Pick<Clock, 'nowMs'>;
+  /** Makes the `uid` of created objects; default random (`crypto.randomUUID`). */
+  uid?: () => string;
 }
 
 /**
@@ -53,6 +55,7 @@ export class FakeKubeServer {
     const creationClock = opts.creationClock;
     this.store = new FakeStore({
       ...(opts.maxLogEntries !== undefined && { maxLogEntries: opts.maxLogEntries }),
+      ...(opts.uid !== undefined && { uid: opts.uid }),
       ...(creationClock !== undefined && { now: () => new Date(creationClock.nowMs()).toISOString().replace(/\.\d+Z$/, 'Z') }),
     });
     this.#lister = new Lister(this.store);

@@ -32,12 +32,14 @@ export class FakeStore {
   #head = 0;
   readonly #listeners = new Set<(e: FakeLogEntry) => void>();
   readonly #now: () => string;
+  readonly #uid: () => string;
 
-  constructor(opts: { startRv?: number; maxLogEntries?: number; now?: () => string } = {}) {
+  constructor(opts: { startRv?: number; maxLogEntries?: number; now?: () => string; uid?: () => string } = {}) {
     this.#rv = opts.startRv ?? 1;
     this.#floor = this.#rv;
     this.#maxLog = opts.maxLogEntries ?? 200_000;
     this.#now = opts.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+    this.#uid = opts.uid ?? randomUUID;
   }
 
   /** The newest resourceVersion: what a list taken now reports. */
@@ -108,7 +110,7 @@ export class FakeStore {
       metadata: {
         ...copy.metadata,
         ...(namespace === undefined ? {} : { namespace }),
-        uid: randomUUID(),
+        uid: this.#uid(),
         resourceVersion: String(rv),
         generation: 1,
         creationTimestamp: this.#now(),
