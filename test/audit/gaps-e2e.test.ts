@@ -123,8 +123,9 @@ describe('a watch outage with changes during it', () => {
     fake.create('deployments', deploymentObject('shop', 'web'));
     await start();
     await breakWatch();
-    // Nothing changed, yet the history is gone: the reconnect (the only watch waiting) gets 410 Gone.
-    fake.failNext(1, 410, 'watch');
+    // Nothing changed, yet the history is gone: the reconnect of the Deployment watch gets 410 Gone
+    // (only that one: the ETL's watches of other kinds may reconnect meanwhile).
+    fake.failNext(1, 410, 'watch', 'deployments');
     clock.advance(30_000);
     expect((await settleGaps(1)).map((g) => [g.cause, g.changes, g.seconds])).toEqual([['watch', 0, 30]]);
     expect(await auditEvents(server!)).toEqual([]);

@@ -9,20 +9,22 @@ export type ExpiredMode = 'in-stream' | 'http';
  * open connections, which live on the server). Plain state, read by the handlers.
  */
 export class FakeFaults {
-  readonly #queue: { target: FaultTarget; status: number }[] = [];
+  readonly #queue: { target: FaultTarget; status: number; resource: string | undefined }[] = [];
   /** New watch streams go silent: after their headers (no events, bookmarks or end), or even before them. */
   hangWatches: 'off' | 'after-headers' | 'before-headers' = 'off';
   /** In-stream ERROR 410 (what current servers do) or a plain HTTP 410 with a Status body. */
   expiredMode: ExpiredMode = 'in-stream';
 
-  /** Answers the next `count` matching requests with `status` (500, 410, 429, …) and a Status body. */
-  failNext(count: number, status: number, target: FaultTarget): void {
-    for (let i = 0; i < count; i++) this.#queue.push({ target, status });
+  /** Answers the next `count` matching requests (of one resource's plural, when given) with `status` (500, 410, 429, …) and a Status body. */
+  failNext(count: number, status: number, target: FaultTarget, resource?: string): void {
+    for (let i = 0; i < count; i++) this.#queue.push({ target, status, resource });
   }
 
-  /** The status to fail this request with, consuming the queued fault, or undefined. */
-  take(kind: 'list' | 'continue' | 'watch'): number | undefined {
-    const i = this.#queue.findIndex((f) => f.target === kind || (f.target === 'list' && kind === 'continue') || f.target === 'any');
+  /** The status to fail this request of `resource` with, consuming the queued fault, or undefined. */
+  take(kind: 'list' | 'continue' | 'watch', resource: string | undefined): number | undefined {
+    const i = this.#queue.findIndex(
+      (f) => (f.resource === undefined || f.resource === resource) && (f.target === kind || (f.target === 'list' && kind === 'continue') || f.target === 'any'),
+    );
     if (i < 0) return undefined;
     return this.#queue.splice(i, 1)[0]!.status;
   }

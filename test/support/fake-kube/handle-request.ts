@@ -81,7 +81,7 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
   const watching = isTrue(q.get('watch'));
   rec.verb = watching ? 'watch' : 'list';
   const continuing = !watching && q.get('continue') !== null;
-  const failure = ctx.faults.take(watching ? 'watch' : continuing ? 'continue' : 'list');
+  const failure = ctx.faults.take(watching ? 'watch' : continuing ? 'continue' : 'list', rec.resource);
   if (failure === 410 && continuing) {
     // An expired continue token, the real way: the lister answers 410 with a fresh token.
     ctx.lister.expireTokens();

@@ -307,9 +307,10 @@ export class FakeKubeServer {
   /**
    * Answers the next `count` matching requests with HTTP `status` and a Status body. Target
    * `continue` hits only list pages after the first; a 410 there expires the token for real.
+   * `resource` (a plural, e.g. `deployments`) limits it to that resource's requests.
    */
-  failNext(count: number, status: number, target: FaultTarget = 'any'): void {
-    this.faults.failNext(count, status, target);
+  failNext(count: number, status: number, target: FaultTarget = 'any', resource?: string): void {
+    this.faults.failNext(count, status, target, resource);
   }
 
   /** Drops the failures queued by {@link failNext} that have not happened yet. */
