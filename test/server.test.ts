@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { startServer, type ServerHandle } from '../src/server.js';
 import { startChild } from './support/child.js';
 import { ManualClock } from './support/manual-clock.js';
+import { PACKAGE_VERSION_PATTERN } from './support/package-version.js';
 
 const config = (env: Record<string, string> = {}): Config => {
   const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', ...env });
@@ -145,6 +146,6 @@ describe('the process', () => {
   it('prints its version for --version and exits 0', async () => {
     const child = startChild({}, ['--version']);
     expect(await child.exited).toBe(0);
-    expect(child.stdout()).toMatch(/^cost-events 0\.1\.0 \(commit (unknown|[0-9a-f]{12})(, built [^)]+)?\)\n$/);
+    expect(child.stdout()).toMatch(new RegExp(`^cost-events ${PACKAGE_VERSION_PATTERN} \\(commit (unknown|[0-9a-f]{12})(, built [^)]+)?\\)\n$`));
   });
 });

@@ -12,6 +12,7 @@ import type { CliIo } from '../../src/cli/bugreport-command.js';
 import { loadConfig } from '../../src/config.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { PACKAGE_VERSION, PACKAGE_VERSION_PATTERN } from '../support/package-version.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -82,7 +83,7 @@ describe('cost-events bugreport', () => {
     expect(cli.out()).toMatch(new RegExp(`^Wrote ${file} \\(\\d+ bytes\\) from ${s.url}\\. Attach it to the bug report; secrets in the settings are masked\\.\\n$`));
     const dump = JSON.parse(cli.files.get(file) ?? '') as { code: number; data: { version: string; etlLog: unknown } };
     expect(dump.code).toBe(200);
-    expect(dump.data.version).toBe('0.2.0');
+    expect(dump.data.version).toBe(PACKAGE_VERSION);
     expect(dump.data.etlLog).toEqual({ allocation: [], asset: [], counters: {} });
   });
 
@@ -151,13 +152,13 @@ describe('the cost-events bin', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Wrote report\.json \(\d+ bytes\)/);
-    expect(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))).toMatchObject({ code: 200, data: { version: '0.2.0' } });
+    expect(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'))).toMatchObject({ code: 200, data: { version: PACKAGE_VERSION } });
   });
 
   it('prints the version of package.json for --version', async () => {
     const { code, stdout } = await runBin(['--version']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^cost-events 0\.1\.0 \(/);
+    expect(stdout).toMatch(new RegExp(`^cost-events ${PACKAGE_VERSION_PATTERN} \\(`));
   });
 
   it('exits 1 with a clear message against a closed port', async () => {

@@ -105,7 +105,7 @@ describe.runIf(havePrometheus)('a real Prometheus server scraping /metrics', () 
       'cost_events_build_info to be queryable',
       60_000,
     );
-    expect(series[0]?.metric).toMatchObject({ __name__: 'cost_events_build_info', job: 'cost-events', version: '0.2.0' });
+    expect(series[0]?.metric).toMatchObject({ __name__: 'cost_events_build_info', job: 'cost-events', version: '0.1.0' });
     expect(series[0]?.value[1]).toBe('1');
 
     expect(scrapes.length).toBeGreaterThan(0);

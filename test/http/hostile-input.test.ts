@@ -8,6 +8,7 @@ import { WINDOW_ACCEPTS } from '../../src/window.js';
 import { MAX_JSON_DEPTH } from '../../src/json-nesting.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { PACKAGE_VERSION } from '../support/package-version.js';
 
 // Deep nesting, long strings and many keys on every route that takes a body or parameters, against
 // the server as the composition root builds it (memory storage, no cluster). Each answer is a 4xx
@@ -81,7 +82,7 @@ describe('the Kubecost routes', () => {
   it('GET /model/bugreport: 1,000 unknown parameters are ignored', async () => {
     const res = await send('GET', `/model/bugreport?${manyParams}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ code: 200, data: { version: '0.2.0' } });
+    expect(res.body).toMatchObject({ code: 200, data: { version: PACKAGE_VERSION } });
   });
 
   // Routes added in the second wave: the ETL status and repairs, one audit event, the audit's new
