@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AuditEventSchema } from './audit/audit-event.js';
 import { AuditGapSchema } from './audit/watch-gap.js';
@@ -66,19 +66,25 @@ export interface AppDeps {
   readonly corsOrigins?: CorsOrigins;
   /** The notifications' status and test routes; absent: NOTIFY_CONFIG is unset and they answer 404 saying so. */
   readonly notify?: NotifyRouteDeps;
-  /** Fastify's logger option: pino options in production, false in tests. */
+  /** Fastify's logger option: pino options, or false (tests of routes). */
   readonly logger?: FastifyServerOptions['logger'];
   /** Where the routes' response serializers wait to be compiled; a test passes its own to compile them all. */
   readonly serializers?: LazySerializers;
+  /** A logger made beforehand (the server's, made first so every part logs through it); wins over `logger`. */
+  readonly loggerInstance?: FastifyBaseLogger;
 }
 
 /** Bytes a request body may have unless a route says otherwise. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 /** Fastify's options, shared by production and tests so both validate alike. */
-export function serverOptions(logger: FastifyServerOptions['logger'], requestLog: RequestLog, serializers = new LazySerializers()): FastifyServerOptions {
+export function serverOptions(
+  logging: Pick<FastifyServerOptions, 'logger' | 'loggerInstance'>,
+  requestLog: RequestLog,
+  serializers = new LazySerializers(),
+): FastifyServerOptions {
   return {
-    logger,
+    ...logging,
     // Response serializers compiled at a route's first answer, not at start (lazy-serializers.ts).
     schemaController: { compilersFactory: { buildSerializer: serializers.factory } },
     logController: requestLog,
@@ -114,7 +120,8 @@ function frameworkMessage(message: string): string {
 /** The server with every route, not yet listening. Tests call this and use `inject`. */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const requestLog = new RequestLog();
-  const app = Fastify(serverOptions(deps.logger ?? false, requestLog, deps.serializers)).withTypeProvider<TypeBoxTypeProvider>();
+  const logging = deps.loggerInstance !== undefined ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false };
+  const app = Fastify(serverOptions(logging, requestLog, deps.serializers)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
   installJsonBodyParser(app);
   echoRequestId(app);

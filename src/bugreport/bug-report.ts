@@ -1,7 +1,7 @@
 import type { BuildInfo } from '../build-info.js';
 import type { Clock } from '../clock.js';
 import type { EtlState } from '../etl/etl-state.js';
-import { renderEtlData } from '../http/etl-log-json.js';
+import { renderEtlData } from '../events/etl-log-json.js';
 import type { ConsumerWatchStatus } from '../kube/watch-types.js';
 import type { LogTail } from '../logging/log-tail.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';

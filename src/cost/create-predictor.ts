@@ -1,6 +1,7 @@
 /**
- * Picks the cost predictor the setting names. The composition root calls this once and hands the
- * predictor to the audit and to the Predict API route, so both price with the same one.
+ * Picks the cost predictor the setting names: the one place that choice is made. The Predict
+ * feature calls this once and hands the predictor to the audit and to the Predict API route, so
+ * both price with the same one.
  */
 import { createKubecostPredictor, KUBECOST_PREDICTOR } from './kubecost-predictor.js';
 import type { PriceSheet } from './price-sheet.js';

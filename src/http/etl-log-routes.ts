@@ -9,7 +9,7 @@ import type { EventReader } from '../storage/store-reader.js';
 import { boundNs } from '../time.js';
 import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
-import { renderEtlPage } from './etl-log-json.js';
+import { renderEtlPage } from '../events/etl-log-json.js';
 import { RenderCache } from './render-cache.js';
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';

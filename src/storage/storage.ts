@@ -1,6 +1,4 @@
 import type { Clock } from '../clock.js';
-import type { EventBus } from '../events/bus.js';
-import type { Topics } from '../events/topics.js';
 import type { ComponentStatus } from '../readiness.js';
 import { openStore } from './open-store.js';
 import { Pruner } from './pruner.js';
@@ -12,7 +10,6 @@ import { guardedCatalogue, guardedGaps, guardedReader, guardedSets, type EventCa
 import type { AuditGapStore } from './gap-store.js';
 import { redactUrl } from './store-url.js';
 import { StoreWriter, type StorageLogger } from './store-writer.js';
-import { subscribeWriter, type NotifyHook } from './subscribe-writer.js';
 
 /** What storage needs from the settings. */
 export interface StorageSettings {
@@ -53,8 +50,8 @@ export interface Storage {
   readonly repairs: RepairStore;
   /** The audit's gaps as `/model/audit/gaps` reads them (a 503 while storage is down). */
   readonly gaps: AuditGapStore;
-  /** Subscribes the writer to the bus (with the notifications each event triggers), starts its probe and pruning in the background. */
-  start(bus: EventBus<Topics>, notify?: NotifyHook): void;
+  /** Starts the writer's probe and pruning in the background (the writer is fed by `recordingFeature`). */
+  start(): void;
   /** `/readyz`'s storage component. */
   status(): ComponentStatus;
   /** Stops pruning, writes what is queued (or logs what cannot be), closes the store. */
@@ -70,7 +67,6 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
   });
   const writer = new StoreWriter({ store, clock, capacity: settings.queueCapacity, log });
   const pruner = new Pruner({ store, writer, clock, cluster: settings.cluster, intervalMs: settings.pruneIntervalMs, log });
-  let unsubscribe: (() => void) | undefined;
   return {
     backend: store.backend,
     location: store.location,
@@ -83,8 +79,7 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
     outbox: store.outbox,
     repairs: store,
     gaps: guardedGaps(store, writer),
-    start(bus, notify) {
-      unsubscribe = subscribeWriter(bus, writer, notify);
+    start() {
       writer.start();
       pruner.start();
     },
@@ -92,7 +87,6 @@ export async function openStorage(settings: StorageSettings, clock: Clock, log: 
     async close() {
       await pruner.stop();
       await writer.close();
-      unsubscribe?.();
       await store.close();
     },
   };
