@@ -14,6 +14,7 @@ import { EtlPipeline } from './pipeline.js';
 import { EtlRepairs } from './repair.js';
 import { SetQueries } from './set-queries.js';
 import { SetRepository } from './set-repository.js';
+import { errorMessage } from '../errors.js';
 
 /** This server's ETL: the cluster cache, the pipeline reading it, and the repairs of its sets. */
 export interface EtlParts {
@@ -76,7 +77,7 @@ export function etlFeature(ctx: FeatureContext, deps: EtlFeatureDeps): EtlFeatur
     async start() {
       if (parts === undefined) return;
       // A repair a restart interrupted is marked so (not resumed); storage down here only costs that mark.
-      await parts.repairs.init().catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not read the last ETL repair'));
+      await parts.repairs.init().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not read the last ETL repair'));
       parts.cache.start();
       parts.pipeline.start();
     },

@@ -7,6 +7,7 @@ import { registerEtlDataMetrics } from './etl-data-metrics.js';
 import type { Metrics } from './metrics.js';
 import { registerStateMetrics } from './state-metrics.js';
 import { subscribeMetrics } from './subscribe-metrics.js';
+import { errorMessage } from '../errors.js';
 
 /** What the metrics read at scrape time, beyond the context. */
 export interface MetricsFeatureDeps {
@@ -32,7 +33,7 @@ export function metricsFeature({ config, log, bus, build }: FeatureContext, deps
   });
   registerEtlDataMetrics(metrics.registry, {
     status: async () => (etl.parts === undefined ? undefined : etl.status.status(new Set([config.clusterId]))),
-    onError: (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ETL data-status metrics: could not read the ETL status'),
+    onError: (err) => log.warn({ err: errorMessage(err) }, 'ETL data-status metrics: could not read the ETL status'),
   });
   let unsubscribe: (() => void) | undefined;
   return {
