@@ -16,6 +16,7 @@ import { container, GIB, HOUR, node, pod, snapshot } from '../support/etl-record
 import { deploymentObject, FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { waitFor } from '../support/wait-for.js';
+import { PACKAGE_VERSION_PATTERN } from '../support/package-version.js';
 
 // The web page in a real Chromium, against the real server (watchers, storage, routes) and the
 // fake API server: what a user sees, what the page requests, what it must never run.
@@ -131,7 +132,7 @@ describe.skipIf(!run)('the web page in Chromium', { timeout: 120_000 }, () => {
     expect(page.url()).toBe(`${server.url}/ui/`);
     await expect.poll(() => page.locator('h1').textContent(), POLL).toBe('Changes');
     await expect.poll(() => page.locator('.cluster-id').textContent(), POLL).toBe('cluster cluster-one');
-    expect(await page.locator('.build').textContent()).toMatch(/^v0\.1\.0/);
+    expect(await page.locator('.build').textContent()).toMatch(new RegExp(`^v${PACKAGE_VERSION_PATTERN}`));
     expect(await page.locator('a.docs').getAttribute('href')).toBe('../docs');
     expect(await page.locator('.empty').textContent()).toContain('No change matches');
   });
