@@ -7,6 +7,7 @@ import { daemonSetObject, deploymentObject, FakeKubeServer, nodeObject, podObjec
 import { ManualClock } from '../support/manual-clock.js';
 import { schemaErrors } from '../support/response-schema.js';
 import { waitFor } from '../support/wait-for.js';
+import { auditConfig, startAuditServer } from '../support/audit-events.js';
 
 // The whole audit path over real HTTP: fake API server → client-node → watch loop → change
 // detector → predictor → bus → store → GET /model/audit/events (through inject).
@@ -29,18 +30,9 @@ afterEach(async () => {
   await kubeconfig.remove();
 });
 
-const config = (env: Record<string, string> = {}): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', ...env });
-  if (r.help) throw new Error('unexpected help');
-  return r.config;
-};
+const config = (env: Record<string, string> = {}): Config => auditConfig(kubeconfig.path, env);
 
-const start = async (env: Record<string, string> = {}) => {
-  server = await startServer(config(env), { clock, env: {}, serviceAccountDir: '/nonexistent' });
-  const s = server;
-  await waitFor(() => s.watchers?.readiness().ready === true, 'the watchers to sync');
-  return s;
-};
+const start = async (env: Record<string, string> = {}) => (server = await startAuditServer(config(env), clock));
 
 const events = async (query = ''): Promise<AuditEvent[]> => {
   const res = await server!.app.inject(`/model/audit/events${query}`);

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import type { AuditGap } from '../../src/audit/watch-gap.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
+import type { Config } from '../../src/config.js';
+import type { ServerHandle } from '../../src/server.js';
 import { deploymentObject, FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { auditEvents, settleAudit } from '../support/audit-events.js';
+import { auditConfig, auditEvents, settleAudit, startAuditServer } from '../support/audit-events.js';
 import { waitFor } from '../support/wait-for.js';
 
 // Gaps said out loud, end to end: the fake API server drops the audit's watch and forgets the
@@ -39,18 +39,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const config = (env: Record<string, string> = {}): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', AUDIT_RESOURCE_TYPES: 'deployment', ...env });
-  if (r.help) throw new Error('unexpected help');
-  return r.config;
-};
+const config = (env: Record<string, string> = {}): Config => auditConfig(kubeconfig.path, { AUDIT_RESOURCE_TYPES: 'deployment', ...env });
 
-const start = async (env: Record<string, string> = {}) => {
-  server = await startServer(config(env), { clock, env: {}, serviceAccountDir: '/nonexistent' });
-  const s = server;
-  await waitFor(() => s.watchers?.readiness().ready === true, 'the watchers to sync');
-  return s;
-};
+const start = async (env: Record<string, string> = {}) => (server = await startAuditServer(config(env), clock));
 
 const gaps = async (query = ''): Promise<AuditGap[]> => {
   const res = await server!.app.inject(`/model/audit/gaps${query}`);

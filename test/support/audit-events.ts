@@ -1,6 +1,8 @@
 import { expect } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
-import type { ServerHandle } from '../../src/server.js';
+import type { Clock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type ServerHandle } from '../../src/server.js';
 import { waitFor } from './wait-for.js';
 
 /** The audit events a running server serves for `query`. */
@@ -19,4 +21,18 @@ export async function settleAudit(server: ServerHandle, n: number): Promise<Audi
   }, `${n} audit events`);
   await server.watchers!.idle();
   return auditEvents(server);
+}
+
+/** The settings of an audit end-to-end test: memory storage, any port, the audit on against `kubeconfig`, then `env`. */
+export function auditConfig(kubeconfig: string, env: Record<string, string> = {}): Config {
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig, COST_EVENTS_AUDIT_ENABLED: 'true', ...env });
+  if (r.help) throw new Error('unexpected help');
+  return r.config;
+}
+
+/** Starts the real server on `clock` and waits until its audit watchers have synced. */
+export async function startAuditServer(config: Config, clock: Clock): Promise<ServerHandle> {
+  const server = await startServer(config, { clock, env: {}, serviceAccountDir: '/nonexistent' });
+  await waitFor(() => server.watchers?.readiness().ready === true, 'the watchers to sync');
+  return server;
 }
