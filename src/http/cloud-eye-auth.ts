@@ -27,8 +27,8 @@ type Caller = { readonly by: 'token'; readonly principal: Principal } | { readon
 /**
  * Access control of the Cloud Eye routes, by `X-Auth-Token` or by an AK/SK signature
  * (`Authorization: SDK-HMAC-SHA256 …`, as Huawei Cloud's SDKs send). `onRequest` identifies the
- * caller (so the rate limit, which runs next, counts per token or access key, or per address when
- * none is valid); `preParsing` decides before a body is parsed: no valid credential is a 401, a
+ * caller (so the rate limit, which runs next, counts per token, per access key and address, or per
+ * address when none is valid); `preParsing` decides before a body is parsed: no valid credential is a 401, a
  * credential outside its grant (action or project) a 403. A signature's form, key and date are
  * checked before the body is read; its HMAC, which covers the body, as the body ends (see
  * verifySignedBody), and only then its grant. Without `access` everything is allowed, and the rate
@@ -69,10 +69,13 @@ export function installCesAuth(app: FastifyInstance, access: CesAccess | undefin
       if (callerOf(request).by === 'signature' && !verified.has(request)) throw new AppError('CES_UNAUTHENTICATED', 'the signature was not verified against the body');
     });
   }
-  // The rate limit's key: the token's hash or the access key when valid, else the address.
+  // The rate limit's key: the token's hash when valid; the access key with the address for a
+  // signature (the limit runs before the HMAC over the body is checked, and an access key is not
+  // secret, so a forger elsewhere must not spend the key's budget at its real caller's address);
+  // else the address.
   return (request) => {
     const c = callerOf(request);
-    if (c.by === 'signature') return c.claim.ok ? `ak:${c.claim.value.key.ak}` : `ip:${request.ip}`;
+    if (c.by === 'signature') return c.claim.ok ? `ak:${c.claim.value.key.ak}@${request.ip}` : `ip:${request.ip}`;
     return c.principal.known ? c.principal.key : `ip:${request.ip}`;
   };
 }

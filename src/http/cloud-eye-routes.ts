@@ -23,7 +23,7 @@ export interface CloudEyeRouteDeps {
   readonly events: CloudEyeEvents;
   /** The grants in force (`CES_TOKENS_FILE`); absent, the routes are open. */
   readonly access?: CesAccess;
-  /** Requests per window per token or access key (per address when open); `max` 0 turns the limit off. */
+  /** Requests per window per token, or per access key and address (per address when open); `max` 0 turns the limit off. */
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   readonly clock: Clock;
   readonly requestLog: RequestLog;
@@ -38,7 +38,7 @@ const errors = { 400: error, 401: error, 403: error, 429: error, 500: error, 503
 
 
 /** What the rate limit counts per, from its key. */
-const rateLimited = (key: string): string => (key.startsWith('token:') ? 'token' : key.startsWith('ak:') ? 'access key' : 'address');
+const rateLimited = (key: string): string => (key.startsWith('token:') ? 'token' : key.startsWith('ak:') ? 'access key and address' : 'address');
 
 const config = (cesAction: CesRouteConfig['cesAction']): CesRouteConfig => ({ cesAction });
 
