@@ -13,7 +13,7 @@ export interface NotifyRouteDeps {
   routeNames(): readonly string[];
 }
 
-const DISABLED = 'notifications are off: set NOTIFY_CONFIG to a notifications file (see the README, "Notifications")';
+const DISABLED = 'notifications are off: set NOTIFY_CONFIG to a notifications file (see docs/notifications.md)';
 
 const TestQuerySchema = Type.Object({
   route: Type.Optional(Type.String({ description: 'The route to send a sample through.', 'x-accepts': 'the name of a route of NOTIFY_CONFIG', examples: ['expensive'] })),

@@ -139,7 +139,7 @@ describe('the Kubecost routes', () => {
   ] as const)('%s %s with notifications off is a 404 saying how to turn them on', async (method, url) => {
     expect(await send(method, url)).toEqual({
       status: 404,
-      body: kubecost(404, 'notifications are off: set NOTIFY_CONFIG to a notifications file (see the README, "Notifications")'),
+      body: kubecost(404, 'notifications are off: set NOTIFY_CONFIG to a notifications file (see docs/notifications.md)'),
     });
   });
 });

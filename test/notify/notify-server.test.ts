@@ -153,6 +153,6 @@ describe('notifications through the server', () => {
   it('answers 404 saying how to turn notifications on when NOTIFY_CONFIG is unset', async () => {
     server = await startServer(config(), { clock, env: {}, serviceAccountDir: '/nonexistent' });
     const res = await server.app.inject('/model/notify/status');
-    expect([res.statusCode, res.json<{ message: string }>().message]).toEqual([404, 'notifications are off: set NOTIFY_CONFIG to a notifications file (see the README, "Notifications")']);
+    expect([res.statusCode, res.json<{ message: string }>().message]).toEqual([404, 'notifications are off: set NOTIFY_CONFIG to a notifications file (see docs/notifications.md)']);
   });
 });
