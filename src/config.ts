@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter } from 'node:path';
 import { AUDIT_RESOURCE_TYPES, type AuditResourceType } from './audit/resource-types.js';
+import { PREDICTOR_SETTINGS } from './cost/predictor-settings.js';
 import { CLUSTER_ID_ACCEPTS, isClusterId } from './cluster-id.js';
 import { parseStorageUrl, redactUrl, STORAGE_URL_ACCEPTS } from './storage/store-url.js';
 import { DAY_MS, formatDurationMs, parseDurationMs } from './window.js';
@@ -145,9 +146,9 @@ export const SETTINGS = {
   costPredictor: setting(
     'COST_PREDICTOR',
     'requests',
-    'requests or kubecost',
+    PREDICTOR_SETTINGS.join(' or '),
     'how changes are priced: pod requests × replicas × the price sheet, or a Kubecost Predict API (falling back to requests)',
-    oneOf(['requests', 'kubecost'] as const),
+    oneOf(PREDICTOR_SETTINGS),
   ),
   kubecostUrl: setting(
     'KUBECOST_URL',

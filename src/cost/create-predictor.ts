@@ -3,16 +3,11 @@
  * feature calls this once and hands the predictor to the audit and to the Predict API route, so
  * both price with the same one.
  */
-import { createKubecostPredictor, KUBECOST_PREDICTOR } from './kubecost-predictor.js';
+import { createKubecostPredictor } from './kubecost-predictor.js';
 import type { PriceSheet } from './price-sheet.js';
 import type { CostPredictor } from './predictor.js';
-import { createRequestsPredictor, REQUESTS_PREDICTOR } from './requests-predictor.js';
-
-/** The values of the predictor setting. */
-export const PREDICTOR_SETTINGS = [REQUESTS_PREDICTOR, KUBECOST_PREDICTOR] as const;
-
-/** A predictor setting: `requests` (default) or `kubecost`. */
-export type PredictorSetting = (typeof PREDICTOR_SETTINGS)[number];
+import { REQUESTS_PREDICTOR, type PredictorSetting } from './predictor-settings.js';
+import { createRequestsPredictor } from './requests-predictor.js';
 
 /** What the predictors need; `kubecost` is required when the setting is `kubecost`. */
 export interface PredictorOptions {

@@ -12,12 +12,10 @@ import { Value } from '@sinclair/typebox/value';
 import { manifestFromSpec } from './manifest.js';
 import { resourceCosts, type PriceSheet } from './price-sheet.js';
 import type { CostPrediction, CostPredictor } from './predictor.js';
+import { KUBECOST_PREDICTOR } from './predictor-settings.js';
 import { priceByRequests } from './requests-predictor.js';
 import type { WorkloadSpec } from './workload.js';
 import { errorMessage } from '../errors.js';
-
-/** The name that selects this predictor. */
-export const KUBECOST_PREDICTOR = 'kubecost';
 
 /** How long to wait for Kubecost's whole answer before falling back. */
 export const DEFAULT_KUBECOST_TIMEOUT_MS = 5_000;

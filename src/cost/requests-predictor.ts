@@ -6,11 +6,9 @@
  */
 import { resourceCosts, type PriceSheet, type ResourceCosts } from './price-sheet.js';
 import type { CostPrediction, CostPredictor } from './predictor.js';
+import { REQUESTS_PREDICTOR } from './predictor-settings.js';
 import { formatCount, formatCpu, formatMemory, roundToNano } from './quantity.js';
 import type { PodRequests, WorkloadSpec } from './workload.js';
-
-/** The name that selects this predictor. */
-export const REQUESTS_PREDICTOR = 'requests';
 
 /** The whole workload's requests: one pod's × replicas, snapped back to Kubernetes' nano steps. */
 export function totalRequestsOf(workload: WorkloadSpec): PodRequests {
