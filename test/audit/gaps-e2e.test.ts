@@ -115,7 +115,8 @@ describe('a watch outage with changes during it', () => {
     await start();
     await breakWatch();
     // Nothing changed, yet the history is gone: the reconnect of the Deployment watch gets 410 Gone
-    // (only that one: the ETL's watches of other kinds may reconnect meanwhile).
+    // (only that one: the ETL's Service and Pod lists are often still in flight when the Deployment
+    // watch breaks, so their first watch opens after this line and would take a 410 meant for any).
     fake.failNext(1, 410, 'watch', 'deployments');
     clock.advance(30_000);
     expect((await settleGaps(1)).map((g) => [g.cause, g.changes, g.seconds])).toEqual([['watch', 0, 30]]);
