@@ -1,3 +1,4 @@
+import { EVENTS_RESOURCE } from './events-views.js';
 import type { FakeResource } from './resources.js';
 import { apiVersionOf } from './resources.js';
 
@@ -53,8 +54,9 @@ export function apiResourceListBody(resources: readonly FakeResource[], group: s
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      // Read-only verbs: the fake changes objects through its test API, not through HTTP writes.
-      verbs: ['get', 'list', 'watch'],
+      // Read-only verbs: the fake changes objects through its test API, not through HTTP writes;
+      // events.k8s.io Events also take the create of the notifier's Kubernetes Events sink.
+      verbs: r === EVENTS_RESOURCE ? ['create', 'get', 'list', 'watch'] : ['get', 'list', 'watch'],
       shortNames: r.shortNames,
     })),
   };

@@ -1,11 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FakeResource } from './resources.js';
+import { EVENTS_RESOURCE, eventsV1Of } from './events-views.js';
 import { FakeStoreError, type FakeStore } from './store.js';
 import type { NewFakeObject } from './types.js';
 import { sendJson, sendStatus, withTypeMeta } from './wire.js';
-
-/** events.k8s.io/v1 Events: served only when a test adds this resource (the audit never watches it). */
-export const EVENTS_RESOURCE: FakeResource = { group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'] };
 
 const QUALIFIED = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
@@ -58,7 +55,7 @@ export function createEvent(store: FakeStore, req: IncomingMessage, res: ServerR
     if (errs.length > 0) return sendStatus(res, 422, 'Invalid', `Event.events.k8s.io "${name}" is invalid: [${errs.join(', ')}]`);
     try {
       const created = store.create(EVENTS_RESOURCE, { ...body, metadata: { ...(body['metadata'] as NewFakeObject['metadata']), namespace } });
-      sendJson(res, 201, withTypeMeta(EVENTS_RESOURCE, created));
+      sendJson(res, 201, withTypeMeta(EVENTS_RESOURCE, eventsV1Of(created)));
     } catch (err) {
       if (err instanceof FakeStoreError && err.code === 'AlreadyExists') return sendStatus(res, 409, 'AlreadyExists', `events.events.k8s.io "${name}" already exists`);
       throw err;

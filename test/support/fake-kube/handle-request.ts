@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../../src/clock.js';
 import { apiGroupListBody, apiResourceListBody, apiVersionsBody, versionBody } from './discovery.js';
-import { createEvent, EVENTS_RESOURCE } from './events-api.js';
+import { createEvent } from './events-api.js';
+import { EVENTS_RESOURCE, viewList, viewOf } from './events-views.js';
 import type { FakeFaults } from './faults.js';
 import type { Lister } from './list.js';
 import type { RecordedRequest } from './requests.js';
@@ -10,7 +11,7 @@ import { resolveRoute } from './routes.js';
 import { parseIncludeObject, TABLE_CONTENT_TYPE, tableOf, wantsTable } from './table.js';
 import { parseSelectors } from './selectors.js';
 import type { FakeStore } from './store.js';
-import type { FakeLogEntry } from './types.js';
+import type { FakeLogEntry, FakeObject } from './types.js';
 import { WatchStream } from './watch-stream.js';
 import { sendJson, sendStatus, withTypeMeta } from './wire.js';
 
@@ -35,6 +36,8 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
   const q = url.searchParams;
   if (route.type === 'collection' || route.type === 'object') rec.resource = route.resource.plural;
   const table = wantsTable(req.headers.accept) ? { include: parseIncludeObject(q.get('includeObject')) } : undefined;
+  // Both Event versions are views of one stored set, as the apiserver converts between them.
+  const view = route.type === 'collection' || route.type === 'object' ? viewOf(route.resource) : undefined;
   if (req.method === 'POST' && route.type === 'collection' && route.resource === EVENTS_RESOURCE && route.namespace !== undefined) {
     rec.verb = 'other';
     return createEvent(ctx.store, req, res, route.namespace);
@@ -62,7 +65,8 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
     }
     case 'object': {
       rec.verb = 'get';
-      const o = ctx.store.get(route.resource, route.namespace, route.name);
+      const stored = ctx.store.get(view?.stored ?? route.resource, route.namespace, route.name);
+      const o = stored === undefined || view === undefined ? stored : view.render(stored);
       if (o === undefined) {
         const what = route.resource.group === '' ? route.resource.plural : `${route.resource.plural}.${route.resource.group}`;
         return sendStatus(res, 404, 'NotFound', `${what} "${route.name}" not found`);
@@ -78,6 +82,7 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
   }
   const selector = parseSelectors(q.get('labelSelector'), q.get('fieldSelector'));
   if (!selector.ok) return sendStatus(res, 400, 'BadRequest', selector.message);
+  const matches = view === undefined ? selector.matches : (o: FakeObject) => selector.matches(view.render(o));
   const watching = isTrue(q.get('watch'));
   rec.verb = watching ? 'watch' : 'list';
   const continuing = !watching && q.get('continue') !== null;
@@ -96,12 +101,13 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
   if (!watching) {
     const limitText = q.get('limit');
     const limit = limitText === null ? undefined : Number(limitText);
-    const result = ctx.lister.list(route.resource, route.namespace, {
+    const listed = ctx.lister.list(view?.stored ?? route.resource, route.namespace, {
       limit: limit !== undefined && Number.isInteger(limit) && limit > 0 ? limit : undefined,
       continueToken: q.get('continue') ?? undefined,
       resourceVersion: rv,
-      matches: selector.matches,
+      matches,
     });
+    const result = listed.ok && view !== undefined ? { ok: true as const, body: viewList(route.resource, view, listed.body) } : listed;
     if (result.ok && table !== undefined) {
       const { items, metadata } = result.body;
       return sendJson(res, 200, tableOf(route.resource, items, ctx.clock.nowMs(), table.include, metadata), TABLE_CONTENT_TYPE);
@@ -122,8 +128,9 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
       resourceVersion: rv,
       allowBookmarks: isTrue(q.get('allowWatchBookmarks')),
       timeoutSeconds: timeoutText === null ? undefined : Number(timeoutText),
-      matches: selector.matches,
+      matches,
       table,
+      ...(view !== undefined && { view }),
     },
     { clock: ctx.clock, lines: ctx.lines, hung: ctx.faults.hangWatches === 'off' ? undefined : ctx.faults.hangWatches, onClose: () => ctx.streams.delete(stream) },
   );

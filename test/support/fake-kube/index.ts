@@ -1,7 +1,7 @@
 /** The fake Kubernetes API server for tests and benchmarks: one import for all of it. */
 export { FakeKubeServer } from './server.js';
 export type { FakeKubeOptions } from './server.js';
-export { DEFAULT_RESOURCES } from './resources.js';
+export { DEFAULT_RESOURCES, REPLICASETS_RESOURCE } from './resources.js';
 export type { FakeResource } from './resources.js';
 export type { FakeObject, NewFakeObject, FakeStatus } from './types.js';
 export type { RecordedRequest } from './requests.js';
@@ -10,5 +10,6 @@ export { writeKubeconfig, kubeconfigYaml } from './kubeconfig.js';
 export type { FakeKubeconfig } from './kubeconfig.js';
 export { deploymentObject, statefulSetObject, daemonSetObject, podObject, nodeObject } from './objects.js';
 export type { ContainerRequests } from './objects.js';
-export { EVENTS_RESOURCE, validateEvent } from './events-api.js';
+export { validateEvent } from './events-api.js';
+export { CORE_EVENTS_RESOURCE, EVENT_RESOURCES, EVENTS_RESOURCE, coreEventOf } from './events-views.js';
 export type { FakeWrite, ManagedFieldsEntry, FieldsV1 } from './managed-fields.js';

@@ -21,6 +21,12 @@ export const DEFAULT_RESOURCES: readonly FakeResource[] = [
   { group: '', version: 'v1', plural: 'services', singular: 'service', kind: 'Service', namespaced: true, shortNames: ['svc'] },
 ];
 
+/**
+ * ReplicaSets, which `kubectl describe deployment` lists by the Deployment's selector: added by
+ * tests that run it (an empty list then, as on a cluster whose controllers have not run).
+ */
+export const REPLICASETS_RESOURCE: FakeResource = { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'] };
+
 /** `apps/v1` or `v1`: the apiVersion objects of this resource carry. */
 export function apiVersionOf(r: FakeResource): string {
   return r.group === '' ? r.version : `${r.group}/${r.version}`;

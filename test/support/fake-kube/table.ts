@@ -1,3 +1,4 @@
+import { coreEventOf } from './events-views.js';
 import type { FakeResource } from './resources.js';
 import type { FakeObject } from './types.js';
 import { withTypeMeta } from './wire.js';
@@ -36,8 +37,62 @@ const AGE: Column = {
   cell: (o, now) => humanDuration(now - Date.parse(o.metadata.creationTimestamp)),
 };
 
-/** The printer columns of a kind: the apiserver's for Deployments, Name and Age (as for a CRD) otherwise. */
+/** apimachinery's translateTimestampSince (and MicroTime's): `<unknown>` for a zero time. */
+const since = (t: unknown, now: number): string => (typeof t === 'string' && t !== '' ? humanDuration(now - Date.parse(t)) : '<unknown>');
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * The apiserver's Event columns (pkg/printers/internalversion printEvent), the same for both
+ * versions since both print the internal Event; cells computed as for `-o wide` (kubectl hides
+ * the priority 1 columns otherwise). Last Seen falls back to First Seen, that to eventTime; a
+ * series gives both Last Seen and the count; a singleton new-style Event counts 1.
+ */
+function eventColumns(r: FakeResource): Column[] {
+  const core = (o: FakeObject): Record<string, unknown> => (r.group === '' ? o : coreEventOf(o));
+  const first = (e: Record<string, unknown>, now: number): string => since(typeof e['firstTimestamp'] === 'string' ? e['firstTimestamp'] : e['eventTime'], now);
+  const series = (e: Record<string, unknown>): Record<string, unknown> | undefined => (typeof e['series'] === 'object' && e['series'] !== null ? (e['series'] as Record<string, unknown>) : undefined);
+  const column = (name: string, description: string, priority: number, cell: (e: Record<string, unknown>, now: number) => string | number, format = ''): Column => ({
+    name,
+    type: 'string',
+    format,
+    description,
+    priority,
+    cell: (o, now) => cell(core(o), now),
+  });
+  return [
+    column('Last Seen', 'The time at which the most recent occurrence of this event was recorded.', 0, (e, now) => {
+      const s = series(e);
+      if (s !== undefined) return since(s['lastObservedTime'], now);
+      return e['lastTimestamp'] === null || e['lastTimestamp'] === undefined ? first(e, now) : since(e['lastTimestamp'], now);
+    }),
+    column('Type', 'Type of this event (Normal, Warning), new types could be added in the future', 0, (e) => str(e['type'])),
+    column('Reason', "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", 0, (e) => str(e['reason'])),
+    column('Object', 'The object that this event is about.', 0, (e) => {
+      const io = (e['involvedObject'] ?? {}) as Record<string, unknown>;
+      const kind = str(io['kind']).toLowerCase();
+      return str(io['name']) === '' ? kind : `${kind}/${str(io['name'])}`;
+    }),
+    column('Subobject', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', 1, (e) => str(((e['involvedObject'] ?? {}) as Record<string, unknown>)['fieldPath'])),
+    column('Source', 'The component reporting this event. Should be a short machine understandable string.', 1, (e) => {
+      const source = (e['source'] ?? {}) as Record<string, unknown>;
+      const component = str(source['component']) || str(e['reportingComponent']);
+      const instance = str(source['host']) || str(e['reportingInstance']);
+      return instance === '' ? component : `${component}, ${instance}`;
+    }),
+    column('Message', 'A human-readable description of the status of this operation.', 0, (e) => str(e['message']).trim()),
+    column('First Seen', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', 1, first),
+    column('Count', 'The number of times this event has occurred.', 1, (e) => {
+      const s = series(e);
+      if (s !== undefined) return typeof s['count'] === 'number' ? s['count'] : 0;
+      return typeof e['count'] === 'number' && e['count'] !== 0 ? e['count'] : 1;
+    }),
+    column('Name', NAME.description, 1, (e) => str((e['metadata'] as Record<string, unknown>)['name']), 'name'),
+  ];
+}
+
+/** The printer columns of a kind: the apiserver's for Deployments and Events, Name and Age (as for a CRD) otherwise. */
 function columnsOf(r: FakeResource): Column[] {
+  if (r.kind === 'Event') return eventColumns(r);
   if (r.kind !== 'Deployment') return [NAME, AGE];
   return [
     NAME,

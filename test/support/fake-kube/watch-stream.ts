@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Clock, TimerHandle } from '../../../src/clock.js';
+import type { ResourceView } from './events-views.js';
 import type { FakeResource } from './resources.js';
 import { apiVersionOf, resourceKey } from './resources.js';
 import type { FakeStore } from './store.js';
@@ -20,6 +21,8 @@ export interface WatchParams {
   matches: (o: FakeObject) => boolean;
   /** Set when the client asked for server-side printing: each event then carries a one-row Table. */
   table: { include: IncludeObject } | undefined;
+  /** Set when `resource` shows another resource's stored objects (core v1 Events): what to watch and how to show it. */
+  view?: ResourceView;
 }
 
 /**
@@ -75,10 +78,11 @@ export class WatchStream {
     this.#res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache, private' });
     this.#res.flushHeaders();
     if (this.hung !== undefined) return;
-    const key = resourceKey(this.#p.resource);
+    const stored = this.#p.view?.stored ?? this.#p.resource;
+    const key = resourceKey(stored);
     const rv = this.#p.resourceVersion;
     if (rv === undefined || rv === '' || rv === '0') {
-      for (const o of store.list(this.#p.resource, this.#p.namespace)) {
+      for (const o of store.list(stored, this.#p.namespace)) {
         if (this.#p.matches(o)) this.#write(this.#render('ADDED', o));
       }
     } else {
@@ -131,7 +135,7 @@ export class WatchStream {
   #send(e: FakeLogEntry): void {
     if (!this.#p.matches(e.object)) return;
     if (this.#p.namespace !== undefined && e.object.metadata.namespace !== this.#p.namespace) return;
-    if (this.#p.table !== undefined) return this.#write(this.#render(e.type, e.object));
+    if (this.#p.table !== undefined || this.#p.view !== undefined) return this.#write(this.#render(e.type, e.object));
     // Every plain watcher of a resource sends the same bytes for an entry: serialise it once.
     let line = this.#lines.get(e);
     if (line === undefined) {
@@ -141,7 +145,8 @@ export class WatchStream {
     this.#write(line);
   }
 
-  #render(type: string, o: FakeObject): string {
+  #render(type: string, stored: FakeObject): string {
+    const o = this.#p.view === undefined ? stored : this.#p.view.render(stored);
     const object =
       this.#p.table === undefined ? withTypeMeta(this.#p.resource, o) : tableOf(this.#p.resource, [o], this.#clock.nowMs(), this.#p.table.include);
     return JSON.stringify({ type, object });
