@@ -9,8 +9,8 @@ import type { EventReader } from '../storage/store-reader.js';
 import { boundNs } from '../time.js';
 import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
 import { clusterKey, FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
-import { renderEtlPage } from '../events/etl-log-json.js';
-import { RenderCache } from './render-cache.js';
+import { BodyCache, type CodedBody } from './render-cache.js';
+import { EtlLogBodies } from './etl-log-body.js';
 import { AnswerTags } from './etag.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
 import { WINDOW_ACCEPTS } from '../window.js';
@@ -97,7 +97,7 @@ export const EtlLogResponseSchema = Envelope(
 export interface EtlLogRouteDeps {
   readonly events: EventReader;
   readonly clock: Clock;
-  /** Bytes of rendered answers kept for reuse. */
+  /** Bytes of rendered answers kept for reuse (a quarter more holds the blocks of events they are made of). */
   readonly cacheBytes?: number;
 }
 
@@ -125,7 +125,9 @@ export function parseEtlLogQuery(q: EtlLogQueryString, nowMs: number): { query: 
 /** `GET /model/etl/log` (a Kubecost route group: paths relative to `/model`): the Kubecost ETL event log. */
 export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
   // One cache for both layouts the group is registered under (see kubecost-routes.ts).
-  const cache = new RenderCache(deps.cacheBytes ?? 32 * 1024 * 1024);
+  const cacheBytes = deps.cacheBytes ?? 32 * 1024 * 1024;
+  const cache = new BodyCache<CodedBody>(cacheBytes);
+  const bodies = new EtlLogBodies(cacheBytes / 4);
   const tags = new AnswerTags();
   return async (app) => {
     app.get(
@@ -143,7 +145,7 @@ export function etlLogRoutes(deps: EtlLogRouteDeps): FastifyPluginAsyncTypebox {
         // The revision is read before the data, so a cached answer is never older than its version.
         const { etl } = await deps.events.revision();
         if (answeredNotModified(request, reply, tags.of('etl-log', etl, key))) return reply;
-        const body = await cache.get(key, etl, async () => renderEtlPage(await deps.events.queryEtl(query)));
+        const body = await cache.getBody(key, etl, async () => bodies.body(await deps.events.queryEtl(query)));
         return sendRendered(request, reply, body);
       },
     );

@@ -5,8 +5,21 @@ import type { Coding } from './encoding.js';
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
+/** An answer's bytes in each coding, as the caches below hold them and `sendRendered` sends them. */
+export interface CodedBody {
+  /** The bytes in `coding`. */
+  bytes(coding: Coding): Promise<Buffer>;
+  /** Bytes held, for a cache's budget. */
+  readonly weight: number;
+}
+
+/** Brotli quality 5 is the usual setting for dynamic content: near gzip's speed, smaller output. */
+export function brotliBytes(identity: Buffer, quality = 5): Promise<Buffer> {
+  return brotliAsync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: quality, [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length } });
+}
+
 /** A rendered JSON body and its compressed forms, made at most once each. */
-export class RenderedBody {
+export class RenderedBody implements CodedBody {
   readonly identity: Buffer;
   readonly #coded = new Map<Exclude<Coding, 'identity'>, Promise<Buffer>>();
 
@@ -19,11 +32,7 @@ export class RenderedBody {
     if (coding === 'identity') return this.identity;
     let p = this.#coded.get(coding);
     if (p === undefined) {
-      // Brotli quality 5 is the usual setting for dynamic content: near gzip's speed, smaller output.
-      p =
-        coding === 'gzip'
-          ? gzipAsync(this.identity)
-          : brotliAsync(this.identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: this.identity.length } });
+      p = coding === 'gzip' ? gzipAsync(this.identity) : brotliBytes(this.identity);
       this.#coded.set(coding, p);
     }
     return p;
@@ -36,20 +45,20 @@ export class RenderedBody {
 }
 
 /**
- * A small LRU of rendered bodies keyed by query, each remembering the data version it was
- * rendered from, bounded by bytes: the same answer is serialised and compressed once per change
- * rather than once per request, and a stale answer is replaced rather than kept beside the new.
- * Concurrent misses of one key and version share one rendering (a database read, for the SQL backends).
+ * A small LRU of bodies keyed by query, each remembering the data version it was made from,
+ * bounded by bytes: the same answer is serialised and compressed once per change rather than once
+ * per request, and a stale answer is replaced rather than kept beside the new. Concurrent misses
+ * of one key and version share one making (a database read, for the SQL backends).
  */
-export class RenderCache {
-  readonly #entries = new Map<string, { version: string; body: RenderedBody }>();
-  readonly #rendering = new Map<string, Promise<RenderedBody>>();
+export class BodyCache<B extends CodedBody> {
+  readonly #entries = new Map<string, { version: string; body: B }>();
+  readonly #making = new Map<string, Promise<B>>();
   #bytes = 0;
 
   constructor(readonly budgetBytes: number) {}
 
-  /** The body for `key` at data `version`, rendering it with `render` when absent or stale. */
-  get(key: string, version: string, render: () => string | Promise<string>): Promise<RenderedBody> {
+  /** The body for `key` at data `version`, made with `make` when absent or stale. */
+  getBody(key: string, version: string, make: () => B | Promise<B>): Promise<B> {
     const hit = this.#entries.get(key);
     if (hit?.version === version) {
       // Most recently used goes last.
@@ -58,18 +67,18 @@ export class RenderCache {
       return Promise.resolve(hit.body);
     }
     const id = `${version}\u0000${key}`;
-    let rendering = this.#rendering.get(id);
-    if (rendering === undefined) {
-      rendering = (async () => {
-        const body = new RenderedBody(await render());
+    let making = this.#making.get(id);
+    if (making === undefined) {
+      making = (async () => {
+        const body = await make();
         this.#store(key, version, body);
         return body;
       })();
-      this.#rendering.set(id, rendering);
-      const forget = () => this.#rendering.delete(id);
-      rendering.then(forget, forget);
+      this.#making.set(id, making);
+      const forget = () => this.#making.delete(id);
+      making.then(forget, forget);
     }
-    return rendering;
+    return making;
   }
 
   /** Entries held. */
@@ -77,7 +86,7 @@ export class RenderCache {
     return this.#entries.size;
   }
 
-  #store(key: string, version: string, body: RenderedBody): void {
+  #store(key: string, version: string, body: B): void {
     const old = this.#entries.get(key);
     if (old !== undefined) {
       this.#entries.delete(key);
@@ -91,5 +100,13 @@ export class RenderCache {
       this.#entries.delete(k);
       this.#bytes -= v.body.weight;
     }
+  }
+}
+
+/** A {@link BodyCache} of JSON rendered as one string. */
+export class RenderCache extends BodyCache<RenderedBody> {
+  /** The body for `key` at data `version`, rendering it with `render` when absent or stale. */
+  get(key: string, version: string, render: () => string | Promise<string>): Promise<RenderedBody> {
+    return this.getBody(key, version, async () => new RenderedBody(await render()));
   }
 }

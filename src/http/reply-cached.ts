@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { negotiateCoding } from './encoding.js';
 import { etagOf, matchesIfNoneMatch } from './etag.js';
-import { RenderedBody } from './render-cache.js';
+import { RenderedBody, type CodedBody } from './render-cache.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -29,7 +29,7 @@ export function answeredNotModified(request: FastifyRequest, reply: FastifyReply
 }
 
 /** Sends a rendered body in the coding the client prefers (JSON unless `contentType` says otherwise). */
-export async function sendRendered(request: FastifyRequest, reply: FastifyReply, body: RenderedBody, contentType = JSON_TYPE): Promise<FastifyReply> {
+export async function sendRendered(request: FastifyRequest, reply: FastifyReply, body: CodedBody, contentType = JSON_TYPE): Promise<FastifyReply> {
   const coding = negotiateCoding(request.headers['accept-encoding']);
   void reply.header('content-type', contentType);
   addVary(reply, 'Accept-Encoding');
