@@ -12,14 +12,15 @@ import { brotliBytes, type CodedBody } from './render-cache.js';
  * oldest event and gains a newest, only the first block (cut shorter) and the last (grown) are new
  * and every block between is the one already held, with its UTF-8 bytes and its gzip piece. The
  * identity body is the frame and the blocks' bytes joined by commas, byte for byte
- * `renderEtlPage`; gzip stitches the blocks' pieces (gzip-pieces.ts); brotli has no such stitching
+ * `renderEtlPage`; gzip stitches the blocks' pieces (gzip-pieces.ts), each compressed to follow
+ * the block before it (so it refers back into it, as one gzip of the whole would); brotli has no such stitching
  * in Node, so it compresses the whole body, once per revision asked for, at {@link BROTLI_QUALITY}.
  */
 
 /** Events per block on average. */
-const AVERAGE_EVENTS = 64;
+const AVERAGE_EVENTS = 32;
 /** At most this many events in a block, whatever their hashes. */
-const MAX_EVENTS = 512;
+const MAX_EVENTS = 256;
 /**
  * Brotli quality of this route's bodies: they change with every ETL event, so each is compressed
  * about once; quality 5 (the other routes') costs about 2.3× the CPU for about 7% fewer bytes.
@@ -34,9 +35,12 @@ function endsBlock(json: string): boolean {
 }
 
 /** A run of consecutive events of one list, rendered once. */
+const COMMA = Buffer.from(',');
+
 class EventBlock {
   readonly identity: Buffer;
-  #gzip: GzipPiece | undefined;
+  /** Its gzip piece and the block it was compressed to follow (its bytes and a comma as the dictionary). */
+  #gzip: { after: EventBlock | undefined; piece: GzipPiece } | undefined;
 
   constructor(
     readonly events: readonly string[],
@@ -46,9 +50,17 @@ class EventBlock {
     this.identity = Buffer.from(events.join(','));
   }
 
-  /** Its gzip piece; `transient` (the first block of a list, which the next eviction cuts) compresses faster, less. */
-  gzip(transient: boolean): GzipPiece {
-    return (this.#gzip ??= deflatedPiece(this.identity, transient || !this.closed ? 1 : 6));
+  /**
+   * Its gzip piece after `after` (the block before it in its list, or none for the first). The
+   * first two blocks of a list change with each eviction (the first is cut, the second follows
+   * it) and the last with each append, so they are compressed faster, less.
+   */
+  gzip(after: EventBlock | undefined, index: number): GzipPiece {
+    if (this.#gzip !== undefined && this.#gzip.after === after) return this.#gzip.piece;
+    const level = index < 2 || !this.closed ? 1 : 6;
+    const piece = deflatedPiece(this.identity, level, after && Buffer.concat([after.identity, COMMA]));
+    this.#gzip = { after, piece };
+    return piece;
   }
 
   /** Bytes held: the UTF-8 bytes, the events' strings (about as many), and room for the gzip piece. */
@@ -65,7 +77,6 @@ class EventBlock {
   }
 }
 
-const COMMA = Buffer.from(',');
 const COMMA_PIECE = storedPiece(COMMA);
 
 /** One answer: the frame's text and the blocks of both lists. */
@@ -112,7 +123,7 @@ class EtlLogBody implements CodedBody {
       const pieces: GzipPiece[] = [];
       this.#each(
         (text) => pieces.push(storedPiece(text)),
-        (block, first) => pieces.push(block.gzip(first)),
+        (block, index, after) => pieces.push(block.gzip(after, index)),
         () => pieces.push(COMMA_PIECE),
       );
       return stitchGzip(pieces);
@@ -120,12 +131,12 @@ class EtlLogBody implements CodedBody {
   }
 
   /** Walks the body in order: the frame's texts, each list's blocks with a comma between two. */
-  #each(text: (b: Buffer) => void, block: (b: EventBlock, first: boolean) => void, comma: () => void): void {
+  #each(text: (b: Buffer) => void, block: (b: EventBlock, index: number, after: EventBlock | undefined) => void, comma: () => void): void {
     const [open, between, close] = this.#texts;
     text(open);
-    this.#lists[0].forEach((b, i) => (i > 0 && comma(), block(b, i === 0)));
+    this.#lists[0].forEach((b, i, l) => (i > 0 && comma(), block(b, i, l[i - 1])));
     text(between);
-    this.#lists[1].forEach((b, i) => (i > 0 && comma(), block(b, i === 0)));
+    this.#lists[1].forEach((b, i, l) => (i > 0 && comma(), block(b, i, l[i - 1])));
     text(close);
   }
 }

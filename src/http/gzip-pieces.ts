@@ -4,8 +4,8 @@ import { constants as zlib, deflateRawSync } from 'node:zlib';
 /**
  * One gzip answer stitched from pieces compressed separately, so a body that changes in a few
  * places is not compressed again whole. Each piece is raw deflate ended by a sync flush (its
- * blocks end on a byte boundary and none is final, and its back-references stay inside it), or a
- * stored block for short text; their concatenation, a final empty stored block, the gzip header
+ * blocks end on a byte boundary and none is final; its back-references stay inside it, or reach
+ * into the bytes it was compressed to follow, given as a dictionary), or a stored block for short text; their concatenation, a final empty stored block, the gzip header
  * and a trailer with the whole body's CRC-32 and length make one ordinary single-member gzip
  * stream (RFC 1952) that decompresses to the pieces' bytes in order. The CRC-32 is combined from
  * the pieces' own, so the whole body is never read again.
@@ -31,11 +31,13 @@ const STORED_MAX = 0xffff;
 const SUM_DIRECTLY = 256;
 
 /**
- * `bytes` compressed on their own, to stand anywhere in a stitched stream: at `level` 6 (as `gzip`
- * does) for bytes kept for long, lower for bytes about to change.
+ * `bytes` compressed to follow `preceding` (the bytes just before them in the stream, referred back
+ * to as a dictionary; none: they stand anywhere), at `level` 6 (as `gzip` does) for bytes kept for
+ * long, lower for bytes about to change.
  */
-export function deflatedPiece(bytes: Buffer, level = 6): GzipPiece {
-  return { deflated: deflateRawSync(bytes, { level, finishFlush: zlib.Z_SYNC_FLUSH }), crc: crc32(bytes), length: bytes.length, shift: shiftOf(bytes.length) };
+export function deflatedPiece(bytes: Buffer, level = 6, preceding?: Buffer): GzipPiece {
+  const deflated = deflateRawSync(bytes, { level, finishFlush: zlib.Z_SYNC_FLUSH, ...(preceding && { dictionary: preceding }) });
+  return { deflated, crc: crc32(bytes), length: bytes.length, shift: shiftOf(bytes.length) };
 }
 
 /** `bytes` as stored (not compressed) blocks: for short text, where compressing costs more than it saves. */
