@@ -251,6 +251,34 @@ describe('GET /model/etl/log', () => {
       expect(brotliDecompressSync(res.rawPayload).toString()).toBe(plain.raw.toString());
     });
 
+    it('answers, after each append to full rings, the JSON of that revision in every coding, with one ETag per revision and coding', async () => {
+      t = buildTestApp({ capacity: 150 });
+      const publish = (i: number) => {
+        t.clock.tickNs(BigInt(1_000_003 * (i % 89) + 17));
+        t.publishEtl(i % 3 ? 'AllocationSetSaved' : 'AssetSetLoaded', { size: i, window: hourWindow('2024-05-03T07:00:00Z') });
+      };
+      for (let i = 0; i < 400; i++) publish(i);
+      const seen = new Set<string>();
+      for (let i = 400; i < 460; i++) {
+        publish(i);
+        const plain = await get('/model/etl/log');
+        const gzip = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'gzip' } });
+        const br = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'br' } });
+        const data = plain.body['data'] as { allocation: { metadata: { size: number } }[] };
+        expect(data.allocation.at(-1)?.metadata.size).toBe(i % 3 ? i : i - 1);
+        expect(gunzipSync(gzip.rawPayload).equals(plain.raw)).toBe(true);
+        expect(brotliDecompressSync(br.rawPayload).equals(plain.raw)).toBe(true);
+        const tags = [plain.headers['etag'], gzip.headers['etag'], br.headers['etag']].map(String);
+        expect(tags[1]).toBe(tags[0]?.replace(/"$/, '-gzip"'));
+        for (const tag of tags) {
+          expect(seen.has(tag)).toBe(false);
+          seen.add(tag);
+        }
+        const again = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'gzip', 'if-none-match': String(gzip.headers['etag']) } });
+        expect(again.statusCode).toBe(304);
+      }
+    });
+
     it('sends identity when the client refuses the codings', async () => {
       setup();
       const res = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'br;q=0, gzip;q=0' } });
