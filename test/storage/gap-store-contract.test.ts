@@ -67,7 +67,7 @@ for (const backend of backends) {
       const outage = (startS: number, endS: number) =>
         AUDIT_RESOURCE_TYPES.map((kind, i) => auditGap({ cluster: 'c1', kinds: [kind], cause: 'watch', startNs: T + BigInt(startS) * S, endNs: T + BigInt(endS + i) * S, changes: i }));
       const [a, b, c] = [outage(900, 1000), outage(400, 500), outage(0, 100)];
-      await fx.store.write([...a!, ...b!, ...c!].map((g) => ({ type: 'gap' as const, gap: g })));
+      await fx.store.write([...a, ...b, ...c].map((g) => ({ type: 'gap' as const, gap: g })));
       const one = (startS: number, endS: number) =>
         auditGap({ cluster: 'c1', kinds: [...AUDIT_RESOURCE_TYPES], cause: 'watch', startNs: T + BigInt(startS) * S, endNs: T + BigInt(endS + AUDIT_RESOURCE_TYPES.length - 1) * S, changes: 6 });
       let reads = 0;
