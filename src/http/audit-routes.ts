@@ -209,7 +209,7 @@ export function auditRoutes(deps: AuditRouteDeps): FastifyPluginAsyncTypebox {
           const answer = await planRealized(reader, stored);
           // The answer changes with the events (the revision) and with the sets realized reads (the stamp).
           if (answeredNotModified(request, reply, tags.of('audit-events-realized', audit, key, answer.stamp))) return reply;
-          const body = await cache.get(`realized\u0000${key}`, `${audit}\u0000${answer.stamp}`, async () => {
+          const body = await cache.get(key, `${audit}\u0000${answer.stamp}`, async () => {
             const kept = await answer.render(predictionOffFilter(predictionOff));
             return `{"code":200,"data":[${kept.slice(0, query.count ?? kept.length).join(',')}]}`;
           });
