@@ -29,14 +29,19 @@ const SideSchema = Type.Object({
       start: Type.String({ examples: ['2026-12-06T09:00:00Z'] }),
       end: Type.String({ examples: ['2026-12-06T10:00:00Z'] }),
     },
-    { description: 'The ETL_RESOLUTION window, RFC 3339 seconds in UTC.' },
+    { description: 'The ETL_RESOLUTION window, or the UTC day once the ETL_RESOLUTION sets of the change are pruned (HOURLY_RETENTION); RFC 3339 seconds in UTC.' },
   ),
   costPerHour: Type.Number({
     description:
       'CPU, RAM and GPU cost of the controller\'s allocations in the window (reconciliation adjustments included; idle, and volumes, which the predictor does not price, excluded), per hour it had at least one allocation running; 0 when it had none.',
     examples: [0.0329],
   }),
-  coverage: Type.Number({ minimum: 0, maximum: 1, description: 'The share of the window in which the controller had at least one allocation running.', examples: [1] }),
+  coverage: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description: 'The share of the window in which the controller had at least one allocation running (in a daily set, each allocation counts from its first start to its last end that day).',
+    examples: [1],
+  }),
 });
 
 /** The `realized` field of an audit event. */
@@ -56,7 +61,10 @@ export const RealizedSchema = Type.Object(
       description: `True when the realized delta is more than ${PREDICTION_OFF_FACTOR} times the predicted one, less than 1/${PREDICTION_OFF_FACTOR} of it, or of the other sign (amounts both under ${NEGLIGIBLE_MONTHLY} a month count as equal).`,
     }),
   },
-  { description: 'What the change really cost, from the stored allocation sets of the window before it and the window after the one it happened in.' },
+  {
+    description:
+      'What the change really cost, from the stored allocation sets of the window before it and the window after the one it happened in: ETL_RESOLUTION windows while the one before is held, then the daily roll-ups of the day before the change\'s day and the day after it.',
+  },
 );
 
 /** What a change really cost. */

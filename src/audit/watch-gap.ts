@@ -30,7 +30,10 @@ export const AuditGapSchema = Type.Object(
   {
     id: Type.String({ description: 'The gap\'s id: `gp`, the epoch ms of its end, nine letters or digits.', pattern: '^gp[0-9]{13}[A-Za-z0-9]{9}$' }),
     cluster: Type.String({ examples: ['cluster-one'] }),
-    kinds: Type.Array(Type.Union(AUDIT_RESOURCE_TYPES.map((t) => Type.Literal(t))), { description: 'The audited kinds whose view had the hole.', minItems: 1 }),
+    kinds: Type.Array(Type.Union(AUDIT_RESOURCE_TYPES.map((t) => Type.Literal(t))), {
+      description: 'The audited kinds whose view had the hole: several when their gaps were one outage (same cause, overlapping, ending within 60 s of each other), served as one gap.',
+      minItems: 1,
+    }),
     cause: Type.Union(
       GAP_CAUSES.map((c) => Type.Literal(c)),
       { description: '`watch`: a watch failed and its history was gone (410 Expired, or a stream that went silent), so it relisted; `restart`: the server was not running, and its first list was compared with what the previous run remembered.' },
@@ -38,8 +41,8 @@ export const AuditGapSchema = Type.Object(
     start: Type.String({ description: 'Since when changes may have been missed (RFC 3339, UTC, nanoseconds): the last time the view was known current.' }),
     end: Type.String({ description: 'When the list that ended the gap was taken.' }),
     seconds: Type.Number({ description: 'end − start, in seconds.', minimum: 0 }),
-    changes: Type.Integer({ description: 'Audit events the list found (adds, deletes, updates), each marked `inferred` with this span.', minimum: 0 }),
-    lastError: Type.Optional(Type.String({ description: 'The watch failure that led to the relist (cause `watch`).' })),
+    changes: Type.Integer({ description: 'Audit events the lists found (adds, deletes, updates), each marked `inferred` with its kind\'s span, which lies inside this one.', minimum: 0 }),
+    lastError: Type.Optional(Type.String({ description: 'The watch failure that led to the relist (cause `watch`); of several kinds, the newest.' })),
   },
   { $id: 'AuditGap', examples: [AUDIT_GAP_EXAMPLE] },
 );

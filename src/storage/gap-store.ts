@@ -1,3 +1,5 @@
+import { GAP_MERGE_TOLERANCE_MS, mergeGaps } from '../audit/gap-merge.js';
+import { AUDIT_RESOURCE_TYPES } from '../audit/resource-types.js';
 import type { AuditGap } from '../audit/watch-gap.js';
 
 /** Most recent gaps kept and served per cluster (by end): a gap is a rare, short record, so this is days of a flapping API server. */
@@ -22,6 +24,32 @@ export interface AuditGapQuery {
 export interface AuditGapStore {
   /** Per selected cluster the most recent {@link AUDIT_GAP_CAPACITY} gaps, then the window; newest end first (ties: cluster, then id, descending), as JSON. */
   queryGaps(q: AuditGapQuery): Promise<readonly string[]>;
+}
+
+/**
+ * `store`'s gaps as `/model/audit/gaps` and the bug report serve them: the gaps of one outage
+ * (several kinds ending together) merged into one (audit/gap-merge.ts), which counts as one for
+ * `count`. With a count, the store is read in pages (count × the audited kinds, doubling) until the
+ * first `count` merged gaps are whole, that is until a page reaches a gap ending more than the
+ * tolerance before the last of them; never past what the store holds ({@link AUDIT_GAP_CAPACITY}
+ * per cluster).
+ */
+export function mergingGaps(store: AuditGapStore): AuditGapStore {
+  return {
+    async queryGaps(q) {
+      const count = q.count;
+      if (count === undefined) return mergeGaps(await store.queryGaps(q)).map((g) => g.json);
+      for (let limit = count * AUDIT_RESOURCE_TYPES.length; ; limit *= 2) {
+        const rows = await store.queryGaps({ ...q, count: limit });
+        const groups = mergeGaps(rows);
+        const last = rows.at(-1);
+        if (rows.length < limit || last === undefined) return groups.slice(0, count).map((g) => g.json);
+        const lastEndMs = Date.parse((JSON.parse(last) as AuditGap).end);
+        const whole = groups.filter((g) => g.newestEndMs - GAP_MERGE_TOLERANCE_MS > lastEndMs);
+        if (whole.length >= count) return whole.slice(0, count).map((g) => g.json);
+      }
+    },
+  };
 }
 
 /** A store that holds no gap. */

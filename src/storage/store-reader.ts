@@ -1,4 +1,4 @@
-import type { AuditGapStore } from './gap-store.js';
+import { mergingGaps, type AuditGapStore } from './gap-store.js';
 import { AppError } from '../errors.js';
 import type { AuditLogStore, CloudEyeCatalogue, EtlLogStore, SetStore, StoreRevisions } from './store.js';
 import { isTransientStoreError } from './store-errors.js';
@@ -48,10 +48,10 @@ export function guardedCatalogue(store: EventCatalogue, writer: StoreWriter): Ev
   };
 }
 
-/** The audit's gaps, guarded as {@link guardedReader} guards the queries: a 503 while storage is unavailable. */
+/** The audit's gaps as served (those of one outage merged: {@link mergingGaps}), guarded as {@link guardedReader} guards the queries: a 503 while storage is unavailable. */
 export function guardedGaps(store: AuditGapStore, writer: StoreWriter): AuditGapStore {
   const guard = storeGuard(writer);
-  return { queryGaps: (q) => guard(() => store.queryGaps(q)) };
+  return mergingGaps({ queryGaps: (q) => guard(() => store.queryGaps(q)) });
 }
 
 /** Runs a store call unless storage is known to be down; a transient failure tells the writer and becomes STORAGE_UNAVAILABLE. */

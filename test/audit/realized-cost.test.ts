@@ -21,6 +21,10 @@ const T10 = Date.UTC(2024, 4, 3, 10);
 const BEFORE = { start: T10 - H, end: T10 };
 const DURING = { start: T10, end: T10 + H };
 const AFTER = { start: T10 + H, end: T10 + 2 * H };
+const DAY = 24 * H;
+/** The UTC days before and after the changes' day (2024-05-02 and 2024-05-04): the windows once the hourly sets are pruned. */
+const DAY_BEFORE = { start: Date.UTC(2024, 4, 2), end: Date.UTC(2024, 4, 3) };
+const DAY_AFTER = { start: Date.UTC(2024, 4, 4), end: Date.UTC(2024, 4, 5) };
 
 /** A container of shop/`controller` (a Deployment) running the whole of `w` unless told otherwise. */
 function pod(controller: string, pod: string, w: { start: number; end: number }, over: Partial<Allocation> = {}): Allocation {
@@ -85,11 +89,15 @@ describe('a prediction off by more than a factor of 2', () => {
 
 describe.each(backends)('realized cost over the $name store', (backend) => {
   const t = useStores(backend, ['sets'], LIMITS);
-  const save = async (...sets: AllocationSet[]) => {
+  const saveAt = async (resolutionMs: number, sets: AllocationSet[]) => {
     for (const s of sets) {
-      await t.store.saveSets([{ cluster: s.cluster, category: 'allocation', resolutionMs: H, start: s.window.start, end: s.window.end, size: s.allocations.length, reconciled: null, payload: encodeAllocationSet(s) }]);
+      await t.store.saveSets([{ cluster: s.cluster, category: 'allocation', resolutionMs, start: s.window.start, end: s.window.end, size: s.allocations.length, reconciled: null, payload: encodeAllocationSet(s) }]);
     }
   };
+  const save = (...sets: AllocationSet[]) => saveAt(H, sets);
+  const saveDaily = (...sets: AllocationSet[]) => saveAt(DAY, sets);
+  /** What the pruning does once HOURLY_RETENTION has passed the window before: deletes the hourly sets up to the change's hour. */
+  const pruneHourly = () => t.store.deleteSets({ cluster: 'c1', category: 'allocation', resolutionMs: H, endAtOrBefore: T10 });
   const realized = (store: SetStore = t.store) => new RealizedCosts({ sets: store, resolutionMs: H, hoursPerMonth: 730 });
 
   it('is the controller\'s cost an hour before and after a resize, idle, volumes and other controllers left out', async () => {
@@ -154,6 +162,72 @@ describe.each(backends)('realized cost over the $name store', (backend) => {
     await save(set(AFTER, [one(AFTER), one(AFTER, 'api-2')]));
     expect((await costs.of([e]))[0]).toMatchObject({ realizedMonthlyDelta: 273.75, predictionOff: true });
     expect(loads).toBe(4);
+  });
+
+  describe('once the hourly window before is pruned', () => {
+    it('uses the hourly sets while the window before is held, then the daily roll-ups of the day before and the day after', async () => {
+      // One replica all along; from 12:00 on 2024-05-04 a second one (the day after: 9 + 4.5 over 24 hours).
+      await save(set(BEFORE, [one(BEFORE)]), set(AFTER, [one(AFTER), one(AFTER, 'api-2')]));
+      await saveDaily(set(DAY_BEFORE, [one(DAY_BEFORE, 'api-1', { cpuCost: 6, ramCost: 3 })]));
+      await saveDaily(set(DAY_AFTER, [one(DAY_AFTER, 'api-1', { cpuCost: 6, ramCost: 3 }), one({ start: DAY_AFTER.start + 12 * H, end: DAY_AFTER.end }, 'api-2', { cpuCost: 3, ramCost: 1.5 })]));
+      const costs = realized();
+      const e = event('update', 136.875);
+      expect((await costs.of([e]))[0]).toMatchObject({ before: { window: W(BEFORE) }, after: { window: W(AFTER) }, realizedMonthlyDelta: 273.75 });
+      await pruneHourly();
+      expect((await costs.of([e]))[0]).toEqual({
+        predictedMonthlyDelta: 136.875,
+        // (13.5 / 24 − 9 / 24) × 730
+        realizedMonthlyDelta: 136.875,
+        before: { window: W(DAY_BEFORE), costPerHour: 0.375, coverage: 1 },
+        after: { window: W(DAY_AFTER), costPerHour: 0.5625, coverage: 1 },
+        coverage: 1,
+        predictionOff: false,
+      });
+    });
+
+    it('has a coverage over the whole day: the share of it in which one of the controller\'s pods ran', async () => {
+      // Added at 10:30 on the 3rd, it ran 06:00–18:00 on the 4th: 4.5 over 12 hours.
+      await saveDaily(set(DAY_BEFORE, []), set(DAY_AFTER, [one({ start: DAY_AFTER.start + 6 * H, end: DAY_AFTER.start + 18 * H }, 'api-1', { cpuCost: 3, ramCost: 1.5 })]));
+      expect((await realized().of([event('add', 273.75)]))[0]).toEqual({
+        predictedMonthlyDelta: 273.75,
+        realizedMonthlyDelta: 273.75,
+        before: { window: W(DAY_BEFORE), costPerHour: 0, coverage: 0 },
+        after: { window: W(DAY_AFTER), costPerHour: 0.375, coverage: 0.5 },
+        coverage: 0.5,
+        predictionOff: false,
+      });
+    });
+
+    it('is null when the day after is not rolled up yet', async () => {
+      await save(set(AFTER, [one(AFTER)]));
+      await saveDaily(set(DAY_BEFORE, [one(DAY_BEFORE)]));
+      expect(await realized().of([event('update', 0)])).toEqual([null]);
+    });
+
+    it('does not look for the daily sets while the hourly window before is held (the window after is only not built yet)', async () => {
+      await save(set(BEFORE, [one(BEFORE)]));
+      await saveDaily(set(DAY_BEFORE, [one(DAY_BEFORE)]), set(DAY_AFTER, [one(DAY_AFTER)]));
+      const listed: number[] = [];
+      const counted: SetStore = { ...pick(t.store), listSets: (q) => (listed.push(q.resolutionMs), t.store.listSets(q)) };
+      expect(await realized(counted).of([event('update', 0)])).toEqual([null]);
+      expect(listed).toEqual([H]);
+    });
+
+    it('has a stamp, from listings alone, that changes when it moves to the daily sets and when one of them is rebuilt', async () => {
+      await save(set(BEFORE, [one(BEFORE)]), set(AFTER, [one(AFTER)]));
+      await saveDaily(set(DAY_BEFORE, [one(DAY_BEFORE)]), set(DAY_AFTER, [one(DAY_AFTER)]));
+      let loads = 0;
+      const costs = realized({ ...pick(t.store), loadSet: (k) => ((loads += 1), t.store.loadSet(k)) });
+      const e = event('update', 0);
+      const hourly = (await costs.plan([e])).stamp;
+      expect((await costs.plan([e])).stamp).toBe(hourly);
+      await pruneHourly();
+      const daily = (await costs.plan([e])).stamp;
+      expect(daily).not.toBe(hourly);
+      await saveDaily(set(DAY_AFTER, [one(DAY_AFTER), one(DAY_AFTER, 'api-2')]));
+      expect((await costs.plan([e])).stamp).not.toBe(daily);
+      expect(loads).toBe(0);
+    });
   });
 });
 

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { AUDIT_RESOURCE_TYPES } from '../../src/audit/resource-types.js';
 import { auditGap, type AuditGap } from '../../src/audit/watch-gap.js';
-import { AUDIT_GAP_CAPACITY } from '../../src/storage/gap-store.js';
+import { AUDIT_GAP_CAPACITY, mergingGaps } from '../../src/storage/gap-store.js';
 import type { StoreLimits } from '../../src/storage/store.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { storeBackends, useStores } from '../support/store-backends.js';
 
 // The audit's gaps (storage/gap-store.ts): written as `gap` records, listed newest end first per
-// selected cluster, by the window they overlap, bounded per cluster. Every test runs against
-// memory, SQLite and PostgreSQL and expects the same answers.
+// selected cluster, by the window they overlap, bounded per cluster; and served with the gaps of one
+// outage merged (mergingGaps). Every test runs against memory, SQLite and PostgreSQL and expects
+// the same answers.
 
 const backends = storeBackends(await postgresAvailable());
 const LIMITS: StoreLimits = { etlLogCapacity: 3, auditCapacity: 3 };
@@ -58,6 +60,28 @@ for (const backend of backends) {
       expect(served.at(-1)).toBe(many[2]?.id);
       await store.prune('c1', MS);
       expect(ids(await store.queryGaps({}))).toHaveLength(AUDIT_GAP_CAPACITY + 1);
+    });
+
+    it('serves the gaps of one outage as one, which counts as one, reading pages until the ones served are whole', async () => {
+      // Three outages of every kind, each kind's relist ending a second after the previous kind's.
+      const outage = (startS: number, endS: number) =>
+        AUDIT_RESOURCE_TYPES.map((kind, i) => auditGap({ cluster: 'c1', kinds: [kind], cause: 'watch', startNs: T + BigInt(startS) * S, endNs: T + BigInt(endS + i) * S, changes: i }));
+      const [a, b, c] = [outage(900, 1000), outage(400, 500), outage(0, 100)];
+      await fx.store.write([...a, ...b, ...c].map((g) => ({ type: 'gap' as const, gap: g })));
+      const one = (startS: number, endS: number) =>
+        auditGap({ cluster: 'c1', kinds: [...AUDIT_RESOURCE_TYPES], cause: 'watch', startNs: T + BigInt(startS) * S, endNs: T + BigInt(endS + AUDIT_RESOURCE_TYPES.length - 1) * S, changes: 6 });
+      let reads = 0;
+      const merged = mergingGaps({ queryGaps: (q) => ((reads += 1), fx.store.queryGaps(q)) });
+      const served = async (q: Parameters<typeof merged.queryGaps>[0]) => (await merged.queryGaps(q)).map((g) => JSON.parse(g) as AuditGap);
+      expect(await served({})).toEqual([one(900, 1000), one(400, 500), one(0, 100)]);
+      reads = 0;
+      // count=1 reads count × 4 kinds: the newest outage, but whether it is whole shows only at a gap ending more than the tolerance before it, so 8.
+      expect(await served({ count: 1 })).toEqual([one(900, 1000)]);
+      expect(reads).toBe(2);
+      expect(await served({ count: 2 })).toEqual([one(900, 1000), one(400, 500)]);
+      expect(await served({ count: 5 })).toEqual([one(900, 1000), one(400, 500), one(0, 100)]);
+      expect(await served({ window: { start: MS + 450_000, end: MS + 460_000 }, count: 1 })).toEqual([one(400, 500)]);
+      expect(await served({ clusters: new Set(['c2']), count: 1 })).toEqual([]);
     });
 
     if (backend.name !== 'memory') {
