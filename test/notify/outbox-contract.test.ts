@@ -17,6 +17,8 @@ function row(id: string, o: Partial<NewOutboxRow> = {}): NewOutboxRow {
 }
 const notification = (r: NewOutboxRow) => ({ type: 'notification' as const, row: r });
 const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
+/** The seqs of the rows of these ids (the handles of complete, release and bury). */
+const seqs = (rows: readonly { id: string; seq: number }[], ...of: string[]) => rows.filter((r) => of.includes(r.id)).map((r) => r.seq);
 
 describe.each(backends)('outbox on $name', (backend) => {
   const f = useStores(backend, ['outbox'], LIMITS);
@@ -25,8 +27,8 @@ describe.each(backends)('outbox on $name', (backend) => {
     await f.store.write([notification(row('a')), notification(row('b')), notification(row('later', { notBeforeMs: T + 10 }))]);
     const first = await f.store.outbox.lease('one', T, 1000, 10);
     expect(first.map((r) => [r.id, r.attempts, r.message])).toEqual([
-      ['a', 1, '{"id":"a"}'],
-      ['b', 1, '{"id":"b"}'],
+      ['a', 1, { id: 'a' }],
+      ['b', 1, { id: 'b' }],
     ]);
     expect(await f.store.outbox.lease('two', T, 1000, 10)).toEqual([]);
     expect(ids(await f.store.outbox.lease('two', T + 10, 1000, 10))).toEqual(['later']);
@@ -45,22 +47,22 @@ describe.each(backends)('outbox on $name', (backend) => {
     const taken = await f.store.outbox.lease('two', T + 1000, 1000, 10);
     expect(taken.map((r) => [r.id, r.attempts])).toEqual([['a', 2]]);
     // The first owner's lease is gone: it can no longer release or bury the row.
-    await f.store.outbox.release('one', ['a'], T, 'late', false);
+    await f.store.outbox.release('one', seqs(taken, 'a'), T, 'late', false);
     expect(await f.store.outbox.lease('three', T + 1500, 1000, 10)).toEqual([]);
   });
 
   it('deletes completed rows', async () => {
     await f.store.write([notification(row('a')), notification(row('b'))]);
-    await f.store.outbox.lease('one', T, 1000, 10);
-    await f.store.outbox.complete(['a']);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.complete(seqs(leased, 'a'));
     expect(await f.store.outbox.stats()).toEqual({ pending: 1, oldestCreatedMs: T, dead: 0 });
   });
 
   it('releases a row for a later try with its error, refunding the attempt when asked', async () => {
     await f.store.write([notification(row('a')), notification(row('b'))]);
-    await f.store.outbox.lease('one', T, 1000, 10);
-    await f.store.outbox.release('one', ['a'], T + 500, 'HTTP 503', false);
-    await f.store.outbox.release('one', ['b'], T + 500, null, true);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.release('one', seqs(leased, 'a'), T + 500, 'HTTP 503', false);
+    await f.store.outbox.release('one', seqs(leased, 'b'), T + 500, null, true);
     expect(await f.store.outbox.lease('one', T + 499, 1000, 10)).toEqual([]);
     const again = await f.store.outbox.lease('one', T + 500, 1000, 10);
     expect(again.map((r) => [r.id, r.attempts, r.lastError])).toEqual([
@@ -82,10 +84,10 @@ describe.each(backends)('outbox on $name', (backend) => {
 
   it('keeps dead letters, newest first, at most the number asked', async () => {
     await f.store.write(['a', 'b', 'c'].map((id) => notification(row(id))));
-    await f.store.outbox.lease('one', T, 1000, 10);
-    await f.store.outbox.bury('one', ['a'], T + 1, 'HTTP 400', 2);
-    await f.store.outbox.bury('one', ['b'], T + 2, 'HTTP 404', 2);
-    await f.store.outbox.bury('one', ['c'], T + 3, 'HTTP 410', 2);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.bury('one', seqs(leased, 'a'), T + 1, 'HTTP 400', 2);
+    await f.store.outbox.bury('one', seqs(leased, 'b'), T + 2, 'HTTP 404', 2);
+    await f.store.outbox.bury('one', seqs(leased, 'c'), T + 3, 'HTTP 410', 2);
     expect((await f.store.outbox.deadLetters(10)).map((d) => [d.id, d.deadMs, d.lastError, d.attempts])).toEqual([
       ['c', T + 3, 'HTTP 410', 1],
       ['b', T + 2, 'HTTP 404', 1],

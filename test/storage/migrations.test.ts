@@ -201,8 +201,9 @@ const OUTBOX_ROW = { id: 'n1', cluster: 'c1', route: 'r', sink: 's', groupKey: '
 async function expectVersion7(store: Store): Promise<void> {
   expect((await store.listSets({ category: 'allocation', resolutionMs: H })).map((s) => s.start)).toEqual([T]);
   await store.write([{ type: 'notification', row: OUTBOX_ROW }]);
-  expect((await store.outbox.lease('me', T, 1000, 10)).map((r) => [r.id, r.attempts])).toEqual([['n1', 1]]);
-  await store.outbox.complete(['n1']);
+  const leased = await store.outbox.lease('me', T, 1000, 10);
+  expect(leased.map((r) => [r.id, r.attempts])).toEqual([['n1', 1]]);
+  await store.outbox.complete(leased.map((r) => r.seq));
   expect(await store.outbox.stats()).toEqual({ pending: 0, oldestCreatedMs: null, dead: 0 });
 }
 
