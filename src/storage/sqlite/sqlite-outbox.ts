@@ -18,12 +18,6 @@ export function insertOutboxRow(stmt: Prepare, r: NewOutboxRow): void {
   ).run(r.id, r.cluster, r.route, r.sink, r.groupKey, r.createdMs, r.notBeforeMs, r.message);
 }
 
-/** Inserts the notices of an audit event the caller has just inserted (so once per event): a reference to it, no copy. */
-export function insertAuditNotices(stmt: Prepare, cluster: string, eventKey: string, notices: readonly AuditNotice[]): void {
-  const insert = stmt('INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  for (const n of notices) insert.run(cluster, eventKey, n.route, n.sink, n.groupKey, n.createdMs, n.notBeforeMs);
-}
-
 /**
  * Before pruning `cluster`'s audit events below `floorId`, copies the body of each one an outbox
  * row (pending or dead) still refers to into that row, so pruning never loses a notification.
@@ -45,6 +39,7 @@ const seqList = 'SELECT value FROM json_each(?)';
  */
 export class SqliteOutbox implements OutboxStore {
   readonly #leaseTx: (owner: string, nowMs: number, leaseMs: number, limit: number) => OutboxRow[];
+  readonly #insertNotice: Database.Statement;
 
   constructor(
     db: Database.Database,
@@ -68,6 +63,12 @@ export class SqliteOutbox implements OutboxStore {
       return rows.map((r) => outboxRowOf({ ...r, attempts: r.attempts + 1 }));
     });
     this.#leaseTx = (...a) => lease.immediate(...a);
+    this.#insertNotice = db.prepare('INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  /** Inserts, inside the caller's transaction, the notices of an audit event it has just inserted (so once per event): a reference to it, no copy. */
+  insertAuditNotices(cluster: string, eventKey: string, notices: readonly AuditNotice[]): void {
+    for (const n of notices) this.#insertNotice.run(cluster, eventKey, n.route, n.sink, n.groupKey, n.createdMs, n.notBeforeMs);
   }
 
   async lease(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {

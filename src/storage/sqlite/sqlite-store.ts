@@ -12,7 +12,7 @@ import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, Stored
 import { resolveLimits, type ResolvedLimits } from '../store-limits.js';
 import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
-import { insertAuditNotices, insertOutboxRow, keepReferencedBodies, SqliteOutbox } from './sqlite-outbox.js';
+import { insertOutboxRow, keepReferencedBodies, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteSets } from './sqlite-sets.js';
 import { AUDIT_GAP_CAPACITY, gapRow, type AuditGapQuery } from '../gap-store.js';
 
@@ -315,7 +315,7 @@ export class SqliteStore implements Store {
         const row = auditRow(r.event, r.key);
         if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body).changes > 0) {
           auditTouched.add(row.cluster);
-          if (r.notify !== undefined) insertAuditNotices(this.#prepare, row.cluster, row.key, r.notify);
+          if (r.notify !== undefined) this.outbox.insertAuditNotices(row.cluster, row.key, r.notify);
         }
       } else if (r.type === 'notification') {
         insertOutboxRow(this.#prepare, r.row);
