@@ -166,7 +166,7 @@ export class Notifier {
 
   /** Rows whose message can no longer be made (their audit event is gone, or does not parse): dead letters at once. */
   async #buryOrphans(rows: readonly OutboxRow[], nowMs: number): Promise<void> {
-    await this.#o.outbox.bury(this.#o.owner, rows.map((r) => r.seq), nowMs, 'the audit event this notification refers to is no longer stored', this.#o.deadLetterCap);
+    await this.#o.outbox.bury(this.#o.owner, rows.map((r) => r.seq), nowMs, 'its message cannot be made: the audit event it refers to is not stored any more, or the row does not parse', this.#o.deadLetterCap);
     for (const r of rows) {
       this.#o.onOutcome?.(r.sink, r.route, 'dead', 1);
       this.#o.log.warn({ sink: r.sink, route: r.route, id: r.id }, 'notification without its event; kept as a dead letter');

@@ -155,4 +155,16 @@ routes:
       'ETL missingWindows (allocation) on c1: 2 allocation window(s) from 2024-05-03T10:00:00.000Z to 2024-05-03T12:00:00Z were not built',
     ]);
   });
+
+  it('keeps a row whose message cannot be made as a dead letter at once, and delivers the others', async () => {
+    const { notifier, router, sent, write, outbox } = harness(`${SINK}routes:
+  - {name: all, sinks: [ops]}
+`);
+    outbox.insert({ id: 'broken', cluster: 'c1', route: 'all', sink: 'ops', groupKey: '', createdMs: 0, notBeforeMs: 0, message: '{not json' });
+    write(routed(router, change('web', 5)));
+    await notifier.tick();
+    expect(sent.map((d) => d.messages[0]?.summary)).toEqual(['add deployment kubecost/web: +$5.00/month']);
+    expect((await outbox.deadLetters(10)).map((d) => [d.id, d.lastError])).toEqual([['broken', 'its message cannot be made: the audit event it refers to is not stored any more, or the row does not parse']]);
+    expect(await outbox.stats()).toMatchObject({ pending: 0, dead: 1 });
+  });
 });
