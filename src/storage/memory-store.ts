@@ -89,8 +89,7 @@ export class MemoryStore implements Store {
       if (r.type === 'etl') this.#appendEtl(r.event);
       else if (r.type === 'audit') {
         if (this.#appendAudit(r.event, r.key) && r.notify !== undefined) this.outbox.insertAudit(r.event, r.key, r.notify);
-      }
-      else if (r.type === 'notification') this.outbox.insert(r.row);
+      } else if (r.type === 'notification') this.outbox.insert(r.row);
       else if (r.type === 'gap') this.#gaps.add(r.gap);
       else this.#applyWorkload(r.change);
     }
