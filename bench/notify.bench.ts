@@ -11,7 +11,7 @@ import { parseNotifyConfig } from '../src/notify/notify-config.js';
 import { NotifyRouter } from '../src/notify/notify-router.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { StoreWriter } from '../src/storage/store-writer.js';
-import { subscribeWriter } from '../src/storage/subscribe-writer.js';
+import { auditRecord, subscribeWriter } from '../src/storage/subscribe-writer.js';
 import { auditEvent } from '../test/support/events.js';
 import { Receiver } from '../test/support/receiver.js';
 import { progress } from './lib/progress.js';
@@ -38,7 +38,7 @@ async function deliveriesPerSecond(): Promise<number> {
   const clock = systemClock();
   const cfg = parseNotifyConfig(`sinks:\n  - {name: ops, type: webhook, url: "${receiver.url}", concurrency: 16}\nroutes:\n  - {name: all, sinks: [ops]}\n`, {});
   const router = new NotifyRouter({ clock, cluster: 'c1', resolutionMs: 3_600_000, config: () => cfg });
-  for (let i = 0; i < DELIVERIES; i += 500) store.writeSync(Array.from({ length: 500 }, (_, j) => router.auditRecords(change(i + j))).flat());
+  for (let i = 0; i < DELIVERIES; i += 500) store.writeSync(Array.from({ length: 500 }, (_, j) => change(i + j)).map((c) => auditRecord(c, router.auditNotices(c))));
   const notifier = new Notifier({ outbox: store.outbox, clock, config: () => cfg, makeSink: (s) => httpSink(s, clock), owner: 'bench', log: quiet, batch: 256 });
   const started = performance.now();
   while ((await store.outbox.stats()).pending > 0) await notifier.tick();
@@ -63,7 +63,7 @@ async function auditCpuPerChange(notify: boolean): Promise<number> {
     {},
   );
   const router = new NotifyRouter({ clock, cluster: 'c1', resolutionMs: 3_600_000, config: () => cfg });
-  subscribeWriter(bus, writer, notify ? { audit: (c) => router.auditRecords(c), etl: (e) => router.etlRecords(e) } : undefined);
+  subscribeWriter(bus, writer, notify ? { audit: (c) => router.auditNotices(c), etl: (e) => router.etlRecords(e) } : undefined);
   const changes = Array.from({ length: CHANGES }, (_, i) => change(i));
   const before = process.cpuUsage();
   for (let i = 0; i < changes.length; i += 1000) {

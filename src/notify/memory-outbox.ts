@@ -1,7 +1,21 @@
-import type { DeadLetter, NewOutboxRow, OutboxRow, OutboxStats, OutboxStore } from './outbox.js';
+import type { AuditEvent } from '../audit/audit-event.js';
+import type { NotifyMessage } from './message.js';
+import { auditMessage } from './notify-router.js';
+import type { AuditNotice, DeadLetter, NewOutboxRow, OutboxRow, OutboxStats, OutboxStore, OutboxTarget } from './outbox.js';
+import { noticeId } from './outbox-rows.js';
+
+/** What a held row delivers: its message as JSON, or the audit event it refers to (the object, shared with the audit ring). */
+type Content = { readonly message: string } | { readonly event: AuditEvent; readonly key: string };
+
+/** A row's fields other than its state. */
+interface HeldRow extends OutboxTarget {
+  readonly id: string;
+  readonly cluster: string;
+  readonly content: Content;
+}
 
 interface Held {
-  row: NewOutboxRow;
+  row: HeldRow;
   seq: number;
   attempts: number;
   lastError: string | null;
@@ -19,28 +33,45 @@ export interface MemoryOutboxLimits {
 
 const DEFAULT_LIMITS: MemoryOutboxLimits = { maxRows: 100_000, maxBytes: 64 * 1024 * 1024 };
 
+/** What an audit notice is counted as: the event it keeps alive once the audit ring has let it go (about 1–2 KB as JSON). */
+const AUDIT_NOTICE_BYTES = 2048;
+
 /**
  * The outbox of the `memory:` backend: as durable as the process. Bounded by rows and bytes:
  * past either, the oldest rows are dropped and counted (`dropped`), as the memory rings drop.
  */
 export class MemoryOutbox implements OutboxStore {
-  readonly #rows = new Map<string, Held>();
+  /** By seq: Map iteration is insertion order, so the first entries are the oldest. */
+  readonly #rows = new Map<number, Held>();
+  readonly #ids = new Set<string>();
   #seq = 0;
   #bytes = 0;
   dropped = 0;
 
   constructor(private readonly limits: MemoryOutboxLimits = DEFAULT_LIMITS) {}
 
-  /** Adds a row unless one with its id is held (the store's write calls this). */
+  /** Adds a row that carries its message unless one with its id is held (the store's write calls this). */
   insert(row: NewOutboxRow): void {
-    if (this.#rows.has(row.id)) return;
-    const bytes = row.message.length * 2 + 256;
-    this.#rows.set(row.id, { row, seq: ++this.#seq, attempts: 0, lastError: null, owner: null, leaseUntilMs: 0, deadMs: null, bytes });
+    const { message, ...rest } = row;
+    this.#hold({ ...rest, content: { message } }, message.length * 2 + 256);
+  }
+
+  /** Adds the notices of an audit event the store has just taken (not one it already held): they keep the event object, not a copy. */
+  insertAudit(event: AuditEvent, key: string, notices: readonly AuditNotice[]): void {
+    const cluster = event.properties.cluster;
+    for (const n of notices) this.#hold({ ...n, id: noticeId(cluster, key, n.route, n.sink), cluster, content: { event, key } }, AUDIT_NOTICE_BYTES);
+  }
+
+  #hold(row: HeldRow, bytes: number): void {
+    if (this.#ids.has(row.id)) return;
+    const seq = ++this.#seq;
+    this.#ids.add(row.id);
+    this.#rows.set(seq, { row, seq, attempts: 0, lastError: null, owner: null, leaseUntilMs: 0, deadMs: null, bytes });
     this.#bytes += bytes;
     // Map iteration is insertion order: the first entries are the oldest.
-    for (const [id, h] of this.#rows) {
+    for (const h of this.#rows.values()) {
       if (this.#rows.size <= this.limits.maxRows && this.#bytes <= this.limits.maxBytes) break;
-      this.#delete(id, h);
+      this.#delete(h);
       this.dropped++;
     }
   }
@@ -61,17 +92,13 @@ export class MemoryOutbox implements OutboxStore {
     return out;
   }
 
-  async complete(ids: readonly string[]): Promise<void> {
-    for (const id of ids) {
-      const h = this.#rows.get(id);
-      if (h !== undefined) this.#delete(id, h);
-    }
+  async complete(seqs: readonly number[]): Promise<void> {
+    for (const h of this.#bySeq(seqs)) this.#delete(h);
   }
 
-  async release(owner: string, ids: readonly string[], notBeforeMs: number, error: string | null, refund: boolean): Promise<void> {
-    for (const id of ids) {
-      const h = this.#rows.get(id);
-      if (h === undefined || h.owner !== owner) continue;
+  async release(owner: string, seqs: readonly number[], notBeforeMs: number, error: string | null, refund: boolean): Promise<void> {
+    for (const h of this.#bySeq(seqs)) {
+      if (h.owner !== owner) continue;
       h.owner = null;
       h.leaseUntilMs = 0;
       h.row = { ...h.row, notBeforeMs };
@@ -80,16 +107,15 @@ export class MemoryOutbox implements OutboxStore {
     }
   }
 
-  async bury(owner: string, ids: readonly string[], nowMs: number, error: string, keep: number): Promise<void> {
-    for (const id of ids) {
-      const h = this.#rows.get(id);
-      if (h === undefined || h.owner !== owner) continue;
+  async bury(owner: string, seqs: readonly number[], nowMs: number, error: string, keep: number): Promise<void> {
+    for (const h of this.#bySeq(seqs)) {
+      if (h.owner !== owner) continue;
       h.owner = null;
       h.deadMs = nowMs;
       h.lastError = error;
     }
     const dead = [...this.#rows.entries()].filter(([, h]) => h.deadMs !== null).sort(([, a], [, b]) => (b.deadMs as number) - (a.deadMs as number) || b.seq - a.seq);
-    for (const [id, h] of dead.slice(keep)) this.#delete(id, h);
+    for (const [, h] of dead.slice(keep)) this.#delete(h);
   }
 
   async stats(): Promise<OutboxStats> {
@@ -114,11 +140,35 @@ export class MemoryOutbox implements OutboxStore {
       .map((h) => ({ ...view(h), deadMs: h.deadMs as number }));
   }
 
-  #delete(id: string, h: Held): void {
-    this.#rows.delete(id);
+  /** The held rows of these seqs. */
+  #bySeq(seqs: readonly number[]): Held[] {
+    const out: Held[] = [];
+    for (const seq of seqs) {
+      const h = this.#rows.get(seq);
+      if (h !== undefined) out.push(h);
+    }
+    return out;
+  }
+
+  #delete(h: Held): void {
+    this.#rows.delete(h.seq);
+    this.#ids.delete(h.row.id);
     this.#bytes -= h.bytes;
   }
 }
 
-const groupOf = (r: NewOutboxRow) => `${r.route}\u0000${r.sink}\u0000${r.groupKey}`;
-const view = (h: Held): OutboxRow => ({ ...h.row, seq: h.seq, attempts: h.attempts, lastError: h.lastError });
+const groupOf = (r: OutboxTarget) => `${r.route}\u0000${r.sink}\u0000${r.groupKey}`;
+
+function view(h: Held): OutboxRow {
+  const { content, ...row } = h.row;
+  return { ...row, seq: h.seq, attempts: h.attempts, lastError: h.lastError, message: messageOf(content) };
+}
+
+function messageOf(c: Content): NotifyMessage | undefined {
+  if ('event' in c) return auditMessage(c.event, c.key);
+  try {
+    return JSON.parse(c.message) as NotifyMessage;
+  } catch {
+    return undefined;
+  }
+}

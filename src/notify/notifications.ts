@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock, TimerHandle } from '../clock.js';
 import { ReloadingFile, type ReloadLogger, type ReloadTiming } from '../reloading-file.js';
-import type { StoreRecord } from '../storage/store.js';
 import type { StoreWriter } from '../storage/store-writer.js';
 import type { NotifyHook } from '../storage/subscribe-writer.js';
 import type { Sink } from './delivery.js';
@@ -102,7 +101,7 @@ export class Notifications {
 
   /** What the storage writer asks for each event: the outbox rows to commit with it. */
   readonly hook: NotifyHook = {
-    audit: (change) => this.#kicking(this.router.auditRecords(change)),
+    audit: (change) => this.#kicking(this.router.auditNotices(change)),
     etl: (event) => this.#kicking(this.router.etlRecords(event)),
   };
 
@@ -175,12 +174,12 @@ export class Notifications {
         created: iso(d.createdMs) as string,
         died: iso(d.deadMs) as string,
         error: scrubAll(d.lastError ?? '', config.secrets),
-        summary: summaryOf(d.message),
+        summary: d.message?.summary ?? '',
       })),
     };
   }
 
-  #kicking(records: StoreRecord[]): StoreRecord[] {
+  #kicking<T>(records: T[]): T[] {
     // The rows are committed with the event by the writer; the notifier looks once they may be.
     if (records.length > 0) this.notifier.kick();
     return records;
@@ -198,15 +197,6 @@ export class Notifications {
       }
       this.#scheduleStalled();
     }, every);
-  }
-}
-
-function summaryOf(message: string): string {
-  try {
-    const m = JSON.parse(message) as { summary?: unknown };
-    return typeof m.summary === 'string' ? m.summary : '';
-  } catch {
-    return '';
   }
 }
 

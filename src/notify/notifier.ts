@@ -77,8 +77,8 @@ export class Notifier {
   #again = false;
   #stopped = true;
   readonly #inFlight = new Set<Promise<void>>();
-  /** Ids delivered during a tick, deleted in one transaction when the tick's deliveries settle. */
-  #delivered: string[] = [];
+  /** Rows (seqs) delivered during a tick, deleted in one statement when the tick's deliveries settle. */
+  #delivered: number[] = [];
 
   constructor(options: NotifierOptions) {
     this.#o = {
@@ -129,7 +129,8 @@ export class Notifier {
       const nowMs = this.#o.clock.nowMs();
       const rows = await this.#o.outbox.lease(this.#o.owner, nowMs, this.#o.leaseMs, this.#o.batch);
       leased = rows.length;
-      const deliveries = groupRows(rows);
+      const { deliveries, orphans } = groupRows(rows);
+      if (orphans.length > 0) await this.#buryOrphans(orphans, nowMs);
       await Promise.all(deliveries.map((d) => this.#track(this.#deliver(d.delivery, d.rows))));
       // One commit for the tick's successes (an fsync per delivery capped SQLite at ~150/s); a crash
       // before it redelivers them, which the Idempotency-Key absorbs.
@@ -163,12 +164,21 @@ export class Notifier {
     return p.finally(() => this.#inFlight.delete(p));
   }
 
+  /** Rows whose message can no longer be made (their audit event is gone, or does not parse): dead letters at once. */
+  async #buryOrphans(rows: readonly OutboxRow[], nowMs: number): Promise<void> {
+    await this.#o.outbox.bury(this.#o.owner, rows.map((r) => r.seq), nowMs, 'its message cannot be made: the audit event it refers to is not stored any more, or the row does not parse', this.#o.deadLetterCap);
+    for (const r of rows) {
+      this.#o.onOutcome?.(r.sink, r.route, 'dead', 1);
+      this.#o.log.warn({ sink: r.sink, route: r.route, id: r.id }, 'notification without its event; kept as a dead letter');
+    }
+  }
+
   async #deliver(d: Delivery, rows: readonly OutboxRow[]): Promise<void> {
     const { outbox, owner, clock } = this.#o;
-    const ids = rows.map((r) => r.id);
+    const seqs = rows.map((r) => r.seq);
     const slot = this.#slot(d.sink);
     if (slot === undefined) {
-      await outbox.bury(owner, ids, clock.nowMs(), `the sink '${d.sink}' is not in NOTIFY_CONFIG any more`, this.#o.deadLetterCap);
+      await outbox.bury(owner, seqs, clock.nowMs(), `the sink '${d.sink}' is not in NOTIFY_CONFIG any more`, this.#o.deadLetterCap);
       this.#count(d, 'dead', rows.length);
       return;
     }
@@ -176,7 +186,7 @@ export class Notifier {
     if (route?.rateLimit !== undefined) {
       const next = this.#caps.take(d.route, route.rateLimit, clock.nowMs());
       if (next !== undefined) {
-        await outbox.release(owner, ids, next, null, true);
+        await outbox.release(owner, seqs, next, null, true);
         return;
       }
     }
@@ -192,7 +202,7 @@ export class Notifier {
     const act = this.#act(d.sink);
     const nowMs = clock.nowMs();
     if (outcome.ok) {
-      for (const id of ids) this.#delivered.push(id);
+      for (const seq of seqs) this.#delivered.push(seq);
       act.delivered += rows.length;
       act.lastDeliveredMs = nowMs;
       this.#count(d, 'delivered', rows.length);
@@ -204,13 +214,13 @@ export class Notifier {
     const attempts = Math.max(...rows.map((r) => r.attempts));
     if (!outcome.retry || attempts >= slot.cfg.maxAttempts) {
       const why = outcome.retry ? `${outcome.error} (after ${attempts} attempts)` : outcome.error;
-      await outbox.bury(owner, ids, nowMs, why, this.#o.deadLetterCap);
+      await outbox.bury(owner, seqs, nowMs, why, this.#o.deadLetterCap);
       this.#count(d, 'dead', rows.length);
       this.#o.log.warn({ sink: d.sink, route: d.route, id: d.id, error: why }, 'notification could not be delivered; kept as a dead letter');
       return;
     }
     const delay = Math.max(backoffDelay(attempts - 1, this.#o.backoff, this.#o.random), outcome.retryAfterMs ?? 0);
-    await outbox.release(owner, ids, nowMs + delay, outcome.error, false);
+    await outbox.release(owner, seqs, nowMs + delay, outcome.error, false);
     this.#count(d, 'retried', rows.length);
   }
 
@@ -263,19 +273,31 @@ export class Notifier {
   }
 }
 
-/** Joins leased rows into deliveries: the rows of one route, sink and group key are one message list. */
-export function groupRows(rows: readonly OutboxRow[]): { delivery: Delivery; rows: OutboxRow[] }[] {
-  const byKey = new Map<string, OutboxRow[]>();
+/**
+ * Joins leased rows into deliveries: the rows of one route, sink and group key are one message
+ * list. Rows without a message (`orphans`) are set apart.
+ */
+export function groupRows(rows: readonly OutboxRow[]): { deliveries: { delivery: Delivery; rows: OutboxRow[] }[]; orphans: OutboxRow[] } {
+  const byKey = new Map<string, { rows: OutboxRow[]; messages: NotifyMessage[] }>();
+  const orphans: OutboxRow[] = [];
   for (const r of rows) {
+    if (r.message === undefined) {
+      orphans.push(r);
+      continue;
+    }
     const key = r.groupKey === '' ? `id\u0000${r.id}` : `g\u0000${r.route}\u0000${r.sink}\u0000${r.groupKey}`;
-    const list = byKey.get(key) ?? [];
-    list.push(r);
-    byKey.set(key, list);
+    let g = byKey.get(key);
+    if (g === undefined) {
+      g = { rows: [], messages: [] };
+      byKey.set(key, g);
+    }
+    g.rows.push(r);
+    g.messages.push(r.message);
   }
-  return [...byKey.values()].map((list) => {
+  const deliveries = [...byKey.values()].map(({ rows: list, messages }) => {
     const first = list[0] as OutboxRow;
-    const messages = list.map((r) => JSON.parse(r.message) as NotifyMessage);
     const id = list.length === 1 ? (messages[0] as NotifyMessage).id : `group-${shortHash(list.map((r) => r.id).join(','))}`;
     return { delivery: { id, route: first.route, sink: first.sink, messages }, rows: list };
   });
+  return { deliveries, orphans };
 }

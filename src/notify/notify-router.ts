@@ -7,7 +7,7 @@ import { auditOrigin, describeOrigin } from './audit-origin.js';
 import { EtlConditions, type ConditionChange } from './etl-conditions.js';
 import { formatDelta, kebab, shortHash, type NotifyMessage } from './message.js';
 import type { NotifyConfig } from './notify-config.js';
-import type { NewOutboxRow } from './outbox.js';
+import type { AuditNotice, NewOutboxRow } from './outbox.js';
 import { compileRoute, matchesAudit, matchesEtl, type CompiledRoute } from './route-match.js';
 
 /** What the router needs. */
@@ -54,8 +54,8 @@ export function etlMessage(cluster: string, change: ConditionChange, nowMs: numb
 }
 
 /**
- * Turns events into outbox rows. It runs inside the storage writer's subscription, so the rows of
- * an event are committed in the same transaction as the event. A route with a grouping interval
+ * Turns events into notifications. It runs inside the storage writer's subscription, so the
+ * notifications of an event are committed in the same transaction as the event. A route with a grouping interval
  * stamps its rows with a group key (the Helm release or Argo CD application when the event names
  * one, else the workload: one rollout) and holds them back for the interval, so the outbox leases
  * a burst as one message.
@@ -68,22 +68,22 @@ export class NotifyRouter {
     this.#conditions = new EtlConditions(o.resolutionMs, o.clock.nowMs());
   }
 
-  /** The rows an audit change leads to, one per matching route and sink. */
-  auditRecords(change: AuditChange): StoreRecord[] {
+  /**
+   * The notifications an audit change leads to, one per matching route and sink. They ride on the
+   * change's `audit` record and refer to the stored event: no message is made or copied here.
+   */
+  auditNotices(change: AuditChange): AuditNotice[] {
     const routes = this.#routes();
     if (routes.length === 0) return [];
-    const out: StoreRecord[] = [];
-    let message: string | undefined;
+    const out: AuditNotice[] = [];
     let groupOf: string | undefined;
     const nowMs = this.o.clock.nowMs();
     for (const r of routes) {
       if (!matchesAudit(r, change.event)) continue;
-      message ??= JSON.stringify(auditMessage(change.event, change.key));
       const { groupMs } = r.route;
       if (groupMs > 0) groupOf ??= groupKeyOf(change.event);
-      for (const sink of r.route.sinks) {
-        out.push(this.#row(change.key, r.route.name, sink, groupMs > 0 ? (groupOf ?? '') : '', nowMs, nowMs + groupMs, message));
-      }
+      const groupKey = groupMs > 0 ? (groupOf ?? '') : '';
+      for (const sink of r.route.sinks) out.push({ route: r.route.name, sink, groupKey, createdMs: nowMs, notBeforeMs: nowMs + groupMs });
     }
     return out;
   }

@@ -87,8 +87,9 @@ export class MemoryStore implements Store {
   readonly writeSync = (records: readonly StoreRecord[]): void => {
     for (const r of records) {
       if (r.type === 'etl') this.#appendEtl(r.event);
-      else if (r.type === 'audit') this.#appendAudit(r.event, r.key);
-      else if (r.type === 'notification') this.outbox.insert(r.row);
+      else if (r.type === 'audit') {
+        if (this.#appendAudit(r.event, r.key) && r.notify !== undefined) this.outbox.insertAudit(r.event, r.key, r.notify);
+      } else if (r.type === 'notification') this.outbox.insert(r.row);
       else if (r.type === 'gap') this.#gaps.add(r.gap);
       else this.#applyWorkload(r.change);
     }
@@ -250,18 +251,20 @@ export class MemoryStore implements Store {
     this.#etlVersion++;
   }
 
-  #appendAudit(event: AuditEvent, key: string): void {
+  /** False when the key was held already. */
+  #appendAudit(event: AuditEvent, key: string): boolean {
     const cluster = event.properties.cluster;
     let c = this.#audit.get(cluster);
     if (c === undefined) {
       c = { ring: new RingBuffer(this.#limits.auditCapacity), keys: new Set() };
       this.#audit.set(cluster, c);
     }
-    if (c.keys.has(key)) return;
+    if (c.keys.has(key)) return false;
     c.keys.add(key);
     const evicted = c.ring.push(new AuditEntry(this.#seq++, key, event, Date.parse(event.timestamp)));
     if (evicted !== undefined) c.keys.delete(evicted.key);
     this.#auditVersion++;
+    return true;
   }
 
   #applyWorkload(change: WorkloadStateChange): void {

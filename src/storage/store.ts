@@ -7,7 +7,7 @@ import type { AuditEventLookup } from './audit-lookup.js';
 import type { EtlEvent } from '../events/etl-event.js';
 import type { EtlCategory } from '../events/etl-kinds.js';
 import type { EtlCounters, EtlLogQuery } from '../events/etl-log.js';
-import type { NewOutboxRow, OutboxStore } from '../notify/outbox.js';
+import type { AuditNotice, NewOutboxRow, OutboxStore } from '../notify/outbox.js';
 import type { RepairStore } from './repair-store.js';
 import type { AuditGapStore } from './gap-store.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
@@ -40,12 +40,16 @@ export interface StoreLimits {
 /** One thing to write. A batch of records is committed atomically, in order. */
 export type StoreRecord =
   | { readonly type: 'etl'; readonly event: EtlEvent }
-  /** An audit event and its idempotency key within `event.properties.cluster`; a key already held is ignored. */
-  | { readonly type: 'audit'; readonly event: AuditEvent; readonly key: string }
+  /**
+   * An audit event and its idempotency key within `event.properties.cluster`; a key already held is
+   * ignored, and so are its `notify` notices then (whoever stored the event wrote them). The notices
+   * go to the outbox referring to the event, which is kept (or copied into the outbox) until they are delivered.
+   */
+  | { readonly type: 'audit'; readonly event: AuditEvent; readonly key: string; readonly notify?: readonly AuditNotice[] }
   | { readonly type: 'workload'; readonly change: WorkloadStateChange }
   /** A gap in the audit's view of `gap.cluster`; an id already held is ignored. */
   | { readonly type: 'gap'; readonly gap: AuditGap }
-  /** A notification for the outbox, written with the event that triggered it; an id already held is ignored. */
+  /** A notification that carries its message (ETL conditions, tests), written with the event that triggered it; an id already held is ignored. */
   | { readonly type: 'notification'; readonly row: NewOutboxRow };
 
 /** The ETL log as stored: each event as the JSON `/model/etl/log` prints, oldest first, and the summed counters. */

@@ -2,12 +2,15 @@ import type { AuditChange } from '../audit/audit-change.js';
 import type { EventBus, Unsubscribe } from '../events/bus.js';
 import type { EtlEvent } from '../events/etl-event.js';
 import type { Topics } from '../events/topics.js';
+import type { AuditNotice } from '../notify/outbox.js';
 import type { StoreRecord } from './store.js';
 import type { StoreWriter } from './store-writer.js';
 
-/** Records to commit with an event (the notifications it triggers), so both are in one transaction. */
+/** The notifications an event triggers, committed with it in one transaction. */
 export interface NotifyHook {
-  audit(change: AuditChange): readonly StoreRecord[];
+  /** Notices that ride on the change's audit record and refer to the stored event. */
+  audit(change: AuditChange): readonly AuditNotice[];
+  /** Records to commit with the ETL event (conditions that fire or clear, with their messages). */
   etl(event: EtlEvent): readonly StoreRecord[];
 }
 
@@ -19,13 +22,18 @@ export interface NotifyHook {
 export function subscribeWriter(bus: EventBus<Topics>, writer: StoreWriter, notify?: NotifyHook): Unsubscribe {
   const subscriptions = [
     bus.subscribe('etl', (event) => writer.submit(withExtra([{ type: 'etl', event }], notify?.etl(event)))),
-    bus.subscribe('audit', (c) => writer.submit(withExtra([{ type: 'audit', event: c.event, key: c.key }, { type: 'workload', change: c.state }], notify?.audit(c)))),
+    bus.subscribe('audit', (c) => writer.submit([auditRecord(c, notify?.audit(c)), { type: 'workload', change: c.state }])),
     bus.subscribe('workloads', (change) => writer.submit([{ type: 'workload', change }])),
     bus.subscribe('auditGaps', (gap) => writer.submit([{ type: 'gap', gap }])),
   ];
   return () => {
     for (const unsubscribe of subscriptions) unsubscribe();
   };
+}
+
+/** The record of an audit change, with the notices it triggers when there are any. */
+export function auditRecord(c: AuditChange, notify: readonly AuditNotice[] | undefined): StoreRecord {
+  return notify !== undefined && notify.length > 0 ? { type: 'audit', event: c.event, key: c.key, notify } : { type: 'audit', event: c.event, key: c.key };
 }
 
 function withExtra(unit: StoreRecord[], extra: readonly StoreRecord[] | undefined): StoreRecord[] {

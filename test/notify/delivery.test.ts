@@ -10,7 +10,7 @@ import { NotifyRouter } from '../../src/notify/notify-router.js';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { Receiver } from '../support/receiver.js';
-import { change, config } from './notify-fixtures.js';
+import { change, config, routed } from './notify-fixtures.js';
 
 // Delivery to real HTTP receivers on loopback, from an SQLite outbox, on a manual clock: the
 // notifier's tick is driven by the test, so retries and backoff are steps, not waits.
@@ -68,7 +68,7 @@ routes:
 describe('delivery to a webhook', () => {
   it('retries a receiver that fails the first attempts, with the same Idempotency-Key, and delivers', async () => {
     const { notifier, router } = setup();
-    await store.write(router.auditRecords(change('web', 43.89)));
+    await store.write(routed(router, change('web', 43.89)));
     receiver.script.push({ status: 503 }, { status: 502 });
     await notifier.tick();
     expect(outcomes).toEqual(['ops/all/failed×1', 'ops/all/retried×1']);
@@ -90,7 +90,7 @@ describe('delivery to a webhook', () => {
 
   it('waits as long as a 429 Retry-After asks', async () => {
     const { notifier, router } = setup();
-    await store.write(router.auditRecords(change('web', 5)));
+    await store.write(routed(router, change('web', 5)));
     receiver.script.push({ status: 429, headers: { 'retry-after': '30' } });
     await notifier.tick();
     clock.advance(29_999);
@@ -104,7 +104,7 @@ describe('delivery to a webhook', () => {
 
   it('gives up on a slow receiver at the timeout and tries again', async () => {
     const { notifier, router } = setup();
-    await store.write(router.auditRecords(change('web', 5)));
+    await store.write(routed(router, change('web', 5)));
     receiver.script.push('hang');
     const tick = notifier.tick();
     await waitUntil(() => receiver.received.length === 1);
@@ -120,7 +120,7 @@ describe('delivery to a webhook', () => {
 
   it('keeps a notification while the receiver is down and delivers it after the receiver restarts', async () => {
     const { notifier, router } = setup();
-    await store.write(router.auditRecords(change('web', 5)));
+    await store.write(routed(router, change('web', 5)));
     await receiver.stop();
     await notifier.tick();
     clock.advance(750);
@@ -137,7 +137,7 @@ describe('delivery to a webhook', () => {
 
   it('signs the body with HMAC-SHA256 of the shared secret', async () => {
     const { notifier, router } = setup('    hmacSecretEnv: OPS_SECRET\n    headers: {X-Team: platform}');
-    await store.write(router.auditRecords(change('web', 5)));
+    await store.write(routed(router, change('web', 5)));
     await notifier.tick();
     const [r] = receiver.received;
     const expected = `sha256=${createHmac('sha256', 'shh-its-a-secret').update(r!.body).digest('hex')}`;
@@ -147,7 +147,7 @@ describe('delivery to a webhook', () => {
 
   it('keeps a refused notification as a dead letter at once', async () => {
     const { notifier, router } = setup();
-    await store.write(router.auditRecords(change('web', 5)));
+    await store.write(routed(router, change('web', 5)));
     receiver.script.push({ status: 400 });
     await notifier.tick();
     expect(outcomes).toEqual(['ops/all/failed×1', 'ops/all/dead×1']);
@@ -157,7 +157,7 @@ describe('delivery to a webhook', () => {
 
   it('makes a dead letter of the last allowed attempt', async () => {
     const { notifier, router } = setup();
-    await store.write(router.auditRecords(change('web', 5)));
+    await store.write(routed(router, change('web', 5)));
     receiver.script.push({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
     for (const wait of [0, 750, 1500, 3000]) {
       clock.advance(wait);

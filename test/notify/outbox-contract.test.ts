@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { NewOutboxRow } from '../../src/notify/outbox.js';
-import type { StoreLimits } from '../../src/storage/store.js';
+import { auditMessage } from '../../src/notify/notify-router.js';
+import type { AuditNotice, NewOutboxRow } from '../../src/notify/outbox.js';
+import { noticeId } from '../../src/notify/outbox-rows.js';
+import type { StoreLimits, StoreRecord } from '../../src/storage/store.js';
+import { auditEvent } from '../support/events.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { storeBackends, useStores } from '../support/store-backends.js';
 
@@ -17,6 +20,8 @@ function row(id: string, o: Partial<NewOutboxRow> = {}): NewOutboxRow {
 }
 const notification = (r: NewOutboxRow) => ({ type: 'notification' as const, row: r });
 const ids = (rows: readonly { id: string }[]) => rows.map((r) => r.id);
+/** The seqs of the rows of these ids (the handles of complete, release and bury). */
+const seqs = (rows: readonly { id: string; seq: number }[], ...of: string[]) => rows.filter((r) => of.includes(r.id)).map((r) => r.seq);
 
 describe.each(backends)('outbox on $name', (backend) => {
   const f = useStores(backend, ['outbox'], LIMITS);
@@ -25,8 +30,8 @@ describe.each(backends)('outbox on $name', (backend) => {
     await f.store.write([notification(row('a')), notification(row('b')), notification(row('later', { notBeforeMs: T + 10 }))]);
     const first = await f.store.outbox.lease('one', T, 1000, 10);
     expect(first.map((r) => [r.id, r.attempts, r.message])).toEqual([
-      ['a', 1, '{"id":"a"}'],
-      ['b', 1, '{"id":"b"}'],
+      ['a', 1, { id: 'a' }],
+      ['b', 1, { id: 'b' }],
     ]);
     expect(await f.store.outbox.lease('two', T, 1000, 10)).toEqual([]);
     expect(ids(await f.store.outbox.lease('two', T + 10, 1000, 10))).toEqual(['later']);
@@ -45,22 +50,22 @@ describe.each(backends)('outbox on $name', (backend) => {
     const taken = await f.store.outbox.lease('two', T + 1000, 1000, 10);
     expect(taken.map((r) => [r.id, r.attempts])).toEqual([['a', 2]]);
     // The first owner's lease is gone: it can no longer release or bury the row.
-    await f.store.outbox.release('one', ['a'], T, 'late', false);
+    await f.store.outbox.release('one', seqs(taken, 'a'), T, 'late', false);
     expect(await f.store.outbox.lease('three', T + 1500, 1000, 10)).toEqual([]);
   });
 
   it('deletes completed rows', async () => {
     await f.store.write([notification(row('a')), notification(row('b'))]);
-    await f.store.outbox.lease('one', T, 1000, 10);
-    await f.store.outbox.complete(['a']);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.complete(seqs(leased, 'a'));
     expect(await f.store.outbox.stats()).toEqual({ pending: 1, oldestCreatedMs: T, dead: 0 });
   });
 
   it('releases a row for a later try with its error, refunding the attempt when asked', async () => {
     await f.store.write([notification(row('a')), notification(row('b'))]);
-    await f.store.outbox.lease('one', T, 1000, 10);
-    await f.store.outbox.release('one', ['a'], T + 500, 'HTTP 503', false);
-    await f.store.outbox.release('one', ['b'], T + 500, null, true);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.release('one', seqs(leased, 'a'), T + 500, 'HTTP 503', false);
+    await f.store.outbox.release('one', seqs(leased, 'b'), T + 500, null, true);
     expect(await f.store.outbox.lease('one', T + 499, 1000, 10)).toEqual([]);
     const again = await f.store.outbox.lease('one', T + 500, 1000, 10);
     expect(again.map((r) => [r.id, r.attempts, r.lastError])).toEqual([
@@ -82,15 +87,53 @@ describe.each(backends)('outbox on $name', (backend) => {
 
   it('keeps dead letters, newest first, at most the number asked', async () => {
     await f.store.write(['a', 'b', 'c'].map((id) => notification(row(id))));
-    await f.store.outbox.lease('one', T, 1000, 10);
-    await f.store.outbox.bury('one', ['a'], T + 1, 'HTTP 400', 2);
-    await f.store.outbox.bury('one', ['b'], T + 2, 'HTTP 404', 2);
-    await f.store.outbox.bury('one', ['c'], T + 3, 'HTTP 410', 2);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.bury('one', seqs(leased, 'a'), T + 1, 'HTTP 400', 2);
+    await f.store.outbox.bury('one', seqs(leased, 'b'), T + 2, 'HTTP 404', 2);
+    await f.store.outbox.bury('one', seqs(leased, 'c'), T + 3, 'HTTP 410', 2);
     expect((await f.store.outbox.deadLetters(10)).map((d) => [d.id, d.deadMs, d.lastError, d.attempts])).toEqual([
       ['c', T + 3, 'HTTP 410', 1],
       ['b', T + 2, 'HTTP 404', 1],
     ]);
     expect(await f.store.outbox.stats()).toEqual({ pending: 0, oldestCreatedMs: null, dead: 2 });
     expect(await f.store.outbox.lease('one', T + 10_000, 1000, 10)).toEqual([]);
+  });
+});
+
+// An audit notification refers to its stored event: it is written with the event (once, however
+// often the event is), and its message is made from the event when leased, even after pruning
+// removed the event from the audit log.
+const notice = (route: string, o: Partial<AuditNotice> = {}): AuditNotice => ({ route, sink: 's', groupKey: '', createdMs: T, notBeforeMs: T, ...o });
+const audited = (name: string, notify?: AuditNotice[]): StoreRecord => {
+  const event = auditEvent(name, { cluster: 'c1' });
+  return notify === undefined ? { type: 'audit', event, key: `add/${name}` } : { type: 'audit', event, key: `add/${name}`, notify };
+};
+
+describe.each(backends)('audit notifications on $name', (backend) => {
+  const f = useStores(backend, ['outbox', 'pruning', 'audit-log'], LIMITS);
+
+  it('are written with their event, once, and leased with the message made from it', async () => {
+    await f.store.write([audited('web', [notice('r'), notice('r2')])]);
+    // The same event again (a retried batch, another replica): its key is held, so no second row.
+    await f.store.write([audited('web', [notice('r'), notice('r2')]), audited('web', [notice('r')])]);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    const event = auditEvent('web', { cluster: 'c1' });
+    expect(leased.map((r) => [r.id, r.route, r.message])).toEqual([
+      [noticeId('c1', 'add/web', 'r', 's'), 'r', auditMessage(event, 'add/web')],
+      [noticeId('c1', 'add/web', 'r2', 's'), 'r2', auditMessage(event, 'add/web')],
+    ]);
+  });
+
+  it('keep what they refer to when pruning removes the event before delivery, pending or dead', async () => {
+    await f.store.write([audited('pending', [notice('r')]), audited('dead', [notice('r', { sink: 'gone' })])]);
+    const [, dead] = await f.store.outbox.lease('one', T, 1000, 10);
+    await f.store.outbox.bury('one', [dead!.seq], T, 'HTTP 410', 10);
+    // Four newer events push both out of the audit log (capacity 3), and pruning deletes them.
+    await f.store.write(['a', 'b', 'c', 'd'].map((n) => audited(n)));
+    await f.store.prune('c1', T);
+    expect((await f.store.queryAudit({ clusters: new Set(['c1']) })).map((b) => (JSON.parse(b) as { properties: { name: string } }).properties.name)).toEqual(['d', 'c', 'b']);
+    const again = await f.store.outbox.lease('two', T + 1000, 1000, 10);
+    expect(again.map((r) => [r.id, r.message])).toEqual([[noticeId('c1', 'add/pending', 'r', 's'), auditMessage(auditEvent('pending', { cluster: 'c1' }), 'add/pending')]]);
+    expect((await f.store.outbox.deadLetters(10)).map((d) => d.message?.summary)).toEqual([auditMessage(auditEvent('dead', { cluster: 'c1' }), 'add/dead').summary]);
   });
 });

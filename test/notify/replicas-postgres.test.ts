@@ -6,7 +6,7 @@ import { PostgresStore } from '../../src/storage/postgres/pg-store.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestSchema, postgresAvailable, type TestSchema } from '../support/postgres.js';
 import { Receiver } from '../support/receiver.js';
-import { change, config } from './notify-fixtures.js';
+import { change, config, routed } from './notify-fixtures.js';
 
 // Two replicas sharing one PostgreSQL outbox deliver each notification once: leases are taken
 // with FOR UPDATE SKIP LOCKED, and a replica that dies holding a lease leaves its rows to the
@@ -45,7 +45,7 @@ describe('notifications from replicas sharing PostgreSQL', () => {
     if (!pgOk) return ctx.skip();
     const { stores, notifiers, router, receiver } = await replicas(2);
     // Both replicas see every change and both write it: one row each.
-    for (const store of stores) for (let i = 0; i < 100; i++) await store.write(router.auditRecords(change(`w${i}`, i + 1)));
+    for (const store of stores) for (let i = 0; i < 100; i++) await store.write(routed(router, change(`w${i}`, i + 1)));
     expect((await stores[0]!.outbox.stats()).pending).toBe(100);
     while ((await stores[0]!.outbox.stats()).pending > 0) await Promise.all(notifiers.map((x) => x.tick()));
     const keys = receiver.received.map((r) => String(r.headers['idempotency-key']));
@@ -58,7 +58,7 @@ describe('notifications from replicas sharing PostgreSQL', () => {
   it('take over the rows of a replica that died holding their lease, once the lease expires', async (ctx) => {
     if (!pgOk) return ctx.skip();
     const { stores, notifiers, router, receiver, clock } = await replicas(2);
-    await stores[0]!.write(router.auditRecords(change('web', 5)));
+    await stores[0]!.write(routed(router, change('web', 5)));
     // Replica 0 leases the row and dies before sending it.
     expect(await stores[0]!.outbox.lease('replica-0', clock.nowMs(), 60_000, 10)).toHaveLength(1);
     await notifiers[1]!.tick();

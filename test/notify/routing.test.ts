@@ -7,7 +7,7 @@ import { NotifyRouter } from '../../src/notify/notify-router.js';
 import type { EtlEvent } from '../../src/events/etl-event.js';
 import type { StoreRecord } from '../../src/storage/store.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { change, config } from './notify-fixtures.js';
+import { change, config, routed } from './notify-fixtures.js';
 
 // Routing and noise control, through the memory outbox and a recording sink: which changes reach
 // which route, bursts grouped into one message, rate caps, and ETL conditions told once, then "resolved".
@@ -24,7 +24,10 @@ function harness(yaml: string) {
   const notifier = new Notifier({ outbox, clock, config: () => cfg, makeSink: () => sink, owner: 'me', log: quiet });
   const router = new NotifyRouter({ clock, cluster: 'c1', resolutionMs: H, config: () => cfg });
   const write = (records: readonly StoreRecord[]) => {
-    for (const r of records) if (r.type === 'notification') outbox.insert(r.row);
+    for (const r of records) {
+      if (r.type === 'notification') outbox.insert(r.row);
+      else if (r.type === 'audit' && r.notify !== undefined) outbox.insertAudit(r.event, r.key, r.notify);
+    }
   };
   return { clock, outbox, notifier, router, sent, write };
 }
@@ -40,7 +43,7 @@ describe('routes', () => {
     match: {eventTypes: [add, update], namespaces: ["team-*"], minMonthlyCostDelta: 10}
     sinks: [ops]
 `);
-    const routed = (c: ReturnType<typeof change>) => router.auditRecords(c).length;
+    const routed = (c: ReturnType<typeof change>) => router.auditNotices(c).length;
     expect(routed(change('a', 43.89, { properties: { namespace: 'team-a' } as never }))).toBe(1);
     expect(routed(change('b', 9.99, { properties: { namespace: 'team-a' } as never }))).toBe(0);
     expect(routed(change('c', 43.89, { properties: { namespace: 'kube-system' } as never }))).toBe(0);
@@ -54,9 +57,9 @@ describe('routes', () => {
 `);
     const update = (delta: number) =>
       change('w', delta, { eventType: 'update', previousCostPrediction: { totalMonthlyRate: 10, cpuMonthlyRate: 10, ramMonthlyRate: 0, gpuMonthlyRate: 0 } });
-    expect(router.auditRecords(update(5)).length).toBe(1);
-    expect(router.auditRecords(update(4.99)).length).toBe(0);
-    expect(router.auditRecords(change('new', 0.01)).length).toBe(1);
+    expect(router.auditNotices(update(5)).length).toBe(1);
+    expect(router.auditNotices(update(4.99)).length).toBe(0);
+    expect(router.auditNotices(change('new', 0.01)).length).toBe(1);
   });
 
   it('match changedBy and source when the event carries them, and nothing when it does not', () => {
@@ -64,8 +67,8 @@ describe('routes', () => {
   - {name: helm, match: {sources: [helm], changedBy: ["helm*"]}, sinks: [ops]}
 `);
     const withOrigin = change('w', 5, { source: { tool: 'helm', name: 'shop' }, changedBy: { manager: 'helm' } });
-    expect(router.auditRecords(withOrigin).length).toBe(1);
-    expect(router.auditRecords(change('x', 5)).length).toBe(0);
+    expect(router.auditNotices(withOrigin).length).toBe(1);
+    expect(router.auditNotices(change('x', 5)).length).toBe(0);
   });
 
   it('refuse a file that names an unknown sink, saying where', () => {
@@ -82,10 +85,10 @@ describe('noise control', () => {
   - {name: all, group: 1m, sinks: [ops]}
 `);
     const helm = { source: { tool: 'helm' as const, name: 'shop' } };
-    write(router.auditRecords(change('web', 20, helm)));
+    write(routed(router, change('web', 20, helm)));
     clock.advance(10_000);
-    write(router.auditRecords(change('api', 23.89, helm)));
-    write(router.auditRecords(change('other', 1)));
+    write(routed(router, change('api', 23.89, helm)));
+    write(routed(router, change('other', 1)));
     await notifier.tick();
     expect(sent).toEqual([]);
     clock.advance(50_000);
@@ -102,7 +105,7 @@ describe('noise control', () => {
     const { clock, notifier, router, sent, write, outbox } = harness(`${SINK}routes:
   - {name: all, rateLimit: {count: 2, per: 1h}, sinks: [ops]}
 `);
-    for (const n of ['a', 'b', 'c']) write(router.auditRecords(change(n, 5)));
+    for (const n of ['a', 'b', 'c']) write(routed(router, change(n, 5)));
     await notifier.tick();
     expect(sent).toHaveLength(2);
     clock.advance(H - 1);
@@ -151,5 +154,17 @@ routes:
       'resolved: ETL stalled on c1',
       'ETL missingWindows (allocation) on c1: 2 allocation window(s) from 2024-05-03T10:00:00.000Z to 2024-05-03T12:00:00Z were not built',
     ]);
+  });
+
+  it('keeps a row whose message cannot be made as a dead letter at once, and delivers the others', async () => {
+    const { notifier, router, sent, write, outbox } = harness(`${SINK}routes:
+  - {name: all, sinks: [ops]}
+`);
+    outbox.insert({ id: 'broken', cluster: 'c1', route: 'all', sink: 'ops', groupKey: '', createdMs: 0, notBeforeMs: 0, message: '{not json' });
+    write(routed(router, change('web', 5)));
+    await notifier.tick();
+    expect(sent.map((d) => d.messages[0]?.summary)).toEqual(['add deployment kubecost/web: +$5.00/month']);
+    expect((await outbox.deadLetters(10)).map((d) => [d.id, d.lastError])).toEqual([['broken', 'its message cannot be made: the audit event it refers to is not stored any more, or the row does not parse']]);
+    expect(await outbox.stats()).toMatchObject({ pending: 0, dead: 1 });
   });
 });

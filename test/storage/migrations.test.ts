@@ -8,6 +8,8 @@ import { auditEventId } from '../../src/audit/audit-id.js';
 import type { RepairStore } from '../../src/storage/repair-store.js';
 import type { AuditGapStore } from '../../src/storage/gap-store.js';
 import { auditGap } from '../../src/audit/watch-gap.js';
+import { auditMessage } from '../../src/notify/notify-router.js';
+import { noticeId } from '../../src/notify/outbox-rows.js';
 import { PG_MIGRATIONS } from '../../src/storage/postgres/pg-migrations.js';
 import { PostgresStore } from '../../src/storage/postgres/pg-store.js';
 import { SQLITE_MIGRATIONS } from '../../src/storage/sqlite/sqlite-migrations.js';
@@ -201,8 +203,9 @@ const OUTBOX_ROW = { id: 'n1', cluster: 'c1', route: 'r', sink: 's', groupKey: '
 async function expectVersion7(store: Store): Promise<void> {
   expect((await store.listSets({ category: 'allocation', resolutionMs: H })).map((s) => s.start)).toEqual([T]);
   await store.write([{ type: 'notification', row: OUTBOX_ROW }]);
-  expect((await store.outbox.lease('me', T, 1000, 10)).map((r) => [r.id, r.attempts])).toEqual([['n1', 1]]);
-  await store.outbox.complete(['n1']);
+  const leased = await store.outbox.lease('me', T, 1000, 10);
+  expect(leased.map((r) => [r.id, r.attempts])).toEqual([['n1', 1]]);
+  await store.outbox.complete(leased.map((r) => r.seq));
   expect(await store.outbox.stats()).toEqual({ pending: 0, oldestCreatedMs: null, dead: 0 });
 }
 
@@ -421,5 +424,76 @@ describe('schema version 8 on PostgreSQL', () => {
       await schema.drop();
     };
     await expectVersion8(store);
+  });
+});
+
+// Version 9 makes an audit notification refer to its stored event instead of copying it. The rows
+// a version-8 server left in the outbox (pending, leased, dead) keep their copies, ids, attempts
+// and leases, and new notifications follow them in order.
+const BEFORE_9 = { sqlite: SQLITE_MIGRATIONS.filter((m) => m.version < 9), pg: PG_MIGRATIONS.filter((m) => m.version < 9) };
+const V8_MESSAGE = (id: string) => JSON.stringify({ kind: 'audit', id, cluster: 'c1', summary: `summary of ${id}`, type: 'io.cost-events.audit.add', time: '2024-05-03T08:00:00Z' });
+/** id, lease owner, lease end, attempts, dead at: a due row, a row leased until T + H, a dead letter. */
+const V8_ROWS = [
+  ['due', null, 0, 0, null],
+  ['leased', 'old-pod', T + H, 1, null],
+  ['dead', null, 0, 3, T],
+] as const;
+const V8_INSERT = `INSERT INTO notify_outbox (id, cluster, route, sink, group_key, created_ms, not_before_ms, lease_owner, lease_until_ms, attempts, dead_ms, message)`;
+const V9_EVENT = auditEvent('after', { cluster: 'c1' });
+
+async function expectVersion9(store: Store): Promise<void> {
+  expect(await store.outbox.stats()).toEqual({ pending: 2, oldestCreatedMs: T, dead: 1 });
+  expect((await store.outbox.deadLetters(10)).map((d) => [d.id, d.attempts, d.message?.summary])).toEqual([['dead', 3, 'summary of dead']]);
+  await store.write([{ type: 'audit', event: V9_EVENT, key: 'add/after', notify: [{ route: 'r', sink: 's', groupKey: '', createdMs: T, notBeforeMs: T }] }]);
+  // The leased row stays with its owner until its lease ends; the due row comes before the new notice.
+  const now = await store.outbox.lease('new-pod', T, 2 * H, 10);
+  expect(now.map((r) => [r.id, r.attempts, r.message?.summary])).toEqual([
+    ['due', 1, 'summary of due'],
+    [noticeId('c1', 'add/after', 'r', 's'), 1, auditMessage(V9_EVENT, 'add/after').summary],
+  ]);
+  expect((now[0]?.seq ?? 0) < (now[1]?.seq ?? 0)).toBe(true);
+  expect((await store.outbox.lease('new-pod', T + H, 1000, 10)).map((r) => [r.id, r.attempts])).toEqual([['leased', 2]]);
+}
+
+describe('schema version 9 on SQLite', () => {
+  it('upgrades a store of version 8 with rows in its outbox, keeping them as they were', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migrate-'));
+    const path = join(dir, 'events.db');
+    const before = new Database(path);
+    for (const m of BEFORE_9.sqlite) before.exec(m.sql);
+    before.pragma(`user_version = ${BEFORE_9.sqlite.at(-1)?.version ?? 0}`);
+    const insert = before.prepare(`${V8_INSERT} VALUES (?, 'c1', 'r', 's', '', ?, ?, ?, ?, ?, ?, ?)`);
+    for (const [id, owner, until, attempts, dead] of V8_ROWS) insert.run(id, T, T, owner, until, attempts, dead, V8_MESSAGE(id));
+    before.close();
+    const store = SqliteStore.open(path, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    await expectVersion9(store);
+  });
+});
+
+describe('schema version 9 on PostgreSQL', () => {
+  it('upgrades a store of version 8 with rows in its outbox, keeping them as they were', async (ctx) => {
+    if (!pgOk) return ctx.skip();
+    const schema: TestSchema = await createTestSchema();
+    const before = new pg.Client({ connectionString: schema.url });
+    await before.connect();
+    await before.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    for (const m of BEFORE_9.pg) {
+      await before.query(m.sql);
+      await before.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    for (const [id, owner, until, attempts, dead] of V8_ROWS) {
+      await before.query(`${V8_INSERT} VALUES ($1, 'c1', 'r', 's', '', $2, $3, $4, $5, $6, $7, $8)`, [id, T, T, owner, until, attempts, dead, V8_MESSAGE(id)]);
+    }
+    await before.end();
+    const store = await PostgresStore.open(schema.url, LIMITS);
+    cleanup = async () => {
+      await store.close();
+      await schema.drop();
+    };
+    await expectVersion9(store);
   });
 });

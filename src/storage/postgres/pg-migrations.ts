@@ -237,6 +237,22 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_gaps_end ON audit_gaps (cluster, end_ms);
     `,
   },
+  {
+    version: 9,
+    name: 'Notifications: an audit notification refers to its stored event instead of copying it',
+    // An audit notice is written only by the transaction that inserted its event (a replica that
+    // finds the key held writes none), so it needs no id: id, its unique index (now partial) and
+    // message are for rows that carry their message (ETL conditions, tests, rows of earlier
+    // versions, kept as they were). event_body: the event's body, copied by pruning when it
+    // removes an event a row still refers to.
+    sql: `
+      ALTER TABLE notify_outbox DROP CONSTRAINT notify_outbox_id_key;
+      ALTER TABLE notify_outbox ALTER COLUMN id DROP NOT NULL, ALTER COLUMN message DROP NOT NULL,
+        ADD COLUMN event_key TEXT, ADD COLUMN event_body TEXT,
+        ADD CONSTRAINT notify_outbox_copy_or_reference CHECK ((message IS NULL) = (event_key IS NOT NULL));
+      CREATE UNIQUE INDEX notify_outbox_id ON notify_outbox (id) WHERE id IS NOT NULL;
+    `,
+  },
 ];
 /** 'cost' as a 32-bit integer: the advisory lock class of the migrations; the schema's hash is the other half. */
 const LOCK_CLASS = 0x636f7374;

@@ -264,6 +264,11 @@ export class PostgresStore implements Store {
          WHERE d.cluster = $1 AND d.category = c.category
            AND d.id < (SELECT id FROM etl_events x WHERE x.cluster = $1 AND x.category = c.category ORDER BY id DESC OFFSET $2 LIMIT 1)
          RETURNING 1
+       ), kept AS (
+         -- An event an outbox row (pending or dead) still refers to: its body is copied into the row first.
+         UPDATE notify_outbox o SET event_body = k.body FROM audit_events k
+         WHERE o.cluster = $1 AND o.event_key IS NOT NULL AND o.event_body IS NULL AND k.cluster = o.cluster AND k.event_key = o.event_key
+           AND k.id < (SELECT id FROM audit_events x WHERE x.cluster = $1 ORDER BY id DESC OFFSET $3 LIMIT 1)
        ), a AS (
          DELETE FROM audit_events d WHERE d.cluster = $1
            AND d.id < (SELECT id FROM audit_events x WHERE x.cluster = $1 ORDER BY id DESC OFFSET $3 LIMIT 1)

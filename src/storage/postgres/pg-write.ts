@@ -2,13 +2,14 @@ import type { PoolClient } from 'pg';
 import type { KnownWorkload, WorkloadStateChange } from '../../audit/workload-state.js';
 import { auditRow, etlRow } from '../rows.js';
 import { gapRow } from '../gap-store.js';
-import type { NewOutboxRow } from '../../notify/outbox.js';
+import type { AuditNotice, NewOutboxRow } from '../../notify/outbox.js';
 import type { StoreRecord } from '../store.js';
 import { insertOutboxRows } from './pg-outbox.js';
 
 /**
  * Writes one batch inside the caller's transaction in few round trips: all ETL events in one
- * statement (with their counters and the revision), all audit events in another, then the
+ * statement (with their counters and the revision), all audit events in another (with the
+ * revision and the notices of the events it inserted), then the rows that carry their message, then the
  * workload changes in order, consecutive changes of one kind merged into one statement.
  * Reordering across those groups is safe because the transaction commits them together.
  */
@@ -18,9 +19,19 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   const workloads: WorkloadStateChange[] = [];
   const notifications: NewOutboxRow[] = [];
   const gaps = [];
+  const notices: { cluster: string; key: string; n: AuditNotice }[] = [];
+  const noticed = new Set<string>();
   for (const r of records) {
     if (r.type === 'etl') etl.push(etlRow(r.event));
-    else if (r.type === 'audit') audit.push(auditRow(r.event, r.key));
+    else if (r.type === 'audit') {
+      const row = auditRow(r.event, r.key);
+      audit.push(row);
+      // A key twice in one batch is inserted once: its notices once too.
+      if (r.notify !== undefined && !noticed.has(`${row.cluster}\u0000${row.key}`)) {
+        noticed.add(`${row.cluster}\u0000${row.key}`);
+        for (const n of r.notify) notices.push({ cluster: row.cluster, key: row.key, n });
+      }
+    }
     else if (r.type === 'notification') notifications.push(r.row);
     else if (r.type === 'gap') gaps.push(gapRow(r.gap));
     else workloads.push(r.change);
@@ -65,10 +76,17 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
        ), ins AS (
          INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body, time_ms, changed_by, source)
          SELECT cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, changed_by, source FROM rows ORDER BY ord
-         ON CONFLICT DO NOTHING RETURNING cluster
+         ON CONFLICT DO NOTHING RETURNING cluster, event_key
+       ), revision AS (
+         INSERT INTO revisions (cluster, audit) SELECT DISTINCT cluster, 1 FROM ins
+         ON CONFLICT (cluster) DO UPDATE SET audit = revisions.audit + 1
        )
-       INSERT INTO revisions (cluster, audit) SELECT DISTINCT cluster, 1 FROM ins
-       ON CONFLICT (cluster) DO UPDATE SET audit = revisions.audit + 1`,
+       -- The notices of the events this statement inserted (a key already held: whoever stored it wrote them).
+       INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms)
+       SELECT n.cluster, n.event_key, n.route, n.sink, n.g, n.c, n.nb
+         FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[]) WITH ORDINALITY AS n(cluster, event_key, route, sink, g, c, nb, ord)
+         JOIN ins ON ins.cluster = n.cluster AND ins.event_key = n.event_key
+         ORDER BY n.ord`,
       [
         audit.map((r) => r.cluster),
         audit.map((r) => r.key),
@@ -80,6 +98,13 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
         audit.map((r) => r.timeMs),
         audit.map((r) => r.changedBy),
         audit.map((r) => r.source),
+        notices.map((x) => x.cluster),
+        notices.map((x) => x.key),
+        notices.map((x) => x.n.route),
+        notices.map((x) => x.n.sink),
+        notices.map((x) => x.n.groupKey),
+        notices.map((x) => String(x.n.createdMs)),
+        notices.map((x) => String(x.n.notBeforeMs)),
       ],
     );
   }

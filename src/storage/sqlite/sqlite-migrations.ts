@@ -231,6 +231,44 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_gaps_end ON audit_gaps (cluster, end_ms);
     `,
   },
+  {
+    version: 9,
+    name: 'Notifications: an audit notification refers to its stored event instead of copying it',
+    // An audit notice is written only with its event (a key already held writes none), so it needs
+    // no id: id, the unique index on it (now partial) and message are for rows that carry their
+    // message (ETL conditions, tests, and the rows of earlier versions, copied as they were).
+    // event_body: the event's body, copied by pruning when it removes an event a row still refers
+    // to. seq loses AUTOINCREMENT (a row's seq is still above every row's it follows) and the
+    // unused index on not_before_ms goes: an insert writes the table and nothing else.
+    sql: `
+      CREATE TABLE notify_outbox_9 (
+        seq INTEGER PRIMARY KEY,
+        id TEXT,
+        cluster TEXT NOT NULL,
+        event_key TEXT,
+        route TEXT NOT NULL,
+        sink TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        not_before_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_owner TEXT,
+        lease_until_ms INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        dead_ms INTEGER,
+        message TEXT,
+        event_body TEXT,
+        CHECK ((message IS NULL) = (event_key IS NOT NULL))
+      );
+      INSERT INTO notify_outbox_9 (seq, id, cluster, route, sink, group_key, created_ms, not_before_ms, attempts, lease_owner, lease_until_ms, last_error, dead_ms, message)
+        SELECT seq, id, cluster, route, sink, group_key, created_ms, not_before_ms, attempts, lease_owner, lease_until_ms, last_error, dead_ms, message FROM notify_outbox;
+      DROP TABLE notify_outbox;
+      ALTER TABLE notify_outbox_9 RENAME TO notify_outbox;
+      CREATE UNIQUE INDEX notify_outbox_id ON notify_outbox (id) WHERE id IS NOT NULL;
+      CREATE INDEX notify_outbox_group ON notify_outbox (route, sink, group_key) WHERE dead_ms IS NULL AND group_key <> '';
+      CREATE INDEX notify_outbox_dead ON notify_outbox (dead_ms) WHERE dead_ms IS NOT NULL;
+    `,
+  },
 ];
 /**
  * Brings the schema up to date. `BEGIN IMMEDIATE` takes the write lock before reading the

@@ -1,78 +1,123 @@
 import type Database from 'better-sqlite3';
-import type { DeadLetter, NewOutboxRow, OutboxRow, OutboxStats, OutboxStore } from '../../notify/outbox.js';
+import type { AuditNotice, DeadLetter, NewOutboxRow, OutboxRow, OutboxStats, OutboxStore } from '../../notify/outbox.js';
+import { outboxRowOf, type StoredOutboxRow } from '../../notify/outbox-rows.js';
 
 /** The store's prepared-statement cache. */
 type Prepare = (sql: string) => Database.Statement;
 
-const COLUMNS = `seq, id, cluster, route, sink, group_key AS groupKey, created_ms AS createdMs, not_before_ms AS notBeforeMs, attempts,
-  last_error AS lastError, message`;
+/** A row and the body of the audit event it refers to: the outbox's copy once pruning took the event, else the stored event's (one index seek per row, in the lease's statement). */
+const SELECT = `SELECT o.seq, o.id, o.cluster, o.event_key AS eventKey, o.route, o.sink, o.group_key AS groupKey, o.created_ms AS createdMs,
+  o.not_before_ms AS notBeforeMs, o.attempts, o.last_error AS lastError, o.message, coalesce(o.event_body, a.body) AS body`;
+const FROM = 'FROM notify_outbox o LEFT JOIN audit_events a ON o.event_key IS NOT NULL AND a.cluster = o.cluster AND a.event_key = o.event_key';
 
-/** Inserts an outbox row inside the caller's transaction; an id already held is ignored. */
+/** Inserts a row that carries its message inside the caller's transaction; an id already held is ignored. */
 export function insertOutboxRow(stmt: Prepare, r: NewOutboxRow): void {
   stmt(
     `INSERT INTO notify_outbox (id, cluster, route, sink, group_key, created_ms, not_before_ms, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (id) DO NOTHING`,
+     ON CONFLICT (id) WHERE id IS NOT NULL DO NOTHING`,
   ).run(r.id, r.cluster, r.route, r.sink, r.groupKey, r.createdMs, r.notBeforeMs, r.message);
 }
 
 /**
- * The outbox in SQLite (table `notify_outbox`, schema version 7). One connection, and a lease is
+ * Before pruning `cluster`'s audit events below `floorId`, copies the body of each one an outbox
+ * row (pending or dead) still refers to into that row, so pruning never loses a notification.
+ */
+export function keepReferencedBodies(stmt: Prepare, cluster: string, floorId: number): number {
+  // Driven from the outbox (one scan of it, an index seek into audit_events per referring row), not
+  // from the pruned events, which would scan the outbox once per event.
+  return stmt(
+    `WITH gone AS (
+       SELECT o.seq, a.body FROM notify_outbox o CROSS JOIN audit_events a
+       WHERE o.cluster = ? AND o.event_key IS NOT NULL AND o.event_body IS NULL AND a.cluster = o.cluster AND a.event_key = o.event_key AND a.id < ?
+     )
+     UPDATE notify_outbox SET event_body = gone.body FROM gone WHERE notify_outbox.seq = gone.seq`,
+  ).run(cluster, floorId).changes;
+}
+
+/** A list of seqs as one JSON parameter, so one statement serves any number. */
+const seqList = 'SELECT value FROM json_each(?)';
+
+/**
+ * The outbox in SQLite (table `notify_outbox`, schema version 9). One connection, and a lease is
  * one IMMEDIATE transaction (the write lock first), so two processes sharing the file never lease
- * one row twice.
+ * one row twice. Leases, completions, releases and burials commit without an fsync of their own
+ * (`synchronous = NORMAL` for their commit; the next event commit's fsync takes them along): a
+ * power cut can only undo them, which delivers a row again, never loses one, and each fsync
+ * blocked the event loop, HTTP deliveries included. A kill of the process loses nothing either way.
  */
 export class SqliteOutbox implements OutboxStore {
   readonly #leaseTx: (owner: string, nowMs: number, leaseMs: number, limit: number) => OutboxRow[];
-  readonly #completeTx: (ids: readonly string[]) => void;
+  readonly #insertNotice: Database.Statement;
 
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     private readonly stmt: Prepare,
   ) {
     const lease = db.transaction((owner: string, nowMs: number, leaseMs: number, limit: number): OutboxRow[] => {
       const rows = this.stmt(
-        `SELECT ${COLUMNS} FROM notify_outbox o
+        `${SELECT} ${FROM}
          WHERE o.dead_ms IS NULL AND o.lease_until_ms <= @now
            AND (o.not_before_ms <= @now OR (o.group_key <> '' AND EXISTS (
              SELECT 1 FROM notify_outbox d WHERE d.route = o.route AND d.sink = o.sink AND d.group_key = o.group_key
                AND d.dead_ms IS NULL AND d.group_key <> '' AND d.not_before_ms <= @now AND d.lease_until_ms <= @now)))
          ORDER BY o.seq LIMIT @limit`,
-      ).all({ now: nowMs, limit }) as OutboxRow[];
-      const take = this.stmt('UPDATE notify_outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1 WHERE seq = ?');
-      for (const r of rows) take.run(owner, nowMs + leaseMs, r.seq);
-      return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
+      ).all({ now: nowMs, limit }) as StoredOutboxRow[];
+      if (rows.length === 0) return [];
+      this.stmt(`UPDATE notify_outbox SET lease_owner = ?, lease_until_ms = ?, attempts = attempts + 1 WHERE seq IN (${seqList})`).run(
+        owner,
+        nowMs + leaseMs,
+        JSON.stringify(rows.map((r) => r.seq)),
+      );
+      return rows.map((r) => outboxRowOf({ ...r, attempts: r.attempts + 1 }));
     });
     this.#leaseTx = (...a) => lease.immediate(...a);
-    this.#completeTx = db.transaction((ids: readonly string[]) => {
-      const del = this.stmt('DELETE FROM notify_outbox WHERE id = ?');
-      for (const id of ids) del.run(id);
-    });
+    this.#insertNotice = db.prepare('INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  /** Inserts, inside the caller's transaction, the notices of an audit event it has just inserted (so once per event): a reference to it, no copy. */
+  insertAuditNotices(cluster: string, eventKey: string, notices: readonly AuditNotice[]): void {
+    for (const n of notices) this.#insertNotice.run(cluster, eventKey, n.route, n.sink, n.groupKey, n.createdMs, n.notBeforeMs);
   }
 
   async lease(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
-    return this.#leaseTx(owner, nowMs, leaseMs, limit);
+    return this.#unsynced(() => this.#leaseTx(owner, nowMs, leaseMs, limit));
   }
 
-  async complete(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) this.#completeTx(ids);
+  async complete(seqs: readonly number[]): Promise<void> {
+    if (seqs.length > 0) this.#unsynced(() => this.stmt(`DELETE FROM notify_outbox WHERE seq IN (${seqList})`).run(JSON.stringify(seqs)));
   }
 
-  async release(owner: string, ids: readonly string[], notBeforeMs: number, error: string | null, refund: boolean): Promise<void> {
-    this.stmt(
-      `UPDATE notify_outbox SET lease_owner = NULL, lease_until_ms = 0, not_before_ms = ?, last_error = coalesce(?, last_error), attempts = attempts - ?
-       WHERE lease_owner = ? AND id IN (SELECT value FROM json_each(?))`,
-    ).run(notBeforeMs, error, refund ? 1 : 0, owner, JSON.stringify(ids));
-  }
-
-  async bury(owner: string, ids: readonly string[], nowMs: number, error: string, keep: number): Promise<void> {
-    this.stmt(`UPDATE notify_outbox SET lease_owner = NULL, lease_until_ms = 0, dead_ms = ?, last_error = ? WHERE lease_owner = ? AND id IN (SELECT value FROM json_each(?))`).run(
-      nowMs,
-      error,
-      owner,
-      JSON.stringify(ids),
+  async release(owner: string, seqs: readonly number[], notBeforeMs: number, error: string | null, refund: boolean): Promise<void> {
+    this.#unsynced(() =>
+      this.stmt(
+        `UPDATE notify_outbox SET lease_owner = NULL, lease_until_ms = 0, not_before_ms = ?, last_error = coalesce(?, last_error), attempts = attempts - ?
+         WHERE lease_owner = ? AND seq IN (${seqList})`,
+      ).run(notBeforeMs, error, refund ? 1 : 0, owner, JSON.stringify(seqs)),
     );
-    this.stmt(
-      `DELETE FROM notify_outbox WHERE dead_ms IS NOT NULL AND seq NOT IN (SELECT seq FROM notify_outbox WHERE dead_ms IS NOT NULL ORDER BY dead_ms DESC, seq DESC LIMIT ?)`,
-    ).run(keep);
+  }
+
+  async bury(owner: string, seqs: readonly number[], nowMs: number, error: string, keep: number): Promise<void> {
+    this.#unsynced(() => {
+      this.stmt(`UPDATE notify_outbox SET lease_owner = NULL, lease_until_ms = 0, dead_ms = ?, last_error = ? WHERE lease_owner = ? AND seq IN (${seqList})`).run(
+        nowMs,
+        error,
+        owner,
+        JSON.stringify(seqs),
+      );
+      this.stmt(
+        `DELETE FROM notify_outbox WHERE dead_ms IS NOT NULL AND seq NOT IN (SELECT seq FROM notify_outbox WHERE dead_ms IS NOT NULL ORDER BY dead_ms DESC, seq DESC LIMIT ?)`,
+      ).run(keep);
+    });
+  }
+
+  /** Runs `commit` (each of its autocommit statements or its transaction) with `synchronous = NORMAL`, then back to FULL for the events. */
+  #unsynced<T>(commit: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return commit();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   async stats(): Promise<OutboxStats> {
@@ -84,6 +129,9 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
-    return this.stmt(`SELECT ${COLUMNS}, dead_ms AS deadMs FROM notify_outbox WHERE dead_ms IS NOT NULL ORDER BY dead_ms DESC, seq DESC LIMIT ?`).all(limit) as DeadLetter[];
+    const rows = this.stmt(`${SELECT}, o.dead_ms AS deadMs ${FROM} WHERE o.dead_ms IS NOT NULL ORDER BY o.dead_ms DESC, o.seq DESC LIMIT ?`).all(limit) as (StoredOutboxRow & {
+      deadMs: number;
+    })[];
+    return rows.map((r) => ({ ...outboxRowOf(r), deadMs: r.deadMs }));
   }
 }

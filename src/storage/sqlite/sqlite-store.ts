@@ -12,7 +12,7 @@ import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, Stored
 import { resolveLimits, type ResolvedLimits } from '../store-limits.js';
 import { SqliteCatalogue } from './sqlite-catalogue.js';
 import { migrateSqlite } from './sqlite-migrations.js';
-import { insertOutboxRow, SqliteOutbox } from './sqlite-outbox.js';
+import { insertOutboxRow, keepReferencedBodies, SqliteOutbox } from './sqlite-outbox.js';
 import { SqliteSets } from './sqlite-sets.js';
 import { AUDIT_GAP_CAPACITY, gapRow, type AuditGapQuery } from '../gap-store.js';
 
@@ -46,6 +46,7 @@ export class SqliteStore implements Store {
   readonly #catalogue: SqliteCatalogue;
   readonly #sets: SqliteSets;
   readonly outbox: SqliteOutbox;
+  readonly #prepare = (sql: string): Statement => this.#stmt(sql);
 
   readonly #limits: ResolvedLimits;
 
@@ -59,7 +60,7 @@ export class SqliteStore implements Store {
     this.#writeTx = db.transaction((records: readonly StoreRecord[]) => this.#apply(records));
     this.#catalogue = new SqliteCatalogue(db, (sql, bigints) => this.#stmt(sql, bigints), limits);
     this.#sets = new SqliteSets(db, (sql) => this.#stmt(sql));
-    this.outbox = new SqliteOutbox(db, (sql) => this.#stmt(sql));
+    this.outbox = new SqliteOutbox(db, this.#prepare);
   }
 
   /** Opens (creating the file and its directory on first start) and migrates. */
@@ -261,7 +262,10 @@ export class SqliteStore implements Store {
         if (floor !== undefined) deleted += deleteEtl.run(cluster, category, floor.id).changes;
       }
       const floor = floorAudit.get(cluster, this.#limits.auditCapacity - 1) as { id: number } | undefined;
-      if (floor !== undefined) deleted += deleteAudit.run(cluster, floor.id).changes;
+      if (floor !== undefined) {
+        keepReferencedBodies(this.#prepare, cluster, floor.id);
+        deleted += deleteAudit.run(cluster, floor.id).changes;
+      }
       deleted += this.#stmt(
         'DELETE FROM audit_gaps WHERE cluster = ? AND id IN (SELECT id FROM audit_gaps WHERE cluster = ? ORDER BY end_ms DESC, id DESC LIMIT -1 OFFSET ?)',
       ).run(cluster, cluster, AUDIT_GAP_CAPACITY).changes;
@@ -309,9 +313,12 @@ export class SqliteStore implements Store {
         }
       } else if (r.type === 'audit') {
         const row = auditRow(r.event, r.key);
-        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body).changes > 0) auditTouched.add(row.cluster);
+        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body).changes > 0) {
+          auditTouched.add(row.cluster);
+          if (r.notify !== undefined) this.outbox.insertAuditNotices(row.cluster, row.key, r.notify);
+        }
       } else if (r.type === 'notification') {
-        insertOutboxRow((sql) => this.#stmt(sql), r.row);
+        insertOutboxRow(this.#prepare, r.row);
       } else if (r.type === 'gap') {
         const g = gapRow(r.gap);
         this.#stmt('INSERT INTO audit_gaps (cluster, id, start_ms, end_ms, body) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING').run(g.cluster, g.id, g.startMs, g.endMs, g.body);
