@@ -3,17 +3,17 @@
  * name (the daily roll-up, `accumulate=true`). Nothing here changes the sets it is given.
  */
 import type { Window } from '../window.js';
-import { addAllocationInto, addAssetInto, cloneAllocation, cloneAsset } from './add-records.js';
-import { byName, type Allocation, type AllocationSet, type Asset, type AssetSet, type ReconcileStamp } from './sets.js';
+import { addAssetInto, addPvs, cloneAllocationProperties, cloneAsset, clonePvs, narrowAllocationProperties } from './add-records.js';
+import { AllocationAmounts, type AllocationLabel } from './allocation-amounts.js';
+import { byName, type AllocationSet, type Asset, type AssetSet, type ReconcileStamp } from './sets.js';
 
 /**
- * Accumulation by name over a window: the cluster the sets share (their names sorted and joined
- * with ',' when they differ; '' for none), the window given, and a reconciliation stamp only when
- * every set carried one from the same source (the latest time kept).
+ * What every accumulation keeps besides its records: the cluster the sets share (their names
+ * sorted and joined with ',' when they differ; '' for none), the window given, and a
+ * reconciliation stamp only when every set carried one from the same source (the latest time kept).
  */
-abstract class SetAccumulator<R extends { name: string }> {
+class SetHeader {
   readonly #window: Window;
-  readonly #byName = new Map<string, R>();
   readonly #clusters = new Set<string>();
   #stamp: ReconcileStamp | undefined | null;
 
@@ -21,25 +21,13 @@ abstract class SetAccumulator<R extends { name: string }> {
     this.#window = window;
   }
 
-  protected abstract clone(r: R): R;
-  protected abstract fold(target: R, src: R): void;
-
-  protected addRecords(cluster: string, records: readonly R[], reconciled: ReconcileStamp | undefined): void {
+  add(cluster: string, reconciled: ReconcileStamp | undefined): void {
     this.#clusters.add(cluster);
     this.#stamp = this.#stamp === null ? null : commonStamp(this.#stamp, reconciled);
-    for (const r of records) {
-      const held = this.#byName.get(r.name);
-      if (held === undefined) this.#byName.set(r.name, this.clone(r));
-      else this.fold(held, r);
-    }
   }
 
-  protected parts(): { cluster: string; window: Window; records: R[]; reconciled?: ReconcileStamp } {
-    const out: { cluster: string; window: Window; records: R[]; reconciled?: ReconcileStamp } = {
-      cluster: [...this.#clusters].sort().join(','),
-      window: this.#window,
-      records: [...this.#byName.values()].sort(byName),
-    };
+  result(): { cluster: string; window: Window; reconciled?: ReconcileStamp } {
+    const out: { cluster: string; window: Window; reconciled?: ReconcileStamp } = { cluster: [...this.#clusters].sort().join(','), window: this.#window };
     if (this.#stamp !== null && this.#stamp !== undefined) out.reconciled = this.#stamp;
     return out;
   }
@@ -51,43 +39,67 @@ function commonStamp(sofar: ReconcileStamp | undefined, next: ReconcileStamp | u
   return sofar.source === next.source ? { source: next.source, at: Math.max(sofar.at, next.at) } : null;
 }
 
-/** Merges allocation sets one at a time (only the merged records are held), by name, into one set over a window. */
-export class AllocationSetAccumulator extends SetAccumulator<Allocation> {
-  protected clone(a: Allocation): Allocation {
-    return cloneAllocation(a);
-  }
+/**
+ * Merges allocation sets one at a time, by name, into one set over a window. Only the merged
+ * records are held: their numbers in slots of doubles (allocation-amounts.ts), their name,
+ * properties and volume shares beside; Allocation records are made once, by result().
+ */
+export class AllocationSetAccumulator {
+  readonly #header: SetHeader;
+  readonly #byName = new Map<string, HeldAllocation>();
+  readonly #amounts = new AllocationAmounts();
 
-  protected fold(target: Allocation, src: Allocation): void {
-    addAllocationInto(target, src);
+  constructor(window: Window) {
+    this.#header = new SetHeader(window);
   }
 
   add(set: AllocationSet): void {
-    this.addRecords(set.cluster, set.allocations, set.reconciled);
+    this.#header.add(set.cluster, set.reconciled);
+    const amounts = this.#amounts;
+    for (const a of set.allocations) {
+      const held = this.#byName.get(a.name);
+      if (held === undefined) {
+        this.#byName.set(a.name, { slot: amounts.push(a), name: a.name, properties: cloneAllocationProperties(a.properties), pvs: clonePvs(a.pvs) });
+        continue;
+      }
+      amounts.fold(held.slot, a);
+      if (a.pvs !== undefined) held.pvs = addPvs(held.pvs ?? {}, a.pvs);
+      narrowAllocationProperties(held.properties, a.properties);
+    }
   }
 
+  /** The merged set, its records sorted by name (they share properties and volume shares with what this accumulator holds). */
   result(): AllocationSet {
-    const { records, ...rest } = this.parts();
-    return { ...rest, allocations: records };
+    const held = [...this.#byName.values()].sort(byName);
+    return { ...this.#header.result(), allocations: held.map((h) => this.#amounts.allocation(h.slot, h)) };
   }
 }
 
-/** Merges asset sets one at a time, by name, into one set over a window. */
-export class AssetSetAccumulator extends SetAccumulator<Asset> {
-  protected clone(a: Asset): Asset {
-    return cloneAsset(a);
-  }
+/** A merged allocation's name, properties and volume shares, and the slot of its numbers. */
+interface HeldAllocation extends AllocationLabel {
+  readonly slot: number;
+}
 
-  protected fold(target: Asset, src: Asset): void {
-    addAssetInto(target, src);
+/** Merges asset sets one at a time (only the merged records are held), by name, into one set over a window. */
+export class AssetSetAccumulator {
+  readonly #header: SetHeader;
+  readonly #byName = new Map<string, Asset>();
+
+  constructor(window: Window) {
+    this.#header = new SetHeader(window);
   }
 
   add(set: AssetSet): void {
-    this.addRecords(set.cluster, set.assets, set.reconciled);
+    this.#header.add(set.cluster, set.reconciled);
+    for (const a of set.assets) {
+      const held = this.#byName.get(a.name);
+      if (held === undefined) this.#byName.set(a.name, cloneAsset(a));
+      else addAssetInto(held, a);
+    }
   }
 
   result(): AssetSet {
-    const { records, ...rest } = this.parts();
-    return { ...rest, assets: records };
+    return { ...this.#header.result(), assets: [...this.#byName.values()].sort(byName) };
   }
 }
 

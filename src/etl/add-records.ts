@@ -5,24 +5,13 @@
  * between copies and never written.
  */
 import { HOUR_MS } from '../window.js';
-import type { Allocation, Asset, AssetProperties } from './sets.js';
+import type { Allocation, AllocationProperties, Asset, AssetProperties } from './sets.js';
 
 /** A copy of `a` named `name` (its labels object shared, never written). */
 export function cloneAllocation(a: Allocation, name: string = a.name): Allocation {
-  const p = a.properties;
   return {
     name,
-    properties: {
-      cluster: p.cluster,
-      node: p.node,
-      namespace: p.namespace,
-      controllerKind: p.controllerKind,
-      controller: p.controller,
-      pod: p.pod,
-      container: p.container,
-      labels: p.labels,
-      providerID: p.providerID,
-    },
+    properties: cloneAllocationProperties(a.properties),
     start: a.start,
     end: a.end,
     cpuCoreHours: a.cpuCoreHours,
@@ -40,12 +29,32 @@ export function cloneAllocation(a: Allocation, name: string = a.name): Allocatio
     pvByteHours: a.pvByteHours,
     pvCost: a.pvCost,
     pvCostAdjustment: a.pvCostAdjustment,
-    pvs: a.pvs === undefined ? undefined : addPvs({}, a.pvs),
+    pvs: clonePvs(a.pvs),
   };
 }
 
+/** A copy of an allocation's properties the caller owns (the labels object shared, never written). */
+export function cloneAllocationProperties(p: AllocationProperties): AllocationProperties {
+  return {
+    cluster: p.cluster,
+    node: p.node,
+    namespace: p.namespace,
+    controllerKind: p.controllerKind,
+    controller: p.controller,
+    pod: p.pod,
+    container: p.container,
+    labels: p.labels,
+    providerID: p.providerID,
+  };
+}
+
+/** A copy of the volume shares the caller owns; undefined for none. */
+export function clonePvs(pvs: Allocation['pvs']): Allocation['pvs'] {
+  return pvs === undefined ? undefined : addPvs({}, pvs);
+}
+
 /** Adds each volume's share of `src` into `into` (which the caller owns). */
-function addPvs(into: NonNullable<Allocation['pvs']>, src: NonNullable<Allocation['pvs']>): NonNullable<Allocation['pvs']> {
+export function addPvs(into: NonNullable<Allocation['pvs']>, src: NonNullable<Allocation['pvs']>): NonNullable<Allocation['pvs']> {
   for (const name of Object.keys(src)) {
     const s = src[name];
     if (s === undefined) continue;
@@ -90,8 +99,11 @@ export function addAllocationInto(target: Allocation, src: Allocation): void {
   target.pvCost += src.pvCost;
   target.pvCostAdjustment += src.pvCostAdjustment;
   if (src.pvs !== undefined) target.pvs = addPvs(target.pvs ?? {}, src.pvs);
-  const t = target.properties;
-  const s = src.properties;
+  narrowAllocationProperties(target.properties, src.properties);
+}
+
+/** Clears each property of `t` that `s` does not share and narrows the labels to those both hold (`t` being properties the caller owns). */
+export function narrowAllocationProperties(t: AllocationProperties, s: AllocationProperties): void {
   if (t.cluster !== s.cluster) t.cluster = undefined;
   if (t.node !== s.node) t.node = undefined;
   if (t.namespace !== s.namespace) t.namespace = undefined;

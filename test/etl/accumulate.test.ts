@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
 import { accumulateAllocationSets, accumulateAssetSets, AllocationSetAccumulator, AssetSetAccumulator } from '../../src/etl/accumulate.js';
 import { buildSets } from '../../src/etl/build-sets.js';
-import type { NodeAsset } from '../../src/etl/sets.js';
+import { addAllocationInto, cloneAllocation } from '../../src/etl/add-records.js';
+import { byName, type Allocation, type AllocationSet, type NodeAsset } from '../../src/etl/sets.js';
 import { allocation, allocationSet, HOUR, HOUR_10, HOUR_11, MIN, named, node, pod, snapshot, T10 } from '../support/etl-records.js';
+import { randomAllocationSets } from '../support/random-allocation-sets.js';
 
 const CLOSE = 12;
 
@@ -80,5 +82,30 @@ describe('accumulation', () => {
     expect(accumulateAllocationSets([h10.allocations, other], twoHours).cluster).toBe('c0,c1');
     expect(accumulateAllocationSets([], twoHours)).toEqual({ cluster: '', window: twoHours, allocations: [] });
     expect(accumulateAssetSets([], twoHours)).toEqual({ cluster: '', window: twoHours, assets: [] });
+  });
+});
+
+/** Accumulation as it was written before its numbers moved to slots: records cloned and folded by name with addAllocationInto. */
+function foldedByName(sets: readonly AllocationSet[]): Allocation[] {
+  const byKey = new Map<string, Allocation>();
+  for (const set of sets) {
+    for (const a of set.allocations) {
+      const held = byKey.get(a.name);
+      if (held === undefined) byKey.set(a.name, cloneAllocation(a));
+      else addAllocationInto(held, a);
+    }
+  }
+  return [...byKey.values()].sort(byName);
+}
+
+describe('accumulation against folding records one by one', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('gives the same records, bit for bit (seed %i)', (seed) => {
+    const next = randomAllocationSets({ seed, window: HOUR_10, records: 60, awkwardNames: seed % 2 === 0 });
+    const sets = Array.from({ length: 1 + (seed % 5) * 2 }, (_, h) => next({ start: HOUR_10.start + h * HOUR, end: HOUR_10.end + h * HOUR }));
+    const before = structuredClone(sets);
+    const day = { start: HOUR_10.start, end: HOUR_10.start + 24 * HOUR };
+    // toStrictEqual tells -0 from 0 and keys holding undefined from absent ones; NaN equals NaN.
+    expect(accumulateAllocationSets(sets, day).allocations).toStrictEqual(foldedByName(sets));
+    expect(sets).toStrictEqual(before);
   });
 });
