@@ -21,7 +21,7 @@ export function mergePatch(target: Json, patch: Json): Json {
   if (!isMap(patch)) return structuredClone(patch);
   const out: JsonMap = isMap(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
+    if (v === null) Reflect.deleteProperty(out, k);
     else out[k] = mergePatch(out[k], v);
   }
   return out;
@@ -52,7 +52,7 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     }
     if (k === '$retainKeys' || k.startsWith('$deleteFromPrimitiveList/') || k === '$patch') continue;
     if (v === null) {
-      delete out[k];
+      Reflect.deleteProperty(out, k);
       continue;
     }
     const cur = out[k];
@@ -60,7 +60,7 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
       out[k] = mergeNamedList(cur ?? [], v as JsonMap[]);
     } else {
       const next = strategicMergePatch(cur, v);
-      if (next === undefined) delete out[k];
+      if (next === undefined) Reflect.deleteProperty(out, k);
       else out[k] = next;
     }
   }
@@ -74,7 +74,7 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     out[k] = [...list].sort((a, b) => rank(a.name) - rank(b.name));
   }
   const retain = patch['$retainKeys'];
-  if (Array.isArray(retain)) for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
+  if (Array.isArray(retain)) for (const k of Object.keys(out)) if (!retain.includes(k)) Reflect.deleteProperty(out, k);
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith('$deleteFromPrimitiveList/') || !Array.isArray(v)) continue;
     const field = k.slice('$deleteFromPrimitiveList/'.length);
@@ -118,7 +118,7 @@ export function jsonPatch(target: JsonMap, ops: Json): PatchResult {
   if (!Array.isArray(ops)) return { ok: false, message: 'a JSON patch is a list of operations' };
   let doc: Json = structuredClone(target);
   for (const raw of ops as Op[]) {
-    if (!isMap(raw as Json) || typeof raw.path !== 'string') return { ok: false, message: 'each operation needs a "path"' };
+    if (!isMap(raw) || typeof raw.path !== 'string') return { ok: false, message: 'each operation needs a "path"' };
     const path = pointer(raw.path);
     if (path === undefined) return { ok: false, message: `invalid JSON pointer "${raw.path}"` };
     let r: { ok: true; doc: Json } | { ok: false; message: string };
@@ -140,7 +140,7 @@ export function jsonPatch(target: JsonMap, ops: Json): PatchResult {
       case 'move':
       case 'copy': {
         const from = typeof raw.from === 'string' ? pointer(raw.from) : undefined;
-        if (from === undefined) return { ok: false, message: `"${String(raw.op)}" needs a valid "from"` };
+        if (from === undefined) return { ok: false, message: `"${raw.op}" needs a valid "from"` };
         const got = get(doc, from);
         if (!got.found) return { ok: false, message: `the "from" path ${String(raw.from)} does not exist` };
         const moved = raw.op === 'move' ? remove(doc, from) : { ok: true as const, doc };
@@ -208,7 +208,7 @@ function remove(doc: Json, path: string[]): { ok: true; doc: Json } | { ok: fals
     return { ok: true, doc };
   }
   if (!isMap(p) || !(last in p)) return { ok: false, message: `remove operation does not apply: doc is missing path: ${where}` };
-  delete p[last];
+  Reflect.deleteProperty(p, last);
   return { ok: true, doc };
 }
 

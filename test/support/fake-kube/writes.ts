@@ -86,8 +86,9 @@ export function handleWrite(store: FakeStore, req: IncomingMessage, res: ServerR
 function write(store: FakeStore, req: IncomingMessage, t: WriteTarget, q: URLSearchParams, text: string): Reply {
   const method = req.method ?? 'GET';
   if (q.has('dryRun')) return fail(400, 'BadRequest', 'the fake API server does not support dryRun');
-  const named = q.get('fieldManager');
-  if (named !== null && (named === '' || Buffer.byteLength(named) > 128)) return fail(422, 'Invalid', `fieldManager: Invalid value: "${named}": must be 1 to 128 characters`);
+  // An empty fieldManager is none (managerOrUserAgent); an Apply must name one.
+  const named = q.get('fieldManager') || null;
+  if (named !== null && Buffer.byteLength(named) > 128) return fail(422, 'Invalid', `fieldManager: Too long: may not be longer than 128`);
   const manager = named ?? managerFromUserAgent(req.headers['user-agent']);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
   const r = t.resource;
@@ -190,7 +191,7 @@ function update(store: FakeStore, r: FakeResource, current: FakeObject, next: Ne
     current.metadata.namespace,
     current.metadata.name,
     (d) => {
-      for (const k of Object.keys(d)) if (k !== 'metadata') delete d[k];
+      for (const k of Object.keys(d)) if (k !== 'metadata') Reflect.deleteProperty(d, k);
       Object.assign(d, next, { metadata: { ...next.metadata } });
     },
     { manager },
@@ -214,14 +215,14 @@ function forWrite(obj: NewFakeObject, current: FakeObject | undefined): NewFakeO
 
 /** The object a body names, checked against the path: kind, apiVersion, name, namespace. */
 function checkObject(r: FakeResource, v: Record<string, unknown>, namespace: string | undefined, name?: string): NewFakeObject | string {
-  if (v['kind'] !== undefined && v['kind'] !== r.kind) return `the kind of the object (${String(v['kind'])}) does not match the resource (${r.kind})`;
-  if (v['apiVersion'] !== undefined && v['apiVersion'] !== apiVersionOf(r)) return `the apiVersion of the object (${String(v['apiVersion'])}) does not match the resource (${apiVersionOf(r)})`;
+  if (v['kind'] !== undefined && v['kind'] !== r.kind) return `the kind of the object (${JSON.stringify(v['kind'])}) does not match the resource (${r.kind})`;
+  if (v['apiVersion'] !== undefined && v['apiVersion'] !== apiVersionOf(r)) return `the apiVersion of the object (${JSON.stringify(v['apiVersion'])}) does not match the resource (${apiVersionOf(r)})`;
   const meta = v['metadata'];
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return 'the object has no metadata';
   const m = { ...(meta as Record<string, unknown>) };
   if (m['name'] === undefined && name !== undefined) m['name'] = name;
   if (typeof m['name'] !== 'string' || m['name'] === '') return 'metadata.name: Required value: name or generateName is required';
-  if (name !== undefined && m['name'] !== name) return `the name of the object (${String(m['name'])}) does not match the name on the URL (${name})`;
+  if (name !== undefined && m['name'] !== name) return `the name of the object (${m['name']}) does not match the name on the URL (${name})`;
   if (r.namespaced) {
     if (m['namespace'] !== undefined && m['namespace'] !== namespace) return 'the namespace of the provided object does not match the namespace sent on the request';
     m['namespace'] = namespace;
