@@ -129,6 +129,8 @@ describe('writes over HTTP', () => {
     expect(gone.body).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'web', group: 'apps', kind: 'deployments' } });
     expect((await send('DELETE', `${BASE}/web`)).body).toMatchObject({ code: 404, reason: 'NotFound', message: 'deployments.apps "web" not found' });
     expect((await send('PATCH', `${BASE}/web`, {}, 'application/merge-patch+json')).status).toBe(404);
+    // kubectl 1.32's typed clients (`kubectl create deployment`) send protobuf: the fake decodes JSON and YAML only.
+    expect((await send('POST', BASE, 'k8s\u0000', 'application/vnd.kubernetes.protobuf')).status).toBe(415);
     expect((await send('POST', '/apis/apps/v1/namespaces/other/deployments', web)).body.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
   });
 });

