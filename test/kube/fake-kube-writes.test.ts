@@ -101,9 +101,15 @@ describe('writes over HTTP', () => {
     expect([created.status, managers(created.body)]).toEqual([201, ['argocd-controller Apply']]);
     await send('PATCH', `${BASE}/web/scale?fieldManager=kube-controller-manager`, { spec: { replicas: 6 } }, 'application/merge-patch+json');
     const again = await send('PATCH', `${BASE}/web?fieldManager=argocd-controller`, yaml, 'application/apply-patch+yaml');
-    expect([again.status, again.body.message]).toEqual([409, 'Apply failed with 1 conflict: conflict with "kube-controller-manager" using apps/v1: .spec.replicas']);
+    expect([again.status, again.body.message]).toEqual([409, 'Apply failed with 1 conflict: conflict with "kube-controller-manager" with subresource "scale" using apps/v1: .spec.replicas']);
     const forced = await send('PATCH', `${BASE}/web?fieldManager=argocd-controller&force=true`, yaml, 'application/apply-patch+yaml');
     expect([forced.status, forced.body.spec.replicas, managers(forced.body)]).toEqual([200, 2, ['argocd-controller Apply']]);
+
+    // Several conflicts are grouped by manager, one field a line.
+    await send('POST', `${BASE}?fieldManager=helm`, { ...web, metadata: { ...web.metadata, name: 'api' } });
+    const config = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api' }, spec: { replicas: 3, template: { spec: { containers: [{ name: 'app', image: 'nginx:1.28' }] } } } };
+    const two = await send('PATCH', `${BASE}/api?fieldManager=argocd-controller`, JSON.stringify(config), 'application/apply-patch+yaml');
+    expect([two.status, two.body.message]).toEqual([409, 'Apply failed with 2 conflicts: conflicts with "helm" using apps/v1:\n- .spec.replicas\n- .spec.template.spec.containers[name="app"].image']);
   });
 
   it('serves the scale subresource, writing as the in-process scale() does', async () => {

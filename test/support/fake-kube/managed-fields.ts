@@ -206,6 +206,7 @@ export interface ApplyConflict {
   readonly manager: string;
   readonly operation: 'Apply' | 'Update';
   readonly apiVersion: string;
+  readonly subresource?: string;
   /** `.spec.replicas`, `.spec.template.spec.containers[name="app"].image`. */
   readonly field: string;
 }
@@ -225,7 +226,7 @@ export function applyConflicts(current: Record<string, unknown>, config: Record<
     if (cur === undefined || cur === v) continue;
     for (const e of entries) {
       if (e.manager === manager && e.operation === 'Apply') continue;
-      if (membersOf(e.fieldsV1).has(m)) out.push({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, field: fieldPathText(m) });
+      if (membersOf(e.fieldsV1).has(m)) out.push({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, ...(e.subresource !== undefined && { subresource: e.subresource }), field: fieldPathText(m) });
     }
   }
   return out;

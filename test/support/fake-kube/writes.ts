@@ -281,21 +281,27 @@ function scaleOf(o: FakeObject): Record<string, unknown> {
   };
 }
 
-/** 409 Conflict for a server-side apply, worded as kube-apiserver words it. */
+/** A manager as kube-apiserver's conflict messages print it (printManager). */
+function printManager(c: ApplyConflict): string {
+  const sub = c.subresource === undefined ? '' : ` with subresource ${JSON.stringify(c.subresource)}`;
+  return `${JSON.stringify(c.manager)}${sub}${c.operation === 'Update' ? ` using ${c.apiVersion}` : ''}`;
+}
+
+/** 409 Conflict for a server-side apply, worded as kube-apiserver words it (NewConflictError): one line for one conflict, else grouped by manager. */
 function conflict(r: FakeResource, name: string, conflicts: readonly ApplyConflict[]): Reply {
-  const lines = conflicts.map((c) => `conflict with "${c.manager}"${c.operation === 'Update' ? ` using ${c.apiVersion}` : ''}: ${c.field}`);
-  const n = conflicts.length;
-  const message = n === 1 ? `Apply failed with 1 conflict: ${lines[0]!}` : `Apply failed with ${n} conflicts: ${lines.join('\n')}`;
+  let message: string;
+  if (conflicts.length === 1) message = `Apply failed with 1 conflict: conflict with ${printManager(conflicts[0]!)}: ${conflicts[0]!.field}`;
+  else {
+    const byManager = new Map<string, string[]>();
+    for (const c of conflicts) byManager.set(printManager(c), [...(byManager.get(printManager(c)) ?? []), c.field]);
+    const lines = [...byManager.keys()].sort().flatMap((m) => [`conflicts with ${m}:`, ...byManager.get(m)!.map((f) => `- ${f}`)]);
+    message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+  }
   return {
     code: 409,
     body: {
       ...statusBody(409, 'Conflict', message),
-      details: {
-        name,
-        group: r.group,
-        kind: r.plural,
-        causes: conflicts.map((c, i) => ({ reason: 'FieldManagerConflict', message: lines[i]!.split(': ')[0]!, field: c.field })),
-      },
+      details: { name, group: r.group, kind: r.plural, causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c)}`, field: c.field })) },
     },
   };
 }
