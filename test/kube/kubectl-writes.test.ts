@@ -174,4 +174,22 @@ describe.skipIf(!HAVE_KUBECTL)('the real kubectl writing to the fake API server'
     const apply = fake.requests.filter((r) => r.method === 'PATCH').map((r) => `${r.query['fieldManager'] ?? '-'} force=${r.query['force'] ?? '-'} ${r.contentType ?? ''} ${r.status ?? ''}`);
     expect(apply).toEqual(['kubectl force=false application/apply-patch+yaml 409', 'kubectl force=true application/apply-patch+yaml 200']);
   });
+
+  it('StatefulSets and DaemonSets too: apply, scale (StatefulSet), set resources (DaemonSet); a DaemonSet has no scale', async () => {
+    const file = join(dir, 'workloads.yaml');
+    const pod = (name: string) => `  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: app, image: "nginx:1.27"}]}\n`;
+    await writeFile(
+      file,
+      `apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec:\n  serviceName: db\n  replicas: 1\n${pod('db')}---\napiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n${pod('agent')}`,
+    );
+    expect(await ok('apply', '-f', file)).toBe('statefulset.apps/db created\ndaemonset.apps/agent created\n');
+    expect(await ok('scale', 'statefulset', 'db', '--replicas=3')).toBe('statefulset.apps/db scaled\n');
+    expect(await ok('set', 'resources', 'daemonset', 'agent', '--limits=memory=128Mi')).toBe('daemonset.apps/agent resource requirements updated\n');
+    const noScale = await k(['scale', 'daemonset', 'agent', '--replicas=2']);
+    expect(noScale.code).toBe(1);
+    const read = async (kind: string, name: string) => JSON.parse(await ok('get', kind, name, '-o', 'json', '--show-managed-fields')) as Got;
+    expect(owners(await read('statefulset', 'db')).map((o) => o.split(':')[0])).toEqual(['kubectl Update/scale', 'kubectl-client-side-apply Update']);
+    expect(owners(await read('daemonset', 'agent')).map((o) => o.split(':')[0])).toEqual(['kubectl-client-side-apply Update', 'kubectl-set Update']);
+    expect(owners(await read('daemonset', 'agent'))[1]).toBe(`kubectl-set Update: ${APP}.resources.limits.memory`);
+  });
 });
