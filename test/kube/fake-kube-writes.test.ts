@@ -104,6 +104,9 @@ describe('writes over HTTP', () => {
     expect([again.status, again.body.message]).toEqual([409, 'Apply failed with 1 conflict: conflict with "kube-controller-manager" with subresource "scale" using apps/v1: .spec.replicas']);
     const forced = await send('PATCH', `${BASE}/web?fieldManager=argocd-controller&force=true`, yaml, 'application/apply-patch+yaml');
     expect([forced.status, forced.body.spec.replicas, managers(forced.body)]).toEqual([200, 2, ['argocd-controller Apply']]);
+    // The same configuration again changes nothing: no write.
+    const same = await send('PATCH', `${BASE}/web?fieldManager=argocd-controller`, yaml, 'application/apply-patch+yaml');
+    expect([same.status, same.body.metadata.resourceVersion]).toEqual([200, forced.body.metadata.resourceVersion]);
 
     // Several conflicts are grouped by manager, one field a line.
     await send('POST', `${BASE}?fieldManager=helm`, { ...web, metadata: { ...web.metadata, name: 'api' } });

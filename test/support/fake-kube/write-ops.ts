@@ -1,6 +1,7 @@
 import { mergeInto } from './apply-merge.js';
-import { applyConflicts, type ApplyConflict, type FakeWrite } from './managed-fields.js';
-import type { FakeResource } from './resources.js';
+import { applyConflicts, nextManagedFields, type ApplyConflict, type FakeWrite, type ManagedFieldsEntry } from './managed-fields.js';
+import { stable } from './patch.js';
+import { apiVersionOf, type FakeResource } from './resources.js';
 import type { FakeStore } from './store.js';
 import type { FakeObject, NewFakeObject } from './types.js';
 
@@ -27,7 +28,21 @@ export function applyObject(store: FakeStore, r: FakeResource, config: NewFakeOb
     const conflicts = applyConflicts(current, body, manager);
     if (conflicts.length > 0) return { ok: false, conflicts };
   }
+  if (applyChangesNothing(r, current, body, write)) return { ok: true, obj: current, created: false };
   return { ok: true, obj: store.update(r, namespace, name, (d) => mergeInto(d, body), write, body), created: false };
+}
+
+/** True when an Apply would leave the object and its managedFields (times aside) as they are: the API server then writes nothing. */
+function applyChangesNothing(r: FakeResource, current: FakeObject, config: NewFakeObject, write: FakeWrite): boolean {
+  const merged = structuredClone(current);
+  mergeInto(merged, config);
+  const { managedFields: _before, ...meta } = current.metadata;
+  const { managedFields: _after, ...mergedMeta } = merged.metadata;
+  if (stable({ ...current, metadata: meta }) !== stable({ ...merged, metadata: mergedMeta })) return false;
+  const previous = (current.metadata.managedFields as ManagedFieldsEntry[] | undefined) ?? [];
+  const next = nextManagedFields({ before: current, after: merged, previous, write, apiVersion: apiVersionOf(r), time: '', applied: config });
+  const timeless = (entries: readonly ManagedFieldsEntry[]) => stable(entries.map(({ time: _t, ...e }) => e).sort((a, b) => (stable(a) < stable(b) ? -1 : 1)));
+  return timeless(next) === timeless(previous);
 }
 
 /** Sets `spec.replicas` through the `scale` subresource (an Update, or an Apply of a Scale). */
