@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
 import { realToolAvailable } from './real-tools.js';
 
 /**
@@ -33,13 +34,15 @@ export interface KubectlResult {
 
 /**
  * Runs `kubectl args…` against the cluster of `kubeconfig` without blocking the event loop (the
- * fake API server answers it from this process), with a 10 s request timeout and its discovery
- * cache in `cacheDir`; resolves with the exit code and output, whatever the code.
+ * fake API server answers it from this process), with a 10 s request timeout, its discovery cache
+ * in `cacheDir` and HOME in the directory above it; resolves with the exit code and output, whatever the code.
  */
 export function kubectl(kubeconfig: string, cacheDir: string, args: readonly string[], env: Record<string, string> = {}): Promise<KubectlResult> {
   const argv = ['--request-timeout=10s', `--cache-dir=${cacheDir}`, ...args];
   return new Promise((resolve, reject) => {
-    execFile(KUBECTL, argv, { timeout: 60_000, maxBuffer: 8 * 1024 * 1024, env: { ...process.env, KUBECONFIG: kubeconfig, ...env } }, (err, stdout, stderr) => {
+    // HOME beside the cache: nothing of the user's (or the Cloud SDK dispatcher's) configuration is read or written.
+    const childEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dirname(cacheDir), KUBECONFIG: kubeconfig, ...env };
+    execFile(KUBECTL, argv, { timeout: 60_000, maxBuffer: 8 * 1024 * 1024, env: childEnv }, (err, stdout, stderr) => {
       if (err === null) resolve({ code: 0, stdout, stderr });
       else if (typeof err.code === 'number') resolve({ code: err.code, stdout, stderr });
       else reject(new Error(`kubectl ${args.join(' ')} did not run: ${err.message}`));
