@@ -72,7 +72,9 @@ out=$(k get deploy -n x owned -o yaml --show-managed-fields)
 echo "$out" | sed -n '/managedFields:/,/name: owned/p'
 out=$(k get deploy -n x owned -o jsonpath='{range .metadata.managedFields[*]}{.manager}/{.operation}/{.subresource}/{.fieldsType} {end}' --show-managed-fields)
 echo "$out"
-[[ "$out" == "kubectl-create/Update//FieldsV1 kubectl/Update/scale/FieldsV1 " ]] || fail "managers were not kubectl-create then kubectl (scale)"
+# Entries sort by time in seconds, then manager: within one second `kubectl` sorts first, so compare them sorted.
+sorted=$(tr ' ' '\n' <<<"$out" | sed '/^$/d' | LC_ALL=C sort | tr '\n' ' ')
+[[ "$sorted" == "kubectl-create/Update//FieldsV1 kubectl/Update/scale/FieldsV1 " ]] || fail "managers were not kubectl-create and kubectl (scale)"
 
 echo "quit" >&3
 echo "OK: kubectl agrees with the fake"

@@ -9,7 +9,7 @@ export interface FieldOwners {
   readonly creator: ChangedBy;
   /** The most recent entry holding `spec.replicas`. */
   readonly replicas: ChangedBy;
-  /** The most recent entry holding a container's (or init container's) `resources`. */
+  /** The most recent entry holding a container's (or init container's) requests or limits; else `resources` itself. */
   readonly resources: ChangedBy;
   /** The most recent entry holding a container's (or init container's) `image`. */
   readonly images: ChangedBy;
@@ -30,13 +30,20 @@ interface Entry {
 
 const isFields = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** True when some container or init container item of `containers` lists `field` (directly, or below it). */
-function containersHold(pod: Fields | undefined, field: string): boolean {
+/**
+ * True when some container or init container item of `containers` lists `field` (directly, or
+ * below it); with `beneath`, only when it lists something below the field.
+ */
+function containersHold(pod: Fields | undefined, field: string, beneath = false): boolean {
   if (pod === undefined) return false;
   for (const list of ['f:containers', 'f:initContainers']) {
     const items = pod[list];
     if (!isFields(items)) continue;
-    for (const item of Object.values(items)) if (isFields(item) && field in item) return true;
+    for (const item of Object.values(items)) {
+      if (!isFields(item) || !(field in item)) continue;
+      const below = item[field];
+      if (!beneath || (isFields(below) && Object.keys(below).some((k) => k !== '.'))) return true;
+    }
   }
   return false;
 }
@@ -66,6 +73,7 @@ export function fieldOwners(managedFields: unknown, pod: boolean): FieldOwners {
   let creator: Entry | undefined;
   let replicas: Entry | undefined;
   let resources: Entry | undefined;
+  let resourcesNode: Entry | undefined;
   let images: Entry | undefined;
   for (const raw of managedFields as unknown[]) {
     if (!isFields(raw)) continue;
@@ -75,9 +83,13 @@ export function fieldOwners(managedFields: unknown, pod: boolean): FieldOwners {
     if (spec === undefined) continue;
     if (!pod && 'f:replicas' in spec) replicas = later(replicas, e);
     const podSpec = pod ? spec : child(child(spec, 'f:template'), 'f:spec');
-    if (containersHold(podSpec, 'f:resources')) resources = later(resources, e);
+    // An entry holding requests or limits beats one holding only `resources: {}` (the creator of
+    // `kubectl create deployment` keeps that once another manager fills it, as the API server
+    // does; in the same second, the list's order by manager name would otherwise pick it).
+    if (containersHold(podSpec, 'f:resources', true)) resources = later(resources, e);
+    else if (containersHold(podSpec, 'f:resources')) resourcesNode = later(resourcesNode, e);
     if (containersHold(podSpec, 'f:image')) images = later(images, e);
   }
   const of = (x: Entry | undefined) => (x === undefined ? UNKNOWN_CHANGED_BY : changedByOf(x));
-  return { creator: of(creator), replicas: of(replicas), resources: of(resources), images: of(images) };
+  return { creator: of(creator), replicas: of(replicas), resources: of(resources ?? resourcesNode), images: of(images) };
 }

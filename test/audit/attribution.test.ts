@@ -31,6 +31,18 @@ describe('fieldOwners', () => {
     });
   });
 
+  it('prefers the owner of requests to one holding only `resources: {}`, in the same second whatever the managers\' names', () => {
+    const nginx = (fields: unknown) => ({ 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"nginx"}': fields } } } } });
+    const owners = fieldOwners(
+      [
+        entry('goldilocks', '2026-12-06T10:00:00Z', nginx({ 'f:resources': { 'f:requests': { '.': {}, 'f:cpu': {} } } })),
+        entry('kubectl-create', '2026-12-06T10:00:00Z', nginx({ '.': {}, 'f:image': {}, 'f:name': {}, 'f:resources': {} })),
+      ],
+      false,
+    );
+    expect(owners.resources.manager).toBe('goldilocks');
+  });
+
   it('reads a Pod\'s containers from its own spec, and says unknown for what no entry holds', () => {
     const owners = fieldOwners([entry('kubectl-run', '2026-12-06T10:00:00Z', { 'f:spec': { 'f:containers': { 'k:{"name":"a"}': { 'f:resources': {} } } } })], true);
     expect(owners.resources.manager).toBe('kubectl-run');

@@ -82,8 +82,8 @@ describe('the fake API server, read with plain HTTP', () => {
   });
 
   it('serves discovery for kubectl', async () => {
-    const apps = (await getJson('/apis/apps/v1')).body as { resources: { name: string; shortNames: string[] }[] };
-    expect(apps.resources.map((r) => `${r.name}/${r.shortNames.join()}`)).toEqual(['deployments/deploy', 'statefulsets/sts', 'daemonsets/ds']);
+    const apps = (await getJson('/apis/apps/v1')).body as { resources: { name: string; shortNames?: string[] }[] };
+    expect(apps.resources.map((r) => `${r.name}/${(r.shortNames ?? []).join()}`)).toEqual(['deployments/deploy', 'deployments/scale/', 'statefulsets/sts', 'statefulsets/scale/', 'daemonsets/ds']);
     const groups = (await getJson('/apis')).body as { groups: { name: string }[] };
     expect(groups.groups.map((g) => g.name)).toEqual(['apps']);
     expect((await getJson('/version')).body).toMatchObject({ major: '1', gitVersion: expect.stringMatching(/^v1\./) as unknown });

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import type { ServerHandle } from '../../src/server.js';
 import { auditConfig, startAuditServer } from '../support/audit-events.js';
 import { DEFAULT_RESOURCES, deploymentObject, EVENT_RESOURCES, EVENTS_RESOURCE, FakeKubeServer, REPLICASETS_RESOURCE, writeKubeconfig, type FakeKubeconfig, type FakeObject } from '../support/fake-kube/index.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { realToolAvailable } from '../support/real-tools.js';
+import { kubectl as runKubectl, kubectlAvailable } from '../support/kubectl.js';
 import { waitFor } from '../support/wait-for.js';
 
 // What people see of the kubernetes-events sink, read with the real kubectl: the notifier creates
@@ -16,8 +15,7 @@ import { waitFor } from '../support/wait-for.js';
 // `kubectl describe deployment` (core v1 Events by field selector) show it. The fake API server
 // stands in for the cluster; the kubectl is the real one.
 
-const KUBECTL = '/usr/bin/kubectl';
-const haveKubectl = realToolAvailable('kubectl', KUBECTL, 'kubectl (v1.32 here) comes with the machine image, as the Debian package kubectl');
+const haveKubectl = kubectlAvailable();
 
 let fake: FakeKubeServer;
 let kubeconfig: FakeKubeconfig;
@@ -26,14 +24,10 @@ let dir: string;
 let deployment: FakeObject;
 
 /** Runs the real kubectl against the fake, asynchronously (the fake answers from this process), and returns its stdout. */
-function kubectl(...args: string[]): Promise<string> {
-  const argv = ['--kubeconfig', kubeconfig.path, '--cache-dir', join(dir, 'cache'), '--request-timeout=10s', ...args];
-  return new Promise((resolve, reject) => {
-    execFile(KUBECTL, argv, { env: { PATH: '/usr/bin:/bin', HOME: dir }, timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err !== null) reject(new Error(`kubectl ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
+async function kubectl(...args: string[]): Promise<string> {
+  const r = await runKubectl(kubeconfig.path, join(dir, 'cache'), args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed with ${r.code}\n${r.stderr}`);
+  return r.stdout;
 }
 
 /** A table's lines split into cells at runs of two or more spaces, as kubectl pads its columns. */

@@ -1,6 +1,6 @@
-import { EVENTS_RESOURCE } from './events-views.js';
+import { EVENT_RESOURCES, EVENTS_RESOURCE } from './events-views.js';
 import type { FakeResource } from './resources.js';
-import { apiVersionOf } from './resources.js';
+import { apiVersionOf, SCALABLE_KINDS } from './resources.js';
 
 /** `/version`: what kubectl prints as the server version. */
 export function versionBody(): Record<string, string> {
@@ -41,6 +41,16 @@ export function apiGroupListBody(resources: readonly FakeResource[]): Record<str
   };
 }
 
+/**
+ * Events are read-only but for events.k8s.io's create (the notifier's Kubernetes Events sink);
+ * every other kind takes every write (writes.ts).
+ */
+function verbsOf(r: FakeResource): string[] {
+  if (r === EVENTS_RESOURCE) return ['create', 'get', 'list', 'watch'];
+  if (EVENT_RESOURCES.includes(r)) return ['get', 'list', 'watch'];
+  return ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+}
+
 /** `/api/v1`, `/apis/apps/v1`: the resources of one group version, or undefined when it has none. */
 export function apiResourceListBody(resources: readonly FakeResource[], group: string, version: string): Record<string, unknown> | undefined {
   const mine = resources.filter((r) => r.group === group && r.version === version);
@@ -49,15 +59,17 @@ export function apiResourceListBody(resources: readonly FakeResource[], group: s
     kind: 'APIResourceList',
     apiVersion: 'v1',
     groupVersion: apiVersionOf(mine[0]!),
-    resources: mine.map((r) => ({
-      name: r.plural,
-      singularName: r.singular,
-      namespaced: r.namespaced,
-      kind: r.kind,
-      // Read-only verbs: the fake changes objects through its test API, not through HTTP writes;
-      // events.k8s.io Events also take the create of the notifier's Kubernetes Events sink.
-      verbs: r === EVENTS_RESOURCE ? ['create', 'get', 'list', 'watch'] : ['get', 'list', 'watch'],
-      shortNames: r.shortNames,
-    })),
+    resources: mine.flatMap((r) => [
+      {
+        name: r.plural,
+        singularName: r.singular,
+        namespaced: r.namespaced,
+        kind: r.kind,
+        verbs: verbsOf(r),
+        shortNames: r.shortNames,
+      },
+      // The scale subresource (writes.ts), as the apiserver lists it.
+      ...(SCALABLE_KINDS.has(r.kind) ? [{ name: `${r.plural}/scale`, singularName: '', namespaced: r.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }] : []),
+    ]),
   };
 }

@@ -13,6 +13,8 @@ import { parseSelectors } from './selectors.js';
 import type { FakeStore } from './store.js';
 import type { FakeLogEntry, FakeObject } from './types.js';
 import { WatchStream } from './watch-stream.js';
+import { handleWrite, writeTarget } from './writes.js';
+import { openApiBody } from './openapi.js';
 import { sendJson, sendStatus, withTypeMeta } from './wire.js';
 
 /** Everything a request handler reads or registers into; owned by the server. */
@@ -42,9 +44,13 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
     rec.verb = 'other';
     return createEvent(ctx.store, req, res, route.namespace);
   }
+  const openApi = req.method === 'GET' ? openApiBody(ctx.resources, url.pathname) : undefined;
+  if (openApi !== undefined) return sendJson(res, 200, openApi);
+  const write = writeTarget(ctx.resources, req.method ?? 'GET', url.pathname);
+  if (write !== undefined) return handleWrite(ctx.store, req, res, rec, write, q);
   if (req.method !== 'GET') {
     rec.verb = 'other';
-    sendStatus(res, 405, 'MethodNotAllowed', `the fake API server is read-only over HTTP; ${req.method ?? ''} is not supported`);
+    sendStatus(res, 405, 'MethodNotAllowed', `${req.method ?? ''} is not supported on ${url.pathname}`);
     return;
   }
   switch (route.type) {

@@ -58,6 +58,8 @@ export function fieldValues(obj: Record<string, unknown>, subresource?: string):
 }
 
 function walk(v: unknown, path: string[], field: string, out: Map<string, string>): void {
+  // A null is no value (kubectl sends `creationTimestamp: null` in pod templates): never a member.
+  if (v === null) return;
   if (isPlain(v)) {
     const keys = Object.keys(v);
     if (keys.length === 0 || field === 'selector') {
@@ -82,6 +84,17 @@ function walk(v: unknown, path: string[], field: string, out: Map<string, string
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Each member and every path above it. */
+function nodesOf(members: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const m of members) {
+    const parts = m.split(SEP);
+    if (parts[parts.length - 1] === '.') parts.pop();
+    for (let i = 1; i <= parts.length; i++) out.add(parts.slice(0, i).join(SEP));
+  }
+  return out;
 }
 
 /** The members of a FieldsV1. */
@@ -130,10 +143,12 @@ export function nextManagedFields(opts: {
   const was = opts.before === undefined ? new Map<string, string>() : fieldValues(opts.before, sub);
   const changed = new Set<string>();
   for (const [m, v] of now) if (was.get(m) !== v) changed.add(m);
-  const removed = new Set<string>();
-  for (const m of was.keys()) if (!now.has(m)) removed.add(m);
-  // The full field set of the object, over the main resource and the status, for pruning.
-  const present = new Set([...fieldValues(opts.after).keys(), ...fieldValues(opts.after, 'status').keys()]);
+  // Every node of the object (members and the maps above them), over the main resource and the
+  // status: a member whose node is gone leaves every set. One whose node is still there stays,
+  // leaf or not (kubectl-create keeps `f:resources` once another manager fills it).
+  const nodes = nodesOf([...fieldValues(opts.after).keys(), ...fieldValues(opts.after, 'status').keys()]);
+  const present = { has: (m: string) => nodes.has(m.endsWith(`${SEP}.`) ? m.slice(0, -2) : m) };
+  const removed = { has: (m: string) => was.has(m) && !present.has(m) };
   let mine: Set<string>;
   if (operation === 'Apply') {
     mine = new Set(fieldValues(opts.applied ?? opts.after, sub).keys());
@@ -184,4 +199,51 @@ function sortEntries(entries: ManagedFieldsEntry[]): ManagedFieldsEntry[] {
       cmp(p.apiVersion, q.apiVersion) ||
       cmp(p.subresource ?? '', q.subresource ?? ''),
   );
+}
+
+/** One field a server-side apply would take from another manager, as the API server reports it. */
+export interface ApplyConflict {
+  readonly manager: string;
+  readonly operation: 'Apply' | 'Update';
+  readonly apiVersion: string;
+  readonly subresource?: string;
+  /** `.spec.replicas`, `.spec.template.spec.containers[name="app"].image`. */
+  readonly field: string;
+}
+
+/**
+ * The conflicts of an Apply by `manager` of `config` onto `current`: fields the configuration sets
+ * to a value other than the current one while another manager (or this manager's Update entry)
+ * owns them, through any subresource (an HPA's scale owns `spec.replicas` for an Apply of the
+ * Deployment too). Setting a field to the value it has is no conflict: the field is then shared.
+ */
+export function applyConflicts(current: Record<string, unknown>, config: Record<string, unknown>, manager: string, subresource?: 'scale'): ApplyConflict[] {
+  const now = fieldValues(current, subresource);
+  const entries = (((current['metadata'] as Record<string, unknown> | undefined)?.['managedFields'] as ManagedFieldsEntry[] | undefined) ?? []);
+  const out: ApplyConflict[] = [];
+  for (const [m, v] of fieldValues(config, subresource)) {
+    const cur = now.get(m);
+    if (cur === undefined || cur === v) continue;
+    for (const e of entries) {
+      if (e.manager === manager && e.operation === 'Apply') continue;
+      if (membersOf(e.fieldsV1).has(m)) out.push({ manager: e.manager, operation: e.operation, apiVersion: e.apiVersion, ...(e.subresource !== undefined && { subresource: e.subresource }), field: fieldPathText(m) });
+    }
+  }
+  return out;
+}
+
+/** A member as the API server prints it in a conflict: `.spec.template.spec.containers[name="app"].image`. */
+function fieldPathText(member: string): string {
+  let out = '';
+  for (const part of member.split(SEP)) {
+    if (part === '.') continue;
+    if (part.startsWith('f:')) out += `.${part.slice(2)}`;
+    else if (part.startsWith('k:')) {
+      const key = JSON.parse(part.slice(2)) as Record<string, unknown>;
+      out += `[${Object.entries(key)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
+    }
+  }
+  return out;
 }

@@ -9,6 +9,9 @@ export interface RecordedRequest {
   resource?: string;
   /** The HTTP status answered (200 for a watch stream, even one that then carries an ERROR). */
   status?: number;
+  /** The request's Content-Type and User-Agent, when it sent them (what a write's field manager derives from). */
+  contentType?: string;
+  userAgent?: string;
   /** Set when a 200 watch stream answered with an in-stream ERROR 410. */
   inStreamError?: number;
 }

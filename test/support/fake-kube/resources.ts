@@ -41,3 +41,6 @@ export function groupVersionPrefix(r: FakeResource): string {
 export function resourceKey(r: FakeResource): string {
   return r.group === '' ? r.plural : `${r.group}/${r.plural}`;
 }
+
+/** Kinds with a `scale` subresource (their `spec.replicas`). */
+export const SCALABLE_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'ReplicaSet']);

@@ -15,6 +15,7 @@ import { DEFAULT_RESOURCES, resourceKey } from './resources.js';
 import { FakeStore } from './store.js';
 import type { FakeWrite } from './managed-fields.js';
 import { mergeInto } from './apply-merge.js';
+import { applyObject, scaleObject } from './write-ops.js';
 import type { FakeLogEntry, FakeObject, NewFakeObject } from './types.js';
 import type { WatchStream } from './watch-stream.js';
 
@@ -72,6 +73,8 @@ export class FakeKubeServer {
     this.#server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://fake');
       const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), verb: 'other' };
+      if (req.headers['content-type'] !== undefined) rec.contentType = req.headers['content-type'];
+      if (req.headers['user-agent'] !== undefined) rec.userAgent = req.headers['user-agent'];
       this.#requests.push(rec);
       try {
         handleRequest(ctx, req, res, rec);
@@ -79,6 +82,7 @@ export class FakeKubeServer {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, reason: 'InternalError', message: String(err) }));
       }
+      // A write answers once its body is read and then records its own status over this one.
       rec.status = res.statusCode;
     });
     this.#server.on('connection', (s) => {
@@ -162,10 +166,9 @@ export class FakeKubeServer {
    * Apply entry holds the fields `config` names.
    */
   apply(resource: string, config: NewFakeObject, manager: string): FakeObject {
-    const r = this.resource(resource);
-    const write: FakeWrite = { manager, operation: 'Apply' };
-    if (this.store.get(r, config.metadata.namespace, config.metadata.name) === undefined) return this.store.create(r, config, write);
-    return this.store.update(r, config.metadata.namespace, config.metadata.name, (d) => mergeInto(d, config), write, config);
+    const done = applyObject(this.store, this.resource(resource), config, manager, true);
+    if (!done.ok) throw new Error('a forced apply has no conflicts');
+    return done.obj;
   }
 
   /**
@@ -185,15 +188,7 @@ export class FakeKubeServer {
 
   /** Sets `spec.replicas` through the `scale` subresource, as `kubectl scale` (manager `kubectl`) or an HPA (`kube-controller-manager`) does. */
   scale(resource: string, namespace: string, name: string, replicas: number, manager = 'kubectl'): FakeObject {
-    return this.store.update(
-      this.resource(resource),
-      namespace,
-      name,
-      (d) => {
-        (d.spec as { replicas?: number }).replicas = replicas;
-      },
-      { manager, subresource: 'scale' },
-    );
+    return scaleObject(this.store, this.resource(resource), namespace, name, replicas, manager);
   }
 
   /** Deletes an object; returns the object the DELETED event carries. */

@@ -1,0 +1,145 @@
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/audit/audit-event.js';
+import type { ServerHandle } from '../../src/server.js';
+import { auditConfig, settleAudit, startAuditServer } from '../support/audit-events.js';
+import { FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
+import { kubectl, kubectlAvailable } from '../support/kubectl.js';
+import { ManualClock } from '../support/manual-clock.js';
+
+// The audit against what the real kubectl writes: each command's write reaches the server's watch
+// with the managedFields the fake's API server wrote for it, and the audit event names the manager
+// of the fields that moved (changedBy), the tool (source) and what moved (changes).
+
+const HAVE_KUBECTL = kubectlAvailable();
+
+let fake: FakeKubeServer;
+let kubeconfig: FakeKubeconfig;
+let server: ServerHandle | undefined;
+let clock: ManualClock;
+let dir: string;
+
+beforeEach(async () => {
+  clock = new ManualClock('2026-12-06T10:00:00.250Z');
+  fake = await FakeKubeServer.start({ creationClock: clock });
+  kubeconfig = await writeKubeconfig(fake.url);
+  dir = await mkdtemp(join(tmpdir(), 'kubectl-e2e-'));
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await fake.close();
+  await kubeconfig.remove();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs kubectl and expects success. */
+async function run(args: readonly string[], env: Record<string, string> = {}): Promise<void> {
+  const r = await kubectl(kubeconfig.path, join(dir, 'cache'), args, env);
+  expect([r.code, r.stderr], `kubectl ${args.join(' ')}`).toEqual([0, '']);
+}
+
+/** Runs kubectl, expects success, then moves the clock a minute so the next write has its own time. */
+async function k(args: readonly string[], env: Record<string, string> = {}): Promise<void> {
+  await run(args, env);
+  clock.advance(60_000);
+}
+
+const manifest = (replicas: number, cpu: string) =>
+  [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: api, namespace: default}',
+    'spec:',
+    `  replicas: ${replicas}`,
+    '  selector: {matchLabels: {app: api}}',
+    '  template:',
+    '    metadata: {labels: {app: api}}',
+    `    spec: {containers: [{name: app, image: "nginx:1.27", resources: {requests: {cpu: ${cpu}, memory: 32Mi}}}]}`,
+    '',
+  ].join('\n');
+
+const who = (e: AuditEvent) => [e.eventType, e.properties.name, e.changedBy, e.source?.tool, e.changes];
+
+describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () => {
+  it('names kubectl-create, kubectl-client-side-apply, kubectl (scale, Apply), kubectl-set, kubectl-edit and kubectl-patch, with what moved', async () => {
+    server = await startAuditServer(auditConfig(kubeconfig.path, { AUDIT_RESOURCE_TYPES: 'deployment', AUDIT_SCALE_GROUP_INTERVAL: '0', AUDIT_RECORD_IMAGE_CHANGES: 'true' }), clock);
+    let n = 0;
+    const settle = () => settleAudit(server!, ++n);
+
+    await k(['create', 'deployment', 'web', '--image=nginx:1.27']);
+    await settle();
+    const file = join(dir, 'api.yaml');
+    await writeFile(file, manifest(1, '100m'));
+    await k(['apply', '-f', file]);
+    await settle();
+    await k(['scale', 'deployment', 'web', '--replicas=3']);
+    await settle();
+    await k(['set', 'resources', 'deployment', 'web', '--requests=cpu=200m,memory=64Mi']);
+    await settle();
+    const editor = join(dir, 'editor.sh');
+    await writeFile(editor, "#!/bin/sh\nsed -i 's/cpu: 200m/cpu: 300m/' \"$1\"\n");
+    await chmod(editor, 0o755);
+    await k(['edit', 'deployment', 'web'], { EDITOR: editor, KUBE_EDITOR: editor });
+    await settle();
+    await writeFile(file, manifest(2, '250m'));
+    await k(['apply', '-f', file]);
+    await settle();
+    const ssa = join(dir, 'ssa.yaml');
+    await writeFile(ssa, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 4}\n');
+    await k(['apply', '--server-side', '--force-conflicts', '-f', ssa]);
+    await settle();
+    await k(['patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}']);
+    await settle();
+    await k(['delete', 'deployment', 'web']);
+    const got = await settle();
+
+    const at = (minute: number) => `2026-12-06T10:0${minute}:00Z`;
+    expect(got.map(who)).toEqual([
+      ['delete', 'web', { manager: 'unknown' }, 'unknown', undefined],
+      ['update', 'web', { manager: 'kubectl-patch', operation: 'Update', time: at(7) }, 'unknown', [{ field: 'containers[nginx].image', from: 'nginx:1.27', to: 'nginx:1.28' }]],
+      ['update', 'web', { manager: 'kubectl', operation: 'Apply', time: at(6) }, 'unknown', [{ field: 'replicas', from: 3, to: 4 }]],
+      [
+        'update',
+        'api',
+        { manager: 'kubectl-client-side-apply', operation: 'Update', time: at(5) },
+        'kubectl',
+        [
+          { field: 'replicas', from: 1, to: 2 },
+          { field: 'containers[app].requests.cpu', from: '100m', to: '250m' },
+        ],
+      ],
+      ['update', 'web', { manager: 'kubectl-edit', operation: 'Update', time: at(4) }, 'unknown', [{ field: 'containers[nginx].requests.cpu', from: '200m', to: '300m' }]],
+      [
+        'update',
+        'web',
+        { manager: 'kubectl-set', operation: 'Update', time: at(3) },
+        'unknown',
+        [
+          { field: 'containers[nginx].requests.cpu', from: null, to: '200m' },
+          { field: 'containers[nginx].requests.memory', from: null, to: '64Mi' },
+        ],
+      ],
+      ['update', 'web', { manager: 'kubectl', operation: 'Update', subresource: 'scale', time: at(2) }, 'unknown', [{ field: 'replicas', from: 1, to: 3 }]],
+      ['add', 'api', { manager: 'kubectl-client-side-apply', operation: 'Update', time: at(1) }, 'kubectl', undefined],
+      ['add', 'web', { manager: 'kubectl-create', operation: 'Update', time: at(0) }, 'unknown', undefined],
+    ]);
+  });
+
+  it('names the manager that set the requests, not the creator still holding `resources: {}`, when both wrote in the same second', async () => {
+    server = await startAuditServer(auditConfig(kubeconfig.path, { AUDIT_RESOURCE_TYPES: 'deployment' }), clock);
+    await run(['create', 'deployment', 'web', '--image=nginx:1.27']);
+    await settleAudit(server, 1);
+    // A recommender (its name sorts before kubectl-create) sets the requests within the same second.
+    await run(['set', 'resources', 'deployment', 'web', '--requests=cpu=250m', '--field-manager=goldilocks']);
+    const [update] = await settleAudit(server, 2);
+    expect(update).toMatchObject({
+      eventType: 'update',
+      changedBy: { manager: 'goldilocks', operation: 'Update', time: '2026-12-06T10:00:00Z' },
+      changes: [{ field: 'containers[nginx].requests.cpu', from: null, to: '250m' }],
+    });
+  });
+});
