@@ -35,6 +35,8 @@ const LIMITS: StoreLimits = { etlLogCapacity: 1000, auditCapacity: 1000 };
 const BATCH = 1000;
 /** Rounds per append figure, the median kept. */
 const ROUNDS = 3;
+/** Which parts run: `append`, `get` or both (the default), e.g. BENCH_STORAGE_PARTS=get to compare reads alone. */
+const PARTS = new Set((process.env['BENCH_STORAGE_PARTS'] ?? 'append,get').split(','));
 
 type BackendName = 'memory' | 'sqlite' | 'postgres';
 
@@ -259,7 +261,7 @@ export default {
     const settings = benchSettings();
     const list = await backends();
     try {
-      return [...(await appendRows(list)), ...(await getRows(list, settings))];
+      return [...(PARTS.has('append') ? await appendRows(list) : []), ...(PARTS.has('get') ? await getRows(list, settings) : [])];
     } finally {
       for (const b of list) await b.cleanup();
     }
