@@ -24,7 +24,8 @@ import { median } from './lib/stats.js';
 //  1. appends/s through the StoreWriter (group commit, as the server writes), ETL events and
 //     audit changes (event + remembered workload state, one unit), per backend;
 //  2. GET /model/audit/events and /model/etl/log with full logs, each SQL backend against the
-//     memory backend: what a revision check per request (and the re-render on a change) costs.
+//     memory backend: what the revision check per request costs (docs/ARCHITECTURE.md, "Serialising
+//     once per change").
 // PostgreSQL is the server on BENCH_PG_URL (default 127.0.0.1:5432, database test), in a
 // throwaway schema; when it cannot be reached its rows are left out, and said so.
 
@@ -35,6 +36,8 @@ const LIMITS: StoreLimits = { etlLogCapacity: 1000, auditCapacity: 1000 };
 const BATCH = 1000;
 /** Rounds per append figure, the median kept. */
 const ROUNDS = 3;
+/** Which parts run: `append`, `get` or both (the default), e.g. BENCH_STORAGE_PARTS=get to compare reads alone. */
+const PARTS = new Set((process.env['BENCH_STORAGE_PARTS'] ?? 'append,get').split(','));
 
 type BackendName = 'memory' | 'sqlite' | 'postgres';
 
@@ -235,7 +238,8 @@ async function getRows(list: readonly Backend[], settings: BenchSettings): Promi
               unit: 'req/s',
               baseline: cmp.baseline.reqPerSec,
               note:
-                `${b.name} GET ${path}: ${LIMITS.auditCapacity} audit events, ${LIMITS.etlLogCapacity} ETL events per category, nothing arriving; answers cached per store revision, so each request costs one revision query; ` +
+                `${b.name} GET ${path}: ${LIMITS.auditCapacity} audit events, ${LIMITS.etlLogCapacity} ETL events per category, nothing arriving; answers cached per store revision, so each request costs a revision read ` +
+                `(SQLite: PRAGMA data_version and total_changes(); PostgreSQL: none while LISTEN hears nothing, one query a second at most); ` +
                 `baseline: the memory backend; p99 ${cmp.subject.p99Ms.toFixed(2)} ms vs ${cmp.baseline.p99Ms.toFixed(2)} ms; server CPU ${pct(cmp.subject.serverCpuShare)} vs ${pct(cmp.baseline.serverCpuShare)}`,
             },
             { figure: `${b.name}: GET ${path}, server CPU per request`, value: cmp.subject.serverCpuUsPerRequest, unit: 'µs', baseline: cmp.baseline.serverCpuUsPerRequest },
@@ -259,7 +263,7 @@ export default {
     const settings = benchSettings();
     const list = await backends();
     try {
-      return [...(await appendRows(list)), ...(await getRows(list, settings))];
+      return [...(PARTS.has('append') ? await appendRows(list) : []), ...(PARTS.has('get') ? await getRows(list, settings) : [])];
     } finally {
       for (const b of list) await b.cleanup();
     }

@@ -62,6 +62,7 @@ export interface Storage {
 export async function openStorage(settings: StorageSettings, clock: Clock, log: StorageLogger): Promise<Storage> {
   const store = await openStore(settings.url, settings.limits, {
     onIdleError: (err) => log.warn({ err: describeStoreError(err) }, 'an idle database connection failed'),
+    clock,
   }).catch((err: unknown) => {
     throw new Error(`storage ${redactUrl(settings.url)}: ${describeStoreError(err)}`, { cause: err });
   });

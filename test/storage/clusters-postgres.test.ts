@@ -56,6 +56,11 @@ describe.skipIf(!pgOk)('two clusters on one PostgreSQL', () => {
     }
     await eventually(async () => ((await get(blue.server, '/model/audit/events')) as unknown[]).length === 2 || undefined, 'both clusters\' adds');
     await Promise.all(clusters.map((c) => c.server.storage.writer.idle()));
+    // Each server reads the other's writes once their notification arrives (docs/ARCHITECTURE.md, "Serialising once per change").
+    const both = async (server: ServerHandle) =>
+      ((await get(server, '/model/audit/events')) as unknown[]).length === 2 &&
+      ((await get(server, '/model/etl/log')) as { counters: Record<string, number> }).counters['AssetSetSaved'] === 2;
+    for (const c of clusters) await eventually(async () => (await both(c.server)) || undefined, `${c.name} to read both clusters' writes`);
 
     for (const server of [blue.server, green.server]) {
       expect(names(await get(server, '/model/audit/events?filterClusters=blue'))).toEqual(['blue/blue-web']);

@@ -3,6 +3,7 @@ import type { StoreLimits } from '../../src/storage/store.js';
 import { audit, etl } from '../support/store-records.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { storeBackends, useStores } from '../support/store-backends.js';
+import { eventually } from '../support/wait-for.js';
 
 // Revisions (StoreRevisions): the markers readers cache their answers under. The custom events'
 // revision is in catalogue-contract.test.ts, beside the custom events.
@@ -26,5 +27,20 @@ describe.each(backends)('the $name store, revisions', (backend) => {
     expect(r2.etl).toBe(r1.etl);
     await t.store.write([audit('a')]);
     expect(await t.store.revision()).toEqual(r2);
+  });
+
+  it('moves when another store on the same database writes (another process or replica)', async (ctx) => {
+    if (!t.h.durable) return ctx.skip();
+    const other = await t.open();
+    const before = await t.store.revision();
+    await other.write([etl('c1', 'AllocationSetSaved', 0, 0)]);
+    // SQLite sees it on the next read (PRAGMA data_version moved); PostgreSQL once the write's
+    // notification arrives, within REVISION_MAX_AGE_MS (revision-feed-postgres.test.ts).
+    if (backend.name === 'sqlite') expect((await t.store.revision()).etl).not.toBe(before.etl);
+    const after = await eventually(async () => {
+      const r = await t.store.revision();
+      return r.etl === before.etl ? undefined : r;
+    }, 'the other store\'s write');
+    expect(after).toEqual(await other.revision());
   });
 });

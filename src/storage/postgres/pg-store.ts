@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { AuditQuery } from '../../audit/audit-query.js';
+import { systemClock, type Clock } from '../../clock.js';
 import type { AuditResourceType } from '../../audit/resource-types.js';
 import type { KnownWorkload, PriorWorkloads } from '../../audit/workload-state.js';
 import { etlEventJson } from '../../events/etl-event-json.js';
@@ -15,6 +16,7 @@ import { hasCluster, insertCustomEvents, pruneCustomEvents, queryOccurrences, su
 import { migratePostgres } from './pg-migrations.js';
 import { deleteSets, listSets, loadSet, saveSets } from './pg-sets.js';
 import { PostgresOutbox } from './pg-outbox.js';
+import { RevisionFeed, revisionChannel } from './pg-revision-feed.js';
 import { writeBatch } from './pg-write.js';
 
 /** Pool settings: a few connections are plenty (writes are batched, reads are cached), and nothing waits forever. */
@@ -24,6 +26,8 @@ const POOL = { max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000
 export interface PostgresStoreOptions {
   /** Told about a pooled idle connection that failed (the next query reports the outage itself). */
   readonly onIdleError?: (err: Error) => void;
+  /** The clock of the revision feed's bound and retries (the system's by default). */
+  readonly clock?: Clock;
 }
 
 /** Which clusters a query reads: the listed ones, or every cluster that ever wrote an event. */
@@ -73,14 +77,19 @@ export class PostgresStore implements Store {
   readonly location: string;
   readonly #pool: pg.Pool;
   readonly outbox: PostgresOutbox;
+  /** The revision held between reads, and what tells it moved (pg-revision-feed.ts). */
+  readonly revisionFeed: RevisionFeed;
 
   readonly #limits: ResolvedLimits;
+  readonly #channel: string;
 
-  private constructor(url: string, limits: ResolvedLimits, pool: pg.Pool) {
+  private constructor(url: string, limits: ResolvedLimits, pool: pg.Pool, feed: RevisionFeed, channel: string) {
     this.#limits = limits;
     this.location = redactUrl(url);
     this.#pool = pool;
     this.outbox = new PostgresOutbox(pool);
+    this.revisionFeed = feed;
+    this.#channel = channel;
   }
 
   /** Connects and migrates; rejects when the database cannot be reached or migrated. */
@@ -88,22 +97,35 @@ export class PostgresStore implements Store {
     const pool = new pg.Pool({ connectionString: url, ...POOL });
     // An idle client whose connection drops emits on the pool; unheard, that would crash the process.
     pool.on('error', (err) => options.onIdleError?.(err));
+    let schema: string;
     try {
-      await withClient(pool, (client) => migratePostgres(client));
+      schema = await withClient(pool, async (client) => {
+        await migratePostgres(client);
+        const { rows } = await client.query<{ schema: string }>("SELECT coalesce(current_schema(), '') AS schema");
+        return rows[0]?.schema ?? '';
+      });
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
     }
-    return new PostgresStore(url, resolveLimits(limits), pool);
+    const channel = revisionChannel(schema);
+    const feed = new RevisionFeed({ url, channel, clock: options.clock ?? systemClock(), ...(options.onIdleError && { onError: options.onIdleError }) });
+    // Not listening yet (or failing to) only means reads query the revision, as without a feed.
+    await feed.start();
+    return new PostgresStore(url, resolveLimits(limits), pool, feed, channel);
   }
 
   async write(records: readonly StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.#transaction((client) => writeBatch(client, records));
+    await this.#transaction((client) => writeBatch(client, records, this.#channel));
   }
 
   async insertCustomEvents(project: string, events: readonly CustomEventRecord[]): Promise<CustomEventsStored> {
-    return this.#transaction((client) => insertCustomEvents(client, project, events, this.#limits));
+    return this.#transaction(async (client) => {
+      const stored = await insertCustomEvents(client, project, events, this.#limits);
+      if (stored.inserted.length > 0) await this.#notify(client);
+      return stored;
+    });
   }
 
   async summarizeEvents(q: EventSummaryQuery): Promise<EventSummary> {
@@ -216,6 +238,10 @@ export class PostgresStore implements Store {
   }
 
   async revision(): Promise<StoreRevision> {
+    return this.revisionFeed.revision(() => this.#readRevision());
+  }
+
+  async #readRevision(): Promise<StoreRevision> {
     const { rows } = await this.#pool.query<{ etl: string; audit: string; custom: string }>(
       `SELECT (SELECT coalesce(sum(etl), 0) FROM revisions)::text AS etl, (SELECT coalesce(sum(audit), 0) FROM revisions)::text AS audit,
          (SELECT coalesce(sum(revision), 0) FROM custom_event_projects)::text AS custom`,
@@ -281,7 +307,12 @@ export class PostgresStore implements Store {
        SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a) + (SELECT count(*) FROM g))::text AS n`,
       [cluster, this.#limits.etlLogCapacity - 1, this.#limits.auditCapacity - 1, AUDIT_GAP_CAPACITY],
     );
-    return Number(rows[0]?.n ?? 0) + (await this.#transaction((client) => pruneCustomEvents(client, cluster, nowMs, this.#limits)));
+    const custom = await this.#transaction(async (client) => {
+      const deleted = await pruneCustomEvents(client, cluster, nowMs, this.#limits);
+      if (deleted > 0) await this.#notify(client);
+      return deleted;
+    });
+    return Number(rows[0]?.n ?? 0) + custom;
   }
 
   async ping(): Promise<void> {
@@ -289,21 +320,35 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.revisionFeed.close();
     if (!this.#pool.ended) await this.#pool.end();
   }
 
-  /** Runs `work` in a transaction of its own: committed when it resolves, rolled back when it throws. */
+  /** Tells the other replicas' feeds, at commit, that a revision moved (writeBatch does so in its own statements). */
+  async #notify(client: pg.PoolClient): Promise<void> {
+    await client.query("SELECT pg_notify($1, '')", [this.#channel]);
+  }
+
+  /**
+   * Runs `work` in a transaction of its own: committed when it resolves, rolled back when it
+   * throws. Either way the held revision is dropped once it ends (a commit whose answer was lost
+   * may have happened), so this process reads its own writes without waiting for a notification.
+   */
   async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return withClient(this.#pool, async (client) => {
-      await client.query('BEGIN');
-      try {
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        if (!isTransientStoreError(err)) await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    });
+    try {
+      return await withClient(this.#pool, async (client) => {
+        await client.query('BEGIN');
+        try {
+          const result = await work(client);
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          if (!isTransientStoreError(err)) await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
+    } finally {
+      this.revisionFeed.invalidate();
+    }
   }
 }

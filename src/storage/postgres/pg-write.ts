@@ -7,13 +7,20 @@ import type { StoreRecord } from '../store.js';
 import { insertOutboxRows } from './pg-outbox.js';
 
 /**
+ * The end of a statement whose CTE `bumped` moved revisions: notifies `$1` (the schema's revision
+ * channel, delivered at commit; several notifications of one transaction are folded into one).
+ */
+const NOTIFY_BUMPED = "SELECT pg_notify($1, '') FROM (SELECT 1 FROM bumped LIMIT 1) b";
+
+/**
  * Writes one batch inside the caller's transaction in few round trips: all ETL events in one
- * statement (with their counters and the revision), all audit events in another (with the
- * revision and the notices of the events it inserted), then the rows that carry their message, then the
- * workload changes in order, consecutive changes of one kind merged into one statement.
+ * statement (with their counters, the revision and its notification on `channel`), all audit
+ * events in another (the same, and the notices of the events it inserted), then the rows that carry
+ * their message, then the workload changes in order, consecutive changes of one kind merged into
+ * one statement.
  * Reordering across those groups is safe because the transaction commits them together.
  */
-export async function writeBatch(client: PoolClient, records: readonly StoreRecord[]): Promise<void> {
+export async function writeBatch(client: PoolClient, records: readonly StoreRecord[], channel: string): Promise<void> {
   const etl = [];
   const audit = [];
   const workloads: WorkloadStateChange[] = [];
@@ -46,7 +53,7 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   if (etl.length > 0) {
     await client.query(
       `WITH rows AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[])
            WITH ORDINALITY AS r(cluster, category, kind, time_ns, metadata, dedupe_key, ord)
        ), ins AS (
          INSERT INTO etl_events (cluster, category, kind, time_ns, metadata, dedupe_key)
@@ -55,10 +62,13 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
        ), counted AS (
          INSERT INTO etl_counters (cluster, kind, n) SELECT cluster, kind, count(*) FROM ins GROUP BY cluster, kind
          ON CONFLICT (cluster, kind) DO UPDATE SET n = etl_counters.n + excluded.n RETURNING cluster
+       ), bumped AS (
+         INSERT INTO revisions (cluster, etl) SELECT DISTINCT cluster, 1 FROM counted
+         ON CONFLICT (cluster) DO UPDATE SET etl = revisions.etl + 1 RETURNING 1
        )
-       INSERT INTO revisions (cluster, etl) SELECT DISTINCT cluster, 1 FROM counted
-       ON CONFLICT (cluster) DO UPDATE SET etl = revisions.etl + 1`,
+       ${NOTIFY_BUMPED}`,
       [
+        channel,
         etl.map((r) => r.cluster),
         etl.map((r) => r.category),
         etl.map((r) => r.kind),
@@ -71,23 +81,26 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   if (audit.length > 0) {
     await client.query(
       `WITH rows AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::bigint[], $9::text[], $10::text[])
+         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::bigint[], $10::text[], $11::text[])
            WITH ORDINALITY AS r(cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, changed_by, source, ord)
        ), ins AS (
          INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body, time_ms, changed_by, source)
          SELECT cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, changed_by, source FROM rows ORDER BY ord
          ON CONFLICT DO NOTHING RETURNING cluster, event_key
-       ), revision AS (
+       ), bumped AS (
          INSERT INTO revisions (cluster, audit) SELECT DISTINCT cluster, 1 FROM ins
-         ON CONFLICT (cluster) DO UPDATE SET audit = revisions.audit + 1
+         ON CONFLICT (cluster) DO UPDATE SET audit = revisions.audit + 1 RETURNING 1
+       ), noticed AS (
+         -- The notices of the events this statement inserted (a key already held: whoever stored it wrote them).
+         INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms)
+         SELECT n.cluster, n.event_key, n.route, n.sink, n.g, n.c, n.nb
+           FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::bigint[]) WITH ORDINALITY AS n(cluster, event_key, route, sink, g, c, nb, ord)
+           JOIN ins ON ins.cluster = n.cluster AND ins.event_key = n.event_key
+           ORDER BY n.ord
        )
-       -- The notices of the events this statement inserted (a key already held: whoever stored it wrote them).
-       INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms)
-       SELECT n.cluster, n.event_key, n.route, n.sink, n.g, n.c, n.nb
-         FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[]) WITH ORDINALITY AS n(cluster, event_key, route, sink, g, c, nb, ord)
-         JOIN ins ON ins.cluster = n.cluster AND ins.event_key = n.event_key
-         ORDER BY n.ord`,
+       ${NOTIFY_BUMPED}`,
       [
+        channel,
         audit.map((r) => r.cluster),
         audit.map((r) => r.key),
         audit.map((r) => r.eventType),

@@ -49,6 +49,10 @@ export class SqliteStore implements Store {
   readonly #prepare = (sql: string): Statement => this.#stmt(sql);
 
   readonly #limits: ResolvedLimits;
+  /** The last revision read, and the markers it was read at (see {@link revision}). */
+  #revision: { readonly dataVersion: number; readonly changes: number; readonly value: StoreRevision } | undefined;
+  readonly #dataVersion: Statement;
+  readonly #totalChanges: Statement;
 
   private constructor(
     readonly location: string,
@@ -61,6 +65,8 @@ export class SqliteStore implements Store {
     this.#catalogue = new SqliteCatalogue(db, (sql, bigints) => this.#stmt(sql, bigints), limits);
     this.#sets = new SqliteSets(db, (sql) => this.#stmt(sql));
     this.outbox = new SqliteOutbox(db, this.#prepare);
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.#totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
   /** Opens (creating the file and its directory on first start) and migrates. */
@@ -162,12 +168,25 @@ export class SqliteStore implements Store {
     return rows.map((r) => r.body);
   }
 
+  /**
+   * The sums of the revision rows, read again only when the database may have changed since the
+   * last read: `PRAGMA data_version` moves when another connection (another process, or another
+   * store on the same file) commits, and `total_changes()` when this connection changes a row.
+   * Both are read on every call, so a reader never gets a revision older than a committed write,
+   * at about half the CPU of the sums' statement.
+   */
   async revision(): Promise<StoreRevision> {
+    const dataVersion = this.#dataVersion.get() as number;
+    const changes = this.#totalChanges.get() as number;
+    const held = this.#revision;
+    if (held !== undefined && held.dataVersion === dataVersion && held.changes === changes) return held.value;
     const r = this.#stmt(
       `SELECT (SELECT coalesce(sum(etl), 0) FROM revisions) AS etl, (SELECT coalesce(sum(audit), 0) FROM revisions) AS audit,
          (SELECT coalesce(sum(revision), 0) FROM custom_event_projects) AS custom`,
     ).get() as { etl: number; audit: number; custom: number };
-    return { etl: String(r.etl), audit: String(r.audit), custom: String(r.custom) };
+    const value = { etl: String(r.etl), audit: String(r.audit), custom: String(r.custom) };
+    this.#revision = { dataVersion, changes, value };
+    return value;
   }
 
   async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {
