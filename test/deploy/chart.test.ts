@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config.js';
 import { loadPriceSheet } from '../../src/cost/price-sheet.js';
 import { KUBE_KINDS } from '../../src/kube/kinds.js';
-import { loadChart, only, renderChart, renderObjects, type KubeObject } from './support/chart.js';
+import { EVERY_OPTION, loadChart, only, renderChart, renderObjects, type KubeObject } from './support/chart.js';
 import type { GoMap, GoValue } from './support/go-template/values.js';
 
 // No helm binary here: the chart is rendered by the test-only renderer (support/go-template),
@@ -68,19 +68,6 @@ const envOf = (overrides: GoMap = {}) => new Map(container(overrides).env.map((e
 const kinds = (overrides: GoMap = {}) => renderObjects(chart, overrides).map((o) => o.kind).sort();
 const notes = (overrides: GoMap = {}) => renderChart(chart, overrides).get('NOTES.txt') ?? '';
 
-/** Every optional part on: PostgreSQL, audit, Kubecost predictor, prices, kubeconfig, Cloud Eye tokens, ServiceMonitor. */
-const everything: GoMap = {
-  replicaCount: 2,
-  costEventsAudit: { enabled: true, resourceTypes: ['deployment', 'statefulset', 'daemonset', 'pod'] },
-  costPredictor: { type: 'kubecost', kubecostUrl: 'http://kubecost-cost-analyzer.kubecost:9090' },
-  storage: { existingSecret: 'cost-events-postgres' },
-  pricing: { prices: { cpuCoreMonth: 28, gpuHour: 2.1 } },
-  kubeconfig: { existingSecret: 'remote-cluster' },
-  cloudEye: { tokensSecret: 'cloud-eye-tokens', rateLimit: 1_000_000, customEvents: { capacity: 10_000_000 } },
-  etl: { billingExport: { existingClaim: 'billing-exports', file: 'focus/2024-05.csv' } },
-  serviceMonitor: { enabled: true },
-  notifications: { existingSecret: 'cost-events-notify', kubernetesEvents: true },
-};
 
 /** Names of the settings whose value is a path the server must be able to read (not checkable here). */
 const FILE_SETTINGS = new Set(['KUBECONFIG', 'PRICING_CONFIG', 'CES_TOKENS_FILE', 'BILLING_EXPORT', 'NOTIFY_CONFIG']);
@@ -118,7 +105,7 @@ describe('the templates', () => {
   });
 
   it('render with every option on to the PostgreSQL shape: a price ConfigMap and a ServiceMonitor, no volume claim', () => {
-    expect(kinds(everything)).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'ServiceMonitor']);
+    expect(kinds(EVERY_OPTION)).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Service', 'ServiceAccount', 'ServiceMonitor']);
   });
 
   it('grant create and patch on events, literally and in a role of their own, only with a kubernetes-events sink', () => {
@@ -132,7 +119,7 @@ describe('the templates', () => {
   });
 
   it('label every object with the standard labels', () => {
-    for (const o of renderObjects(chart, everything)) {
+    for (const o of renderObjects(chart, EVERY_OPTION)) {
       expect(o.metadata.labels, o.kind).toEqual({
         'helm.sh/chart': 'cost-events-0.2.0',
         'app.kubernetes.io/name': 'cost-events',
@@ -156,13 +143,13 @@ describe('the Deployment environment', () => {
   });
 
   it('sets only settings src/config.ts reads, all of them with every option on', () => {
-    const names = [...envOf(everything).keys()].sort();
+    const names = [...envOf(EVERY_OPTION).keys()].sort();
     expect(names).toEqual(Object.values(SETTINGS).map((s) => s.env).sort());
   });
 
   it('sets values src/config.ts accepts with every option on', () => {
     const bySetting = new Map(Object.values(SETTINGS).map((s) => [s.env, s] as const));
-    const refused = container(everything).env.filter((e) => {
+    const refused = container(EVERY_OPTION).env.filter((e) => {
       const s = bySetting.get(e.name);
       return s !== undefined && e.value !== undefined && !FILE_SETTINGS.has(e.name) && s.parse(e.value) === undefined;
     });

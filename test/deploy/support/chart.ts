@@ -49,6 +49,20 @@ export function loadChart(): Chart {
   };
 }
 
+/** Every optional part on: PostgreSQL, audit, Kubecost predictor, prices, kubeconfig, Cloud Eye tokens, ServiceMonitor, notifications with the kubernetes-events sink. */
+export const EVERY_OPTION: GoMap = {
+  replicaCount: 2,
+  costEventsAudit: { enabled: true, resourceTypes: ['deployment', 'statefulset', 'daemonset', 'pod'] },
+  costPredictor: { type: 'kubecost', kubecostUrl: 'http://kubecost-cost-analyzer.kubecost:9090' },
+  storage: { existingSecret: 'cost-events-postgres' },
+  pricing: { prices: { cpuCoreMonth: 28, gpuHour: 2.1 } },
+  kubeconfig: { existingSecret: 'remote-cluster' },
+  cloudEye: { tokensSecret: 'cloud-eye-tokens', rateLimit: 1_000_000, customEvents: { capacity: 10_000_000 } },
+  etl: { billingExport: { existingClaim: 'billing-exports', file: 'focus/2024-05.csv' } },
+  serviceMonitor: { enabled: true },
+  notifications: { existingSecret: 'cost-events-notify', kubernetesEvents: true },
+};
+
 /** Helm's coalescing of values: maps merge key by key, anything else replaces, null deletes. */
 export function mergeValues(base: GoMap, over: GoMap): GoMap {
   const out: Record<string, GoValue> = {};
