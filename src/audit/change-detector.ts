@@ -101,6 +101,11 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     this.#restartSinceNs = prior.seenUntilNs;
   }
 
+  /** True when the workload with this UID is known (priced and remembered). */
+  knows(uid: string): boolean {
+    return this.#known.has(uid);
+  }
+
   /** Workloads currently known. */
   get size(): number {
     return this.#known.size;
@@ -249,12 +254,18 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       change.type === 'delete'
         ? { op: 'remove', cluster: this.deps.cluster, resourceType: this.deps.resourceType, uid: change.w.uid }
         : { op: 'put', cluster: this.deps.cluster, resourceType: this.deps.resourceType, workload: knownWorkload({ w: change.w, lastSeen: change.at }) };
-    queue.push(this.#price(change, predictor, detectedAt, state));
+    const now = predictor.predictNow;
+    if (now !== undefined) queue.pushNow(() => this.#output(change, now(change.w.spec), change.type === 'update' ? now(change.previous.spec) : undefined, detectedAt, state));
+    else queue.push(this.#price(change, predictor, detectedAt, state));
   }
 
   async #price(change: Change, predictor: CostPredictor, detectedAt: string | undefined, state: WorkloadStateChange): Promise<AuditOutput> {
     const after = await predictor.predict(change.w.spec);
     const before = change.type === 'update' ? await predictor.predict(change.previous.spec) : undefined;
+    return this.#output(change, after, before, detectedAt, state);
+  }
+
+  #output(change: Change, after: CostPrediction, before: CostPrediction | undefined, detectedAt: string | undefined, state: WorkloadStateChange): AuditOutput {
     const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
     const previous = change.type === 'update' ? change.previous : undefined;
     const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key, previous, change.span, change.type === 'update' ? change.group : undefined);

@@ -32,6 +32,18 @@ export class PricingQueue<T> {
     this.#drain();
   }
 
+  /** Queues the output `make` gives now (priced without waiting); a throw is reported as a failed pricing and nothing is queued. */
+  pushNow(make: () => T): void {
+    let output: T;
+    try {
+      output = make();
+    } catch (err) {
+      this.onError(err);
+      return;
+    }
+    this.pushReady(output);
+  }
+
   /** Queues a change being priced; its output is published after every earlier one. */
   push(pricing: Promise<T>): void {
     const slot: { event?: T; done: boolean } = { done: false };

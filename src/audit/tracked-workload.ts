@@ -90,6 +90,21 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
   }
 }
 
+/**
+ * What a delete of an object the detector knows needs of it: its identity alone. The delete is
+ * priced and attributed from what the detector kept, so the object's owners, source, containers
+ * and spec are not read again.
+ */
+export function trackGone(obj: KubeObject): TrackedWorkload | undefined {
+  const m = obj.metadata;
+  const uid = m?.uid;
+  const name = m?.name;
+  const resourceVersion = m?.resourceVersion;
+  if (typeof uid !== 'string' || typeof name !== 'string' || typeof resourceVersion !== 'string') return undefined;
+  const namespace = typeof m?.namespace === 'string' ? m.namespace : '';
+  return { uid, name, namespace, resourceVersion, createdAtMs: undefined, spec: undefined, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
+}
+
 /** True when two specs would be priced differently: replicas or one pod's requests changed. */
 export function sameCost(a: WorkloadSpec, b: WorkloadSpec): boolean {
   return (

@@ -64,4 +64,10 @@ export interface CostPredictor {
   readonly name: string;
   /** Prices the whole workload: one pod's requests × replicas, for a month. */
   predict(workload: WorkloadSpec): Promise<CostPrediction>;
+  /**
+   * The same answer at once, for a predictor that needs no I/O (`requests`): the audit prices each
+   * change with it without a promise and a queue slot per change. The answer may be shared between
+   * calls: never change it.
+   */
+  readonly predictNow?: (workload: WorkloadSpec) => CostPrediction;
 }

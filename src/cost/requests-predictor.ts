@@ -52,12 +52,30 @@ export function priceByRequests(
   };
 }
 
+/** Workload shapes (replicas × one pod's requests) whose prediction the `requests` predictor keeps; past it, it starts over. */
+const MAX_SHAPES = 4096;
+
 /** The `requests` predictor over a price sheet. */
 export function createRequestsPredictor(sheet: PriceSheet): CostPredictor {
   // Unit prices are fixed for the predictor's life; compute them once, not per change.
   const costs = resourceCosts(sheet);
+  // Workloads come in a few shapes: each is priced (and its quantities formatted) once, and the
+  // answer shared, as the predictor's contract allows.
+  const shapes = new Map<string, CostPrediction>();
+  const predictNow = (workload: WorkloadSpec): CostPrediction => {
+    const { perPod } = workload;
+    const key = `${workload.replicas}/${perPod.cpuCores}/${perPod.memoryBytes}/${perPod.gpus}`;
+    let prediction = shapes.get(key);
+    if (prediction === undefined) {
+      if (shapes.size >= MAX_SHAPES) shapes.clear();
+      prediction = priceByRequests(workload, sheet, costs);
+      shapes.set(key, prediction);
+    }
+    return prediction;
+  };
   return {
     name: REQUESTS_PREDICTOR,
-    predict: (workload) => Promise.resolve(priceByRequests(workload, sheet, costs)),
+    predict: (workload) => Promise.resolve(predictNow(workload)),
+    predictNow,
   };
 }

@@ -2,14 +2,14 @@ import { describeError } from './api-error.js';
 import type { WatchedKind } from './kinds.js';
 import type { KubeObject } from './kube-object.js';
 import { createWatchLoop } from './watch-loop.js';
-import type { KubeLogger, SyncInfo, WatchHandler, WatchLoop, WatchLoopOptions, WatchStatus } from './watch-types.js';
+import type { KubeLogger, SyncInfo, Transform, WatchEventType, WatchHandler, WatchLoop, WatchLoopOptions, WatchStatus } from './watch-types.js';
 
 /** One subscriber of a shared informer: its name for logs, its projection and where it hears. */
 export interface InformerSubscriberOptions<T> {
   /** Whose it is (`audit`, `etl`, `predict`), for logs. */
   readonly consumer: string;
   /** Projects a raw object to what this subscriber keeps; it throws to skip an object it cannot read. */
-  readonly transform: (obj: KubeObject) => T;
+  readonly transform: Transform<T>;
   readonly handler: WatchHandler<T>;
 }
 
@@ -116,7 +116,7 @@ export class SharedInformer {
       ...this.#options,
       kind: this.#kind,
       log: this.#log,
-      transform: (obj) => this.#project(obj),
+      transform: (obj, event) => this.#project(obj, event),
       handler: {
         onSync: (items, info) => this.#sync(items, info),
         onAdded: (p) => this.#deliver('onAdded', p),
@@ -142,11 +142,11 @@ export class SharedInformer {
   }
 
   /** Each subscriber's projection of one object; a subscriber whose transform throws skips it, the others do not. */
-  #project(obj: KubeObject): Projected {
+  #project(obj: KubeObject, event: WatchEventType | undefined): Projected {
     const subs = this.#subs;
     const views = subs.map((sub) => {
       try {
-        return sub.options.transform(obj);
+        return sub.options.transform(obj, event);
       } catch (err) {
         this.#log.warn({ kind: this.#kind.kind, consumer: sub.options.consumer, err: describeError(err) }, 'skipped an object that could not be read');
         return SKIP;

@@ -225,7 +225,7 @@ class Loop<T> implements WatchLoop {
     }
     let item: T;
     try {
-      item = this.#o.transform(object);
+      item = this.#o.transform(object, type);
     } catch (err) {
       this.#log.warn({ kind: this.#o.kind.kind, type, err: describeError(err) }, 'skipped a watch event that could not be read');
       return undefined;

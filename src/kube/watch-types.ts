@@ -76,13 +76,22 @@ export function silentLogger(): KubeLogger {
   return { info: noop, warn: noop, error: noop };
 }
 
+/** The change a watch event reports. */
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * Projects a raw object to what a consumer keeps; `event` is the watch event it came with
+ * (undefined for a list item), so a consumer may keep less of an object it is told is gone.
+ */
+export type Transform<T> = (obj: KubeObject, event?: WatchEventType) => T;
+
 /** Everything one watch loop needs; only the first five have no default. */
 export interface WatchLoopOptions<T> {
   readonly kubeConfig: KubeConfig;
   readonly kind: WatchedKind;
   readonly handler: WatchHandler<T>;
   /** Projects a raw object to what the consumer keeps; the loop itself keeps no objects. */
-  readonly transform: (obj: KubeObject) => T;
+  readonly transform: Transform<T>;
   readonly clock: Clock;
   /** Source of jitter, in [0, 1); default Math.random. */
   readonly random?: () => number;

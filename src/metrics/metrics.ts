@@ -3,6 +3,7 @@ import { AUDIT_EVENT_TYPES } from '../audit/audit-event.js';
 import { AUDIT_RESOURCE_TYPES } from '../audit/resource-types.js';
 import { GAP_CAUSES } from '../audit/watch-gap.js';
 import { categoryOf, ETL_KINDS, type EtlKind } from '../events/etl-kinds.js';
+import { PendingCounts } from './pending-counts.js';
 
 /** The server's Prometheus metrics: one registry of its own (never prom-client's global one) and the metrics fed as things happen. */
 export interface Metrics {
@@ -23,6 +24,12 @@ export interface Metrics {
   readonly auditGapChanges: Counter<'resource_type' | 'cause'>;
   /** `cost_events_http_request_duration_seconds{method,route,status_code}`. */
   readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** What each audit change adds to the three audit counters above, as plain numbers until a scrape collects them (one change each, so kept cheap). */
+  readonly pendingAudit: {
+    readonly events: PendingCounts<'event_type' | 'resource_type'>;
+    readonly costAdded: PendingCounts<'namespace'>;
+    readonly costRemoved: PendingCounts<'namespace'>;
+  };
 }
 
 /** What {@link createMetrics} may add. */
@@ -76,6 +83,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: 'Audit events (priced workload changes) published, by change type and workload kind.',
     labelNames: ['event_type', 'resource_type'] as const,
     registers,
+    collect: (): void => pendingAudit.events.flush(),
   });
   for (const eventType of AUDIT_EVENT_TYPES) {
     for (const resourceType of AUDIT_RESOURCE_TYPES) auditEvents.inc({ event_type: eventType, resource_type: resourceType }, 0);
@@ -87,13 +95,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     help: `Monthly cost rate added by audit events (their positive monthlyCostDelta, summed), by namespace, in the currency of the price sheet; past ${MAX_AUDIT_NAMESPACES} namespaces, under namespace="${OTHER_NAMESPACES}".`,
     labelNames: ['namespace'] as const,
     registers,
+    collect: (): void => pendingAudit.costAdded.flush(),
   });
   const auditCostRemoved = new Counter({
     name: 'cost_events_audit_monthly_cost_removed_total',
     help: `Monthly cost rate removed by audit events (their negative monthlyCostDelta, as positive amounts, summed), by namespace; past ${MAX_AUDIT_NAMESPACES} namespaces, under namespace="${OTHER_NAMESPACES}".`,
     labelNames: ['namespace'] as const,
     registers,
+    collect: (): void => pendingAudit.costRemoved.flush(),
   });
+  const pendingAudit: Metrics['pendingAudit'] = { events: new PendingCounts(auditEvents), costAdded: new PendingCounts(auditCostAdded), costRemoved: new PendingCounts(auditCostRemoved) };
   const gapCounter = (name: string, help: string) => {
     const c = new Counter({ name, help, labelNames: ['resource_type', 'cause'] as const, registers });
     for (const resourceType of AUDIT_RESOURCE_TYPES) for (const cause of GAP_CAUSES) c.inc({ resource_type: resourceType, cause }, 0);
@@ -109,5 +120,5 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: HTTP_BUCKETS,
     registers,
   });
-  return { registry, etlEvents, auditEvents, auditCostAdded, auditCostRemoved, auditGaps, auditGapSeconds, auditGapChanges, httpDuration };
+  return { registry, etlEvents, auditEvents, auditCostAdded, auditCostRemoved, auditGaps, auditGapSeconds, auditGapChanges, httpDuration, pendingAudit };
 }

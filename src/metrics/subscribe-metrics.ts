@@ -21,14 +21,16 @@ export function subscribeMetrics(bus: EventBus<Topics>, metrics: Metrics): Unsub
     metrics.auditCostRemoved.inc({ namespace: label }, 0);
     return label;
   };
+  const pending = metrics.pendingAudit;
   const subscriptions = [
     bus.subscribe('etl', (e) => metrics.etlEvents.inc({ etl: categoryOf(e.kind), event: etlEventLabel(e.kind) })),
     bus.subscribe('audit', (c) => {
-      metrics.auditEvents.inc({ event_type: c.event.eventType, resource_type: c.event.resourceType });
+      const { eventType, resourceType } = c.event;
+      pending.events.add(`${eventType}/${resourceType}`, eventLabels);
       const delta = c.event.monthlyCostDelta;
       const namespace = namespaceLabel(c.event.properties.namespace);
-      if (delta > 0) metrics.auditCostAdded.inc({ namespace }, delta);
-      else if (delta < 0) metrics.auditCostRemoved.inc({ namespace }, -delta);
+      if (delta > 0) pending.costAdded.add(namespace, namespaceLabels, delta);
+      else if (delta < 0) pending.costRemoved.add(namespace, namespaceLabels, -delta);
     }),
     bus.subscribe('auditGaps', (g) => {
       for (const resourceType of g.kinds) {
@@ -43,3 +45,11 @@ export function subscribeMetrics(bus: EventBus<Topics>, metrics: Metrics): Unsub
     for (const unsubscribe of subscriptions) unsubscribe();
   };
 }
+
+/** The labels of an `<event type>/<resource type>` key. */
+function eventLabels(key: string): { event_type: string; resource_type: string } {
+  const at = key.indexOf('/');
+  return { event_type: key.slice(0, at), resource_type: key.slice(at + 1) };
+}
+
+const namespaceLabels = (namespace: string) => ({ namespace });

@@ -127,4 +127,12 @@ describe('createRequestsPredictor', () => {
       priceByRequests(w, DEFAULT_PRICE_SHEET),
     );
   });
+
+  it('prices at once too, each shape once: another workload of the same replicas and requests gets the same answer', () => {
+    const predictor = createRequestsPredictor(DEFAULT_PRICE_SHEET);
+    const first = predictor.predictNow?.(workload(2, 0.5, 64 * MI));
+    expect(first).toEqual(priceByRequests(workload(2, 0.5, 64 * MI), DEFAULT_PRICE_SHEET));
+    expect(predictor.predictNow?.({ ...workload(2, 0.5, 64 * MI), name: 'another' })).toBe(first);
+    expect(predictor.predictNow?.(workload(3, 0.5, 64 * MI))).toEqual(priceByRequests(workload(3, 0.5, 64 * MI), DEFAULT_PRICE_SHEET));
+  });
 });
