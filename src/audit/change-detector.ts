@@ -268,10 +268,12 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   #output(change: Change, after: CostPrediction, before: CostPrediction | undefined, detectedAt: string | undefined, state: WorkloadStateChange): AuditOutput {
     const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
     const previous = change.type === 'update' ? change.previous : undefined;
-    const event = buildEvent(this.deps, change.type, change.w, formatRfc3339Nano(change.at), after, before, detectedAt, key, previous, change.span, change.type === 'update' ? change.group : undefined);
+    const event = buildEvent(this.deps, change.type, change.w, change.at, after, before, detectedAt, key, previous, change.span, change.type === 'update' ? change.group : undefined);
     return { change: { event, key, state } };
   }
 }
+
+const NS_PER_MS = 1_000_000n;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -294,7 +296,7 @@ function buildEvent(
   deps: ChangeDetectorDeps,
   type: AuditEventType,
   w: Priced,
-  timestamp: string,
+  atNs: bigint,
   p: CostPrediction,
   previous: CostPrediction | undefined,
   detectedAt: string | undefined,
@@ -305,10 +307,11 @@ function buildEvent(
 ): AuditEvent {
   const rate = p.costPrediction.totalMonthlyRate;
   const delta = type === 'add' ? rate : type === 'delete' ? -rate : rate - (previous?.costPrediction.totalMonthlyRate ?? 0);
+  const timeMs = Number(atNs >= 0n ? atNs / NS_PER_MS : (atNs - NS_PER_MS + 1n) / NS_PER_MS);
   return {
     eventType: type,
     resourceType: deps.resourceType,
-    timestamp,
+    timestamp: formatRfc3339Nano(atNs),
     properties: { cluster: deps.cluster, name: w.spec.name, namespace: w.spec.namespace },
     totalRequests: p.totalRequests,
     resourceCosts: p.resourceCosts,
@@ -320,8 +323,8 @@ function buildEvent(
     ...(p.fallback !== undefined && { predictorFallback: p.fallback }),
     ...(detectedAt !== undefined && { detectedAt }),
     ...(span !== undefined && { inferred: true as const, span: { start: formatRfc3339Nano(span.startNs), end: formatRfc3339Nano(span.endNs) } }),
-    // Storage's time of the row (`time_ms`) is Date.parse of the timestamp, and the id is derived from it.
-    id: auditEventId(deps.cluster, key, Date.parse(timestamp)),
+    // Storage's time of the row (`time_ms`) is Date.parse of the timestamp, and the id is derived from it: the timestamp's ms, floored as it is printed.
+    id: auditEventId(deps.cluster, key, timeMs),
     ...attributeChange(type, w, was?.spec),
     ...(was !== undefined && {
       changes: describeChanges({ before: was.spec, after: w.spec, containersBefore: was.containers, containersAfter: w.containers }, true),
