@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundNs, formatRfc3339Nano, formatRfc3339Seconds, MAX_STORED_NS, MIN_STORED_NS, msToNs, parseRfc3339Ms } from '../src/time.js';
+import { boundNs, formatRfc3339Nano, formatRfc3339Seconds, MAX_STORED_NS, MIN_STORED_NS, msToNs, parseRfc3339Ms, rfc3339NanoFormatter } from '../src/time.js';
 
 describe('time formatting', () => {
   it('prints nine fractional digits in UTC', () => {
@@ -12,6 +12,17 @@ describe('time formatting', () => {
 
   it('prints times before 1970 correctly', () => {
     expect(formatRfc3339Nano(-1n)).toBe('1969-12-31T23:59:59.999999999Z');
+  });
+
+  it('prints the same with a formatter that keeps the last millisecond, within one ms, across ms and before 1970', () => {
+    const format = rfc3339NanoFormatter();
+    expect([1654276074092619416n, 1654276074092000001n, 1654276074093000000n, -1n, 0n].map(format)).toEqual([
+      '2022-06-03T17:07:54.092619416Z',
+      '2022-06-03T17:07:54.092000001Z',
+      '2022-06-03T17:07:54.093000000Z',
+      '1969-12-31T23:59:59.999999999Z',
+      '1970-01-01T00:00:00.000000000Z',
+    ]);
   });
 
   it('prints set windows to the second', () => {

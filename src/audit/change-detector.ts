@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { CostPrediction, CostPredictor } from '../cost/predictor.js';
 import type { WorkloadSpec } from '../cost/workload.js';
 import type { SyncInfo, WatchHandler } from '../kube/watch-types.js';
-import { formatRfc3339Nano, msToNs } from '../time.js';
+import { formatRfc3339Nano, msToNs, rfc3339NanoFormatter } from '../time.js';
 import { auditEventKey, type AuditOutput } from './audit-change.js';
 import { auditEventId } from './audit-id.js';
 import { UNKNOWN_SOURCE } from './attribution.js';
@@ -82,6 +82,8 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   /** Set from the previous run's state: its first list ends the gap of the restart, from the previous run's last mark. */
   #restartSinceNs: bigint | undefined;
   readonly #scales: ScaleGroups<Priced>;
+  /** Prints event timestamps: in a burst, many fall in one millisecond. */
+  readonly #stamp = rfc3339NanoFormatter();
 
   constructor(private readonly deps: ChangeDetectorDeps) {
     this.#scales = new ScaleGroups<Priced>({
@@ -268,7 +270,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   #output(change: Change, after: CostPrediction, before: CostPrediction | undefined, detectedAt: string | undefined, state: WorkloadStateChange): AuditOutput {
     const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
     const previous = change.type === 'update' ? change.previous : undefined;
-    const event = buildEvent(this.deps, change.type, change.w, change.at, after, before, detectedAt, key, previous, change.span, change.type === 'update' ? change.group : undefined);
+    const event = buildEvent(this.deps, change.type, change.w, change.at, this.#stamp(change.at), after, before, detectedAt, key, previous, change.span, change.type === 'update' ? change.group : undefined);
     return { change: { event, key, state } };
   }
 }
@@ -297,6 +299,7 @@ function buildEvent(
   type: AuditEventType,
   w: Priced,
   atNs: bigint,
+  timestamp: string,
   p: CostPrediction,
   previous: CostPrediction | undefined,
   detectedAt: string | undefined,
@@ -311,7 +314,7 @@ function buildEvent(
   return {
     eventType: type,
     resourceType: deps.resourceType,
-    timestamp: formatRfc3339Nano(atNs),
+    timestamp,
     properties: { cluster: deps.cluster, name: w.spec.name, namespace: w.spec.namespace },
     totalRequests: p.totalRequests,
     resourceCosts: p.resourceCosts,
