@@ -5,7 +5,7 @@ import type { KnownWorkload, PriorWorkloads, WorkloadStateChange } from '../audi
 import type { EtlEvent } from '../events/etl-event.js';
 import { etlEventToJson } from '../events/etl-event-json.js';
 import { ETL_KINDS } from '../events/etl-kinds.js';
-import { EtlLog, type EtlCounters } from '../events/etl-log.js';
+import { EtlLog, type EtlCounters, type EtlLogQuery } from '../events/etl-log.js';
 import type { EtlKind } from '../events/etl-kinds.js';
 import { RingBuffer } from '../events/ring-buffer.js';
 import type { CustomEventRecord, CustomEventsStored, EventSummary, EventSummaryQuery, OccurrencePage, OccurrenceQuery } from './catalogue.js';
@@ -13,6 +13,7 @@ import { MemoryCustomEvents } from './memory-custom-events.js';
 import { pickById } from './audit-lookup.js';
 import { auditOccurrences, bounds, etlOccurrences, summarizeAudit, summarizeEtl, type HeldAudit } from './memory-held-events.js';
 import { MemorySets } from './memory-sets.js';
+import { MemoryEtlPages } from './memory-etl-pages.js';
 import { MemoryOutbox } from '../notify/memory-outbox.js';
 import type { EtlPage, EtlQuery, SetDeletion, SetQuery, Store, StoredSet, StoredSetInfo, StoredSetKey, StoreLimits, StoreRecord, StoreRevision } from './store.js';
 import { resolveLimits, type ResolvedLimits } from './store-limits.js';
@@ -77,6 +78,8 @@ export class MemoryStore implements Store {
   /** Each event's JSON, made once (events are immutable). */
   readonly #fragments = new WeakMap<EtlEvent, string>();
   #etlVersion = 0;
+  /** The unfiltered ETL pages, kept up to date per append (memory-etl-pages.ts). */
+  readonly #etlPages = new MemoryEtlPages((e) => this.#jsonOf(e));
   #auditVersion = 0;
   #seq = 0;
 
@@ -117,22 +120,30 @@ export class MemoryStore implements Store {
 
   async queryEtl(q: EtlQuery): Promise<EtlPage> {
     const selected = this.#selected(this.#etl, q.clusters);
-    const filter = { ...(q.kinds && { kinds: q.kinds }), ...(q.window && { window: q.window }) };
-    const allocation: EtlEvent[] = [];
-    const asset: EtlEvent[] = [];
     const sums = new Map<string, number>();
-    for (const c of selected) {
-      const view = c.log.query(filter);
-      allocation.push(...view.allocation);
-      asset.push(...view.asset);
-      for (const [kind, n] of Object.entries(view.counters)) sums.set(kind, (sums.get(kind) ?? 0) + n);
-    }
+    for (const c of selected) for (const [kind, n] of Object.entries(c.log.counters())) sums.set(kind, (sums.get(kind) ?? 0) + n);
     const counters: EtlCounters = {};
     for (const k of KINDS_LEXICAL) {
       const n = sums.get(k);
       if (n !== undefined) counters[k] = n;
     }
-    return { allocation: this.#json(byTime(allocation)), asset: this.#json(byTime(asset)), counters };
+    if (q.kinds === undefined && q.window === undefined) {
+      return { ...this.#etlPages.page(q.clusters, this.#etlVersion, () => this.#mergedEtl(selected, {})), counters };
+    }
+    const merged = this.#mergedEtl(selected, { ...(q.kinds && { kinds: q.kinds }), ...(q.window && { window: q.window }) });
+    return { allocation: this.#json(merged.allocation), asset: this.#json(merged.asset), counters };
+  }
+
+  /** The selected clusters' held events that match `filter`, each list merged by time. */
+  #mergedEtl(selected: readonly ClusterEtl[], filter: EtlLogQuery): { allocation: EtlEvent[]; asset: EtlEvent[] } {
+    const allocation: EtlEvent[] = [];
+    const asset: EtlEvent[] = [];
+    for (const c of selected) {
+      const view = c.log.query(filter);
+      allocation.push(...view.allocation);
+      asset.push(...view.asset);
+    }
+    return { allocation: byTime(allocation), asset: byTime(asset) };
   }
 
   async findAuditEvent(id: string, timeMs: number): Promise<string | undefined> {
@@ -249,6 +260,7 @@ export class MemoryStore implements Store {
     const evicted = c.log.append(event);
     if (evicted?.dedupeKey !== undefined) c.keys.delete(evicted.dedupeKey);
     this.#etlVersion++;
+    this.#etlPages.appended(this.#etlVersion, event, evicted);
   }
 
   /** False when the key was held already. */
@@ -320,14 +332,16 @@ export class MemoryStore implements Store {
   }
 
   #json(events: readonly EtlEvent[]): string[] {
-    return events.map((e) => {
-      let s = this.#fragments.get(e);
-      if (s === undefined) {
-        s = etlEventToJson(e);
-        this.#fragments.set(e, s);
-      }
-      return s;
-    });
+    return events.map((e) => this.#jsonOf(e));
+  }
+
+  #jsonOf(e: EtlEvent): string {
+    let s = this.#fragments.get(e);
+    if (s === undefined) {
+      s = etlEventToJson(e);
+      this.#fragments.set(e, s);
+    }
+    return s;
   }
 }
 
