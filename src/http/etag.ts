@@ -10,12 +10,24 @@ import type { Coding } from './encoding.js';
  */
 export class AnswerTags {
   readonly #epoch = randomBytes(9).toString('base64url');
+  /** Tags made lately by their parts: a polled answer is asked for many times per revision. */
+  readonly #recent = new Map<string, string>();
 
   /** The tag of an answer identified by `parts`. */
   of(...parts: readonly string[]): string {
-    return createHash('sha256').update([this.#epoch, ...parts].join('\u0000')).digest('base64url').slice(0, 27);
+    const id = parts.join('\u0000');
+    let tag = this.#recent.get(id);
+    if (tag === undefined) {
+      tag = createHash('sha256').update(`${this.#epoch}\u0000${id}`).digest('base64url').slice(0, 27);
+      if (this.#recent.size >= RECENT_TAGS) this.#recent.delete(this.#recent.keys().next().value as string);
+      this.#recent.set(id, tag);
+    }
+    return tag;
   }
 }
+
+/** Tags remembered per {@link AnswerTags}, oldest made dropped first. */
+const RECENT_TAGS = 64;
 
 /** The ETag header value of `tag` in `coding`. */
 export function etagOf(tag: string, coding: Coding): string {
