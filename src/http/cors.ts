@@ -36,10 +36,20 @@ export function installCors(app: FastifyInstance, origins: CorsOrigins): void {
   const any: FastifyCorsOptions = { ...base, origin: '*', credentials: false };
   const listed: FastifyCorsOptions = origins === '*' ? any : { ...base, origin: [...origins], credentials: true };
   const listedCloudEye: FastifyCorsOptions = { ...listed, credentials: false };
+  if (origins === '*') {
+    // The same answer for every request: options made once, not per request as a delegator's are
+    // (@fastify/cors normalises a delegator's options on each call). A static `*` origin makes
+    // @fastify/cors leave out `Vary: Origin`, so it is added first, where the delegator put it.
+    app.addHook('onRequest', (_request, reply, done) => {
+      void reply.header('vary', 'Origin');
+      done();
+    });
+    void app.register(cors, any);
+    return;
+  }
   void app.register(cors, {
     delegator: (request: FastifyRequest, done: (err: Error | null, options: FastifyCorsOptions) => void) => {
-      if (origins === '*') return done(null, any);
-      return done(null, isCloudEye(request.url) ? listedCloudEye : listed);
+      done(null, isCloudEye(request.url) ? listedCloudEye : listed);
     },
   });
 }
