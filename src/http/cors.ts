@@ -25,10 +25,11 @@ export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'OPTIONS'];
  * must not be reachable with a browser's ambient credentials.
  */
 export function installCors(app: FastifyInstance, origins: CorsOrigins): void {
+  // Joined once here: @fastify/cors joins arrays on every request.
   const base: FastifyCorsOptions = {
-    methods: CORS_METHODS,
-    allowedHeaders: CORS_ALLOWED_HEADERS,
-    exposedHeaders: CORS_EXPOSED_HEADERS,
+    methods: CORS_METHODS.join(', '),
+    allowedHeaders: CORS_ALLOWED_HEADERS.join(', '),
+    exposedHeaders: CORS_EXPOSED_HEADERS.join(', '),
     maxAge: CORS_MAX_AGE,
     // A plain OPTIONS (no Origin) is answered like a preflight, not with a bare text 400.
     strictPreflight: false,

@@ -30,8 +30,9 @@ export function httpFeature({ config, clock, log }: FeatureContext, deps: HttpFe
   let url: string | undefined;
   // Responses finished during shutdown close their connection, so keep-alive clients do not
   // hold the server open until their idle timeout.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (shuttingDown) void reply.header('connection', 'close');
+    done(null, payload);
   });
   for (const plugin of deps.plugins) void app.register(plugin);
   return {
