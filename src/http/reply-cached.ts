@@ -8,6 +8,11 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 /** Adds `value` to the reply's `Vary` (CORS adds `Origin`; this must not replace it). */
 export function addVary(reply: FastifyReply, value: string): void {
   const current = reply.getHeader('vary');
+  // The usual case (CORS's `Origin` alone) without splitting: the list below gives the same.
+  if (current === 'Origin' && value.toLowerCase() !== 'origin') {
+    void reply.header('vary', `Origin, ${value}`);
+    return;
+  }
   const list = typeof current === 'string' && current !== '' ? current.split(',').map((s) => s.trim()) : [];
   if (!list.some((v) => v.toLowerCase() === value.toLowerCase())) list.push(value);
   void reply.header('vary', list.join(', '));
