@@ -13,12 +13,12 @@
 import type { AllocationProperties } from './sets.js';
 
 /** Entries per table (strings, label sets, properties) before the tables are dropped. */
-export const MAX_ENTRIES = 1 << 18;
+const MAX_ENTRIES = 1 << 18;
 /** Characters of interned strings and keys before the tables are dropped. */
 const MAX_CHARS = 32 * 1024 * 1024;
 
 /** A content key of small non-negative ints: two UTF-16 units per int (ids stay below 2³²). */
-export function idKey(ids: ArrayLike<number>): string {
+function labelKey(ids: ArrayLike<number>): string {
   let key = '';
   for (let j = 0; j < ids.length; j++) {
     const id = ids[j] ?? 0;
@@ -28,6 +28,8 @@ export function idKey(ids: ArrayLike<number>): string {
 }
 
 export class SetInterner {
+  readonly #maxEntries: number;
+  readonly #maxChars: number;
   #strings = new Map<string, number>();
   #stringById: string[] = [];
   #labels = new Map<string, number>();
@@ -35,9 +37,15 @@ export class SetInterner {
   #properties = new TupleTable<AllocationProperties>(PROPERTY_IDS);
   #chars = 0;
 
+  constructor(limits: { maxEntries?: number; maxChars?: number } = {}) {
+    this.#maxEntries = limits.maxEntries ?? MAX_ENTRIES;
+    this.#maxChars = limits.maxChars ?? MAX_CHARS;
+  }
+
   /** Called before each decode: drops every table when one is over its bound. */
   begin(): void {
-    if (this.#chars <= MAX_CHARS && this.#strings.size <= MAX_ENTRIES && this.#labels.size <= MAX_ENTRIES && this.#properties.size <= MAX_ENTRIES) return;
+    const max = this.#maxEntries;
+    if (this.#chars <= this.#maxChars && this.#strings.size <= max && this.#labels.size <= max && this.#properties.size <= max) return;
     this.#strings = new Map();
     this.#stringById = [];
     this.#labels = new Map();
@@ -65,7 +73,7 @@ export class SetInterner {
 
   /** The id (1 and up) of the label set `ids` (a key's id, then its value's, per label), made by `make` the first time. */
   labelId(ids: readonly number[], make: () => Record<string, string>): number {
-    const key = idKey(ids);
+    const key = labelKey(ids);
     let id = this.#labels.get(key);
     if (id === undefined) {
       this.#labelById.push(Object.freeze(make()));
