@@ -115,7 +115,7 @@ export function decodeAllocationSet(bytes: Uint8Array): AllocationSet {
   const ids = new Int32Array(PROPERTY_IDS);
   for (let i = 0; i < n; i++) {
     // One frozen object per distinct properties, shared by every set decoded while the interner holds it.
-    const properties = setInterner.allocationProperties(r.contentIds(A_LABELS, A_LABELS, i, ids), () => ({
+    const { properties, derivedName } = setInterner.allocationProperties(r.contentIds(A_LABELS, A_LABELS, i, ids), () => ({
       cluster: r.str(0, i),
       node: r.str(1, i),
       namespace: r.str(2, i),
@@ -125,9 +125,9 @@ export function decodeAllocationSet(bytes: Uint8Array): AllocationSet {
       container: r.str(6, i),
       labels: r.labels(A_LABELS, i),
       providerID: r.str(7, i),
-    }));
+    }), derivedAllocationName);
     allocations[i] = {
-      name: r.name(i, derivedAllocationName(properties)),
+      name: r.name(i, derivedName),
       properties,
       start: f[i] as number,
       end: f[n + i] as number,

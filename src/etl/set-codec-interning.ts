@@ -34,7 +34,7 @@ export class SetInterner {
   #stringById: string[] = [];
   #labels = new Map<string, number>();
   #labelById: Readonly<Record<string, string>>[] = [];
-  #properties = new TupleTable<AllocationProperties>(PROPERTY_IDS);
+  #properties = new TupleTable<InternedProperties>(PROPERTY_IDS);
   #chars = 0;
 
   constructor(limits: { maxEntries?: number; maxChars?: number } = {}) {
@@ -50,7 +50,7 @@ export class SetInterner {
     this.#stringById = [];
     this.#labels = new Map();
     this.#labelById = [];
-    this.#properties = new TupleTable<AllocationProperties>(PROPERTY_IDS);
+    this.#properties = new TupleTable<InternedProperties>(PROPERTY_IDS);
     this.#chars = 0;
   }
 
@@ -90,11 +90,21 @@ export class SetInterner {
 
   /**
    * The allocation properties of content `ids` (PROPERTY_IDS ids: its 8 strings' from stringId,
-   * 0 for absent, then its label set's from labelId or 0), made by `make` the first time.
+   * 0 for absent, then its label set's from labelId or 0), made by `make` the first time, with the
+   * name `derive` gives them (one string for every record of that content, its hash computed once).
    */
-  allocationProperties(ids: Int32Array, make: () => AllocationProperties): AllocationProperties {
-    return this.#properties.getOrAdd(ids, () => Object.freeze(make()));
+  allocationProperties(ids: Int32Array, make: () => AllocationProperties, derive: (p: AllocationProperties) => string | undefined): InternedProperties {
+    return this.#properties.getOrAdd(ids, () => {
+      const properties = Object.freeze(make());
+      return { properties, derivedName: derive(properties) };
+    });
   }
+}
+
+/** Interned allocation properties and the name an allocation gets from them (undefined for none). */
+export interface InternedProperties {
+  readonly properties: AllocationProperties;
+  readonly derivedName: string | undefined;
 }
 
 /** Ids of an allocation's properties: 8 strings and a label set. */
