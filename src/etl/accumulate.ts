@@ -5,7 +5,7 @@
 import type { Window } from '../window.js';
 import { addAssetInto, addPvs, cloneAllocationProperties, cloneAsset, clonePvs, narrowAllocationProperties } from './add-records.js';
 import { AllocationAmounts, type AllocationLabel } from './allocation-amounts.js';
-import { byName, type AllocationSet, type Asset, type AssetSet, type ReconcileStamp } from './sets.js';
+import { byName, type AllocationProperties, type AllocationSet, type Asset, type AssetSet, type ReconcileStamp } from './sets.js';
 
 /**
  * What every accumulation keeps besides its records: the cluster the sets share (their names
@@ -59,12 +59,15 @@ export class AllocationSetAccumulator {
     for (const a of set.allocations) {
       const held = this.#byName.get(a.name);
       if (held === undefined) {
-        this.#byName.set(a.name, { slot: amounts.push(a), name: a.name, properties: cloneAllocationProperties(a.properties), pvs: clonePvs(a.pvs) });
+        this.#byName.set(a.name, { slot: amounts.push(a), name: a.name, properties: cloneAllocationProperties(a.properties), seen: a.properties, pvs: clonePvs(a.pvs) });
         continue;
       }
       amounts.fold(held.slot, a);
       if (a.pvs !== undefined) held.pvs = addPvs(held.pvs ?? {}, a.pvs);
-      narrowAllocationProperties(held.properties, a.properties);
+      if (a.properties !== held.seen) {
+        narrowAllocationProperties(held.properties, a.properties);
+        held.seen = a.properties;
+      }
     }
   }
 
@@ -75,9 +78,15 @@ export class AllocationSetAccumulator {
   }
 }
 
-/** A merged allocation's name, properties and volume shares, and the slot of its numbers. */
+/**
+ * A merged allocation's name, properties (a copy it owns) and volume shares, and the slot of its
+ * numbers; `seen` is a properties object already folded into them, so one given again (the same
+ * set added again, or sets decoded while the codec's interner held their properties) leaves them
+ * as they are: narrowing is idempotent.
+ */
 interface HeldAllocation extends AllocationLabel {
   readonly slot: number;
+  seen: AllocationProperties;
 }
 
 /** Merges asset sets one at a time (only the merged records are held), by name, into one set over a window. */

@@ -7,6 +7,7 @@
 import { IDLE_KEY, type Allocation, type AllocationProperties, type AllocationSet } from './sets.js';
 import { KIND_ALLOCATION, pack, unpack, withStamp } from './set-codec.js';
 import { define, PropertyColumns, Reader, Tables } from './set-codec-tables.js';
+import { PROPERTY_IDS, setInterner } from './set-codec-interning.js';
 
 /** The name an allocation gets from its properties when built: cluster/node/namespace/pod/container or cluster/node/__idle__. */
 function derivedAllocationName(p: AllocationProperties): string | undefined {
@@ -111,8 +112,10 @@ export function decodeAllocationSet(bytes: Uint8Array): AllocationSet {
   const n = r.n;
   const f = r.floats;
   const allocations = new Array<Allocation>(n);
+  const ids = new Int32Array(PROPERTY_IDS);
   for (let i = 0; i < n; i++) {
-    const properties: AllocationProperties = {
+    // One frozen object per distinct properties, shared by every set decoded while the interner holds it.
+    const { properties, derivedName } = setInterner.allocationProperties(r.contentIds(A_LABELS, A_LABELS, i, ids), () => ({
       cluster: r.str(0, i),
       node: r.str(1, i),
       namespace: r.str(2, i),
@@ -122,9 +125,9 @@ export function decodeAllocationSet(bytes: Uint8Array): AllocationSet {
       container: r.str(6, i),
       labels: r.labels(A_LABELS, i),
       providerID: r.str(7, i),
-    };
+    }), derivedAllocationName);
     allocations[i] = {
-      name: r.name(i, derivedAllocationName(properties)),
+      name: r.name(i, derivedName),
       properties,
       start: f[i] as number,
       end: f[n + i] as number,

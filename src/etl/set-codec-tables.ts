@@ -5,6 +5,7 @@
 import type { Window } from '../window.js';
 import type { ReconcileStamp } from './sets.js';
 import { SetCodecError, type Header, type Unpacked } from './set-codec.js';
+import { setInterner } from './set-codec-interning.js';
 
 /** Interns strings and label sets while encoding. */
 export class Tables {
@@ -77,26 +78,71 @@ export class PropertyColumns {
   }
 }
 
-/** Reads a decoded payload's records: strings and label sets looked up and checked against their tables. */
+/**
+ * Reads a decoded payload's records: strings and label sets looked up and checked against their
+ * tables. Its strings and label sets are the interner's (set-codec-interning.ts): the same objects
+ * in every set decoded while the interner holds them.
+ */
 export class Reader {
   readonly n: number;
   readonly floats: Float64Array;
   readonly #ints: Int32Array;
   readonly #strings: readonly string[];
+  /** The interner's id of each string of the table. */
+  readonly #stringIds: Int32Array;
   readonly #names: readonly (string | null)[];
-  readonly #labels: Record<string, string>[];
+  readonly #labels: Readonly<Record<string, string>>[];
+  /** The interner's id of each label set of the table. */
+  readonly #labelIds: Int32Array;
 
   constructor(u: Unpacked) {
+    setInterner.begin();
     this.n = u.header.n;
     this.floats = u.floats;
     this.#ints = u.ints;
-    this.#strings = u.header.strings;
+    const table = u.header.strings;
+    this.#stringIds = new Int32Array(table.length);
+    const strings = new Array<string>(table.length);
+    for (let k = 0; k < table.length; k++) {
+      const id = setInterner.stringId(table[k] ?? '');
+      this.#stringIds[k] = id;
+      strings[k] = setInterner.string(id);
+    }
+    this.#strings = strings;
     this.#names = u.header.names;
-    this.#labels = u.header.labels.map((flat) => {
-      const out: Record<string, string> = {};
-      for (let j = 0; j < flat.length; j += 2) define(out, this.#strings[flat[j] ?? 0] ?? '', this.#strings[flat[j + 1] ?? 0] ?? '');
-      return out;
-    });
+    const sets = u.header.labels;
+    this.#labelIds = new Int32Array(sets.length);
+    this.#labels = new Array<Readonly<Record<string, string>>>(sets.length);
+    for (let k = 0; k < sets.length; k++) {
+      const flat = sets[k] ?? [];
+      const ids = flat.map((j) => this.#stringIds[j] ?? 0);
+      const id = setInterner.labelId(ids, () => {
+        const out: Record<string, string> = {};
+        for (let j = 0; j < flat.length; j += 2) define(out, strings[flat[j] ?? 0] ?? '', strings[flat[j + 1] ?? 0] ?? '');
+        return out;
+      });
+      this.#labelIds[k] = id;
+      this.#labels[k] = setInterner.labels(id) ?? {};
+    }
+  }
+
+  /**
+   * The interner's ids of record `i`'s columns `cols` (string indexes; 0 for absent) and its label
+   * set column `labelCol` into `ids`: equal for records with equal properties, in any set decoded
+   * while the interner holds them. Checks each index against its table.
+   */
+  contentIds(cols: number, labelCol: number, i: number, ids: Int32Array): Int32Array {
+    for (let c = 0; c < cols; c++) {
+      const k = this.int(c, i);
+      ids[c] = k === -1 ? 0 : this.#stringIds[k] ?? this.#outside('string index', k, i);
+    }
+    const k = this.int(labelCol, i);
+    ids[cols] = k === -1 ? 0 : this.#labelIds[k] ?? this.#outside('label set', k, i);
+    return ids;
+  }
+
+  #outside(what: string, k: number, i: number): never {
+    throw new SetCodecError(`record ${i}: ${what} ${k} is outside the table`);
   }
 
   int(col: number, i: number): number {

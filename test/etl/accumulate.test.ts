@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
 import { accumulateAllocationSets, accumulateAssetSets, AllocationSetAccumulator, AssetSetAccumulator } from '../../src/etl/accumulate.js';
+import { decodeAllocationSet, encodeAllocationSet } from '../../src/etl/allocation-set-codec.js';
 import { buildSets } from '../../src/etl/build-sets.js';
 import { addAllocationInto, cloneAllocation } from '../../src/etl/add-records.js';
 import { byName, type Allocation, type AllocationSet, type NodeAsset } from '../../src/etl/sets.js';
@@ -106,6 +107,26 @@ describe('accumulation against folding records one by one', () => {
     const day = { start: HOUR_10.start, end: HOUR_10.start + 24 * HOUR };
     // toStrictEqual tells -0 from 0 and keys holding undefined from absent ones; NaN equals NaN.
     expect(accumulateAllocationSets(sets, day).allocations).toStrictEqual(foldedByName(sets));
+    expect(sets).toStrictEqual(before);
+  });
+});
+
+describe('accumulation of sets decoded separately (as the daily roll-up reads them)', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('gives the same records, bit for bit, as folding them one by one (seed %i)', (seed) => {
+    const next = randomAllocationSets({ seed, window: HOUR_10, records: 60, awkwardNames: seed % 2 === 0 });
+    const hours = 2 + (seed % 4);
+    const originals = Array.from({ length: hours }, (_, h) => next({ start: HOUR_10.start + h * HOUR, end: HOUR_10.end + h * HOUR }));
+    const bytes = originals.map((s) => encodeAllocationSet(s));
+    // Each hour decoded on its own, then each decoded again (its properties the interned objects
+    // already folded in), and one original added as it is between them.
+    const sets = [...bytes.map((b) => decodeAllocationSet(b)), originals[0] as AllocationSet, ...bytes.map((b) => decodeAllocationSet(b))];
+    const day = { start: HOUR_10.start, end: HOUR_10.start + 24 * HOUR };
+    const got = accumulateAllocationSets(sets, day).allocations;
+    const before = structuredClone(sets);
+    const want = foldedByName(sets);
+    expect(got).toStrictEqual(want);
+    // The same text too: labels keep their keys' order.
+    expect(JSON.stringify(got)).toBe(JSON.stringify(want));
     expect(sets).toStrictEqual(before);
   });
 });
