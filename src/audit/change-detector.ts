@@ -42,10 +42,13 @@ export interface ChangeDetectorDeps {
 
 type Priced = TrackedWorkload & { readonly spec: WorkloadSpec };
 
-interface Known {
+/**
+ * What the detector knows of one workload: what storage remembers of it (`lastSeenNs`: when it
+ * was last seen in a list or an event) and the tracked workload. Never changed, only replaced:
+ * the same object is the state change's workload, so the memory store keeps it rather than a copy.
+ */
+interface Known extends KnownWorkload {
   readonly w: Priced;
-  /** Epoch ns when this object was last seen in a list or an event. */
-  lastSeen: bigint;
 }
 
 /** Where a change found by a list (not seen live) happened: somewhere in [startNs, endNs]. */
@@ -97,7 +100,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       // Who owned it is not remembered between runs: a delete found at the start says unknown.
       const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec: k.spec, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
       // Watched until the previous run's last mark: it was there then, whatever its own last event.
-      this.#known.set(k.uid, { w, lastSeen: k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs });
+      this.#known.set(k.uid, knownOf(w, k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs));
     }
     this.#synced = true;
     this.#restartSinceNs = prior.seenUntilNs;
@@ -133,7 +136,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
         continue;
       }
       if (known === undefined) {
-        this.#known.set(w.uid, { w, lastSeen: now });
+        this.#known.set(w.uid, knownOf(w, now));
         // Created while the watch was down: its own creation time is when the change happened.
         if (diff) {
           found++;
@@ -141,10 +144,10 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
         }
         continue;
       }
-      const lastSeen = known.lastSeen;
-      known.lastSeen = now;
-      if (known.w.resourceVersion !== w.resourceVersion) {
-        this.#known.set(w.uid, { w, lastSeen: now });
+      const lastSeen = known.lastSeenNs;
+      if (known.w.resourceVersion === w.resourceVersion) this.#known.set(w.uid, knownOf(known.w, now));
+      else {
+        this.#known.set(w.uid, knownOf(w, now));
         if (this.#moved(known.w, w)) {
           found++;
           this.#emit({ type: 'update', w, previous: known.w, at: now, span: spanFrom(lastSeen) ?? { startNs: lastSeen, endNs: now } });
@@ -156,11 +159,11 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       this.#known.delete(uid);
       found++;
       // Its time is the last moment it was known to exist: seen itself, or covered by a live watch until the gap.
-      const span = spanFrom(known.lastSeen) ?? { startNs: known.lastSeen, endNs: now };
+      const span = spanFrom(known.lastSeenNs) ?? { startNs: known.lastSeenNs, endNs: now };
       this.#emit({ type: 'delete', w: known.w, at: span.startNs, span });
     }
     this.#synced = true;
-    this.#remember({ op: 'replace', workloads: [...this.#known.values()].map(knownWorkload), atNs: now });
+    this.#remember({ op: 'replace', workloads: [...this.#known.values()], atNs: now });
     if (gap !== undefined) {
       const { cluster, resourceType } = this.deps;
       this.deps.queue.pushReady({ gap: auditGap({ cluster, kinds: [resourceType], cause: gap.cause, startNs: gap.startNs, endNs: now, changes: found, ...(gap.lastError !== undefined && { lastError: gap.lastError }) }) });
@@ -186,7 +189,7 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       return;
     }
     const now = this.deps.clock.nowNs();
-    this.#known.set(w.uid, { w, lastSeen: now });
+    this.#known.set(w.uid, knownOf(w, now));
     this.#emit({ type: 'add', w, at: now });
   }
 
@@ -201,11 +204,11 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     const now = this.deps.clock.nowNs();
     if (!hasSpec(w)) {
       // Unpriceable now: keep the last good spec so a later delete is still priced.
-      known.lastSeen = now;
+      this.#known.set(w.uid, knownOf(known.w, now));
       this.#reportUnpriceable(w, known);
       return;
     }
-    this.#known.set(w.uid, { w, lastSeen: now });
+    this.#known.set(w.uid, knownOf(w, now));
     // A change that does not move the cost is not remembered either: after a restart it would diff as "no change" anyway.
     if (!this.#moved(known.w, w)) return;
     if (isAutoscalerScale(known.w, w) && this.#scales.add(known.w, w)) return;
@@ -251,11 +254,14 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     const { queue } = this.deps;
     const predictor = queue.isFull ? this.deps.overflowPredictor : this.deps.predictor;
     const detectedAt = change.span !== undefined ? formatRfc3339Nano(this.deps.clock.nowNs()) : undefined;
-    // The state is taken now: by the time pricing finishes the detector may know more.
+    // The state is taken now: by the time pricing finishes the detector may know more. A change
+    // seen live is what the detector just kept (shared, not copied); one a list found or a
+    // group closed later has a time of its own.
+    const kept = change.type === 'delete' ? undefined : this.#known.get(change.w.uid);
     const state: WorkloadStateChange =
       change.type === 'delete'
         ? { op: 'remove', cluster: this.deps.cluster, resourceType: this.deps.resourceType, uid: change.w.uid }
-        : { op: 'put', cluster: this.deps.cluster, resourceType: this.deps.resourceType, workload: knownWorkload({ w: change.w, lastSeen: change.at }) };
+        : { op: 'put', cluster: this.deps.cluster, resourceType: this.deps.resourceType, workload: kept !== undefined && kept.w === change.w && kept.lastSeenNs === change.at ? kept : knownOf(change.w, change.at) };
     const now = predictor.predictNow;
     if (now !== undefined) queue.pushNow(() => this.#output(change, now(change.w.spec), change.type === 'update' ? now(change.previous.spec) : undefined, detectedAt, state));
     else queue.push(this.#price(change, predictor, detectedAt, state));
@@ -288,9 +294,8 @@ function hasSpec(w: TrackedWorkload): w is Priced {
   return w.spec !== undefined;
 }
 
-function knownWorkload(k: Known): KnownWorkload {
-  const { uid, name, namespace, resourceVersion, spec } = k.w;
-  return { uid, name, namespace, resourceVersion, spec, lastSeenNs: k.lastSeen };
+function knownOf(w: Priced, lastSeenNs: bigint): Known {
+  return { uid: w.uid, name: w.name, namespace: w.namespace, resourceVersion: w.resourceVersion, spec: w.spec, lastSeenNs, w };
 }
 
 /** The event in Kubecost's field order, then the added fields. */

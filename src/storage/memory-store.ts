@@ -26,23 +26,29 @@ interface ClusterEtl {
 }
 
 /**
- * A held audit event. Its JSON is made on the first read, not on the write: most changes of a
- * burst are never read one by one (a reader asks for the newest), and an event is immutable, so
- * the bytes are the same whenever they are made.
+ * A held audit event. Its JSON and its time in ms are made on the first read, not on the write:
+ * most changes of a burst are never read one by one (a reader asks for the newest, and only the
+ * by-id and Cloud Eye reads filter on time), and an event is immutable, so both are the same
+ * whenever they are made.
  */
 class AuditEntry implements HeldAudit {
   #json: string | undefined;
+  #timeMs: number | undefined;
 
   constructor(
     /** Order of arrival over every cluster, to merge clusters newest first. */
     readonly seq: number,
     readonly key: string,
     readonly event: AuditEvent,
-    readonly timeMs: number,
   ) {}
 
   get json(): string {
     return (this.#json ??= JSON.stringify(this.event));
+  }
+
+  /** `timestamp` in epoch ms, by Date.parse as the SQL backends' `time_ms`. */
+  get timeMs(): number {
+    return (this.#timeMs ??= Date.parse(this.event.timestamp));
   }
 }
 
@@ -183,7 +189,7 @@ export class MemoryStore implements Store {
   async loadWorkloads(cluster: string): Promise<ReadonlyMap<AuditResourceType, PriorWorkloads>> {
     const out = new Map<AuditResourceType, PriorWorkloads>();
     for (const [type, state] of this.#workloads.get(cluster) ?? []) {
-      if (state.seenUntilNs !== undefined) out.set(type, { workloads: [...state.workloads.values()], seenUntilNs: state.seenUntilNs });
+      if (state.seenUntilNs !== undefined) out.set(type, { workloads: [...state.workloads.values()].map(remembered), seenUntilNs: state.seenUntilNs });
     }
     return out;
   }
@@ -273,7 +279,7 @@ export class MemoryStore implements Store {
     }
     if (c.keys.has(key)) return false;
     c.keys.add(key);
-    const evicted = c.ring.push(new AuditEntry(this.#seq++, key, event, Date.parse(event.timestamp)));
+    const evicted = c.ring.push(new AuditEntry(this.#seq++, key, event));
     if (evicted !== undefined) c.keys.delete(evicted.key);
     this.#auditVersion++;
     return true;
@@ -343,6 +349,14 @@ export class MemoryStore implements Store {
     }
     return s;
   }
+}
+
+/**
+ * What the audit remembers of a workload, alone: the state changes' workloads are the detector's
+ * own entries (kept, not copied, so 100,000 workloads are not held twice), which carry more.
+ */
+function remembered(w: KnownWorkload): KnownWorkload {
+  return { uid: w.uid, name: w.name, namespace: w.namespace, resourceVersion: w.resourceVersion, spec: w.spec, lastSeenNs: w.lastSeenNs };
 }
 
 /** Oldest first by time; a stable sort, so arrival order breaks ties. Already-sorted input (the usual case) is not re-sorted. */
