@@ -90,6 +90,15 @@ export function fieldOwners(managedFields: unknown, pod: boolean): FieldOwners {
     else if (containersHold(podSpec, 'f:resources')) resourcesNode = later(resourcesNode, e);
     if (containersHold(podSpec, 'f:image')) images = later(images, e);
   }
-  const of = (x: Entry | undefined) => (x === undefined ? UNKNOWN_CHANGED_BY : changedByOf(x));
-  return { creator: of(creator), replicas: of(replicas), resources: of(resources ?? resourcesNode), images: of(images) };
+  // One entry usually owns several of the four: it is kept once per workload, not once per role.
+  const resourcesEntry = resources ?? resourcesNode;
+  const creatorBy = ownerOf(creator);
+  const replicasBy = replicas === creator ? creatorBy : ownerOf(replicas);
+  const resourcesBy = resourcesEntry === creator ? creatorBy : resourcesEntry === replicas ? replicasBy : ownerOf(resourcesEntry);
+  const imagesBy = images === creator ? creatorBy : images === replicas ? replicasBy : images === resourcesEntry ? resourcesBy : ownerOf(images);
+  return { creator: creatorBy, replicas: replicasBy, resources: resourcesBy, images: imagesBy };
+}
+
+function ownerOf(e: Entry | undefined): ChangedBy {
+  return e === undefined ? UNKNOWN_CHANGED_BY : changedByOf(e);
 }

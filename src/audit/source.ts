@@ -7,6 +7,9 @@ const str = (m: Strings, k: string): string | undefined => {
   return typeof v === 'string' && v !== '' ? v : undefined;
 };
 
+/** Flux's label and annotation keys, made once: a key built per workload is a new string to hash at every lookup. */
+const FLUX_KEYS = ['kustomize', 'helm'].map((kind) => ({ name: `${kind}.toolkit.fluxcd.io/name`, namespace: `${kind}.toolkit.fluxcd.io/namespace` }));
+
 /**
  * The tool that owns a workload, from its labels and annotations. Argo CD first (it may render a
  * Helm chart, whose labels then say Helm), then Flux (its helm-controller also writes Helm's
@@ -17,10 +20,10 @@ export function sourceOf(labels: Strings, annotations: Strings): Source {
   if (tracking !== undefined) return { tool: 'argocd', name: tracking.split(':')[0] ?? tracking };
   const argoInstance = str(labels, 'argocd.argoproj.io/instance');
   if (argoInstance !== undefined) return { tool: 'argocd', name: argoInstance };
-  for (const kind of ['kustomize', 'helm']) {
-    const name = str(labels, `${kind}.toolkit.fluxcd.io/name`) ?? str(annotations, `${kind}.toolkit.fluxcd.io/name`);
+  for (const keys of FLUX_KEYS) {
+    const name = str(labels, keys.name) ?? str(annotations, keys.name);
     if (name === undefined) continue;
-    const namespace = str(labels, `${kind}.toolkit.fluxcd.io/namespace`) ?? str(annotations, `${kind}.toolkit.fluxcd.io/namespace`);
+    const namespace = str(labels, keys.namespace) ?? str(annotations, keys.namespace);
     return { tool: 'flux', name, ...(namespace !== undefined && { namespace }) };
   }
   const release = str(annotations, 'meta.helm.sh/release-name');
