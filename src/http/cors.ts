@@ -34,8 +34,8 @@ export function installCors(app: FastifyInstance, origins: CorsOrigins): void {
     // A plain OPTIONS (no Origin) is answered like a preflight, not with a bare text 400.
     strictPreflight: false,
   };
-  const any: FastifyCorsOptions = { ...base, origin: '*', credentials: false };
-  const listed: FastifyCorsOptions = origins === '*' ? any : { ...base, origin: [...origins], credentials: true };
+  const everyOrigin: FastifyCorsOptions = { ...base, origin: '*', credentials: false };
+  const listed: FastifyCorsOptions = origins === '*' ? everyOrigin : { ...base, origin: [...origins], credentials: true };
   const listedCloudEye: FastifyCorsOptions = { ...listed, credentials: false };
   if (origins === '*') {
     // The same answer for every request: options made once, not per request as a delegator's are
@@ -45,7 +45,7 @@ export function installCors(app: FastifyInstance, origins: CorsOrigins): void {
       void reply.header('vary', 'Origin');
       done();
     });
-    void app.register(cors, any);
+    void app.register(cors, everyOrigin);
     return;
   }
   void app.register(cors, {
