@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUND } from '../demo/change-generator.js';
 import { DemoRig } from './support/demo-rig.js';
 import { docExamples, jsonStream, parseCurl, shapeDifferences, shellWords, type DocCommand } from './support/doc-examples.js';
-import { inCi } from './support/ci.js';
+import { realToolAvailable } from './support/real-tools.js';
 
 // Runs the curl examples of README.md and docs/*.md against `npm run demo` (in process, on a
 // manual clock, after one round of its changes) and fails when one no longer matches: the HTTP
@@ -14,7 +14,8 @@ import { inCi } from './support/ci.js';
 
 const FILES = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 const UPDATE = process.env['UPDATE_DOC_EXAMPLES'] === '1';
-const JQ = existsSync('/usr/bin/jq') || existsSync('/usr/local/bin/jq');
+// jq is a real tool the examples pipe through: missing in CI fails the run, locally its examples are skipped loudly.
+const JQ = realToolAvailable('jq', '/usr/bin/jq', 'apt-get install jq (.ci/run installs it)');
 
 let rig: DemoRig;
 const updates = new Map<string, { at: number; count: number; text: string }[]>();
@@ -77,13 +78,7 @@ for (const file of FILES) {
         });
         continue;
       }
-      if (!JQ && ex.commands.some((c) => c.command.includes('| jq'))) {
-        // jq is a real tool the examples pipe through: missing in CI is a failure, locally a loud skip.
-        if (inCi()) it(`${name} needs jq`, () => expect.fail('jq is not installed; .ci/run installs it (apt-get install jq)'));
-        else it.skip(`${name} not run: jq is not installed (apt-get install jq)`, () => undefined);
-        continue;
-      }
-      it(`${name} answers as the example shows`, async () => {
+      it.skipIf(!JQ && ex.commands.some((c) => c.command.includes('| jq')))(`${name} answers as the example shows`, async () => {
         expect(ex.console, `${name}: a $ curl example outside a \`\`\`console block; make it one, or precede it with <!-- example not run: <reason> -->`).toBe(true);
         for (const c of ex.commands) {
           const now = await run(c.command);
