@@ -6,7 +6,7 @@ import type { AuditEvent } from '../../src/audit/audit-event.js';
 import type { ServerHandle } from '../../src/server.js';
 import { auditConfig, settleAudit, startAuditServer } from '../support/audit-events.js';
 import { FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
-import { kubectl, kubectlAvailable } from '../support/kubectl.js';
+import { apiDeploymentManifest, kubectl, kubectlAvailable } from '../support/kubectl.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 // The audit against what the real kubectl writes: each command's write reaches the server's watch
@@ -48,20 +48,6 @@ async function k(args: readonly string[], env: Record<string, string> = {}): Pro
   clock.advance(60_000);
 }
 
-const manifest = (replicas: number, cpu: string) =>
-  [
-    'apiVersion: apps/v1',
-    'kind: Deployment',
-    'metadata: {name: api, namespace: default}',
-    'spec:',
-    `  replicas: ${replicas}`,
-    '  selector: {matchLabels: {app: api}}',
-    '  template:',
-    '    metadata: {labels: {app: api}}',
-    `    spec: {containers: [{name: app, image: "nginx:1.27", resources: {requests: {cpu: ${cpu}, memory: 32Mi}}}]}`,
-    '',
-  ].join('\n');
-
 const who = (e: AuditEvent) => [e.eventType, e.properties.name, e.changedBy, e.source?.tool, e.changes];
 
 describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () => {
@@ -73,7 +59,7 @@ describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () =
     await k(['create', 'deployment', 'web', '--image=nginx:1.27']);
     await settle();
     const file = join(dir, 'api.yaml');
-    await writeFile(file, manifest(1, '100m'));
+    await writeFile(file, apiDeploymentManifest(1, '100m'));
     await k(['apply', '-f', file]);
     await settle();
     await k(['scale', 'deployment', 'web', '--replicas=3']);
@@ -85,7 +71,7 @@ describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () =
     await chmod(editor, 0o755);
     await k(['edit', 'deployment', 'web'], { EDITOR: editor, KUBE_EDITOR: editor });
     await settle();
-    await writeFile(file, manifest(2, '250m'));
+    await writeFile(file, apiDeploymentManifest(2, '250m'));
     await k(['apply', '-f', file]);
     await settle();
     const ssa = join(dir, 'ssa.yaml');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeKubeServer, writeKubeconfig, type FakeKubeconfig, type ManagedFieldsEntry } from '../support/fake-kube/index.js';
-import { kubectl, kubectlAvailable, type KubectlResult } from '../support/kubectl.js';
+import { apiDeploymentManifest, kubectl, kubectlAvailable, type KubectlResult } from '../support/kubectl.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 // The real kubectl writes to the fake API server over HTTP: create, client-side and server-side
@@ -124,22 +124,9 @@ describe.skipIf(!HAVE_KUBECTL)('the real kubectl writing to the fake API server'
 
   it('client-side apply: kubectl-client-side-apply owns what the file sets, and the last-applied annotation', async () => {
     const file = join(dir, 'api.yaml');
-    const manifest = (replicas: number, cpu: string) =>
-      [
-        'apiVersion: apps/v1',
-        'kind: Deployment',
-        'metadata: {name: api, namespace: default}',
-        'spec:',
-        `  replicas: ${replicas}`,
-        '  selector: {matchLabels: {app: api}}',
-        '  template:',
-        '    metadata: {labels: {app: api}}',
-        `    spec: {containers: [{name: app, image: "nginx:1.27", resources: {requests: {cpu: ${cpu}, memory: 32Mi}}}]}`,
-        '',
-      ].join('\n');
-    await writeFile(file, manifest(1, '100m'));
+    await writeFile(file, apiDeploymentManifest(1, '100m'));
     expect(await ok('apply', '-f', file)).toBe('deployment.apps/api created\n');
-    await writeFile(file, manifest(2, '250m'));
+    await writeFile(file, apiDeploymentManifest(2, '250m'));
     expect(await ok('apply', '-f', file)).toBe('deployment.apps/api configured\n');
     expect(await ok('apply', '-f', file)).toBe('deployment.apps/api unchanged\n');
 

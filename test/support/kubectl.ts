@@ -49,3 +49,18 @@ export function kubectl(kubeconfig: string, cacheDir: string, args: readonly str
     });
   });
 }
+
+/** The manifest of Deployment `default/api` (one `nginx:1.27` container) that the kubectl tests apply, at `replicas` and `cpu` requested. */
+export const apiDeploymentManifest = (replicas: number, cpu: string): string =>
+  [
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata: {name: api, namespace: default}',
+    'spec:',
+    `  replicas: ${replicas}`,
+    '  selector: {matchLabels: {app: api}}',
+    '  template:',
+    '    metadata: {labels: {app: api}}',
+    `    spec: {containers: [{name: app, image: "nginx:1.27", resources: {requests: {cpu: ${cpu}, memory: 32Mi}}}]}`,
+    '',
+  ].join('\n');
