@@ -5,6 +5,7 @@
  * between copies and never written.
  */
 import { HOUR_MS } from '../window.js';
+import { define } from './own-property.js';
 import type { Allocation, AllocationProperties, Asset, AssetProperties } from './sets.js';
 
 /** A copy of `a` named `name` (its labels object shared, never written). */
@@ -59,7 +60,7 @@ export function addPvs(into: NonNullable<Allocation['pvs']>, src: NonNullable<Al
     const s = src[name];
     if (s === undefined) continue;
     const held = Object.hasOwn(into, name) ? into[name] : undefined;
-    if (held === undefined) into[name] = { byteHours: s.byteHours, cost: s.cost };
+    if (held === undefined) define(into, name, { byteHours: s.byteHours, cost: s.cost });
     else {
       held.byteHours += s.byteHours;
       held.cost += s.cost;

@@ -6,7 +6,8 @@
  */
 import { IDLE_KEY, type Allocation, type AllocationProperties, type AllocationSet } from './sets.js';
 import { KIND_ALLOCATION, pack, unpack, withStamp } from './set-codec.js';
-import { define, PropertyColumns, Reader, Tables } from './set-codec-tables.js';
+import { define } from './own-property.js';
+import { PropertyColumns, Reader, Tables } from './set-codec-tables.js';
 import { PROPERTY_IDS, setInterner } from './set-codec-interning.js';
 
 /** The name an allocation gets from its properties when built: cluster/node/namespace/pod/container or cluster/node/__idle__. */

@@ -5,6 +5,7 @@
  */
 import type { Window } from '../window.js';
 import { addAllocationInto } from './add-records.js';
+import { define } from './own-property.js';
 import type { ClusterSnapshot } from './cluster-state.js';
 import { IDLE_KEY, type Allocation } from './sets.js';
 import type { SheetUnitPrices } from './unit-prices.js';
@@ -19,7 +20,7 @@ function containerPvs(byVolume: Map<string, number> | undefined, containers: num
   const out: NonNullable<Allocation['pvs']> = {};
   for (const [name, byteHours] of byVolume) {
     const share = byteHours / containers;
-    out[name] = { byteHours: share, cost: share * storagePrice };
+    define(out, name, { byteHours: share, cost: share * storagePrice });
   }
   return out;
 }

@@ -5,6 +5,7 @@
 import type { Window } from '../window.js';
 import type { ReconcileStamp } from './sets.js';
 import { SetCodecError, type Header, type Unpacked } from './set-codec.js';
+import { define } from './own-property.js';
 import { setInterner } from './set-codec-interning.js';
 
 /** Interns strings and label sets while encoding. */
@@ -182,9 +183,3 @@ export class Reader {
   }
 }
 
-/** Sets `o[k]` as an own property, even for a key named __proto__ (keys come from the bytes). */
-export function define<V>(o: Record<string, V>, k: string, v: V): void {
-  // A key named __proto__ must become an own property, not the prototype.
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}

@@ -43,6 +43,17 @@ describe('accumulation', () => {
     expect(x?.cpuCoreRequestAverage).toBeCloseTo(2.5 / 1.5, CLOSE);
   });
 
+  it('keeps a volume named __proto__ as a volume, not as the prototype of the shares', () => {
+    // Plain assignment of a "__proto__" key sets the object's prototype; the shares are plain objects.
+    const pvs = JSON.parse('{"__proto__": {"byteHours": 2, "cost": 1}, "c1/pv-a": {"byteHours": 4, "cost": 3}}') as Allocation['pvs'];
+    const a = allocationSet([allocation('x', { pvs })]);
+    const b = allocationSet([allocation('x', { start: HOUR_11.start, end: HOUR_11.end, pvs })], HOUR_11);
+    const x = accumulateAllocationSets([a, b], twoHours).allocations[0];
+    expect(Object.getPrototypeOf(x?.pvs)).toBe(Object.prototype);
+    expect(Object.keys(x?.pvs ?? {})).toEqual(['__proto__', 'c1/pv-a']);
+    expect(JSON.stringify(x?.pvs)).toBe('{"__proto__":{"byteHours":4,"cost":2},"c1/pv-a":{"byteHours":8,"cost":6}}');
+  });
+
   it('merges asset sets: hours and costs summed, capacity averaged over the span', () => {
     const acc = accumulateAssetSets([h10.assets, h11.assets], twoHours);
     const n = named(acc.assets, 'c1/Node/n1') as NodeAsset;
