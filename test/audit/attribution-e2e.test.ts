@@ -1,41 +1,28 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { loadConfig } from '../../src/config.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { deploymentObject, FakeKubeServer, writeKubeconfig, type FakeKubeconfig, type NewFakeObject } from '../support/fake-kube/index.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { startServer } from '../../src/server.js';
+import { deploymentObject, type NewFakeObject } from '../support/fake-kube/index.js';
 import { auditEvents, settleAudit } from '../support/audit-events.js';
 import { waitFor } from '../support/wait-for.js';
+import { useFakeCluster } from '../support/fake-cluster-fixture.js';
 
 // Who made each change and which tool owns the workload, end to end: the fake API server writes
 // managedFields and markers as each tool would, the server watches it, and the route says. Every
 // scale is its own event here (AUDIT_SCALE_GROUP_INTERVAL=0); scale-groups-e2e.test.ts groups them.
 
-let fake: FakeKubeServer;
-let kubeconfig: FakeKubeconfig;
-let server: ServerHandle | undefined;
-let clock: ManualClock;
+const e2e = useFakeCluster({ now: '2026-12-06T10:00:00.250Z', creationClock: true });
 
 beforeEach(async () => {
-  clock = new ManualClock('2026-12-06T10:00:00.250Z');
-  fake = await FakeKubeServer.start({ creationClock: clock });
-  kubeconfig = await writeKubeconfig(fake.url);
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', AUDIT_RESOURCE_TYPES: 'deployment', AUDIT_SCALE_GROUP_INTERVAL: '0' });
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: e2e.kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', AUDIT_RESOURCE_TYPES: 'deployment', AUDIT_SCALE_GROUP_INTERVAL: '0' });
   if (r.help) throw new Error('unexpected help');
-  server = await startServer(r.config, { clock, env: {}, serviceAccountDir: '/nonexistent' });
-  const s = server;
+  e2e.server = await startServer(r.config, { clock: e2e.clock, env: {}, serviceAccountDir: '/nonexistent' });
+  const s = e2e.server;
   await waitFor(() => s.watchers?.readiness().ready === true, 'the watchers to sync');
 });
 
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await fake.close();
-  await kubeconfig.remove();
-});
-
-const settle = (n: number) => settleAudit(server!, n);
-const events = (query = '') => auditEvents(server!, query);
+const settle = (n: number) => settleAudit(e2e.server!, n);
+const events = (query = '') => auditEvents(e2e.server!, query);
 
 const withMarkers = (name: string, labels: Record<string, string>, annotations: Record<string, string>): NewFakeObject => {
   const d = deploymentObject('shop', name);
@@ -46,17 +33,17 @@ const who = (e: AuditEvent) => [e.eventType, e.properties.name, e.changedBy, e.s
 
 describe('changedBy and source, end to end', () => {
   it('names the creator of each add as its managedFields do, and the tool from its markers', async () => {
-    fake.create('deployments', withMarkers('chart', { 'app.kubernetes.io/managed-by': 'Helm' }, { 'meta.helm.sh/release-name': 'shop', 'meta.helm.sh/release-namespace': 'apps' }), { manager: 'helm' });
-    fake.apply('deployments', withMarkers('argo', {}, { 'argocd.argoproj.io/tracking-id': 'storefront:apps/Deployment:shop/argo' }), 'argocd-controller');
-    fake.create('deployments', withMarkers('kust', { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' }, {}), { manager: 'kustomize-controller' });
-    fake.create(
+    e2e.fake.create('deployments', withMarkers('chart', { 'app.kubernetes.io/managed-by': 'Helm' }, { 'meta.helm.sh/release-name': 'shop', 'meta.helm.sh/release-namespace': 'apps' }), { manager: 'helm' });
+    e2e.fake.apply('deployments', withMarkers('argo', {}, { 'argocd.argoproj.io/tracking-id': 'storefront:apps/Deployment:shop/argo' }), 'argocd-controller');
+    e2e.fake.create('deployments', withMarkers('kust', { 'kustomize.toolkit.fluxcd.io/name': 'apps', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' }, {}), { manager: 'kustomize-controller' });
+    e2e.fake.create(
       'deployments',
       withMarkers('fluxhelm', { 'helm.toolkit.fluxcd.io/name': 'redis', 'helm.toolkit.fluxcd.io/namespace': 'flux-system' }, { 'meta.helm.sh/release-name': 'shop-redis' }),
       { manager: 'helm-controller' },
     );
-    fake.clientSideApply('deployments', deploymentObject('shop', 'applied'));
-    fake.create('deployments', deploymentObject('shop', 'created'), { manager: 'kubectl-create' });
-    fake.create('deployments', deploymentObject('shop', 'bare'));
+    e2e.fake.clientSideApply('deployments', deploymentObject('shop', 'applied'));
+    e2e.fake.create('deployments', deploymentObject('shop', 'created'), { manager: 'kubectl-create' });
+    e2e.fake.create('deployments', deploymentObject('shop', 'bare'));
     const got = await settle(7);
     expect(got.map(who)).toEqual([
       ['add', 'bare', { manager: 'unknown' }, { tool: 'unknown' }],
@@ -72,16 +59,16 @@ describe('changedBy and source, end to end', () => {
   });
 
   it('names the manager of the fields an update moved: kubectl scale, an HPA (autoscaler), an edit of the requests', async () => {
-    fake.create('deployments', withMarkers('api', {}, { 'meta.helm.sh/release-name': 'shop' }), { manager: 'helm' });
+    e2e.fake.create('deployments', withMarkers('api', {}, { 'meta.helm.sh/release-name': 'shop' }), { manager: 'helm' });
     await settle(1);
-    clock.advance(60_000);
-    fake.scale('deployments', 'shop', 'api', 3, 'kubectl');
+    e2e.clock.advance(60_000);
+    e2e.fake.scale('deployments', 'shop', 'api', 3, 'kubectl');
     await settle(2);
-    clock.advance(60_000);
-    fake.scale('deployments', 'shop', 'api', 5, 'kube-controller-manager');
+    e2e.clock.advance(60_000);
+    e2e.fake.scale('deployments', 'shop', 'api', 5, 'kube-controller-manager');
     await settle(3);
-    clock.advance(60_000);
-    fake.update(
+    e2e.clock.advance(60_000);
+    e2e.fake.update(
       'deployments',
       'shop',
       'api',
@@ -92,7 +79,7 @@ describe('changedBy and source, end to end', () => {
       { manager: 'kubectl-edit' },
     );
     await settle(4);
-    fake.delete('deployments', 'shop', 'api');
+    e2e.fake.delete('deployments', 'shop', 'api');
     const got = await settle(5);
     expect(got.map(who)).toEqual([
       ['delete', 'api', { manager: 'unknown' }, { tool: 'helm', name: 'shop' }],
@@ -103,7 +90,7 @@ describe('changedBy and source, end to end', () => {
     ]);
     // One event by its id, with the same attribution (and its realized cost: none, no ETL window is built yet).
     const scaled = got[2]!;
-    const one = await server!.app.inject(`/model/audit/events/${scaled.id ?? ''}`);
+    const one = await e2e.server!.app.inject(`/model/audit/events/${scaled.id ?? ''}`);
     expect(one.json<{ data: AuditEvent }>().data).toEqual({ ...scaled, realized: null });
   });
 });

@@ -1,64 +1,48 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { AuditEventResponseSchema, AuditResponseSchema } from '../../src/http/audit-routes.js';
-import { startServer, type ServerHandle } from '../../src/server.js';
-import { daemonSetObject, deploymentObject, FakeKubeServer, nodeObject, podObject, statefulSetObject, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { startServer } from '../../src/server.js';
+import { daemonSetObject, deploymentObject, nodeObject, podObject, statefulSetObject } from '../support/fake-kube/index.js';
 import { schemaErrors } from '../support/response-schema.js';
 import { waitFor } from '../support/wait-for.js';
 import { auditConfig, startAuditServer } from '../support/audit-events.js';
+import { useFakeCluster } from '../support/fake-cluster-fixture.js';
 
 // The whole audit path over real HTTP: fake API server → client-node → watch loop → change
 // detector → predictor → bus → store → GET /model/audit/events (through inject).
 
-let fake: FakeKubeServer;
-let kubeconfig: FakeKubeconfig;
-let server: ServerHandle | undefined;
-let clock: ManualClock;
+const e2e = useFakeCluster({ now: '2023-02-28T13:58:44.552Z' });
 
-beforeEach(async () => {
-  fake = await FakeKubeServer.start();
-  kubeconfig = await writeKubeconfig(fake.url);
-  clock = new ManualClock('2023-02-28T13:58:44.552Z');
-});
+const config = (env: Record<string, string> = {}): Config => auditConfig(e2e.kubeconfig.path, env);
 
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await fake.close();
-  await kubeconfig.remove();
-});
-
-const config = (env: Record<string, string> = {}): Config => auditConfig(kubeconfig.path, env);
-
-const start = async (env: Record<string, string> = {}) => (server = await startAuditServer(config(env), clock));
+const start = async (env: Record<string, string> = {}) => (e2e.server = await startAuditServer(config(env), e2e.clock));
 
 const events = async (query = ''): Promise<AuditEvent[]> => {
-  const res = await server!.app.inject(`/model/audit/events${query}`);
+  const res = await e2e.server!.app.inject(`/model/audit/events${query}`);
   expect(res.statusCode).toBe(200);
   return res.json<{ data: AuditEvent[] }>().data;
 };
 
 const settle = async (n: number) => {
-  await waitFor(() => server!.watchers !== undefined, 'watchers');
+  await waitFor(() => e2e.server!.watchers !== undefined, 'watchers');
   let count = 0;
   await waitFor(() => {
     void events().then((e) => (count = e.length));
     return count >= n;
   }, `${n} audit events`);
-  await server!.watchers!.idle();
+  await e2e.server!.watchers!.idle();
 };
 
 /** shop/web created before the watch, resized to 5 replicas, then deleted: an update and a delete. */
 const resizeThenDeleteWeb = async () => {
-    fake.create('deployments', deploymentObject('shop', 'web', 2));
+    e2e.fake.create('deployments', deploymentObject('shop', 'web', 2));
     await start();
-    fake.update('deployments', 'shop', 'web', (d) => {
+    e2e.fake.update('deployments', 'shop', 'web', (d) => {
       (d.spec as { replicas: number }).replicas = 5;
     });
     await settle(1);
-    fake.delete('deployments', 'shop', 'web');
+    e2e.fake.delete('deployments', 'shop', 'web');
     await settle(2);
 };
 
@@ -67,9 +51,9 @@ const line = (e: AuditEvent) => `${e.eventType} ${e.resourceType} ${e.properties
 describe('the audit, end to end against a fake API server', () => {
   it('reports not ready while the API server fails, and ready once the watches sync', async () => {
     // The audit's two lists and the ETL cache's five (pods, nodes, volumes, claims, services) all fail.
-    fake.failNext(7, 500, 'list');
-    server = await startServer(config(), { clock, env: {}, serviceAccountDir: '/nonexistent' });
-    const s = server;
+    e2e.fake.failNext(7, 500, 'list');
+    e2e.server = await startServer(config(), { clock: e2e.clock, env: {}, serviceAccountDir: '/nonexistent' });
+    const s = e2e.server;
     await waitFor(
       () => [...(s.watchers?.statuses() ?? []), ...(s.etl?.cache.statuses() ?? [])].every((w) => w.state === 'backoff'),
       'every list to fail',
@@ -77,7 +61,7 @@ describe('the audit, end to end against a fake API server', () => {
     const before = await s.app.inject('/readyz');
     expect(before.statusCode).toBe(503);
     expect(before.json<{ message: string }>().message).toMatch(/audit \(not synced: Deployment: backoff \(.*500.*\), StatefulSet: backoff/);
-    clock.advance(60_000); // past the retry backoff
+    e2e.clock.advance(60_000); // past the retry backoff
     await waitFor(() => s.watchers?.readiness().ready === true && s.etl?.cache.readiness().ready === true, 'the audit and the ETL cache to sync');
     const after = await s.app.inject('/readyz');
     expect(after.statusCode).toBe(200);
@@ -85,14 +69,14 @@ describe('the audit, end to end against a fake API server', () => {
   });
 
   it('gives no adds for what the initial list finds', async () => {
-    fake.create('deployments', deploymentObject('default', 'already-there'));
+    e2e.fake.create('deployments', deploymentObject('default', 'already-there'));
     await start();
     expect(await events()).toEqual([]);
   });
 
   it('reproduces the Kubecost example for a Deployment created after the watch began', async () => {
     await start();
-    fake.create('deployments', deploymentObject('kubecost', 'sample-deployment', 1, { cpu: '100m', memory: '32Mi' }));
+    e2e.fake.create('deployments', deploymentObject('kubecost', 'sample-deployment', 1, { cpu: '100m', memory: '32Mi' }));
     await settle(1);
     const [e] = await events();
     expect(e).toMatchObject({
@@ -105,7 +89,7 @@ describe('the audit, end to end against a fake API server', () => {
       costPrediction: { totalMonthlyRate: 2.4045625000000004, cpuMonthlyRate: 2.3080000000000003, ramMonthlyRate: 0.0965625, gpuMonthlyRate: 0 },
       predictor: 'requests',
     });
-    expect(e?.uid).toBe(fake.get('deployments', 'kubecost', 'sample-deployment')?.metadata.uid);
+    expect(e?.uid).toBe(e2e.fake.get('deployments', 'kubecost', 'sample-deployment')?.metadata.uid);
   });
 
   it('reports a resize as an update and a removal as a delete, newest first', async () => {
@@ -121,9 +105,9 @@ describe('the audit, end to end against a fake API server', () => {
 
   it('answers events that validate against the response schemas, as a list and one by one', async () => {
     await resizeThenDeleteWeb();
-    fake.create('statefulsets', statefulSetObject('shop', 'db'));
+    e2e.fake.create('statefulsets', statefulSetObject('shop', 'db'));
     await settle(3);
-    const app = server!.app;
+    const app = e2e.server!.app;
     // The answers are rendered from the stored JSON, past Fastify's serialiser: only this checks them.
     const list = await app.inject('/model/audit/events');
     expect(list.statusCode).toBe(200);
@@ -140,46 +124,46 @@ describe('the audit, end to end against a fake API server', () => {
   });
 
   it('ignores modifications that do not change the cost', async () => {
-    fake.create('deployments', deploymentObject('shop', 'web'));
+    e2e.fake.create('deployments', deploymentObject('shop', 'web'));
     await start();
-    fake.update('deployments', 'shop', 'web', (d) => {
+    e2e.fake.update('deployments', 'shop', 'web', (d) => {
       (d.metadata.labels as Record<string, string>)['touched'] = 'yes';
     });
-    fake.create('deployments', deploymentObject('shop', 'marker'));
+    e2e.fake.create('deployments', deploymentObject('shop', 'marker'));
     await settle(1);
     expect((await events()).map(line)).toEqual(['add deployment shop/marker']);
   });
 
   it('sees delete-and-recreate with the same name as a delete and an add', async () => {
-    fake.create('statefulsets', statefulSetObject('db', 'pg'));
+    e2e.fake.create('statefulsets', statefulSetObject('db', 'pg'));
     await start();
-    fake.recreate('statefulsets', 'db', 'pg');
+    e2e.fake.recreate('statefulsets', 'db', 'pg');
     await settle(2);
     expect((await events()).map(line)).toEqual(['add statefulset db/pg', 'delete statefulset db/pg']);
   });
 
   it('finds a delete made while the watch was down after a 410 relist', async () => {
-    fake.create('deployments', deploymentObject('shop', 'web'));
-    fake.create('deployments', deploymentObject('shop', 'api'));
+    e2e.fake.create('deployments', deploymentObject('shop', 'web'));
+    e2e.fake.create('deployments', deploymentObject('shop', 'api'));
     await start();
-    fake.dropWatches('deployments');
-    fake.delete('deployments', 'shop', 'web');
-    fake.create('deployments', deploymentObject('shop', 'new'));
-    fake.compact();
-    clock.advance(30_000); // past the reconnect backoff
+    e2e.fake.dropWatches('deployments');
+    e2e.fake.delete('deployments', 'shop', 'web');
+    e2e.fake.create('deployments', deploymentObject('shop', 'new'));
+    e2e.fake.compact();
+    e2e.clock.advance(30_000); // past the reconnect backoff
     await settle(2);
     expect((await events()).map(line).sort()).toEqual(['add deployment shop/new (detected)', 'delete deployment shop/web (detected)']);
-    expect(fake.calls('deployments').some((c) => c.startsWith('list'))).toBe(true);
+    expect(e2e.fake.calls('deployments').some((c) => c.startsWith('list'))).toBe(true);
   });
 
   it('prices a DaemonSet per scheduled node and audits only bare pods', async () => {
-    for (const n of ['n1', 'n2', 'n3']) fake.create('nodes', nodeObject(n));
+    for (const n of ['n1', 'n2', 'n3']) e2e.fake.create('nodes', nodeObject(n));
     await start({ AUDIT_RESOURCE_TYPES: 'daemonset,pod' });
-    fake.create('daemonsets', daemonSetObject('kube-system', 'agent', 3, { cpu: '50m', memory: '64Mi' }));
+    e2e.fake.create('daemonsets', daemonSetObject('kube-system', 'agent', 3, { cpu: '50m', memory: '64Mi' }));
     const owned = podObject('shop', 'web-abc12');
     owned.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-abc', uid: 'rs-1', controller: true }];
-    fake.create('pods', owned);
-    fake.create('pods', podObject('shop', 'debug'));
+    e2e.fake.create('pods', owned);
+    e2e.fake.create('pods', podObject('shop', 'debug'));
     await settle(2);
     expect((await events()).map(line)).toEqual(['add pod shop/debug', 'add daemonset kube-system/agent']);
     const ds = (await events('?filterResourceTypes=daemonset'))[0];
@@ -187,10 +171,10 @@ describe('the audit, end to end against a fake API server', () => {
   });
 
   it('answers a 404 that says how to enable it when the audit is off', async () => {
-    server = await startServer(config({ COST_EVENTS_AUDIT_ENABLED: 'false' }), { clock, env: {}, serviceAccountDir: '/nonexistent' });
-    const res = await server.app.inject('/model/audit/events');
+    e2e.server = await startServer(config({ COST_EVENTS_AUDIT_ENABLED: 'false' }), { clock: e2e.clock, env: {}, serviceAccountDir: '/nonexistent' });
+    const res = await e2e.server.app.inject('/model/audit/events');
     expect(res.statusCode).toBe(404);
-    expect(server.watchers).toBeUndefined();
+    expect(e2e.server.watchers).toBeUndefined();
   });
 });
 
@@ -198,8 +182,8 @@ describe('without a cluster', () => {
   it('runs without watchers and says so in /readyz', async () => {
     const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', COST_EVENTS_AUDIT_ENABLED: 'true' });
     if (r.help) throw new Error('help');
-    server = await startServer(r.config, { clock, env: {}, serviceAccountDir: '/nonexistent' });
-    const res = await server.app.inject('/readyz');
+    e2e.server = await startServer(r.config, { clock: e2e.clock, env: {}, serviceAccountDir: '/nonexistent' });
+    const res = await e2e.server.app.inject('/readyz');
     expect(res.statusCode).toBe(503);
     expect(res.json<{ data: { components: Record<string, unknown> } }>().data.components['kubernetes']).toEqual({
       ready: false,

@@ -1,64 +1,42 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
-import type { ServerHandle } from '../../src/server.js';
 import { auditConfig, settleAudit, startAuditServer } from '../support/audit-events.js';
-import { FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
 import { apiDeploymentManifest, kubectl, kubectlAvailable } from '../support/kubectl.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { useFakeCluster } from '../support/fake-cluster-fixture.js';
 
 // The audit against what the real kubectl writes: each command's write reaches the server's watch
 // with the managedFields the fake's API server wrote for it, and the audit event names the manager
 // of the fields that moved (changedBy), the tool (source) and what moved (changes).
 
+const e2e = useFakeCluster({ now: '2026-12-06T10:00:00.250Z', creationClock: true, tempDir: 'kubectl-e2e-' });
+
 const HAVE_KUBECTL = kubectlAvailable();
-
-let fake: FakeKubeServer;
-let kubeconfig: FakeKubeconfig;
-let server: ServerHandle | undefined;
-let clock: ManualClock;
-let dir: string;
-
-beforeEach(async () => {
-  clock = new ManualClock('2026-12-06T10:00:00.250Z');
-  fake = await FakeKubeServer.start({ creationClock: clock });
-  kubeconfig = await writeKubeconfig(fake.url);
-  dir = await mkdtemp(join(tmpdir(), 'kubectl-e2e-'));
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await fake.close();
-  await kubeconfig.remove();
-  await rm(dir, { recursive: true, force: true });
-});
 
 /** Runs kubectl and expects success. */
 async function run(args: readonly string[], env: Record<string, string> = {}): Promise<void> {
-  const r = await kubectl(kubeconfig.path, join(dir, 'cache'), args, env);
+  const r = await kubectl(e2e.kubeconfig.path, join(e2e.dir, 'cache'), args, env);
   expect([r.code, r.stderr], `kubectl ${args.join(' ')}`).toEqual([0, '']);
 }
 
 /** Runs kubectl, expects success, then moves the clock a minute so the next write has its own time. */
 async function k(args: readonly string[], env: Record<string, string> = {}): Promise<void> {
   await run(args, env);
-  clock.advance(60_000);
+  e2e.clock.advance(60_000);
 }
 
 const who = (e: AuditEvent) => [e.eventType, e.properties.name, e.changedBy, e.source?.tool, e.changes];
 
 describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () => {
   it('names kubectl-create, kubectl-client-side-apply, kubectl (scale, Apply), kubectl-set, kubectl-edit and kubectl-patch, with what moved', async () => {
-    server = await startAuditServer(auditConfig(kubeconfig.path, { AUDIT_RESOURCE_TYPES: 'deployment', AUDIT_SCALE_GROUP_INTERVAL: '0', AUDIT_RECORD_IMAGE_CHANGES: 'true' }), clock);
+    e2e.server = await startAuditServer(auditConfig(e2e.kubeconfig.path, { AUDIT_RESOURCE_TYPES: 'deployment', AUDIT_SCALE_GROUP_INTERVAL: '0', AUDIT_RECORD_IMAGE_CHANGES: 'true' }), e2e.clock);
     let n = 0;
-    const settle = () => settleAudit(server!, ++n);
+    const settle = () => settleAudit(e2e.server!, ++n);
 
     await k(['create', 'deployment', 'web', '--image=nginx:1.27']);
     await settle();
-    const file = join(dir, 'api.yaml');
+    const file = join(e2e.dir, 'api.yaml');
     await writeFile(file, apiDeploymentManifest(1, '100m'));
     await k(['apply', '-f', file]);
     await settle();
@@ -66,7 +44,7 @@ describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () =
     await settle();
     await k(['set', 'resources', 'deployment', 'web', '--requests=cpu=200m,memory=64Mi']);
     await settle();
-    const editor = join(dir, 'editor.sh');
+    const editor = join(e2e.dir, 'editor.sh');
     await writeFile(editor, "#!/bin/sh\nsed -i 's/cpu: 200m/cpu: 300m/' \"$1\"\n");
     await chmod(editor, 0o755);
     await k(['edit', 'deployment', 'web'], { EDITOR: editor, KUBE_EDITOR: editor });
@@ -74,7 +52,7 @@ describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () =
     await writeFile(file, apiDeploymentManifest(2, '250m'));
     await k(['apply', '-f', file]);
     await settle();
-    const ssa = join(dir, 'ssa.yaml');
+    const ssa = join(e2e.dir, 'ssa.yaml');
     await writeFile(ssa, 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 4}\n');
     await k(['apply', '--server-side', '--force-conflicts', '-f', ssa]);
     await settle();
@@ -116,12 +94,12 @@ describe.skipIf(!HAVE_KUBECTL)('the audit of what the real kubectl writes', () =
   });
 
   it('names the manager that set the requests, not the creator still holding `resources: {}`, when both wrote in the same second', async () => {
-    server = await startAuditServer(auditConfig(kubeconfig.path, { AUDIT_RESOURCE_TYPES: 'deployment' }), clock);
+    e2e.server = await startAuditServer(auditConfig(e2e.kubeconfig.path, { AUDIT_RESOURCE_TYPES: 'deployment' }), e2e.clock);
     await run(['create', 'deployment', 'web', '--image=nginx:1.27']);
-    await settleAudit(server, 1);
+    await settleAudit(e2e.server, 1);
     // A recommender (its name sorts before kubectl-create) sets the requests within the same second.
     await run(['set', 'resources', 'deployment', 'web', '--requests=cpu=250m', '--field-manager=goldilocks']);
-    const [update] = await settleAudit(server, 2);
+    const [update] = await settleAudit(e2e.server, 2);
     expect(update).toMatchObject({
       eventType: 'update',
       changedBy: { manager: 'goldilocks', operation: 'Update', time: '2026-12-06T10:00:00Z' },

@@ -1,24 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import { startServer, type ServerHandle } from '../../src/server.js';
-import { DEFAULT_RESOURCES, deploymentObject, EVENTS_RESOURCE, FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
-import { ManualClock } from '../support/manual-clock.js';
+import { DEFAULT_RESOURCES, deploymentObject, EVENTS_RESOURCE } from '../support/fake-kube/index.js';
 import { Receiver } from '../support/receiver.js';
 import { waitFor } from '../support/wait-for.js';
+import { useFakeCluster } from '../support/fake-cluster-fixture.js';
 
 // The whole path through the composition root: a Deployment created in the fake API server is
 // priced by the audit, routed by NOTIFY_CONFIG, written to the outbox with its event, and
 // delivered to a webhook, Slack, Teams and a CloudEvents receiver on loopback and as a
 // Kubernetes Event through the fake's events.k8s.io/v1 API.
 
-let fake: FakeKubeServer;
-let kubeconfig: FakeKubeconfig;
-let server: ServerHandle | undefined;
-let clock: ManualClock;
-let dir: string;
+const e2e = useFakeCluster({ now: '2024-05-03T08:00:00.000Z', resources: [...DEFAULT_RESOURCES, EVENTS_RESOURCE], tempDir: 'notify-server-' });
+
 const receivers: Record<'webhook' | 'slack' | 'teams' | 'cloudevents', Receiver> = {
   webhook: new Receiver(),
   slack: new Receiver(),
@@ -27,10 +23,6 @@ const receivers: Record<'webhook' | 'slack' | 'teams' | 'cloudevents', Receiver>
 };
 
 beforeEach(async () => {
-  fake = await FakeKubeServer.start({ resources: [...DEFAULT_RESOURCES, EVENTS_RESOURCE] });
-  kubeconfig = await writeKubeconfig(fake.url);
-  clock = new ManualClock('2024-05-03T08:00:00.000Z');
-  dir = mkdtempSync(join(tmpdir(), 'notify-server-'));
   for (const r of Object.values(receivers)) {
     r.received.length = 0;
     await r.start();
@@ -38,22 +30,17 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await fake.close();
-  await kubeconfig.remove();
   for (const r of Object.values(receivers)) await r.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function notifyFile(): string {
-  const path = join(dir, 'notify.yaml');
-  writeFileSync(join(dir, 'slack-url'), `${receivers.slack.url}\n`);
+  const path = join(e2e.dir, 'notify.yaml');
+  writeFileSync(join(e2e.dir, 'slack-url'), `${receivers.slack.url}\n`);
   writeFileSync(
     path,
     `sinks:
   - {name: ops, type: webhook, url: "${receivers.webhook.url}", hmacSecretEnv: OPS_HMAC}
-  - {name: chat, type: slack, urlFile: ${join(dir, 'slack-url')}}
+  - {name: chat, type: slack, urlFile: ${join(e2e.dir, 'slack-url')}}
   - {name: teams, type: teams, url: "${receivers.teams.url}"}
   - {name: bus, type: cloudevents, url: "${receivers.cloudevents.url}"}
   - {name: cluster, type: kubernetes-events}
@@ -67,14 +54,14 @@ routes:
 }
 
 const config = (env: Record<string, string> = {}): Config => {
-  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', ...env });
+  const r = loadConfig({ PORT: '0', HOST: '127.0.0.1', STORAGE_URL: 'memory:', KUBECONFIG: e2e.kubeconfig.path, COST_EVENTS_AUDIT_ENABLED: 'true', ...env });
   if (r.help) throw new Error('unexpected help');
   return r.config;
 };
 
 async function start(): Promise<ServerHandle> {
-  server = await startServer(config({ NOTIFY_CONFIG: notifyFile() }), { clock, env: { OPS_HMAC: 'hmac-secret-value' }, serviceAccountDir: '/nonexistent' });
-  const s = server;
+  e2e.server = await startServer(config({ NOTIFY_CONFIG: notifyFile() }), { clock: e2e.clock, env: { OPS_HMAC: 'hmac-secret-value' }, serviceAccountDir: '/nonexistent' });
+  const s = e2e.server;
   await waitFor(() => s.watchers?.readiness().ready === true, 'the watchers to sync');
   return s;
 }
@@ -82,7 +69,7 @@ async function start(): Promise<ServerHandle> {
 /** Runs the notifier's timers until `done`, as time would. */
 async function deliverUntil(done: () => boolean, what: string): Promise<void> {
   await waitFor(() => {
-    clock.advance(0);
+    e2e.clock.advance(0);
     return done();
   }, what);
 }
@@ -91,12 +78,12 @@ describe('notifications through the server', () => {
   it('delivers an expensive change to every sink, and records it as a Kubernetes Event on the Deployment', async () => {
     const s = await start();
     // 10 replicas × (1 CPU, 1 GiB): 230.80 + 30.90 = $261.70 a month.
-    fake.create('deployments', deploymentObject('team-shop', 'web', 10, { cpu: '1', memory: '1Gi' }));
-    fake.create('deployments', deploymentObject('kube-system', 'dns', 10, { cpu: '1', memory: '1Gi' }));
+    e2e.fake.create('deployments', deploymentObject('team-shop', 'web', 10, { cpu: '1', memory: '1Gi' }));
+    e2e.fake.create('deployments', deploymentObject('kube-system', 'dns', 10, { cpu: '1', memory: '1Gi' }));
     const delivered = () => [...(s.notifications?.notifier.activity().values() ?? [])].reduce((n, a) => n + a.delivered, 0);
     await deliverUntil(() => delivered() === 5, 'every sink');
     expect(Object.values(receivers).map((r) => r.received.length)).toEqual([1, 1, 1, 1]);
-    expect(fake.store.list(EVENTS_RESOURCE)).toHaveLength(1);
+    expect(e2e.fake.store.list(EVENTS_RESOURCE)).toHaveLength(1);
     const summary = 'add deployment team-shop/web: +$261.70/month';
     expect(receivers.webhook.bodies()[0]).toMatchObject({ summary, type: 'io.cost-events.audit.add', cluster: 'cluster-one', route: 'expensive' });
     expect(receivers.webhook.received[0]?.headers['x-cost-events-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
@@ -104,7 +91,7 @@ describe('notifications through the server', () => {
     expect(receivers.teams.bodies<{ attachments: { content: { body: { text?: string }[] } }[] }>()[0]?.attachments[0]?.content.body[0]?.text).toBe(summary);
     expect(receivers.cloudevents.received[0]?.headers['content-type']).toBe('application/cloudevents+json; charset=utf-8');
     expect(receivers.cloudevents.bodies()[0]).toMatchObject({ specversion: '1.0', source: 'cluster-one', type: 'io.cost-events.audit.add', subject: 'deployment/team-shop/web' });
-    const [event] = fake.store.list(EVENTS_RESOURCE);
+    const [event] = e2e.fake.store.list(EVENTS_RESOURCE);
     expect(event).toMatchObject({
       reason: 'CostIncrease',
       note: '+$261.70/month',
@@ -143,16 +130,16 @@ describe('notifications through the server', () => {
   });
 
   it('stops the start naming NOTIFY_CONFIG when the file does not parse', async () => {
-    const path = join(dir, 'broken.yaml');
+    const path = join(e2e.dir, 'broken.yaml');
     writeFileSync(path, 'sinks: [{name: x, type: pager}]\nroutes: []\n');
-    const err = await startServer(config({ NOTIFY_CONFIG: path }), { clock, env: {}, serviceAccountDir: '/nonexistent' }).catch((e: unknown) => e);
+    const err = await startServer(config({ NOTIFY_CONFIG: path }), { clock: e2e.clock, env: {}, serviceAccountDir: '/nonexistent' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe('NOTIFY_CONFIG');
   });
 
   it('answers 404 saying how to turn notifications on when NOTIFY_CONFIG is unset', async () => {
-    server = await startServer(config(), { clock, env: {}, serviceAccountDir: '/nonexistent' });
-    const res = await server.app.inject('/model/notify/status');
+    e2e.server = await startServer(config(), { clock: e2e.clock, env: {}, serviceAccountDir: '/nonexistent' });
+    const res = await e2e.server.app.inject('/model/notify/status');
     expect([res.statusCode, res.json<{ message: string }>().message]).toEqual([404, 'notifications are off: set NOTIFY_CONFIG to a notifications file (see docs/notifications.md)']);
   });
 });
