@@ -54,6 +54,18 @@ describe('the fake API server, read with plain HTTP', () => {
     expect(nodes.body.items.map((i) => i.metadata.name)).toEqual(['n1']);
   });
 
+  it('filters by the field labels each kind takes and refuses any other, as the apiserver does', async () => {
+    const names = async (path: string) => (await getList(path)).body.items.map((i) => i.metadata.name);
+    expect(await names('/apis/apps/v1/deployments?fieldSelector=metadata.name%3Db')).toEqual(['b']);
+    expect(await names('/apis/apps/v1/deployments?fieldSelector=metadata.namespace!%3Dns1')).toEqual([]);
+    fake.create('nodes', nodeObject('n1'));
+    expect(await names('/api/v1/nodes?fieldSelector=spec.unschedulable%3Dtrue')).toEqual([]);
+    const refused = await getJson('/apis/apps/v1/deployments?fieldSelector=spec.replicas%3D1');
+    expect([refused.status, refused.body]).toMatchObject([400, { kind: 'Status', reason: 'BadRequest', message: 'field label not supported: spec.replicas' }]);
+    const watch = await getJson('/api/v1/nodes?watch=true&fieldSelector=status.phase%3DReady');
+    expect([watch.status, (watch.body as { message: string }).message]).toEqual([400, 'field label not supported: status.phase']);
+  });
+
   it('pages with limit and continue over one snapshot, every page reporting the same resourceVersion', async () => {
     const first = await getList('/apis/apps/v1/deployments?limit=2');
     fake.create('deployments', deploymentObject('ns1', 'aa')); // after the snapshot: not in this list

@@ -6,7 +6,7 @@ import { EVENTS_RESOURCE, viewList, viewOf } from './events-views.js';
 import type { FakeFaults } from './faults.js';
 import type { Lister } from './list.js';
 import type { RecordedRequest } from './requests.js';
-import type { FakeResource } from './resources.js';
+import { fieldLabelsOf, type FakeResource } from './resources.js';
 import { resolveRoute } from './routes.js';
 import { parseIncludeObject, TABLE_CONTENT_TYPE, tableOf, wantsTable } from './table.js';
 import { parseSelectors } from './selectors.js';
@@ -86,7 +86,7 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
     case 'collection':
       break;
   }
-  const selector = parseSelectors(q.get('labelSelector'), q.get('fieldSelector'));
+  const selector = parseSelectors(q.get('labelSelector'), q.get('fieldSelector'), fieldLabelsOf(route.resource));
   if (!selector.ok) return sendStatus(res, 400, 'BadRequest', selector.message);
   const matches = view === undefined ? selector.matches : (o: FakeObject) => selector.matches(view.render(o));
   const watching = isTrue(q.get('watch'));

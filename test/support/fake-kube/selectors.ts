@@ -26,12 +26,17 @@ function fieldValue(o: FakeObject, path: string): string | undefined {
   return typeof cur === 'string' ? cur : typeof cur === 'number' ? String(cur) : undefined;
 }
 
-/** Builds the filter of a list or watch from its `labelSelector` and `fieldSelector` parameters. */
-export function parseSelectors(labelSelector: string | null, fieldSelector: string | null): Selector {
+/**
+ * Builds the filter of a list or watch from its `labelSelector` and `fieldSelector` parameters; a
+ * field label the resource does not take (`fieldLabels`) is refused as the apiserver refuses it.
+ */
+export function parseSelectors(labelSelector: string | null, fieldSelector: string | null, fieldLabels: ReadonlySet<string>): Selector {
   const labels = parseTerms(labelSelector);
   if (typeof labels === 'string') return { ok: false, message: labels };
   const fields = parseTerms(fieldSelector);
   if (typeof fields === 'string') return { ok: false, message: fields };
+  const unsupported = fields.find((t) => !fieldLabels.has(t.key));
+  if (unsupported !== undefined) return { ok: false, message: `field label not supported: ${unsupported.key}` };
   if (labels.length === 0 && fields.length === 0) return { ok: true, matches: () => true };
   const test = (actual: string | undefined, t: Term): boolean => (t.op === '=' ? actual === t.value : actual !== t.value);
   return {
