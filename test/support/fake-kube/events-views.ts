@@ -2,35 +2,25 @@ import type { ListResult } from './list.js';
 import { apiVersionOf, type FakeResource } from './resources.js';
 import type { FakeObject } from './types.js';
 
+/** Events in one group (both versions are named alike), with the field labels that version takes. */
+function eventsResource(group: string, fieldLabels: readonly string[]): FakeResource {
+  return { group, version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], fieldLabels };
+}
+
 /** The field labels of an Event's object reference, as the apiserver takes them. */
 function objectReferenceLabels(field: string): string[] {
   return ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'].map((f) => `${field}.${f}`);
 }
 
-/** events.k8s.io/v1 Events: served only when a test adds this resource (the audit never watches it). Stored in this form. */
-export const EVENTS_RESOURCE: FakeResource = {
-  group: 'events.k8s.io',
-  version: 'v1',
-  plural: 'events',
-  singular: 'event',
-  kind: 'Event',
-  namespaced: true,
-  shortNames: ['ev'],
-  // The apiserver converts these to the core labels below (regarding → involvedObject, reportingController → reportingComponent).
-  fieldLabels: [...objectReferenceLabels('regarding'), 'reason', 'reportingController', 'type'],
-};
+/**
+ * events.k8s.io/v1 Events: served only when a test adds this resource (the audit never watches
+ * it). Stored in this form. The apiserver converts its field labels to the core ones below
+ * (regarding → involvedObject, reportingController → reportingComponent).
+ */
+export const EVENTS_RESOURCE = eventsResource('events.k8s.io', [...objectReferenceLabels('regarding'), 'reason', 'reportingController', 'type']);
 
 /** Core v1 Events (`/api/v1/.../events`): the same stored Events, as `kubectl get events` and `kubectl describe` read them. */
-export const CORE_EVENTS_RESOURCE: FakeResource = {
-  group: '',
-  version: 'v1',
-  plural: 'events',
-  singular: 'event',
-  kind: 'Event',
-  namespaced: true,
-  shortNames: ['ev'],
-  fieldLabels: [...objectReferenceLabels('involvedObject'), 'reason', 'reportingComponent', 'source', 'type'],
-};
+export const CORE_EVENTS_RESOURCE = eventsResource('', [...objectReferenceLabels('involvedObject'), 'reason', 'reportingComponent', 'source', 'type']);
 
 /** Both views of Events, for a fake that kubectl reads Events from. */
 export const EVENT_RESOURCES: readonly FakeResource[] = [CORE_EVENTS_RESOURCE, EVENTS_RESOURCE];
