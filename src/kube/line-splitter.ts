@@ -27,34 +27,36 @@ export class LineSplitter {
     if (last === -1) return this.#keep(chunk);
     let from = 0;
     if (this.#pendingBytes > 0) {
-      // The first line began in an earlier chunk: join its parts (rare: a chunk holds many lines).
+      // The first line began in an earlier chunk: join its parts (rare: a chunk holds whole lines).
       from = chunk.indexOf(LF) + 1;
       this.#pending.push(chunk.subarray(0, from - 1));
-      const line = Buffer.concat(this.#pending).toString('utf8');
-      this.#pending = [];
-      this.#pendingBytes = 0;
-      this.#emit(line, 0, line.length);
+      this.#flush();
     }
-    if (from <= last) this.#lines(chunk.toString('utf8', from, last + 1));
+    // Decoded without the last newline, so the commonest chunk, one whole line, is handed on as decoded.
+    if (from <= last) this.#lines(chunk.toString('utf8', from, last));
     if (last + 1 < chunk.length) this.#keep(chunk.subarray(last + 1));
   }
 
   /** The stream ended cleanly: a last line without a newline is a line too. */
   end(): void {
-    if (this.#pendingBytes === 0) return;
+    if (this.#pendingBytes > 0) this.#flush();
+  }
+
+  #flush(): void {
     const line = Buffer.concat(this.#pending).toString('utf8');
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#emit(line, 0, line.length);
   }
 
-  /** `text` ends with a newline. */
+  /** `text` is whole lines, the last without its newline. */
   #lines(text: string): void {
     let start = 0;
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
       this.#emit(text, start, nl);
       start = nl + 1;
     }
+    this.#emit(text, start, text.length);
   }
 
   #emit(text: string, start: number, end: number): void {
