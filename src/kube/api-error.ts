@@ -32,7 +32,7 @@ export class KubeTimeoutError extends Error {
 
 /** Whether an error means "your resourceVersion or continue token is too old": relist from scratch. */
 export function isExpired(err: unknown): boolean {
-  // client-node's Watch reports a non-200 answer as an Error carrying `statusCode`.
+  // A watch answered with another status than 200 ends with an Error carrying `statusCode` (watch-session.ts).
   const status = err instanceof KubeApiError ? err.status : statusCodeOf(err);
   return status === 410;
 }

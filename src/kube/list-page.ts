@@ -1,8 +1,8 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
 import { KubeApiError, KubeTimeoutError } from './api-error.js';
+import type { KubeRequest } from './kube-request.js';
+import { closeAgent, prepareKubeRequest } from './kube-request.js';
 
 /** One page of a list: raw items, the snapshot's resourceVersion and the token for the next page. */
 export interface ListPage {
@@ -24,17 +24,9 @@ export interface PageRequestLimits {
  *
  * Why not the generated `listXxx` calls: each kind has its own function (kinds here are data), and
  * they rebuild every item into model classes, which costs time and memory on 100,000 objects.
- * Why not Node's global fetch: it ignores the `agent` that carries the kubeconfig's CA and client
- * certificates. So: node:http(s) with the options client-node itself computes.
  */
 export async function fetchListPage(kc: KubeConfig, path: string, query: Readonly<Record<string, string>>, limits: PageRequestLimits): Promise<ListPage> {
-  const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const opts: https.RequestOptions = { headers: { accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
-  const { status, body } = await get(url, opts, limits);
+  const { status, body } = await get(await prepareKubeRequest(kc, path, query), limits);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -56,10 +48,9 @@ function toPage(path: string, v: unknown): ListPage {
   return { items: Array.isArray(items) ? (items as unknown[]) : [], resourceVersion: rv, continueToken: typeof cont === 'string' && cont !== '' ? cont : undefined };
 }
 
-function get(url: URL, opts: https.RequestOptions, limits: PageRequestLimits): Promise<{ status: number; body: string }> {
+function get({ url, options, send }: KubeRequest, limits: PageRequestLimits): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = url.protocol === 'https:' ? https.request : http.request;
-    const req = request(url, { ...opts, method: 'GET' });
+    const req = send(url, options);
     const timer = limits.clock.setTimeout(() => {
       req.destroy(new KubeTimeoutError(`no complete answer within ${limits.timeoutMs} ms`));
     }, limits.timeoutMs);
@@ -69,8 +60,7 @@ function get(url: URL, opts: https.RequestOptions, limits: PageRequestLimits): P
     const settle = (): void => {
       limits.clock.clearTimeout(timer);
       limits.signal.removeEventListener('abort', onAbort);
-      // The agent was made for this request alone (client-node creates one per call): close its sockets.
-      if (opts.agent instanceof http.Agent) opts.agent.destroy();
+      closeAgent(options);
     };
     if (limits.signal.aborted) onAbort();
     else limits.signal.addEventListener('abort', onAbort, { once: true });

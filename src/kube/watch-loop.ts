@@ -15,7 +15,8 @@ export type { WatchLoop, WatchLoopOptions } from './watch-types.js';
 const VERY_SHORT_WATCH_MS = 1000;
 
 /**
- * The one list-then-watch loop for every kind, on client-node's `Watch` and a paginated raw list.
+ * The one list-then-watch loop for every kind, on a watch stream of our own (watch-session.ts) and a
+ * paginated raw list, both over node:http with client-node's KubeConfig for TLS and credentials.
  * It closes client-node 1.x's gaps: every failure is retried with capped, jittered backoff (the
  * informer stops for good); 410 relists and hands the whole list to the consumer to diff;
  * bookmarks are requested and a server timeout set; a silent stream is aborted by a watchdog; a
