@@ -38,10 +38,10 @@ class RenderContext {
   readonly #endJson: Uint8Array;
   readonly #times = new Map<number, Uint8Array>();
   /** Print order of each distinct list of label keys, by the list as JSON. */
-  readonly #labelKeys = new Map<string, readonly string[]>();
+  readonly #labelKeys = new Map<string, LabelKeys>();
   /** The labels object asked for last and its keys' order: a pod's containers are next to each other and share it. */
   #lastLabels: Record<string, string> | undefined;
-  #lastLabelKeys: readonly string[] = [];
+  #lastLabelKeys: LabelKeys = NO_LABELS;
 
   constructor(window: Window) {
     this.#start = window.start;
@@ -71,39 +71,56 @@ class RenderContext {
    * copy, and a JavaScript object puts those keys first. Found once per distinct list of keys:
    * most pods' labels have one of a few lists, and each labels object is its pod's own.
    */
-  labelKeys(labels: Record<string, string>): readonly string[] {
+  labelKeys(labels: Record<string, string>): LabelKeys {
     if (labels === this.#lastLabels) return this.#lastLabelKeys;
     this.#lastLabels = labels;
     this.#lastLabelKeys = this.#findLabelKeys(labels);
     return this.#lastLabelKeys;
   }
 
-  #findLabelKeys(labels: Record<string, string>): readonly string[] {
+  #findLabelKeys(labels: Record<string, string>): LabelKeys {
     const keys = Object.keys(labels);
-    if (keys.length === 0) return keys;
+    if (keys.length === 0) return NO_LABELS;
     const id = JSON.stringify(keys);
-    let order = this.#labelKeys.get(id);
-    if (order === undefined) {
+    let found = this.#labelKeys.get(id);
+    if (found === undefined) {
       const sorted = Object.create(null) as Record<string, true>;
       for (const k of [...keys].sort()) sorted[k] = true;
-      order = Object.keys(sorted);
-      this.#labelKeys.set(id, order);
+      const order = Object.keys(sorted);
+      const printable = order.every((k) => PRINTABLE_KEY.test(k));
+      found = { order, keys: printable ? order.map((k, i) => fragment(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`)) : undefined };
+      this.#labelKeys.set(id, found);
     }
-    return order;
+    return found;
   }
 }
 
+/** A labels object's keys in print order, with each key as bytes (`{"app":`, `,"team":`) when all are printable ASCII needing no escape. */
+interface LabelKeys {
+  readonly order: readonly string[];
+  readonly keys: readonly Uint8Array[] | undefined;
+}
+
+const NO_LABELS: LabelKeys = { order: [], keys: [] };
+
+/** A key JsonWriter.string would copy as it is. */
+const PRINTABLE_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** `labels` as a JSON object in print order (RenderContext.labelKeys); an absent value prints "". */
-function writeLabels(w: JsonWriter, labels: Record<string, string>, keys: readonly string[]): void {
-  let sep = '{';
-  for (const k of keys) {
-    w.json(sep);
-    w.string(k);
-    w.json(':');
+function writeLabels(w: JsonWriter, labels: Record<string, string>, { order, keys }: LabelKeys): void {
+  if (order.length === 0) return w.json('{}');
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i] as string;
+    const key = keys?.[i];
+    if (key !== undefined) w.bytes(key);
+    else {
+      w.json(i === 0 ? '{' : ',');
+      w.string(k);
+      w.json(':');
+    }
     w.string(labels[k] ?? '');
-    sep = ',';
   }
-  w.json(sep === '{' ? '{}' : '}');
+  w.json('}');
 }
 
 /** An amount over its hours, as OpenCost derives cpuCores from cpuCoreHours (0 for no time). */
@@ -128,8 +145,18 @@ const FIELD = fieldKeys(',', [
   'claimName', 'claimNamespace', 'ip', 'count', 'diskCost', 'loadBalancerCost',
 ]);
 
-/** The properties' keys, printed after `{` or `,` (OmitEmptyFields). */
-const PROPERTY = fieldKeys('', ['cluster', 'node', 'container', 'controller', 'controllerKind', 'namespace', 'pod', 'providerID', 'labels', 'category', 'service', 'name']);
+/** A key as the first field of its object (`{"cluster":`) and after another (`,"cluster":`). */
+interface OptionalKey {
+  readonly first: Uint8Array;
+  readonly next: Uint8Array;
+}
+
+/** The keys of the properties, which Go leaves out when empty (OmitEmptyFields). */
+const PROPERTY = ((names) => {
+  const first = fieldKeys('{', names);
+  const next = fieldKeys(',', names);
+  return Object.fromEntries(names.map((n) => [n, { first: first[n], next: next[n] }])) as Record<(typeof names)[number], OptionalKey>;
+})(['cluster', 'node', 'container', 'controller', 'controllerKind', 'namespace', 'pod', 'providerID', 'labels', 'category', 'service', 'name'] as const);
 
 /** Costs an allocation prints as 0: we see no network or load balancer usage per allocation. */
 const UNCOMPUTED_COSTS = fragment(',"networkCost":0,"loadBalancerCost":0');
@@ -156,22 +183,20 @@ class OmitEmptyFields {
   #open = false;
   constructor(private readonly w: JsonWriter) {}
 
-  /** `key` is from PROPERTY. */
-  string(key: Uint8Array, value: string | undefined): void {
+  /** A string field, left out when absent or empty. */
+  string(key: OptionalKey, value: string | undefined): void {
     if (value === undefined || value === '') return;
     this.key(key);
     this.w.string(value);
   }
-
 
   close(): void {
     this.w.json(this.#open ? '}' : '{}');
   }
 
   /** A field's key, its value for the caller to write. */
-  key(key: Uint8Array): void {
-    this.w.json(this.#open ? ',' : '{');
-    this.w.bytes(key);
+  key(key: OptionalKey): void {
+    this.w.bytes(this.#open ? key.next : key.first);
     this.#open = true;
   }
 }
@@ -211,8 +236,8 @@ function writeAllocation(w: JsonWriter, a: Allocation, ctx: RenderContext): void
   properties.string(PROPERTY.namespace, p.namespace);
   properties.string(PROPERTY.pod, p.pod);
   properties.string(PROPERTY.providerID, p.providerID);
-  const labelKeys = p.labels === undefined ? [] : ctx.labelKeys(p.labels);
-  if (p.labels !== undefined && labelKeys.length > 0) {
+  const labelKeys = p.labels === undefined ? NO_LABELS : ctx.labelKeys(p.labels);
+  if (p.labels !== undefined && labelKeys.order.length > 0) {
     properties.key(PROPERTY.labels);
     writeLabels(w, p.labels, labelKeys);
   }
