@@ -7,11 +7,12 @@
  * efficiency, breakdowns, network detail) are left out rather than invented.
  *
  * Each record is written field by field into a JsonWriter (json-writer.ts), in the order the
- * fields print, with the bytes JSON.stringify would print for the same object: building an
- * object per record and stringifying it cost about twice the time of printing the answer alone
- * (issue #19: 441 ms against 272 ms for the benchmark's 39,130 allocations). What recurs across
- * records is printed once per render: the window and its times, and each labels object. The
- * schemas of this JSON are set-json-schemas.ts.
+ * fields print, with the bytes JSON.stringify would print for the object the renderer used to
+ * build (test/support/previous-set-json.ts, the tests' oracle): building that object per record
+ * cost about as much as printing it (issue #19: 441 ms against 272 ms to print the benchmark's
+ * 39,130 allocations already built). What recurs across records is made once: keys as bytes per
+ * process; the window and its times, and the labels' key order, per render. The schemas of this
+ * JSON are set-json-schemas.ts.
  */
 import { formatRfc3339Seconds } from '../time.js';
 import type { Window } from '../window.js';
@@ -138,7 +139,7 @@ function fieldKeys<N extends string>(before: string, names: readonly N[]): Reado
 
 /** The keys of every field a record prints after its first. */
 const FIELD = fieldKeys(',', [
-  'properties', 'labels', 'window', 'start', 'end', 'minutes', 'cpuCores', 'cpuCoreRequestAverage', 'cpuCoreHours', 'cpuCost',
+  'properties', 'labels', 'start', 'end', 'minutes', 'cpuCores', 'cpuCoreRequestAverage', 'cpuCoreHours', 'cpuCost',
   'cpuCostAdjustment', 'gpuCount', 'gpuRequestAverage', 'gpuHours', 'gpuCost', 'gpuCostAdjustment', 'pvBytes', 'pvByteHours',
   'pvCost', 'pvs', 'pvCostAdjustment', 'ramBytes', 'ramByteRequestAverage', 'ramByteHours', 'ramCost', 'ramCostAdjustment',
   'totalCost', 'nodeType', 'GPUHours', 'adjustment', 'byteHours', 'bytes', 'storageClass', 'volumeName',
@@ -151,12 +152,15 @@ interface OptionalKey {
   readonly next: Uint8Array;
 }
 
-/** The keys of the properties, which Go leaves out when empty (OmitEmptyFields). */
-const PROPERTY = ((names) => {
+/** The keys of fields Go leaves out when empty (OmitEmptyFields), with a brace or a comma before each. */
+function optionalKeys<N extends string>(names: readonly N[]): Readonly<Record<N, OptionalKey>> {
   const first = fieldKeys('{', names);
   const next = fieldKeys(',', names);
-  return Object.fromEntries(names.map((n) => [n, { first: first[n], next: next[n] }])) as Record<(typeof names)[number], OptionalKey>;
-})(['cluster', 'node', 'container', 'controller', 'controllerKind', 'namespace', 'pod', 'providerID', 'labels', 'category', 'service', 'name'] as const);
+  return Object.fromEntries(names.map((n) => [n, { first: first[n], next: next[n] }])) as Record<N, OptionalKey>;
+}
+
+/** The keys of allocation and asset properties. */
+const PROPERTY = optionalKeys(['cluster', 'node', 'container', 'controller', 'controllerKind', 'namespace', 'pod', 'providerID', 'labels', 'category', 'service', 'name']);
 
 /** Costs an allocation prints as 0: we see no network or load balancer usage per allocation. */
 const UNCOMPUTED_COSTS = fragment(',"networkCost":0,"loadBalancerCost":0');
@@ -236,10 +240,12 @@ function writeAllocation(w: JsonWriter, a: Allocation, ctx: RenderContext): void
   properties.string(PROPERTY.namespace, p.namespace);
   properties.string(PROPERTY.pod, p.pod);
   properties.string(PROPERTY.providerID, p.providerID);
-  const labelKeys = p.labels === undefined ? NO_LABELS : ctx.labelKeys(p.labels);
-  if (p.labels !== undefined && labelKeys.order.length > 0) {
-    properties.key(PROPERTY.labels);
-    writeLabels(w, p.labels, labelKeys);
+  if (p.labels !== undefined) {
+    const labelKeys = ctx.labelKeys(p.labels);
+    if (labelKeys.order.length > 0) {
+      properties.key(PROPERTY.labels);
+      writeLabels(w, p.labels, labelKeys);
+    }
   }
   properties.close();
   w.bytes(ctx.windowField);
