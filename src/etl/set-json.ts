@@ -6,78 +6,122 @@
  * keys and empty properties are omitted, as Go prints them. Fields we do not compute (usage,
  * efficiency, breakdowns, network detail) are left out rather than invented.
  *
- * Rendering builds one plain object per record (one literal, so one hidden class) and calls
- * JSON.stringify on a few hundred records at a time (renderKeyed): V8's serialiser writes numbers
- * and strings straight into its buffer, measured 2–3× faster here than a hand-written serialiser
- * joining strings made in JavaScript (template literals per record, re-measured for issue #19:
- * 690 ms against 370 ms for the benchmark's 39,130 allocations). The schemas of this JSON are
- * set-json-schemas.ts.
+ * Each record is written field by field into a JsonWriter (json-writer.ts), in the order the
+ * fields print, with the bytes JSON.stringify would print for the object the renderer used to
+ * build (test/support/previous-set-json.ts, the tests' oracle): building that object per record
+ * cost about as much as printing it (issue #19: 441 ms against 272 ms to print the benchmark's
+ * 39,130 allocations already built). What recurs across records is made once: keys as bytes per
+ * process; the window and its times, and the labels' key order, per render. The schemas of this
+ * JSON are set-json-schemas.ts.
  */
 import { formatRfc3339Seconds } from '../time.js';
 import type { Window } from '../window.js';
 import type { AssetAggregate, AssetAggregateSet } from './aggregate-assets.js';
+import { fragment, JsonWriter } from './json-writer.js';
 import type { Allocation, AllocationSet, Asset, AssetProperties, AssetSet } from './sets.js';
 
-/** `x` rounded to 5 decimals as OpenCost's formatFloat64ForResponse (math.Round: half away from zero); null when not finite. */
+/** `x` rounded to 5 decimals as OpenCost's formatFloat64ForResponse (math.Round: half away from zero); null when not finite. JsonWriter.rounded prints the same. */
 export function roundForJson(x: number): number | null {
-  const r = r5(x);
+  const r = (x < 0 ? -Math.round(-x * 1e5) : Math.round(x * 1e5)) / 1e5;
   return Number.isFinite(r) ? r + 0 : null; // + 0 turns -0 into 0
-}
-
-/** Rounded as roundForJson; NaN and ±Inf stay as they are, and JSON.stringify prints them null. */
-function r5(x: number): number {
-  return (x < 0 ? -Math.round(-x * 1e5) : Math.round(x * 1e5)) / 1e5;
 }
 
 const MS_PER_MINUTE = 60_000;
 
-/** Per-render caches: the window, times and label objects recur across records. */
+/** Per-render caches: the window, times and labels recur across records. */
 class RenderContext {
-  readonly window: { readonly start: string; readonly end: string };
+  /** `,"window":{…}` as every record prints it. */
+  readonly windowField: Uint8Array;
   readonly #start: number;
   readonly #end: number;
-  readonly #times = new Map<number, string>();
-  readonly #labels = new Map<Record<string, string>, Record<string, string>>();
-  /** Labels objects that hold no label (an allocation omits them). */
-  readonly #empty = new Set<Record<string, string>>();
+  /** The window's start and end as JSON strings (`"2024-05-03T08:00:00Z"`), as bytes. */
+  readonly #startJson: Uint8Array;
+  readonly #endJson: Uint8Array;
+  readonly #times = new Map<number, Uint8Array>();
+  /** Print order of each distinct list of label keys, by the list as JSON. */
+  readonly #labelKeys = new Map<string, LabelKeys>();
+  /** The labels object asked for last and its keys' order: a pod's containers are next to each other and share it. */
+  #lastLabels: Record<string, string> | undefined;
+  #lastLabelKeys: LabelKeys = NO_LABELS;
 
   constructor(window: Window) {
     this.#start = window.start;
     this.#end = window.end;
-    this.window = { start: formatRfc3339Seconds(window.start), end: formatRfc3339Seconds(window.end) };
+    const start = formatRfc3339Seconds(window.start);
+    const end = formatRfc3339Seconds(window.end);
+    this.#startJson = fragment(JSON.stringify(start));
+    this.#endJson = fragment(JSON.stringify(end));
+    this.windowField = fragment(`,"window":${JSON.stringify({ start, end })}`);
   }
 
-  /** Most records start and end with the window, so those skip the map. */
-  time(ms: number): string {
-    if (ms === this.#start) return this.window.start;
-    if (ms === this.#end) return this.window.end;
+  /** A time as a JSON string of RFC 3339 seconds, as bytes. Most records start and end with the window, so those skip the map. */
+  time(ms: number): Uint8Array {
+    if (ms === this.#start) return this.#startJson;
+    if (ms === this.#end) return this.#endJson;
     let s = this.#times.get(ms);
     if (s === undefined) {
-      s = formatRfc3339Seconds(ms);
+      s = fragment(JSON.stringify(formatRfc3339Seconds(ms)));
       this.#times.set(ms, s);
     }
     return s;
   }
 
-  /** The labels with keys sorted, as Go prints a map (a copy per labels object, made once). */
-  labels(labels: Record<string, string>): Record<string, string> {
-    let sorted = this.#labels.get(labels);
-    if (sorted === undefined) {
-      sorted = Object.create(null) as Record<string, string>;
-      const keys = Object.keys(labels).sort();
-      for (const k of keys) sorted[k] = labels[k] ?? '';
-      this.#labels.set(labels, sorted);
-      if (keys.length === 0) this.#empty.add(labels);
-    }
-    return sorted;
+  /**
+   * The labels' keys in the order they print: sorted, as Go prints a map, except that index-like
+   * keys ("7") come first, as they always have: the answer was once JSON.stringify of a sorted
+   * copy, and a JavaScript object puts those keys first. Found once per distinct list of keys:
+   * most pods' labels have one of a few lists, and each labels object is its pod's own.
+   */
+  labelKeys(labels: Record<string, string>): LabelKeys {
+    if (labels === this.#lastLabels) return this.#lastLabelKeys;
+    this.#lastLabels = labels;
+    this.#lastLabelKeys = this.#findLabelKeys(labels);
+    return this.#lastLabelKeys;
   }
 
-  /** Allocation labels as OpenCost prints them: omitted when there are none. */
-  someLabels(labels: Record<string, string> | undefined): Record<string, string> | undefined {
-    if (labels === undefined) return undefined;
-    const sorted = this.labels(labels);
-    return this.#empty.has(labels) ? undefined : sorted;
+  #findLabelKeys(labels: Record<string, string>): LabelKeys {
+    const keys = Object.keys(labels);
+    if (keys.length === 0) return NO_LABELS;
+    const id = JSON.stringify(keys);
+    let found = this.#labelKeys.get(id);
+    if (found === undefined) {
+      const sorted = Object.create(null) as Record<string, true>;
+      for (const k of [...keys].sort()) sorted[k] = true;
+      const order = Object.keys(sorted);
+      const printable = order.every((k) => PRINTABLE_KEY.test(k));
+      found = { order, keys: printable ? order.map((k, i) => fragment(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`)) : undefined };
+      this.#labelKeys.set(id, found);
+    }
+    return found;
   }
+}
+
+/** A labels object's keys in print order, with each key as bytes (`{"app":`, `,"team":`) when all are printable ASCII needing no escape. */
+interface LabelKeys {
+  readonly order: readonly string[];
+  readonly keys: readonly Uint8Array[] | undefined;
+}
+
+const NO_LABELS: LabelKeys = { order: [], keys: [] };
+
+/** A key JsonWriter.string would copy as it is. */
+const PRINTABLE_KEY = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** `labels` as a JSON object in print order (RenderContext.labelKeys); an absent value prints "". */
+function writeLabels(w: JsonWriter, labels: Record<string, string>, { order, keys }: LabelKeys): void {
+  if (order.length === 0) return w.json('{}');
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i] as string;
+    const key = keys?.[i];
+    if (key !== undefined) w.bytes(key);
+    else {
+      w.json(i === 0 ? '{' : ',');
+      w.string(k);
+      w.json(':');
+    }
+    w.string(labels[k] ?? '');
+  }
+  w.json('}');
 }
 
 /** An amount over its hours, as OpenCost derives cpuCores from cpuCoreHours (0 for no time). */
@@ -85,144 +129,235 @@ function perHour(amount: number, hours: number): number {
   return hours > 0 ? amount / hours : 0;
 }
 
-/** An empty string as absent, so JSON.stringify omits it as Go's omitempty does. */
-function omitEmpty(s: string | undefined): string | undefined {
-  return s === '' ? undefined : s;
+/**
+ * `<before>"<name>":` for each field name, made once as bytes (JsonWriter.bytes): keys are about
+ * half of an answer's bytes, and copying them costs less than reading them from a string.
+ */
+function fieldKeys<N extends string>(before: string, names: readonly N[]): Readonly<Record<N, Uint8Array>> {
+  return Object.fromEntries(names.map((n) => [n, fragment(`${before}${JSON.stringify(n)}:`)])) as Record<N, Uint8Array>;
 }
 
-/** OpenCost's `pvs`: each volume's share keyed `cluster=<cluster>:name=<volume>` (its PVKey as text), unrounded as Go prints it; null without. */
-function pvsJson(a: Allocation): Record<string, { byteHours: number; cost: number }> | null {
-  if (a.pvs === undefined) return null;
-  const out = Object.create(null) as Record<string, { byteHours: number; cost: number }>;
-  for (const [name, share] of Object.entries(a.pvs)) out[`cluster=${a.properties.cluster ?? ''}:name=${name}`] = { byteHours: share.byteHours, cost: share.cost };
-  return out;
+/** The keys of every field a record prints after its first. */
+const FIELD = fieldKeys(',', [
+  'properties', 'labels', 'start', 'end', 'minutes', 'cpuCores', 'cpuCoreRequestAverage', 'cpuCoreHours', 'cpuCost',
+  'cpuCostAdjustment', 'gpuCount', 'gpuRequestAverage', 'gpuHours', 'gpuCost', 'gpuCostAdjustment', 'pvBytes', 'pvByteHours',
+  'pvCost', 'pvs', 'pvCostAdjustment', 'ramBytes', 'ramByteRequestAverage', 'ramByteHours', 'ramCost', 'ramCostAdjustment',
+  'totalCost', 'nodeType', 'GPUHours', 'adjustment', 'byteHours', 'bytes', 'storageClass', 'volumeName',
+  'claimName', 'claimNamespace', 'ip', 'count', 'diskCost', 'loadBalancerCost',
+]);
+
+/** A key as the first field of its object (`{"cluster":`) and after another (`,"cluster":`). */
+interface OptionalKey {
+  readonly first: Uint8Array;
+  readonly next: Uint8Array;
 }
 
-function allocationJson(a: Allocation, ctx: RenderContext): object {
-  const minutes = (a.end - a.start) / MS_PER_MINUTE;
-  const hours = minutes / 60;
-  const p = a.properties;
-  return {
-    name: a.name,
-    // OpenCost's AllocationProperties field order.
-    properties: {
-      cluster: omitEmpty(p.cluster),
-      node: omitEmpty(p.node),
-      container: omitEmpty(p.container),
-      controller: omitEmpty(p.controller),
-      controllerKind: omitEmpty(p.controllerKind),
-      namespace: omitEmpty(p.namespace),
-      pod: omitEmpty(p.pod),
-      providerID: omitEmpty(p.providerID),
-      labels: ctx.someLabels(p.labels),
-    },
-    window: ctx.window,
-    start: ctx.time(a.start),
-    end: ctx.time(a.end),
-    minutes: r5(minutes),
-    cpuCores: r5(perHour(a.cpuCoreHours, hours)),
-    cpuCoreRequestAverage: r5(a.cpuCoreRequestAverage),
-    cpuCoreHours: r5(a.cpuCoreHours),
-    cpuCost: r5(a.cpuCost),
-    cpuCostAdjustment: r5(a.cpuCostAdjustment),
-    gpuCount: r5(perHour(a.gpuHours, hours)),
-    gpuRequestAverage: r5(a.gpuRequestAverage),
-    gpuHours: r5(a.gpuHours),
-    gpuCost: r5(a.gpuCost),
-    gpuCostAdjustment: r5(a.gpuCostAdjustment),
-    networkCost: 0,
-    loadBalancerCost: 0,
-    pvBytes: r5(perHour(a.pvByteHours, hours)),
-    pvByteHours: r5(a.pvByteHours),
-    pvCost: r5(a.pvCost),
-    pvs: pvsJson(a),
-    pvCostAdjustment: r5(a.pvCostAdjustment),
-    ramBytes: r5(perHour(a.ramByteHours, hours)),
-    ramByteRequestAverage: r5(a.ramByteRequestAverage),
-    ramByteHours: r5(a.ramByteHours),
-    ramCost: r5(a.ramCost),
-    ramCostAdjustment: r5(a.ramCostAdjustment),
-    externalCost: 0,
-    sharedCost: 0,
-    totalCost: r5(a.cpuCost + a.cpuCostAdjustment + a.gpuCost + a.gpuCostAdjustment + a.ramCost + a.ramCostAdjustment + a.pvCost + a.pvCostAdjustment),
-  };
+/** The keys of fields Go leaves out when empty (OmitEmptyFields), with a brace or a comma before each. */
+function optionalKeys<N extends string>(names: readonly N[]): Readonly<Record<N, OptionalKey>> {
+  const first = fieldKeys('{', names);
+  const next = fieldKeys(',', names);
+  return Object.fromEntries(names.map((n) => [n, { first: first[n], next: next[n] }])) as Record<N, OptionalKey>;
 }
 
-/** AssetProperties in OpenCost's field order (category, service, cluster, name, providerID), then our namespace. */
-function assetPropertiesJson(p: AssetProperties): object {
-  return {
-    category: omitEmpty(p.category),
-    service: omitEmpty(p.service),
-    cluster: omitEmpty(p.cluster),
-    name: omitEmpty(p.name),
-    providerID: omitEmpty(p.providerID),
-    namespace: omitEmpty(p.namespace),
-  };
+/** The keys of allocation and asset properties. */
+const PROPERTY = optionalKeys(['cluster', 'node', 'container', 'controller', 'controllerKind', 'namespace', 'pod', 'providerID', 'labels', 'category', 'service', 'name']);
+
+/** Costs an allocation prints as 0: we see no network or load balancer usage per allocation. */
+const UNCOMPUTED_COSTS = fragment(',"networkCost":0,"loadBalancerCost":0');
+/** Costs an allocation prints as 0: no external costs, and idle and shared costs are not distributed. */
+const UNCOMPUTED_SHARES = fragment(',"externalCost":0,"sharedCost":0');
+
+/** `key` (FIELD) and the amount rounded. */
+function amount(w: JsonWriter, key: Uint8Array, x: number): void {
+  w.bytes(key);
+  w.rounded(x);
 }
 
-function assetJson(a: Asset, ctx: RenderContext): object {
-  const properties = assetPropertiesJson(a.properties);
-  const labels = ctx.labels(a.labels);
-  const start = ctx.time(a.start);
-  const end = ctx.time(a.end);
-  const minutes = r5((a.end - a.start) / MS_PER_MINUTE);
-  switch (a.type) {
-    case 'Node':
-      return {
-        type: a.type, properties, labels, window: ctx.window, start, end, minutes,
-        nodeType: a.nodeType ?? '',
-        cpuCores: r5(a.cpuCores),
-        ramBytes: r5(a.ramBytes),
-        cpuCoreHours: r5(a.cpuCoreHours),
-        ramByteHours: r5(a.ramByteHours),
-        GPUHours: r5(a.gpuHours),
-        cpuCost: r5(a.cpuCost),
-        gpuCost: r5(a.gpuCost),
-        gpuCount: r5(a.gpuCount),
-        ramCost: r5(a.ramCost),
-        adjustment: r5(a.adjustment),
-        totalCost: r5(a.cpuCost + a.gpuCost + a.ramCost + a.adjustment),
-      };
-    case 'Disk':
-      return {
-        type: a.type, properties, labels, window: ctx.window, start, end, minutes,
-        byteHours: r5(a.byteHours),
-        bytes: r5(a.bytes),
-        adjustment: r5(a.adjustment),
-        totalCost: r5(a.cost + a.adjustment),
-        storageClass: a.storageClass ?? '',
-        volumeName: a.volumeName,
-        claimName: a.claimName ?? '',
-        claimNamespace: a.claimNamespace ?? '',
-      };
-    case 'LoadBalancer':
-      return {
-        type: a.type, properties, labels, window: ctx.window, start, end, minutes,
-        adjustment: r5(a.adjustment),
-        totalCost: r5(a.cost + a.adjustment),
-        ip: a.ip ?? '',
-      };
+/** `key` (FIELD) and the time as RFC 3339 seconds. */
+function time(w: JsonWriter, key: Uint8Array, ms: number, ctx: RenderContext): void {
+  w.bytes(key);
+  w.bytes(ctx.time(ms));
+}
+
+/**
+ * Writes an object's string fields Go omits when empty (omitempty): each present field after a
+ * comma, or after the opening brace for the first. `close` ends the object, `{}` if none printed.
+ */
+class OmitEmptyFields {
+  #open = false;
+  constructor(private readonly w: JsonWriter) {}
+
+  /** A string field, left out when absent or empty. */
+  string(key: OptionalKey, value: string | undefined): void {
+    if (value === undefined || value === '') return;
+    this.key(key);
+    this.w.string(value);
+  }
+
+  close(): void {
+    this.w.json(this.#open ? '}' : '{}');
+  }
+
+  /** A field's key, its value for the caller to write. */
+  key(key: OptionalKey): void {
+    this.w.bytes(this.#open ? key.next : key.first);
+    this.#open = true;
   }
 }
 
-function assetAggregateJson(a: AssetAggregate, ctx: RenderContext): object {
-  return {
-    type: a.type,
-    properties: assetPropertiesJson(a.properties),
-    labels: ctx.labels(a.labels),
-    window: ctx.window,
-    start: ctx.time(a.start),
-    end: ctx.time(a.end),
-    minutes: r5((a.end - a.start) / MS_PER_MINUTE),
-    count: a.count,
-    cpuCost: r5(a.cpuCost),
-    gpuCost: r5(a.gpuCost),
-    ramCost: r5(a.ramCost),
-    diskCost: r5(a.diskCost),
-    loadBalancerCost: r5(a.loadBalancerCost),
-    adjustment: r5(a.adjustment),
-    totalCost: r5(a.totalCost),
-  };
+/** OpenCost's `pvs`: each volume's share keyed `cluster=<cluster>:name=<volume>` (its PVKey as text), unrounded as Go prints it; null without. */
+function writePvs(w: JsonWriter, a: Allocation): void {
+  w.bytes(FIELD.pvs);
+  if (a.pvs === undefined) return w.json('null');
+  let sep = '{';
+  for (const [name, share] of Object.entries(a.pvs)) {
+    w.json(sep);
+    w.string(`cluster=${a.properties.cluster ?? ''}:name=${name}`);
+    w.json(':{"byteHours":');
+    w.number(share.byteHours);
+    w.json(',"cost":');
+    w.number(share.cost);
+    w.json('}');
+    sep = ',';
+  }
+  w.json(sep === '{' ? '{}' : '}');
+}
+
+function writeAllocation(w: JsonWriter, a: Allocation, ctx: RenderContext): void {
+  const minutes = (a.end - a.start) / MS_PER_MINUTE;
+  const hours = minutes / 60;
+  const p = a.properties;
+  w.json('{"name":');
+  w.string(a.name);
+  // OpenCost's AllocationProperties field order; labels omitted when there are none.
+  w.bytes(FIELD.properties);
+  const properties = new OmitEmptyFields(w);
+  properties.string(PROPERTY.cluster, p.cluster);
+  properties.string(PROPERTY.node, p.node);
+  properties.string(PROPERTY.container, p.container);
+  properties.string(PROPERTY.controller, p.controller);
+  properties.string(PROPERTY.controllerKind, p.controllerKind);
+  properties.string(PROPERTY.namespace, p.namespace);
+  properties.string(PROPERTY.pod, p.pod);
+  properties.string(PROPERTY.providerID, p.providerID);
+  if (p.labels !== undefined) {
+    const labelKeys = ctx.labelKeys(p.labels);
+    if (labelKeys.order.length > 0) {
+      properties.key(PROPERTY.labels);
+      writeLabels(w, p.labels, labelKeys);
+    }
+  }
+  properties.close();
+  w.bytes(ctx.windowField);
+  time(w, FIELD.start, a.start, ctx);
+  time(w, FIELD.end, a.end, ctx);
+  amount(w, FIELD.minutes, minutes);
+  amount(w, FIELD.cpuCores, perHour(a.cpuCoreHours, hours));
+  amount(w, FIELD.cpuCoreRequestAverage, a.cpuCoreRequestAverage);
+  amount(w, FIELD.cpuCoreHours, a.cpuCoreHours);
+  amount(w, FIELD.cpuCost, a.cpuCost);
+  amount(w, FIELD.cpuCostAdjustment, a.cpuCostAdjustment);
+  amount(w, FIELD.gpuCount, perHour(a.gpuHours, hours));
+  amount(w, FIELD.gpuRequestAverage, a.gpuRequestAverage);
+  amount(w, FIELD.gpuHours, a.gpuHours);
+  amount(w, FIELD.gpuCost, a.gpuCost);
+  amount(w, FIELD.gpuCostAdjustment, a.gpuCostAdjustment);
+  w.bytes(UNCOMPUTED_COSTS);
+  amount(w, FIELD.pvBytes, perHour(a.pvByteHours, hours));
+  amount(w, FIELD.pvByteHours, a.pvByteHours);
+  amount(w, FIELD.pvCost, a.pvCost);
+  writePvs(w, a);
+  amount(w, FIELD.pvCostAdjustment, a.pvCostAdjustment);
+  amount(w, FIELD.ramBytes, perHour(a.ramByteHours, hours));
+  amount(w, FIELD.ramByteRequestAverage, a.ramByteRequestAverage);
+  amount(w, FIELD.ramByteHours, a.ramByteHours);
+  amount(w, FIELD.ramCost, a.ramCost);
+  amount(w, FIELD.ramCostAdjustment, a.ramCostAdjustment);
+  w.bytes(UNCOMPUTED_SHARES);
+  amount(w, FIELD.totalCost, a.cpuCost + a.cpuCostAdjustment + a.gpuCost + a.gpuCostAdjustment + a.ramCost + a.ramCostAdjustment + a.pvCost + a.pvCostAdjustment);
+  w.json('}');
+}
+
+/**
+ * What every asset and aggregate prints first: its type, AssetProperties in OpenCost's field
+ * order (category, service, cluster, name, providerID, then our namespace), its labels (always,
+ * `{}` for none), the window, its times and minutes.
+ */
+function writeAssetHead(w: JsonWriter, a: Asset | AssetAggregate, ctx: RenderContext): void {
+  w.json('{"type":');
+  w.string(a.type);
+  w.bytes(FIELD.properties);
+  const p: AssetProperties = a.properties;
+  const properties = new OmitEmptyFields(w);
+  properties.string(PROPERTY.category, p.category);
+  properties.string(PROPERTY.service, p.service);
+  properties.string(PROPERTY.cluster, p.cluster);
+  properties.string(PROPERTY.name, p.name);
+  properties.string(PROPERTY.providerID, p.providerID);
+  properties.string(PROPERTY.namespace, p.namespace);
+  properties.close();
+  w.bytes(FIELD.labels);
+  writeLabels(w, a.labels, ctx.labelKeys(a.labels));
+  w.bytes(ctx.windowField);
+  time(w, FIELD.start, a.start, ctx);
+  time(w, FIELD.end, a.end, ctx);
+  amount(w, FIELD.minutes, (a.end - a.start) / MS_PER_MINUTE);
+}
+
+function writeAsset(w: JsonWriter, a: Asset, ctx: RenderContext): void {
+  writeAssetHead(w, a, ctx);
+  switch (a.type) {
+    case 'Node':
+      w.bytes(FIELD.nodeType);
+      w.string(a.nodeType ?? '');
+      amount(w, FIELD.cpuCores, a.cpuCores);
+      amount(w, FIELD.ramBytes, a.ramBytes);
+      amount(w, FIELD.cpuCoreHours, a.cpuCoreHours);
+      amount(w, FIELD.ramByteHours, a.ramByteHours);
+      amount(w, FIELD.GPUHours, a.gpuHours);
+      amount(w, FIELD.cpuCost, a.cpuCost);
+      amount(w, FIELD.gpuCost, a.gpuCost);
+      amount(w, FIELD.gpuCount, a.gpuCount);
+      amount(w, FIELD.ramCost, a.ramCost);
+      amount(w, FIELD.adjustment, a.adjustment);
+      amount(w, FIELD.totalCost, a.cpuCost + a.gpuCost + a.ramCost + a.adjustment);
+      break;
+    case 'Disk':
+      amount(w, FIELD.byteHours, a.byteHours);
+      amount(w, FIELD.bytes, a.bytes);
+      amount(w, FIELD.adjustment, a.adjustment);
+      amount(w, FIELD.totalCost, a.cost + a.adjustment);
+      w.bytes(FIELD.storageClass);
+      w.string(a.storageClass ?? '');
+      w.bytes(FIELD.volumeName);
+      w.string(a.volumeName);
+      w.bytes(FIELD.claimName);
+      w.string(a.claimName ?? '');
+      w.bytes(FIELD.claimNamespace);
+      w.string(a.claimNamespace ?? '');
+      break;
+    case 'LoadBalancer':
+      amount(w, FIELD.adjustment, a.adjustment);
+      amount(w, FIELD.totalCost, a.cost + a.adjustment);
+      w.bytes(FIELD.ip);
+      w.string(a.ip ?? '');
+      break;
+  }
+  w.json('}');
+}
+
+function writeAssetAggregate(w: JsonWriter, a: AssetAggregate, ctx: RenderContext): void {
+  writeAssetHead(w, a, ctx);
+  w.bytes(FIELD.count);
+  w.number(a.count);
+  amount(w, FIELD.cpuCost, a.cpuCost);
+  amount(w, FIELD.gpuCost, a.gpuCost);
+  amount(w, FIELD.ramCost, a.ramCost);
+  amount(w, FIELD.diskCost, a.diskCost);
+  amount(w, FIELD.loadBalancerCost, a.loadBalancerCost);
+  amount(w, FIELD.adjustment, a.adjustment);
+  amount(w, FIELD.totalCost, a.totalCost);
+  w.json('}');
 }
 
 /** True for a name a JavaScript object would order before the others (an array index such as "7"). */
@@ -231,9 +366,6 @@ function isIndexLike(name: string): boolean {
   return c >= 48 && c <= 57 && /^(?:0|[1-9]\d{0,9})$/.test(name) && Number(name) < 4294967295;
 }
 
-/** Records per JSON.stringify call when a set's names are sorted and unique (see renderKeyed). */
-const CHUNK = 256;
-
 /** True when every name is after the one before (sorted, no name twice), as every set the pipeline makes. */
 function strictlyAscending(records: readonly { readonly name: string }[]): boolean {
   for (let i = 1; i < records.length; i++) if (!((records[i - 1]?.name ?? '') < (records[i]?.name ?? ''))) return false;
@@ -241,59 +373,63 @@ function strictlyAscending(records: readonly { readonly name: string }[]): boole
 }
 
 /**
- * The records as one JSON object keyed by name, in the set's order (sorted by name, as Go
- * prints a map). Records of a sorted set are stringified CHUNK at a time and the pieces joined:
- * the same bytes as one object of the whole set (no name can repeat across pieces), and each
- * piece's objects die young instead of all of them living until one call at the end (about 10%
- * of the render's CPU). A set not sorted is rendered as one object, so a name given twice keeps
- * its first place and last value as it always has. JavaScript would move index-like keys ("7")
- * to the front of an object, so a piece holding any is joined record by record instead.
+ * The records an answer prints, in its order. A sorted set (every set the pipeline makes) prints
+ * as it is. The renderer used to build one JavaScript object of a set not sorted, and the answers
+ * keep what that printed: a name given twice in its first place with its last value, except in a
+ * set holding an index-like name ("7", which an object would move to the front), which printed
+ * record by record as given.
  */
-function renderKeyed<R extends { readonly name: string }>(records: readonly R[], ctx: RenderContext, json: (r: R, ctx: RenderContext) => object): string {
-  const size = strictlyAscending(records) ? CHUNK : Math.max(1, records.length);
-  const pieces: string[] = [];
-  for (let from = 0; from < records.length; from += size) {
-    const to = Math.min(records.length, from + size);
-    let indexLike = false;
-    for (let i = from; i < to; i++) if (isIndexLike((records[i] as R).name)) indexLike = true;
-    if (indexLike) {
-      for (let i = from; i < to; i++) {
-        const r = records[i] as R;
-        pieces.push(`${JSON.stringify(r.name)}:${JSON.stringify(json(r, ctx))}`);
-      }
-      continue;
-    }
-    const out = Object.create(null) as Record<string, object>;
-    for (let i = from; i < to; i++) {
-      const r = records[i] as R;
-      out[r.name] = json(r, ctx);
-    }
-    pieces.push(JSON.stringify(out).slice(1, -1));
+function keyedOrder<R extends { readonly name: string }>(records: readonly R[]): readonly R[] {
+  if (strictlyAscending(records) || records.some((r) => isIndexLike(r.name))) return records;
+  const last = new Map<string, R>();
+  for (const r of records) last.set(r.name, r);
+  return [...last.values()];
+}
+
+/** The records as one JSON object keyed by name (see keyedOrder). */
+function renderKeyed<R extends { readonly name: string }>(records: readonly R[], window: Window, write: (w: JsonWriter, r: R, ctx: RenderContext) => void): string {
+  const w = new JsonWriter();
+  const ctx = new RenderContext(window);
+  let sep = '{';
+  for (const r of keyedOrder(records)) {
+    w.json(sep);
+    w.string(r.name);
+    w.json(':');
+    write(w, r, ctx);
+    sep = ',';
   }
-  return `{${pieces.join(',')}}`;
+  w.json(sep === '{' ? '{}' : '}');
+  return w.text();
+}
+
+/** One record's JSON within `window`. */
+function renderOne<R>(record: R, window: Window, write: (w: JsonWriter, r: R, ctx: RenderContext) => void): string {
+  const w = new JsonWriter();
+  write(w, record, new RenderContext(window));
+  return w.text();
 }
 
 /** One allocation's JSON within `window`. */
 export function renderAllocation(a: Allocation, window: Window): string {
-  return JSON.stringify(allocationJson(a, new RenderContext(window)));
+  return renderOne(a, window, writeAllocation);
 }
 
 /** A set as OpenCost marshals an AllocationSet: an object of its allocations keyed by name. */
 export function renderAllocationSet(set: AllocationSet): string {
-  return renderKeyed(set.allocations, new RenderContext(set.window), allocationJson);
+  return renderKeyed(set.allocations, set.window, writeAllocation);
 }
 
 /** One asset's JSON within `window`. */
 export function renderAsset(a: Asset, window: Window): string {
-  return JSON.stringify(assetJson(a, new RenderContext(window)));
+  return renderOne(a, window, writeAsset);
 }
 
 /** A set as OpenCost marshals an AssetSet: an object of its assets keyed by name. */
 export function renderAssetSet(set: AssetSet): string {
-  return renderKeyed(set.assets, new RenderContext(set.window), assetJson);
+  return renderKeyed(set.assets, set.window, writeAsset);
 }
 
 /** An aggregated asset set: an object of its aggregates keyed by name. */
 export function renderAssetAggregateSet(set: AssetAggregateSet): string {
-  return renderKeyed(set.assets, new RenderContext(set.window), assetAggregateJson);
+  return renderKeyed(set.assets, set.window, writeAssetAggregate);
 }

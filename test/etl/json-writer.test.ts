@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { JsonWriter } from '../../src/etl/json-writer.js';
+import { roundForJson } from '../../src/etl/set-json.js';
+import { mulberry32 } from '../support/seeded-random.js';
+
+const written = (write: (w: JsonWriter) => void): string => {
+  const w = new JsonWriter();
+  write(w);
+  return w.text();
+};
+
+describe('JsonWriter', () => {
+  it('prints rounded amounts as JSON.stringify prints roundForJson of them, edges included', () => {
+    const edges = [
+      0, -0, 1e-7, -1e-7, 5e-6, -5e-6, 4.9999999e-6, 0.000015, 1.000005, 0.1 + 0.2, 2.675, 1.005, 123456789.123456, 9999999999.99999,
+      1e10 - 0.000005, 1e10, -1e10 - 0.5, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 0.00001, 2 ** 53, 1e15 + 0.3, 1e21, 1e300, -1e300,
+      Number.MIN_VALUE, Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY,
+    ];
+    const rnd = mulberry32(19);
+    const drawn = Array.from({ length: 20_000 }, () => {
+      const r = rnd();
+      const x = rnd() * 10 ** Math.floor(rnd() * 24 - 8);
+      if (r < 0.1) return Math.round(x * 1e5 + 0.5) / 1e5 - 0.000005; // about half a unit of the fifth decimal
+      return r < 0.5 ? -x : x;
+    });
+    const xs = [...edges, ...drawn];
+    expect(xs.map((x) => written((w) => w.rounded(x)))).toEqual(xs.map((x) => JSON.stringify(roundForJson(x))));
+  });
+
+  it('prints numbers as JSON.stringify does', () => {
+    for (const x of [0, -0, 1.5, -2e-7, 1e21, 2 ** 53 + 2, Number.NaN, Number.NEGATIVE_INFINITY]) expect(written((w) => w.number(x))).toBe(JSON.stringify(x));
+  });
+
+  it('prints strings as JSON.stringify does: escapes, characters beyond ASCII and lone surrogates', () => {
+    const rnd = mulberry32(7);
+    const strings = ['', 'plain', 'a"b', 'back\\slash', '\u0000\u001f\u007f', 'line\nbreak\ttab', 'é-ü', '\u2028', '😀', '\ud800', 'x\udc00y'];
+    for (let i = 0; i < 500; i++) strings.push(String.fromCharCode(...Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => (rnd() < 0.7 ? 32 + Math.floor(rnd() * 95) : Math.floor(rnd() * 0x10000)))));
+    for (const s of strings) expect(written((w) => w.string(s))).toBe(JSON.stringify(s));
+    expect(written((w) => strings.forEach((s) => w.string(s)))).toBe(strings.map((s) => JSON.stringify(s)).join(''));
+  });
+
+  it('keeps the order of everything written across chunks, however long a piece', () => {
+    const long = 'x'.repeat(600_000);
+    const parts: string[] = [];
+    const text = written((w) => {
+      for (let i = 0; i < 30_000; i++) {
+        const s = i % 997 === 0 ? `é${i}` : `k${i}`;
+        w.string(s);
+        w.json(i % 5_000 === 0 ? `[${JSON.stringify(long)}]` : ',');
+        w.rounded(i / 7);
+        parts.push(JSON.stringify(s), i % 5_000 === 0 ? `[${JSON.stringify(long)}]` : ',', JSON.stringify(roundForJson(i / 7)));
+      }
+    });
+    expect(text).toBe(parts.join(''));
+  });
+});
