@@ -133,6 +133,24 @@ describe.each(backends)('audit notifications on $name', (backend) => {
     expect(await f.store.outbox.stats()).toEqual({ pending: 2, oldestCreatedMs: T + 1, dead: 0 });
   });
 
+  it('keep the times and group of each event when consecutive events differ only in those', async () => {
+    await f.store.write([
+      audited('a', [notice('r', { createdMs: T, notBeforeMs: T })]),
+      audited('b', [notice('r', { createdMs: T + 1, notBeforeMs: T + 1 })]),
+      audited('c', [notice('r', { createdMs: T + 2, notBeforeMs: T + 50, groupKey: 'g' })]),
+      audited('d', [notice('r', { createdMs: T + 3, notBeforeMs: T + 3 })]),
+      audited('e', [notice('r', { createdMs: T + 4, notBeforeMs: T + 4, groupKey: 'h' })]),
+    ]);
+    const leased = await f.store.outbox.lease('one', T + 50, 1000, 10);
+    expect(leased.map((r) => [r.id, r.createdMs, r.notBeforeMs, r.groupKey])).toEqual([
+      [noticeId('c1', 'add/a', 'r', 's'), T, T, ''],
+      [noticeId('c1', 'add/b', 'r', 's'), T + 1, T + 1, ''],
+      [noticeId('c1', 'add/c', 'r', 's'), T + 2, T + 50, 'g'],
+      [noticeId('c1', 'add/d', 'r', 's'), T + 3, T + 3, ''],
+      [noticeId('c1', 'add/e', 'r', 's'), T + 4, T + 4, 'h'],
+    ]);
+  });
+
   it('survive pruning of their event before the outbox was ever read', async () => {
     await f.store.write([audited('early', [notice('r')])]);
     await f.store.write(['a', 'b', 'c'].map((n) => audited(n)));

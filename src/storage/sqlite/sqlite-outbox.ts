@@ -34,6 +34,19 @@ export function keepReferencedBodies(stmt: Prepare, cluster: string, floorId: nu
   ).run(cluster, floorId).changes;
 }
 
+/** Whether two lists of notices are the same but for a shift of all their times (`base` is each one's first `createdMs`). */
+function sameRelative(a: readonly AuditNotice[], aBase: number, b: readonly AuditNotice[], bBase: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined || y === undefined) return false;
+    if (x.route !== y.route || x.sink !== y.sink || x.groupKey !== y.groupKey) return false;
+    if (x.createdMs - aBase !== y.createdMs - bBase || x.notBeforeMs - aBase !== y.notBeforeMs - bBase) return false;
+  }
+  return true;
+}
+
 /** A list of seqs as one JSON parameter, so one statement serves any number. */
 const seqList = 'SELECT value FROM json_each(?)';
 
@@ -49,6 +62,8 @@ export class SqliteOutbox implements OutboxStore {
   readonly #leaseTx: (owner: string, nowMs: number, leaseMs: number, limit: number) => OutboxRow[];
   /** Route and sink names as JSON strings: a few names, each written with every notice. */
   readonly #quoted = new Map<string, string>();
+  /** The last `notify` text made, and the notices it was made of. */
+  #lastColumn: { readonly notices: readonly AuditNotice[]; readonly base: number; readonly notify: string } | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -83,12 +98,17 @@ export class SqliteOutbox implements OutboxStore {
   noticeColumns(notices: readonly AuditNotice[] | undefined): { notify: string | null; notifyMs: number | null } {
     const base = notices?.[0]?.createdMs;
     if (notices === undefined || base === undefined) return { notify: null, notifyMs: null };
+    // Consecutive events mostly get the same notices but for the time: their text is the same.
+    const last = this.#lastColumn;
+    if (last !== undefined && sameRelative(last.notices, last.base, notices, base)) return { notify: last.notify, notifyMs: base };
     let notify = '[';
     for (const n of notices) {
       if (notify.length > 1) notify += ',';
       notify += `[${this.#quote(n.route)},${this.#quote(n.sink)},${JSON.stringify(n.groupKey)},${n.createdMs - base},${n.notBeforeMs - base}]`;
     }
-    return { notify: `${notify}]`, notifyMs: base };
+    notify += ']';
+    this.#lastColumn = { notices, base, notify };
+    return { notify, notifyMs: base };
   }
 
   #quote(name: string): string {
