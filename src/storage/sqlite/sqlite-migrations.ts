@@ -274,12 +274,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     name: 'Notifications: audit notices ride on the row of their event and are queued into the outbox in bulk',
     // notify: the event's notices as JSON, [[route, sink, groupKey, createdMs, notBeforeMs], …] with
     // both times relative to notify_ms (usually 0: a short text with no epoch to format), written
-    // with the event in its INSERT (no second row on the audit path). notify_queued holds
-    // the highest audit_events.id whose notices are already rows of notify_outbox; the outbox
-    // queues the rest (the view notify_unqueued) with one INSERT … SELECT before it leases, counts
-    // or prunes. audit_events ids are AUTOINCREMENT and a writer holds the lock from insert to
-    // commit, so ids commit in order and are never reused: a new event's id is always above the mark.
-    // The mark starts at the last event: version 9 wrote every notice as a row already.
+    // with the event in its INSERT (no second row on the audit path). notify_queued holds the
+    // highest audit_events.id whose notices are already rows of notify_outbox; the outbox queues
+    // the rest (the view notify_unqueued) with one INSERT … SELECT before it leases or prunes; its
+    // counts read the view. audit_events ids are AUTOINCREMENT and a writer holds the lock from
+    // insert to commit, so ids commit in order and are never reused: a new event's id is always
+    // above the mark. The mark starts at the last event: version 9 wrote every notice as a row.
     sql: `
       ALTER TABLE audit_events ADD COLUMN notify TEXT;
       ALTER TABLE audit_events ADD COLUMN notify_ms INTEGER;
