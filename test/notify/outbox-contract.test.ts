@@ -124,6 +124,41 @@ describe.each(backends)('audit notifications on $name', (backend) => {
     ]);
   });
 
+  it('count as pending from their commit, and are leased with their own times and group', async () => {
+    const later = notice('r2', { groupKey: 'helm:shop', createdMs: T + 5, notBeforeMs: T + 100 });
+    await f.store.write([audited('web', [notice('r', { createdMs: T + 1, notBeforeMs: T + 1 }), later])]);
+    expect(await f.store.outbox.stats()).toEqual({ pending: 2, oldestCreatedMs: T + 1, dead: 0 });
+    expect((await f.store.outbox.lease('one', T + 1, 1000, 10)).map((r) => [r.route, r.createdMs, r.notBeforeMs, r.groupKey])).toEqual([['r', T + 1, T + 1, '']]);
+    expect((await f.store.outbox.lease('one', T + 100, 1000, 10)).map((r) => [r.route, r.createdMs, r.notBeforeMs, r.groupKey])).toEqual([['r2', T + 5, T + 100, 'helm:shop']]);
+    expect(await f.store.outbox.stats()).toEqual({ pending: 2, oldestCreatedMs: T + 1, dead: 0 });
+  });
+
+  it('keep the times and group of each event when consecutive events differ only in those', async () => {
+    await f.store.write([
+      audited('a', [notice('r', { createdMs: T, notBeforeMs: T })]),
+      audited('b', [notice('r', { createdMs: T + 1, notBeforeMs: T + 1 })]),
+      audited('c', [notice('r', { createdMs: T + 2, notBeforeMs: T + 50, groupKey: 'g' })]),
+      audited('d', [notice('r', { createdMs: T + 3, notBeforeMs: T + 3 })]),
+      audited('e', [notice('r', { createdMs: T + 4, notBeforeMs: T + 4, groupKey: 'h' })]),
+    ]);
+    const leased = await f.store.outbox.lease('one', T + 50, 1000, 10);
+    expect(leased.map((r) => [r.id, r.createdMs, r.notBeforeMs, r.groupKey])).toEqual([
+      [noticeId('c1', 'add/a', 'r', 's'), T, T, ''],
+      [noticeId('c1', 'add/b', 'r', 's'), T + 1, T + 1, ''],
+      [noticeId('c1', 'add/c', 'r', 's'), T + 2, T + 50, 'g'],
+      [noticeId('c1', 'add/d', 'r', 's'), T + 3, T + 3, ''],
+      [noticeId('c1', 'add/e', 'r', 's'), T + 4, T + 4, 'h'],
+    ]);
+  });
+
+  it('survive pruning of their event before the outbox was ever read', async () => {
+    await f.store.write([audited('early', [notice('r')])]);
+    await f.store.write(['a', 'b', 'c'].map((n) => audited(n)));
+    await f.store.prune('c1', T);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    expect(leased.map((r) => [r.id, r.message])).toEqual([[noticeId('c1', 'add/early', 'r', 's'), auditMessage(auditEvent('early', { cluster: 'c1' }), 'add/early')]]);
+  });
+
   it('keep what they refer to when pruning removes the event before delivery, pending or dead', async () => {
     await f.store.write([audited('pending', [notice('r')]), audited('dead', [notice('r', { sink: 'gone' })])]);
     const [, dead] = await f.store.outbox.lease('one', T, 1000, 10);

@@ -269,6 +269,29 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notify_outbox_dead ON notify_outbox (dead_ms) WHERE dead_ms IS NOT NULL;
     `,
   },
+  {
+    version: 10,
+    name: 'Notifications: audit notices ride on the row of their event and are queued into the outbox in bulk',
+    // notify: the event's notices as JSON, [[route, sink, groupKey, createdMs, notBeforeMs], …] with
+    // both times relative to notify_ms (usually 0: a short text with no epoch to format), written
+    // with the event in its INSERT (no second row on the audit path). notify_queued holds the
+    // highest audit_events.id whose notices are already rows of notify_outbox; the outbox queues
+    // the rest (the view notify_unqueued) with one INSERT … SELECT before it leases or prunes; its
+    // counts read the view. audit_events ids are AUTOINCREMENT and a writer holds the lock from
+    // insert to commit, so ids commit in order and are never reused: a new event's id is always
+    // above the mark. The mark starts at the last event: version 9 wrote every notice as a row.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN notify TEXT;
+      ALTER TABLE audit_events ADD COLUMN notify_ms INTEGER;
+      CREATE TABLE notify_queued (audit_id INTEGER NOT NULL) STRICT;
+      INSERT INTO notify_queued (audit_id) SELECT coalesce(max(id), 0) FROM audit_events;
+      CREATE VIEW notify_unqueued AS
+        SELECT a.id, a.cluster, a.event_key, n.value ->> 0 AS route, n.value ->> 1 AS sink, n.value ->> 2 AS group_key,
+          a.notify_ms + (n.value ->> 3) AS created_ms, a.notify_ms + (n.value ->> 4) AS not_before_ms
+        FROM audit_events a, json_each(a.notify) n
+        WHERE a.id > (SELECT audit_id FROM notify_queued) AND a.notify IS NOT NULL;
+    `,
+  },
 ];
 /**
  * Brings the schema up to date. `BEGIN IMMEDIATE` takes the write lock before reading the

@@ -34,26 +34,43 @@ export function keepReferencedBodies(stmt: Prepare, cluster: string, floorId: nu
   ).run(cluster, floorId).changes;
 }
 
+/** Whether two lists of notices are the same but for a shift of all their times (`base` is each one's first `createdMs`). */
+function sameRelative(a: readonly AuditNotice[], aBase: number, b: readonly AuditNotice[], bBase: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined || y === undefined) return false;
+    if (x.route !== y.route || x.sink !== y.sink || x.groupKey !== y.groupKey) return false;
+    if (x.createdMs - aBase !== y.createdMs - bBase || x.notBeforeMs - aBase !== y.notBeforeMs - bBase) return false;
+  }
+  return true;
+}
+
 /** A list of seqs as one JSON parameter, so one statement serves any number. */
 const seqList = 'SELECT value FROM json_each(?)';
 
 /**
- * The outbox in SQLite (table `notify_outbox`, schema version 9). One connection, and a lease is
- * one IMMEDIATE transaction (the write lock first), so two processes sharing the file never lease
- * one row twice. Leases, completions, releases and burials commit without an fsync of their own
+ * The outbox in SQLite (table `notify_outbox`, schema version 9; audit notices queued from their
+ * events' rows, version 10). One connection, and a lease is one IMMEDIATE transaction (the write
+ * lock first), so two processes sharing the file never lease one row twice. Leases, completions, releases and burials commit without an fsync of their own
  * (`synchronous = NORMAL` for their commit; the next event commit's fsync takes them along): a
  * power cut can only undo them, which delivers a row again, never loses one, and each fsync
  * blocked the event loop, HTTP deliveries included. A kill of the process loses nothing either way.
  */
 export class SqliteOutbox implements OutboxStore {
   readonly #leaseTx: (owner: string, nowMs: number, leaseMs: number, limit: number) => OutboxRow[];
-  readonly #insertNotice: Database.Statement;
+  /** Route and sink names as JSON strings: a few names, each written with every notice. */
+  readonly #quoted = new Map<string, string>();
+  /** The last `notify` text made, and the notices it was made of. */
+  #lastColumn: { readonly notices: readonly AuditNotice[]; readonly base: number; readonly notify: string } | undefined;
 
   constructor(
     private readonly db: Database.Database,
     private readonly stmt: Prepare,
   ) {
     const lease = db.transaction((owner: string, nowMs: number, leaseMs: number, limit: number): OutboxRow[] => {
+      this.queueAuditNotices();
       const rows = this.stmt(
         `${SELECT} ${FROM}
          WHERE o.dead_ms IS NULL AND o.lease_until_ms <= @now
@@ -71,12 +88,54 @@ export class SqliteOutbox implements OutboxStore {
       return rows.map((r) => outboxRowOf({ ...r, attempts: r.attempts + 1 }));
     });
     this.#leaseTx = (...a) => lease.immediate(...a);
-    this.#insertNotice = db.prepare('INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
-  /** Inserts, inside the caller's transaction, the notices of an audit event it has just inserted (so once per event): a reference to it, no copy. */
-  insertAuditNotices(cluster: string, eventKey: string, notices: readonly AuditNotice[]): void {
-    for (const n of notices) this.#insertNotice.run(cluster, eventKey, n.route, n.sink, n.groupKey, n.createdMs, n.notBeforeMs);
+  /**
+   * An audit event's notices as its row's `notify` and `notify_ms` columns (schema version 10): an
+   * array per notice with its times relative to the first notice's `createdMs`. Written with the
+   * event, so a notice costs the audit path a few bytes of the event's row, not a row of its own.
+   */
+  noticeColumns(notices: readonly AuditNotice[] | undefined): { notify: string | null; notifyMs: number | null } {
+    const base = notices?.[0]?.createdMs;
+    if (notices === undefined || base === undefined) return { notify: null, notifyMs: null };
+    // Consecutive events mostly get the same notices but for the time: their text is the same.
+    const last = this.#lastColumn;
+    if (last !== undefined && sameRelative(last.notices, last.base, notices, base)) return { notify: last.notify, notifyMs: base };
+    let notify = '[';
+    for (const n of notices) {
+      if (notify.length > 1) notify += ',';
+      notify += `[${this.#quote(n.route)},${this.#quote(n.sink)},${JSON.stringify(n.groupKey)},${n.createdMs - base},${n.notBeforeMs - base}]`;
+    }
+    notify += ']';
+    this.#lastColumn = { notices, base, notify };
+    return { notify, notifyMs: base };
+  }
+
+  #quote(name: string): string {
+    let quoted = this.#quoted.get(name);
+    if (quoted === undefined) {
+      quoted = JSON.stringify(name);
+      // Names come from NOTIFY_CONFIG; the bound only guards against a file reloaded very often.
+      if (this.#quoted.size >= 1024) this.#quoted.clear();
+      this.#quoted.set(name, quoted);
+    }
+    return quoted;
+  }
+
+  /**
+   * Makes outbox rows of the audit notices committed since the last call (the events above the
+   * mark in `notify_queued`), in event order, and moves the mark, inside the caller's transaction:
+   * one INSERT … SELECT for any number, where the audit path would have paid an insert per notice.
+   * The lease and pruning call it first (the counts read the view). A power cut that undoes it (it
+   * commits without an fsync, like the lease) undoes the mark with it, so they are queued again.
+   */
+  queueAuditNotices(): void {
+    this.stmt(
+      `INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms)
+       SELECT cluster, event_key, route, sink, group_key, created_ms, not_before_ms FROM notify_unqueued ORDER BY id`,
+    ).run();
+    // Past every event, not only those with notices, so the next call's scan starts at the newest.
+    this.stmt('UPDATE notify_queued SET audit_id = m.id FROM (SELECT max(id) AS id FROM audit_events) m WHERE m.id > audit_id').run();
   }
 
   async lease(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<OutboxRow[]> {
@@ -121,8 +180,10 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async stats(): Promise<OutboxStats> {
+    // The notices not queued yet count as pending: read where they are, so a count writes nothing.
     const r = this.stmt(
-      `SELECT (SELECT count(*) FROM notify_outbox WHERE dead_ms IS NULL) AS pending, (SELECT min(created_ms) FROM notify_outbox WHERE dead_ms IS NULL) AS oldest,
+      `WITH pending AS (SELECT created_ms FROM notify_outbox WHERE dead_ms IS NULL UNION ALL SELECT created_ms FROM notify_unqueued)
+       SELECT (SELECT count(*) FROM pending) AS pending, (SELECT min(created_ms) FROM pending) AS oldest,
          (SELECT count(*) FROM notify_outbox WHERE dead_ms IS NOT NULL) AS dead`,
     ).get() as { pending: number; oldest: number | null; dead: number };
     return { pending: r.pending, oldestCreatedMs: r.oldest, dead: r.dead };

@@ -282,6 +282,8 @@ export class SqliteStore implements Store {
       }
       const floor = floorAudit.get(cluster, this.#limits.auditCapacity - 1) as { id: number } | undefined;
       if (floor !== undefined) {
+        // Notices still on the rows about to go become outbox rows first, which then keep their events' bodies.
+        this.outbox.queueAuditNotices();
         keepReferencedBodies(this.#prepare, cluster, floor.id);
         deleted += deleteAudit.run(cluster, floor.id).changes;
       }
@@ -318,8 +320,8 @@ export class SqliteStore implements Store {
     );
     const count = this.#stmt('INSERT INTO etl_counters (cluster, kind, n) VALUES (?, ?, 1) ON CONFLICT (cluster, kind) DO UPDATE SET n = n + 1');
     const insertAudit = this.#stmt(
-      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, changed_by, source, body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, time_ms, changed_by, source, body, notify, notify_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
     const etlTouched = new Set<string>();
     const auditTouched = new Set<string>();
@@ -332,9 +334,10 @@ export class SqliteStore implements Store {
         }
       } else if (r.type === 'audit') {
         const row = auditRow(r.event, r.key);
-        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body).changes > 0) {
+        // The notices ride on the event's row (a key already held writes neither); the outbox queues them.
+        const { notify, notifyMs } = this.outbox.noticeColumns(r.notify);
+        if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body, notify, notifyMs).changes > 0) {
           auditTouched.add(row.cluster);
-          if (r.notify !== undefined) this.outbox.insertAuditNotices(row.cluster, row.key, r.notify);
         }
       } else if (r.type === 'notification') {
         insertOutboxRow(this.#prepare, r.row);
