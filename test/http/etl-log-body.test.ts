@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { brotliDecompressSync, crc32 as zlibCrc32, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlib, crc32 as zlibCrc32, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { renderEtlPage } from '../../src/events/etl-log-json.js';
 import { EtlLogBodies } from '../../src/http/etl-log-body.js';
 import { crc32, crc32Combine, deflatedPiece, stitchGzip, storedPiece } from '../../src/http/gzip-pieces.js';
 import type { EtlPage } from '../../src/storage/store.js';
+import { mulberry32 } from '../support/seeded-random.js';
 
 /** A deterministic event's JSON, as the stores render it: the `n`th of its category. */
 function eventJson(category: 'Allocation' | 'Asset', n: number): string {
@@ -76,6 +77,31 @@ describe('the ETL log body made of blocks', () => {
     const same = Array.from({ length: 1200 }, () => eventJson('Asset', 5));
     await expectSameBytes(bodies, { allocation: [], asset: same, counters: {} });
     await expectSameBytes(bodies, { allocation: [], asset: same.slice(1), counters: {} });
+  });
+
+  it('is renderEtlPage byte for byte in brotli through seeded runs of appends and evictions to full rings of 1000', async () => {
+    const random = mulberry32(19);
+    const bodies = new EtlLogBodies(8 * 1024 * 1024);
+    const rings = new Rings(1000);
+    for (let i = 0; i < 4000; i++) {
+      // Runs of one category, as the ETL publishes a set's steps together, evicting from one ring at a time.
+      const run = 1 + Math.floor(random() * 40);
+      const category = random() < 0.5 ? 'Asset' : 'Allocation';
+      for (let k = 0; k < run; k++) rings.append(category);
+      i += run;
+      const page = rings.page();
+      const br = await bodies.body(page).bytes('br');
+      expect(brotliDecompressSync(br).equals(Buffer.from(renderEtlPage(page))), `after ${i} appends`).toBe(true);
+    }
+  });
+
+  it('compresses the full log in brotli nearly as well as the whole body at quality 1 (runs of blocks, not a piece each)', async () => {
+    const bodies = new EtlLogBodies(8 * 1024 * 1024);
+    const rings = new Rings(1000);
+    for (let i = 0; i < 2600; i++) rings.append(i % 2 === 0 ? 'Asset' : 'Allocation');
+    const page = rings.page();
+    const whole = brotliCompressSync(Buffer.from(renderEtlPage(page)), { params: { [zlib.BROTLI_PARAM_QUALITY]: 1 } });
+    expect((await bodies.body(page).bytes('br')).length).toBeLessThan(whole.length * 1.15);
   });
 
   it('reuses the blocks between appends and keeps them within its budget', async () => {

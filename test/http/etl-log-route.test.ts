@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { buildTestApp, hourWindow, type TestApp } from '../support/app.js';
+import { realToolAvailable } from '../support/real-tools.js';
 import { switchableStore } from '../support/stores.js';
+
+const CURL = '/usr/bin/curl';
 
 let t: TestApp;
 afterEach(async () => {
@@ -278,6 +283,31 @@ describe('GET /model/etl/log', () => {
         expect(again.statusCode).toBe(304);
       }
     });
+
+    it.skipIf(!realToolAvailable('curl', CURL, 'Install curl built with brotli'))(
+      'answers full rings of 1000 in br that curl --compressed reads as the identity answer, after appends, with 304 on its ETag',
+      async () => {
+        t = buildTestApp({ capacity: 1000 });
+        const publish = (i: number) => {
+          t.clock.tickNs(BigInt(1_000_003 * (i % 89) + 17));
+          t.publishEtl(i % 5 < 2 ? 'AssetSetSaved' : 'AllocationSetAggregated', { size: i, window: hourWindow('2024-05-03T07:00:00Z') });
+        };
+        for (let i = 0; i < 2600; i++) publish(i);
+        const url = `${await t.app.listen({ port: 0, host: '127.0.0.1' })}/model/etl/log`;
+        const curl = promisify(execFile);
+        for (let i = 2600; i < 2640; i += 7) {
+          for (let k = i; k < i + 7; k++) publish(k);
+          const plain = await get('/model/etl/log');
+          const { stdout } = await curl(CURL, ['-sS', '--compressed', '-H', 'accept-encoding: br', url], { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 });
+          expect(stdout.equals(plain.raw), `after ${i + 7} appends`).toBe(true);
+          const br = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'br' } });
+          expect(br.headers['content-encoding']).toBe('br');
+          expect(brotliDecompressSync(br.rawPayload).equals(plain.raw)).toBe(true);
+          const again = await t.app.inject({ url: '/model/etl/log', headers: { 'accept-encoding': 'br', 'if-none-match': String(br.headers['etag']) } });
+          expect(again.statusCode).toBe(304);
+        }
+      },
+    );
 
     it('sends identity when the client refuses the codings', async () => {
       setup();
