@@ -36,8 +36,26 @@ const MAX_DECIMAL_EXPONENT = 400;
 const ACCEPTED =
   'expected a number with an optional sign and suffix: n u m k M G T P E, Ki Mi Gi Ti Pi Ei, or e<exponent> (e.g. 100m, 1.5Gi, 1e3)';
 
+/**
+ * Values of the quantities parsed so far. A cluster writes few distinct quantities (`100m`,
+ * `128Mi`, …) over and over: the audit reads two or more per watched change, and each parse is a
+ * regular expression and several strings. Bounded: at most this many keys of at most
+ * MAX_QUANTITY_LENGTH characters (about 100 KB), cleared when full. Refused strings are not kept.
+ */
+const parsed = new Map<string, number>();
+const MAX_PARSED = 1024;
+
 /** Parses a Kubernetes quantity string to its value (cores, bytes, count); throws {@link QuantityError}. */
 export function parseQuantity(input: string): number {
+  const known = parsed.get(input);
+  if (known !== undefined) return known;
+  const value = parseNew(input);
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(input, value);
+  return value;
+}
+
+function parseNew(input: string): number {
   if (input.length === 0) throw new QuantityError(input, `empty; ${ACCEPTED}`);
   if (input.length > MAX_QUANTITY_LENGTH) {
     throw new QuantityError(input.slice(0, 20) + '…', `longer than ${MAX_QUANTITY_LENGTH} characters`);

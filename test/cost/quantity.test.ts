@@ -158,6 +158,19 @@ describe('parseQuantity', () => {
     expect(() => parseQuantity('1'.repeat(101))).toThrow(/longer than 100 characters/);
   });
 
+  it('gives the same values when asked again, past the bound of the values it keeps', () => {
+    // More distinct quantities than are kept (1,024), twice over, interleaved with refused ones:
+    // a kept value is the value, and a refused string stays refused however often it comes.
+    const inputs = Array.from({ length: 3000 }, (_, i) => [`${i}m`, i / 1000] as const);
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [input, value] of inputs) {
+        expect(parseQuantity(input)).toBe(value);
+        expect(parseQuantity('32Mi')).toBe(32 * 2 ** 20);
+        if (Number.parseInt(input, 10) % 500 === 0) expect(() => parseQuantity('1mi')).toThrow(QuantityError);
+      }
+    }
+  });
+
   it('carries the stable code COST_QUANTITY_INVALID', () => {
     expect.assertions(1);
     try {
