@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deploymentObject, FakeKubeServer, writeKubeconfig } from '../test/support/fake-kube/index.js';
-import { until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
+import { AUDIT_SERVER_FLAGS, until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
 import { runChild } from './lib/child.js';
 import { fillDeployments, streamBurst, type BurstTimes } from './lib/fake-cluster.js';
 import { progress } from './lib/progress.js';
@@ -36,12 +36,6 @@ const RESOURCE_TYPES = process.env['BENCH_AUDIT_RESOURCE_TYPES'];
 /** Streamed after each sync: half creates, then the same objects deleted. */
 const CHANGES = 20_000;
 const MB = 2 ** 20;
-
-/**
- * Extra Node flags for the server's process, to look inside it: e.g.
- * BENCH_AUDIT_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (a profile per run, for Chrome DevTools) or '--trace-gc'.
- */
-const SERVER_FLAGS = (process.env['BENCH_AUDIT_SERVER_FLAGS'] ?? '').split(/\s+/).filter((f) => f !== '');
 
 /** Children per side and size, in the order baseline, server, server, baseline, …; each figure is the median. */
 const ROUNDS = 3;
@@ -89,7 +83,7 @@ async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: Aud
     await fake.watchesFlushed('deployments');
     return performance.now();
   };
-  const execArgv = ['--expose-gc', ...(which === 'server' ? SERVER_FLAGS : [])];
+  const execArgv = ['--expose-gc', ...(which === 'server' ? AUDIT_SERVER_FLAGS : [])];
   fake.clearRequests();
   let out: AuditRunOutput;
   try {

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MemorySample } from './memory.js';
 
+/**
+ * Extra Node flags for the audit's server process (audit.bench.ts) and for the audit path's
+ * (audit-path.bench.ts), to look inside it: e.g. BENCH_AUDIT_SERVER_FLAGS='--cpu-prof
+ * --cpu-prof-dir=/tmp/prof' (a profile per run, for Chrome DevTools) or '--trace-gc'.
+ */
+export const AUDIT_SERVER_FLAGS = (process.env['BENCH_AUDIT_SERVER_FLAGS'] ?? '').split(/\s+/).filter((f) => f !== '');
+
 // What crosses the IPC channel between audit.bench.ts and its two children (the real server,
 // audit-server.child.ts, and the bare client that is its baseline, audit-bare.child.ts): one
 // pair of types for both sides, and the events each child emits on the way.

@@ -7,7 +7,7 @@ const NAMESPACES = 100;
 const CPU = ['100m', '250m', '500m'] as const;
 const MEMORY = ['32Mi', '128Mi', '256Mi'] as const;
 
-const namespaceOf = (i: number): string => `team-${String(i % NAMESPACES).padStart(2, '0')}`;
+export const namespaceOf = (i: number): string => `team-${String(i % NAMESPACES).padStart(2, '0')}`;
 
 /** Creates `count` Deployments named `<prefix>-<i>`, 1–5 replicas, requests varying. */
 export function fillDeployments(fake: FakeKubeServer, count: number, prefix: string): void {
