@@ -149,7 +149,7 @@ export function observedDaemonSetNodes(obj: WorkloadObject): number | undefined 
 
 /** A container's effective requests (requests, else limits, else zero); `path` prefixes error field paths. */
 export function containerRequestsOf(container: Container, path: string): PodRequests {
-  return amountsOf(container.resources, `${path}.resources`).amounts;
+  return amountsAt(container.resources, path).amounts;
 }
 
 /** One pod's effective requests; `path` (`spec` or `spec.template.spec`) prefixes error field paths. */
@@ -160,17 +160,20 @@ export function podRequestsOf(podSpec: PodSpec, path: string): PodRequests {
   const running = zero();
   let cpuSpecified = false;
   let memorySpecified = false;
-  containers.forEach((container, i) => {
-    const { amounts, cpu, memory } = amountsOf(container.resources, `${path}.containers[${i}].resources`);
+  // Plain loops, and field paths made only for an error: this runs for every watched change.
+  for (let i = 0; i < containers.length; i++) {
+    const { amounts, cpu, memory } = amountsAt((containers[i] as Container).resources, path, 'containers', i);
     addInto(running, amounts);
     cpuSpecified ||= cpu;
     memorySpecified ||= memory;
-  });
+  }
 
   const sidecars = zero();
   const initPeak = zero();
-  (podSpec.initContainers ?? []).forEach((container, i) => {
-    const { amounts, cpu, memory } = amountsOf(container.resources, `${path}.initContainers[${i}].resources`);
+  const initContainers = podSpec.initContainers ?? [];
+  for (let i = 0; i < initContainers.length; i++) {
+    const container = initContainers[i] as Container;
+    const { amounts, cpu, memory } = amountsAt(container.resources, path, 'initContainers', i);
     cpuSpecified ||= cpu;
     memorySpecified ||= memory;
     let inUse: PodRequests;
@@ -185,12 +188,14 @@ export function podRequestsOf(podSpec: PodSpec, path: string): PodRequests {
       addInto(inUse, sidecars);
     }
     maxInto(initPeak, inUse);
-  });
+  }
   maxInto(running, initPeak);
 
-  const podLevel = `${path}.resources`;
-  running.cpuCores = podLevelRequest(podSpec.resources, 'cpu', podLevel, running.cpuCores, cpuSpecified);
-  running.memoryBytes = podLevelRequest(podSpec.resources, 'memory', podLevel, running.memoryBytes, memorySpecified);
+  if (podSpec.resources !== undefined) {
+    const podLevel = `${path}.resources`;
+    running.cpuCores = podLevelRequest(podSpec.resources, 'cpu', podLevel, running.cpuCores, cpuSpecified);
+    running.memoryBytes = podLevelRequest(podSpec.resources, 'memory', podLevel, running.memoryBytes, memorySpecified);
+  }
 
   if (podSpec.overhead !== undefined) {
     const overhead = podSpec.overhead;
@@ -224,28 +229,56 @@ function podLevelRequest(
   return containersTotal;
 }
 
-function amountsOf(
+/**
+ * The amounts of the container whose resources are at `${path}.resources`, or at
+ * `${path}.${list}[${index}].resources` when a list is named; the path is made only for an error.
+ */
+function amountsAt(
   resources: ResourceRequirements | undefined,
   path: string,
+  list?: 'containers' | 'initContainers',
+  index?: number,
 ): { amounts: PodRequests; cpu: boolean; memory: boolean } {
-  const cpu = effectiveRequest(resources, 'cpu', path);
-  const memory = effectiveRequest(resources, 'memory', path);
-  let gpus = 0;
-  for (const gpu of GPU_RESOURCE_NAMES) gpus += effectiveRequest(resources, gpu, path) ?? 0;
-  return {
-    amounts: { cpuCores: cpu ?? 0, memoryBytes: memory ?? 0, gpus },
-    cpu: cpu !== undefined,
-    memory: memory !== undefined,
-  };
+  try {
+    const cpu = effectiveRequest(resources, 'cpu');
+    const memory = effectiveRequest(resources, 'memory');
+    let gpus = 0;
+    for (const gpu of GPU_RESOURCE_NAMES) gpus += effectiveRequest(resources, gpu) ?? 0;
+    return {
+      amounts: { cpuCores: cpu ?? 0, memoryBytes: memory ?? 0, gpus },
+      cpu: cpu !== undefined,
+      memory: memory !== undefined,
+    };
+  } catch (err) {
+    if (!(err instanceof RelativeFieldError)) throw err;
+    throw new WorkloadError(`${list === undefined ? path : `${path}.${list}[${index}]`}.resources.${err.field}`, err.reason);
+  }
+}
+
+/** A refused quantity at `field` of a container's resources (`requests[cpu]`), before the container's own path is known. */
+class RelativeFieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
 }
 
 /** The request of one resource, defaulted to its limit; undefined when neither is set. */
-function effectiveRequest(resources: ResourceRequirements | undefined, name: string, path: string): number | undefined {
+function effectiveRequest(resources: ResourceRequirements | undefined, name: string): number | undefined {
   const request = resources?.requests?.[name];
-  if (request !== undefined) return quantityAt(request, `${path}.requests[${name}]`);
+  if (request !== undefined) return quantityIn(request, 'requests', name);
   const limit = resources?.limits?.[name];
-  if (limit !== undefined) return quantityAt(limit, `${path}.limits[${name}]`);
+  if (limit !== undefined) return quantityIn(limit, 'limits', name);
   return undefined;
+}
+
+/** {@link quantityAt} of `list[name]` in a container's resources; throws {@link RelativeFieldError}. */
+function quantityIn(value: unknown, list: 'requests' | 'limits', name: string): number {
+  const checked = checkedQuantity(value);
+  if (typeof checked === 'string') throw new RelativeFieldError(`${list}[${name}]`, checked);
+  return checked;
 }
 
 function quantityOrZero(value: unknown, path: string): number {
@@ -253,17 +286,22 @@ function quantityOrZero(value: unknown, path: string): number {
 }
 
 function quantityAt(value: unknown, path: string): number {
-  if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new WorkloadError(path, 'expected a quantity such as "100m" or "64Mi"');
-  }
+  const checked = checkedQuantity(value);
+  if (typeof checked === 'string') throw new WorkloadError(path, checked);
+  return checked;
+}
+
+/** The value of a requested quantity, or why it is refused. */
+function checkedQuantity(value: unknown): number | string {
+  if (typeof value !== 'string' && typeof value !== 'number') return 'expected a quantity such as "100m" or "64Mi"';
   let parsed: number;
   try {
     parsed = parseQuantityValue(value);
   } catch (err) {
-    if (err instanceof QuantityError) throw new WorkloadError(path, err.message);
+    if (err instanceof QuantityError) return err.message;
     throw err;
   }
-  if (parsed < 0) throw new WorkloadError(path, `must be greater than or equal to 0, got ${quoteValue(value)}`);
+  if (parsed < 0) return `must be greater than or equal to 0, got ${quoteValue(value)}`;
   return parsed;
 }
 

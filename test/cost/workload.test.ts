@@ -190,6 +190,10 @@ describe('podRequestsOf', () => {
 });
 
 describe('containerRequestsOf', () => {
+  it('names the field of a bad quantity under the container path it is given', () => {
+    expect(() => containerRequestsOf(container({ cpu: 'x' }), 'spec.containers[2]')).toThrow(/^spec\.containers\[2\]\.resources\.requests\[cpu\]: invalid quantity "x"/);
+  });
+
   it('gives one container effective requests for per-container cost allocation', () => {
     expect(containerRequestsOf(container({ cpu: '250m' }, { memory: '1Gi', 'nvidia.com/gpu': '1' }), 'spec.containers[0]')).toEqual({
       cpuCores: 0.25,
