@@ -22,11 +22,20 @@ export function subscribeMetrics(bus: EventBus<Topics>, metrics: Metrics): Unsub
     return label;
   };
   const pending = metrics.pendingAudit;
+  // The `<event type>/<resource type>` keys, made once per pair rather than once per change.
+  const eventKeys = new Map<string, Map<string, string>>();
+  const eventKey = (eventType: string, resourceType: string): string => {
+    let byResource = eventKeys.get(eventType);
+    if (byResource === undefined) eventKeys.set(eventType, (byResource = new Map<string, string>()));
+    let key = byResource.get(resourceType);
+    if (key === undefined) byResource.set(resourceType, (key = `${eventType}/${resourceType}`));
+    return key;
+  };
   const subscriptions = [
     bus.subscribe('etl', (e) => metrics.etlEvents.inc({ etl: categoryOf(e.kind), event: etlEventLabel(e.kind) })),
     bus.subscribe('audit', (c) => {
       const { eventType, resourceType } = c.event;
-      pending.events.add(`${eventType}/${resourceType}`, eventLabels);
+      pending.events.add(eventKey(eventType, resourceType), eventLabels);
       const delta = c.event.monthlyCostDelta;
       const namespace = namespaceLabel(c.event.properties.namespace);
       if (delta > 0) pending.costAdded.add(namespace, namespaceLabels, delta);
