@@ -231,10 +231,15 @@ class Loop<T> implements WatchLoop {
       this.#log.warn({ kind: this.#o.kind.kind, type, err: describeError(err) }, 'skipped a watch event that could not be read');
       return undefined;
     }
+    // No closure per event: this runs once per watch event.
     const h = this.#o.handler;
-    if (type === 'ADDED') this.#call('onAdded', () => h.onAdded(item));
-    else if (type === 'MODIFIED') this.#call('onModified', () => h.onModified(item));
-    else this.#call('onDeleted', () => h.onDeleted(item));
+    try {
+      if (type === 'ADDED') h.onAdded(item);
+      else if (type === 'MODIFIED') h.onModified(item);
+      else h.onDeleted(item);
+    } catch (err) {
+      this.#handlerThrew(type === 'ADDED' ? 'onAdded' : type === 'MODIFIED' ? 'onModified' : 'onDeleted', err);
+    }
     return undefined;
   }
 
@@ -324,7 +329,11 @@ class Loop<T> implements WatchLoop {
     try {
       fn();
     } catch (err) {
-      this.#log.error({ kind: this.#o.kind.kind, err: describeError(err) }, `the ${name} handler threw`);
+      this.#handlerThrew(name, err);
     }
+  }
+
+  #handlerThrew(name: string, err: unknown): void {
+    this.#log.error({ kind: this.#o.kind.kind, err: describeError(err) }, `the ${name} handler threw`);
   }
 }
