@@ -7,6 +7,7 @@ import { addAllocationInto, cloneAllocation } from '../../src/etl/add-records.js
 import { byName, type Allocation, type AllocationSet, type NodeAsset } from '../../src/etl/sets.js';
 import { allocation, allocationSet, HOUR, HOUR_10, HOUR_11, MIN, named, node, pod, snapshot, T10 } from '../support/etl-records.js';
 import { randomAllocationSets } from '../support/random-allocation-sets.js';
+import { mulberry32 } from '../support/seeded-random.js';
 
 const CLOSE = 12;
 
@@ -119,6 +120,50 @@ describe('accumulation against folding records one by one', () => {
     // toStrictEqual tells -0 from 0 and keys holding undefined from absent ones; NaN equals NaN.
     expect(accumulateAllocationSets(sets, day).allocations).toStrictEqual(foldedByName(sets));
     expect(sets).toStrictEqual(before);
+  });
+});
+
+describe('accumulation of sets out of name order', () => {
+  /** The set's records reordered by seed: as given, reversed, shuffled, or with another record renamed to repeat a name. */
+  function disordered(set: AllocationSet, rnd: () => number): AllocationSet {
+    const list = [...set.allocations];
+    const how = Math.floor(rnd() * 4);
+    if (how === 1) list.reverse();
+    if (how === 2) {
+      for (let i = list.length - 1; i > 0; i--) {
+        const k = Math.floor(rnd() * (i + 1));
+        [list[i], list[k]] = [list[k] as Allocation, list[i] as Allocation];
+      }
+    }
+    if (how === 3 && list.length > 1) {
+      const from = list[Math.floor(rnd() * list.length)] as Allocation;
+      const at = Math.floor(rnd() * list.length);
+      list[at] = { ...(list[at] as Allocation), name: from.name };
+    }
+    return { ...set, allocations: list };
+  }
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('folds each name in the order given and sorts the result, bit for bit (seed %i)', (seed) => {
+    const next = randomAllocationSets({ seed, window: HOUR_10, records: 60, awkwardNames: seed % 2 === 0 });
+    const rnd = mulberry32(seed * 7919);
+    const sets = Array.from({ length: 3 + (seed % 4) * 2 }, (_, h) => disordered(next({ start: HOUR_10.start + h * HOUR, end: HOUR_10.end + h * HOUR }), rnd));
+    const before = structuredClone(sets);
+    const day = { start: HOUR_10.start, end: HOUR_10.start + 24 * HOUR };
+    expect(accumulateAllocationSets(sets, day).allocations).toStrictEqual(foldedByName(sets));
+    expect(sets).toStrictEqual(before);
+  });
+
+  it('merges a set whose records repeat a name, and sets after it, as folding one by one does', () => {
+    const at = (name: string, cpuCoreHours: number) => allocation(name, { cpuCoreHours });
+    const sets = [allocationSet([at('b', 1), at('x', 1), at('x', 2)]), allocationSet([at('a', 8), at('x', 4)]), allocationSet([at('c', 16), at('a', 32)])];
+    const got = accumulateAllocationSets(sets, HOUR_10).allocations;
+    expect(got.map((a) => [a.name, a.cpuCoreHours])).toEqual([
+      ['a', 40],
+      ['b', 1],
+      ['c', 16],
+      ['x', 7],
+    ]);
+    expect(got).toStrictEqual(foldedByName(sets));
   });
 });
 
