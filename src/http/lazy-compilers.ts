@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import type { BuildCompilerFromPool } from '@fastify/ajv-compiler';
 import type { FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
 
@@ -19,10 +18,14 @@ interface RouteSchema {
   readonly httpPart?: string;
 }
 
-// @fastify/ajv-compiler (and Ajv with it, about 90 modules) is required when the first validator
-// is compiled, as Fastify itself requires it, synchronously: validation cannot wait for an import.
+// The compilers are required when the first serializer or validator is compiled, as Fastify itself
+// requires its defaults, synchronously (an answer or a validation cannot wait for an import):
+// fast-json-stringify and @fastify/ajv-compiler bring Ajv and about 90 modules with them.
 const require = createRequire(import.meta.url);
-const ajvCompiler = (): typeof import('@fastify/ajv-compiler') => require('@fastify/ajv-compiler') as typeof import('@fastify/ajv-compiler');
+type SerializerCompilers = typeof import('@fastify/fast-json-stringify-compiler');
+type ValidatorCompilers = typeof import('@fastify/ajv-compiler');
+const serializerCompilers = (): SerializerCompilers => require('@fastify/fast-json-stringify-compiler') as SerializerCompilers;
+const validatorCompilers = (): ValidatorCompilers => require('@fastify/ajv-compiler') as ValidatorCompilers;
 
 /**
  * Fastify's own compilers, the same code and the same output, each run when its route first needs
@@ -57,17 +60,25 @@ export class LazyCompilers {
   }
 
   readonly serializers: SerializerFactory = (externalSchemas, options) => {
-    const compile = SerializerSelector()(externalSchemas, options);
+    let compiler: ReturnType<SerializerFactory> | undefined;
+    const compile: ReturnType<SerializerFactory> = (route) => {
+      compiler ??= serializerCompilers().SerializerSelector()(externalSchemas, options);
+      return compiler(route);
+    };
     return (route) => {
       const get = this.#onFirstUse((): Serializer => compile(route));
       return (data: unknown) => get()(data);
     };
   };
 
+  /** Fastify's default: one pool of Ajv instances for the server, one per set of shared schemas and options. */
+  #ajvPool: BuildCompilerFromPool | undefined;
+
   readonly validators: BuildCompilerFromPool = (externalSchemas, options) => {
     let compiler: ((route: RouteSchema) => Validator) | undefined;
     const compile = (route: RouteSchema): Validator => {
-      compiler ??= ajvCompiler()()(externalSchemas, options) as unknown as (route: RouteSchema) => Validator;
+      this.#ajvPool ??= validatorCompilers()();
+      compiler ??= this.#ajvPool(externalSchemas, options) as unknown as (route: RouteSchema) => Validator;
       return compiler(route);
     };
     const forRoute = (route: RouteSchema): Validator => {
