@@ -20,7 +20,7 @@ import { EtlEventSchema, etlLogRoutes } from './http/etl-log-routes.js';
 import { etlStatusRoutes, type EtlStatusRouteDeps } from './http/etl-status-routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { installJsonBodyParser } from './http/json-body.js';
-import { LazySerializers } from './http/lazy-serializers.js';
+import { LazyCompilers } from './http/lazy-compilers.js';
 import { registerKubecostRoutes } from './http/kubecost-routes.js';
 import { installHttpMetrics, metricsRoutes } from './http/metrics-routes.js';
 import { notifyRoutes, type NotifyRouteDeps } from './http/notify-routes.js';
@@ -68,8 +68,8 @@ export interface AppDeps {
   readonly notify?: NotifyRouteDeps;
   /** Fastify's logger option: pino options, or false (tests of routes). */
   readonly logger?: FastifyServerOptions['logger'];
-  /** Where the routes' response serializers wait to be compiled; a test passes its own to compile them all. */
-  readonly serializers?: LazySerializers;
+  /** Where the routes' serializers and validators wait to be compiled; a test passes its own to compile them all. */
+  readonly compilers?: LazyCompilers;
   /** A logger made beforehand (the server's, made first so every part logs through it); wins over `logger`. */
   readonly loggerInstance?: FastifyBaseLogger;
 }
@@ -81,12 +81,12 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export function serverOptions(
   logging: Pick<FastifyServerOptions, 'logger' | 'loggerInstance'>,
   requestLog: RequestLog,
-  serializers = new LazySerializers(),
+  compilers = new LazyCompilers(),
 ): FastifyServerOptions {
   return {
     ...logging,
-    // Response serializers compiled at a route's first answer, not at start (lazy-serializers.ts).
-    schemaController: { compilersFactory: { buildSerializer: serializers.factory } },
+    // Serializers and validators compiled at a route's first need, not at start (lazy-compilers.ts).
+    schemaController: { compilersFactory: { buildSerializer: compilers.serializers, buildValidator: compilers.validators } },
     logController: requestLog,
     bodyLimit: DEFAULT_BODY_LIMIT,
     requestTimeout: 60_000,
@@ -121,7 +121,7 @@ function frameworkMessage(message: string): string {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const requestLog = new RequestLog();
   const logging = deps.loggerInstance !== undefined ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false };
-  const app = Fastify(serverOptions(logging, requestLog, deps.serializers)).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify(serverOptions(logging, requestLog, deps.compilers)).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandling(app, requestLog);
   installJsonBodyParser(app);
   echoRequestId(app);

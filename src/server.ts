@@ -14,7 +14,7 @@ import { EventBus } from './events/bus.js';
 import type { Topics } from './events/topics.js';
 import type { Feature, FeatureContext } from './feature.js';
 import { httpFeature, type HttpFeature } from './http/http-feature.js';
-import type { LazySerializers } from './http/lazy-serializers.js';
+import type { LazyCompilers } from './http/lazy-compilers.js';
 import { clusterFeature, type UsableConnection } from './kube/cluster-feature.js';
 import { loadClusterConnection } from './kube/kubeconfig.js';
 import { Lifecycle } from './lifecycle.js';
@@ -73,8 +73,8 @@ export interface ServerOptions {
   readonly uiDir?: string;
   /** Extra plugins registered before listening, for embedding and for tests. */
   readonly plugins?: readonly FastifyPluginAsync[];
-  /** Where the response serializers wait to be compiled (lazy-serializers.ts); a test passes its own to compile them all. */
-  readonly serializers?: LazySerializers;
+  /** Where the routes' serializers and validators wait to be compiled (lazy-compilers.ts); a test passes its own to compile them all. */
+  readonly compilers?: LazyCompilers;
 }
 
 /**
@@ -157,7 +157,7 @@ async function startFeatures(ctx: FeatureContext, made: Made): Promise<Started> 
   const logs = made.logs;
   const startedAtNs = made.startedAtNs;
   await features.start(bugReportFeature(ctx, { startedAtNs, readiness, storage, metrics, logs, kubeConfig, notifications, watches, etl: state }));
-  const deps = { ...features.app(), events: storage.events, readiness, ...(options.serializers !== undefined && { serializers: options.serializers }), openapi: { version: ctx.build.version, ui: ctx.config.docsEnabled }, corsOrigins: ctx.config.corsAllowedOrigins };
+  const deps = { ...features.app(), events: storage.events, readiness, ...(options.compilers !== undefined && { compilers: options.compilers }), openapi: { version: ctx.build.version, ui: ctx.config.docsEnabled }, corsOrigins: ctx.config.corsAllowedOrigins };
   const loggerInstance = made.logger ? ctx.log : undefined;
   const http = await features.start(httpFeature(ctx, { deps, loggerInstance, plugins: options.plugins ?? [] }));
   return { http, storage, etl: etl.parts, watchers: audit.watchers, notifications };
