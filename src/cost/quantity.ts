@@ -47,6 +47,8 @@ const MAX_PARSED = 1024;
 
 /** Parses a Kubernetes quantity string to its value (cores, bytes, count); throws {@link QuantityError}. */
 export function parseQuantity(input: string): number {
+  // Refused before a long string is hashed for the lookup.
+  if (input.length > MAX_QUANTITY_LENGTH) return parseNew(input);
   const known = parsed.get(input);
   if (known !== undefined) return known;
   const value = parseNew(input);
