@@ -149,10 +149,17 @@ export class JsonWriter {
     } while (n > 0);
   }
 
-  /** The whole text written. */
+  /**
+   * The whole text written: the pieces concatenated with `+`, which V8 keeps as a rope (a cons
+   * string pointing at them) rather than copying them, as JSON.stringify's own answer is. The
+   * caller's next copy (the route's envelope joins the sets into one body) reads through it, so
+   * the answer's 41 MB are not copied once more here (Array.join: about a quarter of a render).
+   */
   text(): string {
     this.#flush();
-    return this.#pieces.length === 1 ? (this.#pieces[0] as string) : this.#pieces.join('');
+    let text = '';
+    for (const piece of this.#pieces) text += piece;
+    return text;
   }
 
   /** Whether `n` bytes fit in the chunk once it is flushed (false for text longer than a chunk). */
