@@ -40,6 +40,8 @@ class RenderContext {
   readonly #times = new Map<number, Uint8Array>();
   /** Print order of each distinct list of label keys, by the list as JSON. */
   readonly #labelKeys = new Map<string, LabelKeys>();
+  /** The first few lists of label keys found, as given: compared key by key before the map (no JSON of the keys to hash); most pods have one of a few. */
+  readonly #commonLabelKeys: { readonly given: readonly string[]; readonly found: LabelKeys }[] = [];
   /** The labels object asked for last and its keys' order: a pod's containers are next to each other and share it. */
   #lastLabels: Record<string, string> | undefined;
   #lastLabelKeys: LabelKeys = NO_LABELS;
@@ -82,6 +84,7 @@ class RenderContext {
   #findLabelKeys(labels: Record<string, string>): LabelKeys {
     const keys = Object.keys(labels);
     if (keys.length === 0) return NO_LABELS;
+    for (const common of this.#commonLabelKeys) if (sameKeys(common.given, keys)) return common.found;
     const id = JSON.stringify(keys);
     let found = this.#labelKeys.get(id);
     if (found === undefined) {
@@ -91,9 +94,20 @@ class RenderContext {
       const printable = order.every((k) => PRINTABLE_KEY.test(k));
       found = { order, keys: printable ? order.map((k, i) => fragment(`${i === 0 ? '{' : ','}${JSON.stringify(k)}:`)) : undefined };
       this.#labelKeys.set(id, found);
+      if (this.#commonLabelKeys.length < COMMON_LABEL_KEY_LISTS) this.#commonLabelKeys.push({ given: keys, found });
     }
     return found;
   }
+}
+
+/** How many lists of label keys RenderContext compares key by key before looking the list up by its JSON. */
+const COMMON_LABEL_KEY_LISTS = 8;
+
+/** Whether two lists hold the same keys in the same order. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A labels object's keys in print order, with each key as bytes (`{"app":`, `,"team":`) when all are printable ASCII needing no escape. */

@@ -77,6 +77,20 @@ describe('the written renderer against the one it replaced', () => {
     }
   });
 
+  it('renders labels as it did whatever their keys’ order, among more lists of keys than the renderer compares one by one', () => {
+    const rnd = mulberry32(11);
+    const keys = ['app', 'team', 'env', '7', 'a"quoted"', 'zone', 'tier', 'b', '10'];
+    const allocations = sets.allocations.allocations.map((a) => {
+      // A fresh object per record, keys in a drawn order: the same keys given in two orders print the same.
+      const given = keys.filter(() => rnd() < 0.5);
+      if (rnd() < 0.5) given.reverse();
+      const labels = Object.fromEntries(given.map((k) => [k, `v${Math.floor(rnd() * 3)}`]));
+      return { ...a, properties: { ...a.properties, labels } };
+    });
+    const set = { ...sets.allocations, allocations };
+    expect(renderAllocationSet(set)).toBe(previousRenderAllocationSet(set));
+  });
+
   it('renders empty sets as {}', () => {
     const none = { ...sets.allocations, allocations: [] };
     expect(renderAllocationSet(none)).toBe('{}');
