@@ -1,7 +1,7 @@
 import type { AuditOutput } from '../src/audit/audit-change.js';
 import { ChangeDetector } from '../src/audit/change-detector.js';
 import { PricingQueue } from '../src/audit/pricing-queue.js';
-import { trackGone, trackWorkload, type TrackedWorkload } from '../src/audit/tracked-workload.js';
+import { trackChange, type TrackedWorkload } from '../src/audit/tracked-workload.js';
 import { systemClock } from '../src/clock.js';
 import { loadConfig } from '../src/config.js';
 import { DEFAULT_PRICE_SHEET } from '../src/cost/price-sheet.js';
@@ -68,8 +68,7 @@ answerParent(async (input: AuditPathInput): Promise<AuditPathOutput> => {
     });
     const detector = new ChangeDetector({ resourceType: 'deployment', cluster: loaded.config.clusterId, clock, predictor, overflowPredictor: predictor, queue });
     const ctx = { schedulableNodes: () => 0 };
-    const transform = (obj: KubeObject, event?: WatchEventType): TrackedWorkload =>
-      (event === 'DELETED' && typeof obj.metadata?.uid === 'string' && detector.knows(obj.metadata.uid) ? trackGone(obj) : undefined) ?? trackWorkload('deployment', obj, ctx);
+    const transform = trackChange('deployment', (uid) => detector.knows(uid), ctx);
     detector.onSync(
       listed.map((text) => transform(JSON.parse(text) as KubeObject)),
       { initial: true },

@@ -5,14 +5,13 @@ import { informersOf, type InformerRegistry, type WatchSource } from '../kube/in
 import { KUBE_KINDS } from '../kube/kinds.js';
 import { NodeCounter, nodeSchedulability } from '../kube/node-counter.js';
 import { watchReadiness } from '../kube/watch-readiness.js';
-import type { KubeObject } from '../kube/kube-object.js';
-import type { KubeLogger, WatchEventType, WatchStatus } from '../kube/watch-types.js';
+import type { KubeLogger, WatchStatus } from '../kube/watch-types.js';
 import type { ComponentStatus } from '../readiness.js';
 import type { AuditOutput } from './audit-change.js';
 import { ChangeDetector } from './change-detector.js';
 import { PricingQueue } from './pricing-queue.js';
 import type { AuditResourceType } from './resource-types.js';
-import { trackGone, trackWorkload, type TrackedWorkload } from './tracked-workload.js';
+import { trackChange, type TrackedWorkload } from './tracked-workload.js';
 import type { PriorWorkloads } from './workload-state.js';
 
 /** What the audit watchers need: where the watches come from (the shared informers, or a cluster of their own), and the rest. */
@@ -78,9 +77,7 @@ export class AuditWatchers {
         onUnpriceable: (w) => deps.log.warn({ kind: type, namespace: w.namespace, name: w.name, problem: w.problem }, 'cannot price workload; no audit event for it'),
         ...(deps.prior?.has(type) === true && { prior: deps.prior.get(type) }),
       });
-      // A known workload's delete is priced from what the detector kept: only its identity is read.
-      const transform = (obj: KubeObject, event?: WatchEventType): TrackedWorkload =>
-        (event === 'DELETED' && typeof obj.metadata?.uid === 'string' && detector.knows(obj.metadata.uid) ? trackGone(obj) : undefined) ?? trackWorkload(type, obj, ctx);
+      const transform = trackChange(type, (uid) => detector.knows(uid), ctx);
       const sub = registry.informer(KUBE_KINDS[type]).subscribe<TrackedWorkload>({ consumer: 'audit', handler: detector, transform });
       this.#subs.push(sub);
       this.#detectors.push({ sub, detector });

@@ -2,6 +2,7 @@ import { CostError } from '../cost/errors.js';
 import { daemonSetNodeCount, workloadSpecOf, type WorkloadSpec } from '../cost/workload.js';
 import type { WorkloadObject } from '../cost/workload-object.js';
 import type { KubeObject } from '../kube/kube-object.js';
+import type { WatchEventType } from '../kube/watch-types.js';
 import { UNKNOWN_SOURCE, type Source } from './attribution.js';
 import { summarizeContainers, type ContainerSummary } from './container-summary.js';
 import { fieldOwners, NO_OWNERS, type FieldOwners } from './field-owners.js';
@@ -103,6 +104,15 @@ export function trackGone(obj: KubeObject): TrackedWorkload | undefined {
   if (typeof uid !== 'string' || typeof name !== 'string' || typeof resourceVersion !== 'string') return undefined;
   const namespace = typeof m?.namespace === 'string' ? m.namespace : '';
   return { uid, name, namespace, resourceVersion, createdAtMs: undefined, spec: undefined, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
+}
+
+/**
+ * The audit's reduction of a watched object, as its watch delivers it: the delete of a workload
+ * the detector knows (`known`) reads only the object's identity, since it is priced and attributed
+ * from what the detector kept; anything else is reduced whole.
+ */
+export function trackChange(type: AuditResourceType, known: (uid: string) => boolean, ctx: TrackContext): (obj: KubeObject, event?: WatchEventType) => TrackedWorkload {
+  return (obj, event) => (event === 'DELETED' && typeof obj.metadata?.uid === 'string' && known(obj.metadata.uid) ? trackGone(obj) : undefined) ?? trackWorkload(type, obj, ctx);
 }
 
 /** True when two specs would be priced differently: replicas or one pod's requests changed. */
