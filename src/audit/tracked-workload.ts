@@ -96,7 +96,7 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
  * priced and attributed from what the detector kept, so the object's owners, source, containers
  * and spec are not read again.
  */
-export function trackGone(obj: KubeObject): TrackedWorkload | undefined {
+function trackGone(obj: KubeObject): TrackedWorkload | undefined {
   const m = obj.metadata;
   const uid = m?.uid;
   const name = m?.name;
