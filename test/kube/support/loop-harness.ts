@@ -1,6 +1,6 @@
 import type { KubeObject, ObjectRef, WatchHandler, WatchLoop, WatchLoopOptions } from '../../../src/kube/index.js';
 import { createWatchLoop, KUBE_KINDS, ObjectStore, objectRef } from '../../../src/kube/index.js';
-import type { FakeKubeconfig } from '../../support/fake-kube/index.js';
+import type { FakeKubeconfig, FakeKubeOptions, KubeconfigCredentials } from '../../support/fake-kube/index.js';
 import { FakeKubeServer, writeKubeconfig } from '../../support/fake-kube/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -74,14 +74,21 @@ export interface Harness {
 /** Jitter pinned to the middle, so backoff delays are exact numbers. */
 export const HALF = (): number => 0.5;
 
+/** How the harness's fake serves (TLS, authentication) and how its kubeconfig connects; default plain HTTP, anyone answered. */
+export interface HarnessConnection {
+  readonly fake?: FakeKubeOptions;
+  readonly credentials?: KubeconfigCredentials;
+}
+
 /** Builds the harness; `setup` runs on the fake before the loop starts. */
 export async function harness(
   setup: (fake: FakeKubeServer) => void | Promise<void> = () => undefined,
   options: Partial<Omit<WatchLoopOptions<Ref>, 'kubeConfig' | 'handler' | 'transform' | 'clock'>> = {},
+  connection: HarnessConnection = {},
 ): Promise<Harness> {
-  const fake = await FakeKubeServer.start();
+  const fake = await FakeKubeServer.start(connection.fake);
   await setup(fake);
-  const kc: FakeKubeconfig = await writeKubeconfig(fake.url);
+  const kc: FakeKubeconfig = await writeKubeconfig(fake.url, undefined, connection.credentials);
   const clock = new ManualClock();
   const rec = recorder();
   const loop = createWatchLoop<Ref>({ kubeConfig: kc.kubeConfig, kind: KUBE_KINDS.deployment, handler: rec.handler, transform: toRef, clock, random: HALF, ...options });

@@ -11,9 +11,22 @@ export interface FakeKubeconfig {
   remove(): Promise<void>;
 }
 
+/** How a kubeconfig trusts the server and proves who it is; every field is optional. */
+export interface KubeconfigCredentials {
+  /** PEM of the CA that signed the server's certificate (`certificate-authority-data`); absent, TLS verification is skipped. */
+  readonly ca?: string;
+  /** The bearer token; default `fake-token` unless a client certificate is given. */
+  readonly token?: string;
+  /** PEM certificate and key (`client-certificate-data`, `client-key-data`). */
+  readonly clientCert?: { readonly cert: string; readonly key: string };
+}
+
+const base64 = (pem: string): string => Buffer.from(pem).toString('base64');
+
 /** The kubeconfig text for an API server at `url`, as kubectl and client-node read it. */
-export function kubeconfigYaml(url: string): string {
-  // client-node 1.x refuses an http:// server unless TLS verification is (pointlessly) skipped.
+export function kubeconfigYaml(url: string, credentials: KubeconfigCredentials = {}): string {
+  const { ca, clientCert } = credentials;
+  const token = credentials.token ?? (clientCert === undefined ? 'fake-token' : undefined);
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -21,11 +34,13 @@ export function kubeconfigYaml(url: string): string {
     '- name: fake',
     '  cluster:',
     `    server: ${url}`,
-    '    insecure-skip-tls-verify: true',
+    // client-node 1.x refuses an http:// server unless TLS verification is (pointlessly) skipped.
+    ca === undefined ? '    insecure-skip-tls-verify: true' : `    certificate-authority-data: ${base64(ca)}`,
     'users:',
     '- name: fake',
     '  user:',
-    '    token: fake-token',
+    ...(token === undefined ? [] : [`    token: ${token}`]),
+    ...(clientCert === undefined ? [] : [`    client-certificate-data: ${base64(clientCert.cert)}`, `    client-key-data: ${base64(clientCert.key)}`]),
     'contexts:',
     '- name: fake',
     '  context:',
@@ -38,10 +53,10 @@ export function kubeconfigYaml(url: string): string {
 }
 
 /** Writes a kubeconfig for `url` to a fresh temporary directory (or `dir`) and loads it. */
-export async function writeKubeconfig(url: string, dir?: string): Promise<FakeKubeconfig> {
+export async function writeKubeconfig(url: string, dir?: string, credentials?: KubeconfigCredentials): Promise<FakeKubeconfig> {
   const base = dir ?? (await mkdtemp(join(tmpdir(), 'fake-kube-')));
   const path = join(base, 'kubeconfig');
-  await writeFile(path, kubeconfigYaml(url), { mode: 0o600 });
+  await writeFile(path, kubeconfigYaml(url, credentials), { mode: 0o600 });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(path);
   return {

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   /** The request's Content-Type and User-Agent, when it sent them (what a write's field manager derives from). */
   contentType?: string;
   userAgent?: string;
+  /** Who the request authenticated as, when the fake requires it: `token`, or `cert:<CN>` for a client certificate. */
+  user?: string;
   /** Set when a 200 watch stream answered with an in-stream ERROR 410. */
   inStreamError?: number;
 }

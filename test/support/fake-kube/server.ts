@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../../../src/clock.js';
 import { systemClock } from '../../../src/clock.js';
 import type { ExpiredMode, FaultTarget } from './faults.js';
@@ -31,7 +32,26 @@ export interface FakeKubeOptions {
   creationClock?: Pick<Clock, 'nowMs'>;
   /** Makes the `uid` of created objects; default random (`crypto.randomUUID`). */
   uid?: () => string;
+  /** Serve HTTPS, as an API server does; default plain HTTP. */
+  tls?: FakeKubeTls;
+  /**
+   * When set, a request is answered only if it carries `Authorization: Bearer <token>` or (over
+   * TLS) a client certificate `tls.clientCa` signed; any other gets kube-apiserver's 401. Unset
+   * (and no `clientCa`), every request is answered.
+   */
+  token?: string;
 }
+
+/** The fake's TLS, as kube-apiserver's `--tls-cert-file`, `--tls-private-key-file` and `--client-ca-file`. */
+export interface FakeKubeTls {
+  readonly cert: string;
+  readonly key: string;
+  /** The CA whose client certificates authenticate; a request without one must then bring the token. */
+  readonly clientCa?: string;
+}
+
+/** kube-apiserver's answer to a request it cannot authenticate. */
+const UNAUTHORIZED = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
 
 /**
  * A Kubernetes API server on 127.0.0.1 that speaks the list/watch protocol over real HTTP, with a
@@ -46,6 +66,7 @@ export class FakeKubeServer {
   readonly #lister: Lister;
   #port = 0;
   #listening = false;
+  readonly #tls: boolean;
   /** The objects and history; exposed for tests that need the raw rv numbers. */
   readonly store: FakeStore;
   /** Knobs that change how the next requests are answered. */
@@ -70,12 +91,22 @@ export class FakeKubeServer {
       streams: this.#streams,
       serverAddress: () => `127.0.0.1:${this.#port}`,
     };
-    this.#server = createServer((req, res) => {
+    const tls = opts.tls;
+    this.#tls = tls !== undefined;
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       const url = new URL(req.url ?? '/', 'http://fake');
       const rec: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), verb: 'other' };
       if (req.headers['content-type'] !== undefined) rec.contentType = req.headers['content-type'];
       if (req.headers['user-agent'] !== undefined) rec.userAgent = req.headers['user-agent'];
       this.#requests.push(rec);
+      const user = authenticate(req, opts.token, tls?.clientCa !== undefined);
+      if (user === null) {
+        rec.status = 401;
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(UNAUTHORIZED);
+        return;
+      }
+      if (user !== undefined) rec.user = user;
       try {
         handleRequest(ctx, req, res, rec);
       } catch (err) {
@@ -84,7 +115,12 @@ export class FakeKubeServer {
       }
       // A write answers once its body is read and then records its own status over this one.
       rec.status = res.statusCode;
-    });
+    };
+    // Client certificates are asked for and checked here, not by the handshake: without one, the token may still do.
+    this.#server =
+      tls === undefined
+        ? createServer(onRequest)
+        : createTlsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa !== undefined && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }) }, onRequest);
     this.#server.on('connection', (s) => {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
@@ -98,9 +134,9 @@ export class FakeKubeServer {
     return fake;
   }
 
-  /** `http://127.0.0.1:<port>`. */
+  /** `http://127.0.0.1:<port>`, or `https://` when it serves TLS. */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
   }
 
   /** The port, kept across stop() and restart(). */
@@ -332,3 +368,20 @@ export class FakeKubeServer {
   }
 }
 
+
+/**
+ * Who sent `req`, as kube-apiserver's authenticators decide it: the bearer token when it is the
+ * one expected (`token`), else a verified client certificate's `CN` (`cert:<CN>`); `null` when
+ * authentication is required and neither is there, `undefined` when none is required.
+ */
+function authenticate(req: IncomingMessage, token: string | undefined, clientCerts: boolean): string | undefined | null {
+  if (token === undefined && !clientCerts) return undefined;
+  if (token !== undefined && req.headers.authorization === `Bearer ${token}`) return 'token';
+  // Client certificates are asked for only over TLS, so the socket is a TLSSocket then.
+  const socket = req.socket as TLSSocket;
+  if (clientCerts && socket.authorized) {
+    const cn: unknown = socket.getPeerCertificate().subject.CN;
+    return `cert:${typeof cn === 'string' ? cn : ''}`;
+  }
+  return null;
+}
