@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import type { Clock } from '../../../src/clock.js';
 import { systemClock } from '../../../src/clock.js';
 import type { ExpiredMode, FaultTarget } from './faults.js';
@@ -377,9 +377,8 @@ export class FakeKubeServer {
 function authenticate(req: IncomingMessage, token: string | undefined, clientCerts: boolean): string | undefined | null {
   if (token === undefined && !clientCerts) return undefined;
   if (token !== undefined && req.headers.authorization === `Bearer ${token}`) return 'token';
-  // Client certificates are asked for only over TLS, so the socket is a TLSSocket then.
-  const socket = req.socket as TLSSocket;
-  if (clientCerts && socket.authorized) {
+  const socket = req.socket;
+  if (clientCerts && socket instanceof TLSSocket && socket.authorized) {
     const cn: unknown = socket.getPeerCertificate().subject.CN;
     return `cert:${typeof cn === 'string' ? cn : ''}`;
   }
