@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,27 @@ describe.runIf(haveOpenssl)('the watch loop over TLS', () => {
     await h.retryNow();
     await waitFor(() => h!.loop.status().failures === 2, 'the second attempt');
     expect(h.fake.requests).toEqual([]);
+  });
+
+  it('gets its token from an exec credential plugin, as EKS and GKE kubeconfigs do', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'exec-plugin-'));
+    try {
+      // What aws eks get-token and gke-gcloud-auth-plugin print: an ExecCredential with a token.
+      const plugin = join(dir, 'get-token');
+      const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'exec-token' } });
+      await writeFile(plugin, `#!/bin/sh\necho "$1" >> "${join(dir, 'calls')}"\necho '${credential}'\n`, { mode: 0o755 });
+      h = await harness(seedWeb, {}, { fake: { tls: pki.server, token: 'exec-token' }, credentials: { ca: pki.ca, exec: { command: plugin, args: ['--cluster=fake'] } } });
+      h.loop.start();
+      await h.watching();
+      expect(h.rec.log).toEqual(['sync initial web']);
+      expect(h.fake.requests.map((r) => [r.verb, r.user])).toEqual([
+        ['list', 'token'],
+        ['watch', 'token'],
+      ]);
+      expect((await readFile(join(dir, 'calls'), 'utf8')).split('\n')[0]).toBe('--cluster=fake');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a token the server refuses as 401 Unauthorized and backs off', async () => {

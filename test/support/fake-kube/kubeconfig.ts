@@ -19,14 +19,16 @@ export interface KubeconfigCredentials {
   readonly token?: string;
   /** PEM certificate and key (`client-certificate-data`, `client-key-data`). */
   readonly clientCert?: { readonly cert: string; readonly key: string };
+  /** A credential plugin (`exec`, as EKS's and GKE's kubeconfigs name one) that prints an ExecCredential. */
+  readonly exec?: { readonly command: string; readonly args?: readonly string[] };
 }
 
 const base64 = (pem: string): string => Buffer.from(pem).toString('base64');
 
 /** The kubeconfig text for an API server at `url`, as kubectl and client-node read it. */
 export function kubeconfigYaml(url: string, credentials: KubeconfigCredentials = {}): string {
-  const { ca, clientCert } = credentials;
-  const token = credentials.token ?? (clientCert === undefined ? 'fake-token' : undefined);
+  const { ca, clientCert, exec } = credentials;
+  const token = credentials.token ?? (clientCert === undefined && exec === undefined ? 'fake-token' : undefined);
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -41,6 +43,9 @@ export function kubeconfigYaml(url: string, credentials: KubeconfigCredentials =
     '  user:',
     ...(token === undefined ? [] : [`    token: ${token}`]),
     ...(clientCert === undefined ? [] : [`    client-certificate-data: ${base64(clientCert.cert)}`, `    client-key-data: ${base64(clientCert.key)}`]),
+    ...(exec === undefined
+      ? []
+      : ['    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${JSON.stringify(exec.command)}`, `      args: ${JSON.stringify(exec.args ?? [])}`, '      interactiveMode: Never']),
     'contexts:',
     '- name: fake',
     '  context:',
