@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
 import { answerParent } from './lib/child.js';
 import { RssPeak, settledMemory } from './lib/memory.js';
@@ -11,12 +12,16 @@ import { RssPeak, settledMemory } from './lib/memory.js';
 
 const SAMPLE_MS = 25;
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const headers = { accept: 'application/json', authorization: 'Bearer fake-token' };
+/** Over TLS (`BENCH_AUDIT_TLS`) the fake's CA is trusted through NODE_EXTRA_CA_CERTS, which the parent sets. */
+let tls = false;
+let agent: http.Agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const get = (url: string, options: http.RequestOptions, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest =>
+  (tls ? https.get : http.get)(url, options, onResponse);
 
 function getText(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers }, (res) => {
+    const req = get(url, { agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
@@ -55,7 +60,7 @@ async function listAll(input: AuditRunInput): Promise<{ items: number; resourceV
 /** Opens a watch from `rv`; calls `onChange` for every ADDED, MODIFIED and DELETED line, parsed. */
 function watch(input: AuditRunInput, rv: string, onChange: () => void): http.ClientRequest {
   const query = new URLSearchParams({ watch: 'true', resourceVersion: rv, allowWatchBookmarks: 'true' });
-  const req = http.get(`${input.serverUrl}${input.path}?${query.toString()}`, { headers }, (res) => {
+  const req = get(`${input.serverUrl}${input.path}?${query.toString()}`, { headers }, (res) => {
     res.setEncoding('utf8');
     let rest = '';
     res.on('data', (chunk: string) => {
@@ -74,6 +79,10 @@ function watch(input: AuditRunInput, rv: string, onChange: () => void): http.Cli
 }
 
 answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void): Promise<AuditRunOutput> => {
+  if (input.serverUrl.startsWith('https:')) {
+    tls = true;
+    agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  }
   const before = settledMemory();
   const peak = new RssPeak();
   const sampler = setInterval(() => peak.sample(), SAMPLE_MS);

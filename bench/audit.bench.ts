@@ -1,5 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deploymentObject, FakeKubeServer, writeKubeconfig } from '../test/support/fake-kube/index.js';
+import { makeTestPki } from '../test/support/test-pki.js';
 import { AUDIT_SERVER_FLAGS, until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
 import { runChild } from './lib/child.js';
 import { fillDeployments, streamBurst, type BurstTimes } from './lib/fake-cluster.js';
@@ -33,6 +36,12 @@ if (SIZES.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error(`BENCH_AU
  * `deployment,statefulset,daemonset,pod` also audits the kinds the ETL watches (Nodes, Pods).
  */
 const RESOURCE_TYPES = process.env['BENCH_AUDIT_RESOURCE_TYPES'];
+/**
+ * `BENCH_AUDIT_TLS=1`: the fake serves HTTPS, as every real API server does, with a CA the real
+ * openssl makes for the run; the server trusts it from its kubeconfig, the bare client (and the
+ * server's probe) through NODE_EXTRA_CA_CERTS. Both sides then pay TLS on the same bytes.
+ */
+const TLS = process.env['BENCH_AUDIT_TLS'] === '1';
 /** Streamed after each sync: half creates, then the same objects deleted. */
 const CHANGES = 20_000;
 const MB = 2 ** 20;
@@ -68,7 +77,7 @@ interface Figures {
 /** How long the watch is left idle after the burst before the lone change: nothing else is in flight then. */
 const LONE_AFTER_MS = 200;
 
-async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: AuditRunInput, tag: string): Promise<Figures> {
+async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: AuditRunInput, tag: string, env: Readonly<Record<string, string>>): Promise<Figures> {
   const at: Record<AuditRunEvent, number[]> = { synced: [], priced: [], queryable: [] };
   let burst: Promise<BurstTimes> | undefined;
   let lone: Promise<number> | undefined;
@@ -89,6 +98,7 @@ async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: Aud
   try {
     out = (await runChild(new URL(`./audit-${which}.child.ts`, import.meta.url), input, {
       execArgv,
+      env,
       onEvent: (raw) => {
         const event = raw as AuditRunEvent;
         at[event].push(performance.now());
@@ -144,10 +154,14 @@ function summarise(runs: readonly Figures[]): Summary {
 
 /** Fills a fake with `objects` Deployments and runs both sides `ROUNDS` times against it. */
 async function measureSize(objects: number): Promise<{ server: Summary; bare: Summary }> {
-  const fake = await FakeKubeServer.start();
-  const kubeconfig = await writeKubeconfig(fake.url);
+  const pki = TLS ? await makeTestPki() : undefined;
+  const fake = await FakeKubeServer.start(pki === undefined ? {} : { tls: pki.server });
+  const kubeconfig = await writeKubeconfig(fake.url, undefined, pki === undefined ? {} : { ca: pki.ca });
+  const caPath = join(dirname(kubeconfig.path), 'ca.crt');
+  if (pki !== undefined) await writeFile(caPath, pki.ca);
+  const env: Record<string, string> = pki === undefined ? {} : { NODE_EXTRA_CA_CERTS: caPath };
   try {
-    progress(`audit: filling the fake API server with ${n(objects)} Deployments`);
+    progress(`audit: filling the fake API server${TLS ? ' (HTTPS)' : ''} with ${n(objects)} Deployments`);
     fillDeployments(fake, objects, 'app');
     const input: AuditRunInput = {
       kubeconfigPath: kubeconfig.path,
@@ -164,7 +178,7 @@ async function measureSize(objects: number): Promise<{ server: Summary; bare: Su
       const order = round % 2 === 0 ? (['bare', 'server'] as const) : (['server', 'bare'] as const);
       for (const which of order) {
         progress(`audit: ${n(objects)} Deployments, ${which === 'server' ? 'server (startServer)' : 'baseline (bare list + watch)'} in a child process, round ${round + 1} of ${ROUNDS}`);
-        const f = await runOne(which, fake, input, `burst-${which}-${round}`);
+        const f = await runOne(which, fake, input, `burst-${which}-${round}`, env);
         progress(
           `  sync ${f.syncMs.toFixed(0)} ms (CPU ${f.syncCpuMs.toFixed(0)} ms), RSS at sync ${f.rssAtSyncMB.toFixed(0)} MB, burst ${f.changesPerSecond.toFixed(0)} changes/s (CPU ${f.cpuUsPerChange.toFixed(1)} µs each), ` +
             `last → queryable ${f.lastToQueryableMs.toFixed(1)} ms, lone change → queryable ${f.loneToQueryableMs.toFixed(2)} ms, ${f.watchesOpened} watches opened`,
@@ -252,7 +266,8 @@ function sizeRows(objects: number, server: Summary, bare: Summary): Result[] {
       note:
         `last change → queryable after ${size}: from the fake handing the last DELETED to the kernel (socket buffers may still hold ` +
         `earlier changes) to GET /model/audit/events?count=1 (real HTTP, from the server's process) answering it as the newest event, ` +
-        `${server.range('lastToQueryableMs', 1)} ms; baseline: to the bare client parsing that line`,
+        `${server.range('lastToQueryableMs', 1)} ms; baseline: to the bare client parsing that line` +
+        (TLS ? ' (over TLS the fake learns its write was handed on after the TLS layer did, so the baseline can read 0 or below)' : ''),
     },
     {
       figure: `one change on the idle watch after ${size}: sent → queryable`,
@@ -271,7 +286,8 @@ export default {
   async run() {
     const measured = [];
     for (const objects of SIZES) measured.push({ objects, ...(await measureSize(objects)) });
-    const results = measured.flatMap((m) => sizeRows(m.objects, m.server, m.bare));
+    // Over TLS every figure says so, so a table of both runs cannot mix them up.
+    const results = measured.flatMap((m) => sizeRows(m.objects, m.server, m.bare)).map((r) => (TLS ? { ...r, figure: `${r.figure} (TLS)` } : r));
     // Per Deployment, as the slope between the two sizes: fixed costs (code, caches) cancel out.
     const [small, large] = [measured[0]!, measured[measured.length - 1]!];
     if (small.objects === large.objects) return results;

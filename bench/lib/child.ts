@@ -4,18 +4,19 @@ type Message = { readonly event: string } | { readonly answer: unknown };
 
 /**
  * Runs the TypeScript module at `moduleUrl` in a child process (with this process's tsx loader
- * plus `execArgv`), sends it `input`, and resolves with its answer. Events the child emits on the
+ * plus `execArgv`, and this process's environment with `env` over it), sends it `input`, and resolves with its answer. Events the child emits on the
  * way reach `onEvent`, so the parent can time its own side to the child's phases.
  * The child side is {@link answerParent}.
  */
 export function runChild(
   moduleUrl: URL,
   input: object,
-  options: { execArgv?: readonly string[]; onEvent?: (event: string) => void } = {},
+  options: { execArgv?: readonly string[]; env?: Readonly<Record<string, string>>; onEvent?: (event: string) => void } = {},
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const child = fork(moduleUrl, [], {
       execArgv: [...process.execArgv, ...(options.execArgv ?? [])],
+      ...(options.env !== undefined && { env: { ...process.env, ...options.env } }),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let answer: { value: unknown } | undefined;

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { isExpired, KubeApiError } from './api-error.js';
 import type { KubeObject } from './kube-object.js';
 import { isKubeObject } from './kube-object.js';
+import { KubeConnection } from './kube-request.js';
 import { fetchListPage } from './list-page.js';
 
 /** How to take one consistent list of a collection. */
@@ -36,9 +37,19 @@ export interface ListAllResult<T> {
  * Lists a collection page by page. No `resourceVersion` is sent, so the server takes a fresh,
  * consistent snapshot (a quorum read) that every page reports, and paginates it for real (many
  * servers ignore `limit` when `resourceVersion=0`). When a continue token expires mid-list, the
- * 410 offers a token to carry on, but that would mix two snapshots: start over instead.
+ * 410 offers a token to carry on, but that would mix two snapshots: start over instead. The
+ * pages go over one keep-alive connection (one TLS handshake per list, not per page).
  */
 export async function listAll<T>(o: ListAllOptions<T>): Promise<ListAllResult<T>> {
+  const connection = new KubeConnection();
+  try {
+    return await listPages(o, connection);
+  } finally {
+    connection.close();
+  }
+}
+
+async function listPages<T>(o: ListAllOptions<T>, connection: KubeConnection): Promise<ListAllResult<T>> {
   let pages = 0;
   for (let restarts = 0; restarts <= o.maxRestarts; restarts++) {
     const items: T[] = [];
@@ -50,7 +61,7 @@ export async function listAll<T>(o: ListAllOptions<T>): Promise<ListAllResult<T>
       if (cont !== undefined) query['continue'] = cont;
       let page;
       try {
-        page = await fetchListPage(o.kubeConfig, o.path, query, { signal: o.signal, clock: o.clock, timeoutMs: o.pageTimeoutMs, maxBytes: o.maxPageBytes });
+        page = await fetchListPage(o.kubeConfig, o.path, query, { signal: o.signal, connection, clock: o.clock, timeoutMs: o.pageTimeoutMs, maxBytes: o.maxPageBytes });
       } catch (err) {
         if (cont !== undefined && isExpired(err)) {
           expired = true;

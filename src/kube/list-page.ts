@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
 import { KubeApiError, KubeTimeoutError } from './api-error.js';
-import type { KubeRequest } from './kube-request.js';
-import { closeAgent, prepareKubeRequest } from './kube-request.js';
+import type { KubeConnection, KubeRequest } from './kube-request.js';
+import { prepareKubeRequest } from './kube-request.js';
 
 /** One page of a list: raw items, the snapshot's resourceVersion and the token for the next page. */
 export interface ListPage {
@@ -14,6 +14,8 @@ export interface ListPage {
 /** How one page request is bounded. */
 export interface PageRequestLimits {
   readonly signal: AbortSignal;
+  /** The list's connection, shared by its pages. */
+  readonly connection?: KubeConnection;
   readonly clock: Clock;
   readonly timeoutMs: number;
   readonly maxBytes: number;
@@ -26,7 +28,7 @@ export interface PageRequestLimits {
  * they rebuild every item into model classes, which costs time and memory on 100,000 objects.
  */
 export async function fetchListPage(kc: KubeConfig, path: string, query: Readonly<Record<string, string>>, limits: PageRequestLimits): Promise<ListPage> {
-  const { status, body } = await get(await prepareKubeRequest(kc, path, query), limits);
+  const { status, body } = await get(await prepareKubeRequest(kc, path, query, limits.connection), limits);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -48,7 +50,7 @@ function toPage(path: string, v: unknown): ListPage {
   return { items: Array.isArray(items) ? (items as unknown[]) : [], resourceVersion: rv, continueToken: typeof cont === 'string' && cont !== '' ? cont : undefined };
 }
 
-function get({ url, options, send }: KubeRequest, limits: PageRequestLimits): Promise<{ status: number; body: string }> {
+function get({ url, options, send, release }: KubeRequest, limits: PageRequestLimits): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = send(url, options);
     const timer = limits.clock.setTimeout(() => {
@@ -60,7 +62,7 @@ function get({ url, options, send }: KubeRequest, limits: PageRequestLimits): Pr
     const settle = (): void => {
       limits.clock.clearTimeout(timer);
       limits.signal.removeEventListener('abort', onAbort);
-      closeAgent(options);
+      release();
     };
     if (limits.signal.aborted) onAbort();
     else limits.signal.addEventListener('abort', onAbort, { once: true });

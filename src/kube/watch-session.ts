@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { finished } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeRequest } from './kube-request.js';
-import { closeAgent, prepareKubeRequest } from './kube-request.js';
+import { prepareKubeRequest } from './kube-request.js';
 import { LineSplitter } from './line-splitter.js';
 
 /** Query parameters of a watch request (`watch=true` is added here). */
@@ -63,7 +63,7 @@ const KEEPALIVE_MS = 30_000;
  */
 export function openWatchSession(kc: KubeConfig, path: string, query: WatchQuery, cb: WatchSessionCallbacks): WatchSession {
   let req: http.ClientRequest | undefined;
-  let options: KubeRequest['options'] | undefined;
+  let release: (() => void) | undefined;
   let aborted = false;
   let ended = false;
   let resolveEnded: () => void = () => undefined;
@@ -72,7 +72,7 @@ export function openWatchSession(kc: KubeConfig, path: string, query: WatchQuery
     if (ended) return;
     ended = true;
     req?.destroy();
-    if (options !== undefined) closeAgent(options);
+    release?.();
     resolveEnded();
     cb.onEnd(err);
   };
@@ -87,8 +87,9 @@ export function openWatchSession(kc: KubeConfig, path: string, query: WatchQuery
     const { type, object } = data as { type?: unknown; object?: unknown };
     cb.onEvent(String(type), object);
   };
-  const send = ({ url, options: o, send: request }: KubeRequest): void => {
-    options = o;
+  const send = (prepared: KubeRequest): void => {
+    const { url, options: o, send: request } = prepared;
+    release = prepared.release;
     if (aborted) return end(new Error('watch aborted before it was sent'));
     const r = request(url, o);
     req = r;

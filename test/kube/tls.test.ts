@@ -54,6 +54,23 @@ describe.runIf(haveOpenssl)('the watch loop over TLS', () => {
     ]);
   });
 
+  it('takes a list of many pages over one connection (one handshake), closed when the list is done', async () => {
+    const seedTen = (fake: FakeKubeServer): void => {
+      for (let i = 0; i < 10; i++) fake.create('deployments', deploymentObject('shop', `app-${i}`));
+    };
+    h = await harness(seedTen, { pageSize: 2 }, { fake: { tls: pki.server, token: 'sa-token' }, credentials: { ca: pki.ca, token: 'sa-token' } });
+    h.loop.start();
+    await h.watching();
+    expect(h.fake.calls('deployments')).toEqual(['list', 'list continue', 'list continue', 'list continue', 'list continue', 'watch rv=11']);
+    // Each page still sends the token; the five pages shared one connection, the watch has its own.
+    expect(h.fake.requests.every((r) => r.user === 'token')).toBe(true);
+    await waitFor(() => h!.fake.connections === 1, 'the list connection to close');
+    expect(h.fake.connectionsOpened).toBe(2);
+    h.loop.relist();
+    await waitFor(() => h!.fake.calls('deployments').length === 12 && h!.fake.connections === 1, 'the relist and its new watch');
+    expect(h.fake.connectionsOpened).toBe(4);
+  });
+
   it('authenticates with a client certificate alone, as kubeadm’s admin.conf does', async () => {
     h = await harness(seedWeb, {}, { fake: { tls: { ...pki.server, clientCa: pki.ca } }, credentials: { ca: pki.ca, clientCert: pki.client } });
     h.loop.start();

@@ -67,6 +67,7 @@ export class FakeKubeServer {
   #port = 0;
   #listening = false;
   readonly #tls: boolean;
+  #connectionsOpened = 0;
   /** The objects and history; exposed for tests that need the raw rv numbers. */
   readonly store: FakeStore;
   /** Knobs that change how the next requests are answered. */
@@ -122,6 +123,7 @@ export class FakeKubeServer {
         ? createServer(onRequest)
         : createTlsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa !== undefined && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false }) }, onRequest);
     this.#server.on('connection', (s) => {
+      this.#connectionsOpened++;
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
     });
@@ -281,6 +283,11 @@ export class FakeKubeServer {
   /** TCP connections open now, of any request: 0 once every client has closed its sockets. */
   get connections(): number {
     return this.#sockets.size;
+  }
+
+  /** TCP connections accepted since start, closed or not (over TLS, each one a handshake). */
+  get connectionsOpened(): number {
+    return this.#connectionsOpened;
   }
 
   /** Watch streams open now (for one resource, or all). */
