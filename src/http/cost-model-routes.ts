@@ -6,8 +6,8 @@ import { ALLOCATION_AGGREGATE_ACCEPTS, ASSET_AGGREGATE_ACCEPTS, parseAllocationA
 import type { SetQueries } from '../etl/set-queries.js';
 import { renderAllocationSet, renderAssetAggregateSet, renderAssetSet } from '../etl/set-json.js';
 import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema } from '../etl/set-json-schemas.js';
-import { RenderedBody } from './render-cache.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
+import { setsBody } from './sets-body.js';
 import { formatDurationMs, parseDurationMs, WINDOW_ACCEPTS, type Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { errorResponses, NotModified } from './envelope.js';
@@ -97,7 +97,7 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         const tag = tags.of('allocation', await deps.sets.stamp('allocation', base), resolvedKey(base, { aggregate, idle }));
         if (answeredNotModified(request, reply, tag)) return reply;
         const answer = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
-        return sendRendered(request, reply, envelope(answer.sets.map(renderAllocationSet), answer.warnings));
+        return sendRendered(request, reply, setsBody(answer.sets.map(renderAllocationSet), answer.warnings));
       },
     );
     app.get(
@@ -118,16 +118,10 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         if (answeredNotModified(request, reply, tag)) return reply;
         const result = await deps.sets.assets({ ...base, ...(aggregate !== undefined && { aggregate }) });
         const parts = 'sets' in result ? result.sets.map(renderAssetSet) : result.aggregates.map(renderAssetAggregateSet);
-        return sendRendered(request, reply, envelope(parts, result.warnings));
+        return sendRendered(request, reply, setsBody(parts, result.warnings));
       },
     );
   };
-}
-
-/** The success envelope around sets already rendered as JSON (they are large: rendered once, never re-serialised), with Kubecost's `warning` when a stored set was left out. */
-function envelope(sets: readonly string[], warnings: readonly string[]): RenderedBody {
-  const warning = warnings.length === 0 ? '' : `,"warning":${JSON.stringify(warnings.join('; '))}`;
-  return new RenderedBody(`{"code":200,"data":[${sets.join(',')}]${warning}}`);
 }
 
 /** The query as resolved (absolute window, defaults applied), for the answer's ETag. */
