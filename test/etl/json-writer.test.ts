@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_BYTES, fragment, JsonWriter } from '../../src/etl/json-writer.js';
+import { CHUNK_BYTES, ChunkPool, fragment, JsonWriter } from '../../src/etl/json-writer.js';
 import { roundForJson } from '../../src/etl/set-json.js';
 import { jsonText } from '../support/json-bytes.js';
 import { mulberry32 } from '../support/seeded-random.js';
@@ -114,5 +114,28 @@ describe('JsonWriter', () => {
     const chunks = w.chunks();
     expect(chunks).toEqual([Buffer.from('{}')]);
     expect(chunks[0]!.buffer.byteLength).toBeLessThan(CHUNK_BYTES);
+  });
+
+  it('takes its chunks from the pool given, gives its last back when done, and the pool keeps no more than its bound', () => {
+    const pool = new ChunkPool(2);
+    const first = new JsonWriter(pool);
+    first.json(filler(CHUNK_BYTES + 10));
+    first.json(',');
+    expect(jsonText(first.chunks())).toBe(`${filler(CHUNK_BYTES + 10)},`);
+    expect(pool.size).toBe(1); // the chunk it was writing; the long text was bytes of its own
+    const reused = new JsonWriter(pool);
+    expect(pool.size).toBe(0);
+    reused.json(filler(CHUNK_BYTES));
+    reused.json('1');
+    const bytes = reused.chunks();
+    expect(jsonText(bytes)).toBe(`${filler(CHUNK_BYTES)}1`);
+    expect(pool.size).toBe(1); // its last chunk
+    pool.give(bytes); // its full chunk fits under the bound, the copy of its last is not a chunk
+    expect(pool.size).toBe(2);
+    const third = new JsonWriter(new ChunkPool(0));
+    third.json(filler(CHUNK_BYTES));
+    third.json('2');
+    pool.give(third.chunks());
+    expect(pool.size).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CHUNK_BYTES, ChunkPool } from '../../src/etl/json-writer.js';
 import { renderAllocationSet } from '../../src/etl/set-json.js';
 import { setsBody } from '../../src/http/sets-body.js';
 import { HOUR_10 } from '../support/etl-records.js';
@@ -19,14 +20,27 @@ describe('setsBody', () => {
     const next = randomAllocationSets({ seed, window: HOUR_10, records: [300, 1200, 3000][seed - 1] ?? 300, awkwardNames: true });
     const sets = [next(), { ...next(), allocations: [] }, next()];
     for (const warnings of [[], ['stored allocation set c 2024-05-03T10:00:00.000Z (3600s) cannot be read: "bad" é\u2028; the answer leaves it out', 'second']]) {
-      const body = setsBody(sets.map(renderAllocationSet), warnings);
+      const body = setsBody(sets.map((set) => renderAllocationSet(set)), warnings, new ChunkPool(0));
       expect(bytesOf(body.identity)).toBe(bytesOf(bodyFromText(sets.map(previousRenderAllocationSet), warnings)));
     }
   });
 
   it('answers no sets as an empty list, and an empty set as {}', () => {
-    expect(setsBody([], []).identity.toString()).toBe('{"code":200,"data":[]}');
+    expect(setsBody([], [], new ChunkPool(0)).identity.toString()).toBe('{"code":200,"data":[]}');
     const empty = { cluster: 'c', window: HOUR_10, allocations: [] };
-    expect(setsBody([renderAllocationSet(empty), renderAllocationSet(empty)], []).identity.toString()).toBe('{"code":200,"data":[{},{}]}');
+    expect(setsBody([renderAllocationSet(empty), renderAllocationSet(empty)], [], new ChunkPool(0)).identity.toString()).toBe('{"code":200,"data":[{},{}]}');
+  });
+
+  it('gives the sets\u2019 chunks back to the pool once copied, and answers rendered from them again are right, the earlier unchanged', () => {
+    const pool = new ChunkPool(8);
+    const next = randomAllocationSets({ seed: 4, window: HOUR_10, records: 2500, awkwardNames: true });
+    const sets = [next(), next(), next()];
+    const bodies = sets.map((set) => setsBody([renderAllocationSet(set, pool), renderAllocationSet(set, pool)], [], pool));
+    expect(pool.size).toBe(8);
+    sets.forEach((set, i) => {
+      const text = previousRenderAllocationSet(set);
+      expect(bytesOf(bodies[i]!.identity)).toBe(bytesOf(bodyFromText([text, text], [])));
+    });
+    expect(bodies[0]!.identity.length).toBeGreaterThan(2 * CHUNK_BYTES);
   });
 });
