@@ -145,7 +145,8 @@ export default {
     });
 
     progress('etl: rendering the allocation set as Kubecost JSON');
-    const render = compare(() => renderReusing(set, new ChunkPool(POOLED_CHUNKS)), () => JSON.stringify(set.allocations));
+    const pool = new ChunkPool(POOLED_CHUNKS);
+    const render = compare(() => renderReusing(set, pool), () => JSON.stringify(set.allocations));
     const rendered: JsonBytes = renderAllocationSet(set);
     const plainJson = JSON.stringify(set);
     const renderedBytes = rendered.reduce((n, chunk) => n + chunk.length, 0);
