@@ -11,9 +11,9 @@
  * most of what a render cost beyond the writes (decoding 41 MB of chunks, about 150 ms a render).
  * ASCII is copied into the chunk byte by byte; text beyond ASCII (or needing escapes, printed by
  * JSON.stringify) is encoded into it by Buffer.write. A chunk that is full is handed on as it is
- * and a fresh one allocated (no copy); no character is split between chunks. The last chunk is
- * copied to its length, so a small answer (a step without records, one of thousands) holds its
- * bytes and not a whole chunk.
+ * and the next taken from the writer's ChunkPool (no copy); no character is split between chunks.
+ * The last chunk is copied to its length, so a small answer (a step without records, one of
+ * thousands) holds its bytes and not a whole chunk, and the chunk goes back to the pool.
  */
 
 /** A JSON text as its UTF-8 bytes, in order: what JsonWriter writes, for a body to concatenate (Buffer.concat) without encoding it again. */
@@ -37,10 +37,10 @@ const INT32_LIMIT = 2 ** 31;
 
 /**
  * Chunks whose bytes were copied out (into a body), for the next writers to fill again. Fresh
- * chunks cost more than their bytes: each page is faulted in as it is first written, and memory
- * outside V8's heap brings a mark-compact for about every 64 MB allocated, however small the
- * heap's garbage (measured: a render of 39,130 allocations 268 → 158 ms CPU with its chunks reused,
- * see bench/README.md). Holds at most `maxChunks` while idle. Whoever gives chunks back must
+ * chunks cost more than their bytes: each page is faulted in as it is first written, and V8 counts
+ * memory outside its heap towards a collection (`--trace-gc`: a mark-compact about once per answer
+ * of 41 MB, where strings of the same size brought one about every eight). Measured: a render of
+ * 39,130 allocations 268 → 158 ms CPU with its chunks reused (bench/README.md). Holds at most `maxChunks` while idle. Whoever gives chunks back must
  * hold no reference to them: they will be overwritten.
  */
 export class ChunkPool {
