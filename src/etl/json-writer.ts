@@ -1,23 +1,26 @@
 /**
  * A JSON text written piece by piece, for the large set answers of set-json.ts: byte for byte
- * what JSON.stringify prints for the same values, without an object built per record (issue
- * #19: about 0.7× the CPU of building and stringifying them). The caller writes keys and
+ * what JSON.stringify prints for the same values (as UTF-8), without an object built per record
+ * (issue #19: about 0.7× the CPU of building and stringifying them). The caller writes keys and
  * punctuation in order (the constant ones as bytes made once, see fragment()), strings, and
  * numbers; amounts rounded to 5 decimals as OpenCost rounds them are written as the digits of an
  * integer instead of through the shortest-decimal algorithm.
  *
- * ASCII is copied into a chunk of bytes that becomes one string each time it fills; text beyond
- * ASCII (or needing escapes, printed by JSON.stringify) is kept as a piece of its own, so a chunk
- * only ever holds ASCII (decoded as latin1, a plain copy) and no character is split between
- * chunks. The text is the pieces concatenated at the end (a rope, see text()). A chunk is larger
- * than V8's largest object of the young generation, so its string is made where it stays instead
- * of being copied by every scavenge while the answer grows (a 64 KB chunk cost about a quarter of
- * the render in GC), and smaller than Node's threshold for an external string (about 1 MB: those
- * were faster to render but slower for the route, which copies the pieces into its body).
+ * The result is the UTF-8 bytes themselves, in chunks (JsonBytes), for the route to put in its
+ * body as they are: making a string of them, and encoding that string again for the socket, was
+ * most of what a render cost beyond the writes (decoding 41 MB of chunks, about 150 ms a render).
+ * ASCII is copied into the chunk byte by byte; text beyond ASCII (or needing escapes, printed by
+ * JSON.stringify) is encoded into it by Buffer.write. A chunk that is full is handed on as it is
+ * and the next taken from the writer's ChunkPool (no copy); no character is split between chunks.
+ * The last chunk is copied to its length, so a small answer (a step without records, one of
+ * thousands) holds its bytes and not a whole chunk, and the chunk goes back to the pool.
  */
 
-/** Bytes per chunk (see above: more than V8's 128 KB for an object of the young generation). */
-const CHUNK_BYTES = 256 * 1024;
+/** A JSON text as its UTF-8 bytes, in order: what JsonWriter writes, for a body to concatenate (Buffer.concat) without encoding it again. */
+export type JsonBytes = readonly Buffer[];
+
+/** Bytes per chunk, each its own ArrayBuffer outside V8's heap (Buffer.allocUnsafe of more than 4 KB). */
+export const CHUNK_BYTES = 256 * 1024;
 
 /** Room for any number's text (`-1.7976931348623157e+308` is 24 characters). */
 const NUMBER_ROOM = 32;
@@ -32,15 +35,55 @@ const DIGITS_EXACT_BELOW = 1e15;
 
 const INT32_LIMIT = 2 ** 31;
 
+/**
+ * Chunks whose bytes were copied out (into a body), for the next writers to fill again. Fresh
+ * chunks cost more than their bytes: each page is faulted in as it is first written, and V8 counts
+ * memory outside its heap towards a collection (`--trace-gc`: a mark-compact about once per answer
+ * of 41 MB, where strings of the same size brought one about every eight). Measured: a render of
+ * 39,130 allocations 268 → 158 ms CPU with its chunks reused (bench/README.md). Holds at most `maxChunks` while idle. Whoever gives chunks back must
+ * hold no reference to them: they will be overwritten.
+ */
+export class ChunkPool {
+  readonly #free: Buffer[] = [];
+
+  constructor(readonly maxChunks: number) {}
+
+  /** A chunk of CHUNK_BYTES to write into: one given back, else a fresh one. */
+  take(): Buffer {
+    return this.#free.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+  }
+
+  /** Keeps the whole chunks among `bytes` (bytes copied out and no longer read) for take(), up to maxChunks. */
+  give(bytes: Iterable<Uint8Array>): void {
+    for (const b of bytes) {
+      if (this.#free.length >= this.maxChunks) return;
+      if (b.byteOffset === 0 && b.buffer.byteLength === CHUNK_BYTES) this.#free.push(Buffer.from(b.buffer, 0, CHUNK_BYTES));
+    }
+  }
+
+  /** Chunks held for reuse. */
+  get size(): number {
+    return this.#free.length;
+  }
+}
+
 export class JsonWriter {
-  readonly #bytes = Buffer.allocUnsafe(CHUNK_BYTES);
+  readonly #pool: ChunkPool;
+  #bytes: Buffer;
   #at = 0;
-  readonly #pieces: string[] = [];
+  /** The chunks filled, and text longer than a chunk as its own bytes, in order. */
+  readonly #done: Buffer[] = [];
+
+  /** Writes into chunks taken from `pool` (none kept by default). */
+  constructor(pool = new ChunkPool(0)) {
+    this.#pool = pool;
+    this.#bytes = pool.take();
+  }
 
   /** Text that is JSON already (keys, punctuation, fragments printed earlier), as it is. */
   json(text: string): void {
     const n = text.length;
-    if (this.#at + n > CHUNK_BYTES && !this.#room(n)) return this.#piece(text);
+    if (this.#at + n > CHUNK_BYTES && !this.#room(n)) return this.#encode(text);
     const bytes = this.#bytes;
     const from = this.#at;
     let at = from;
@@ -48,7 +91,7 @@ export class JsonWriter {
       const c = text.charCodeAt(i);
       if (c > 127) {
         this.#at = from;
-        return this.#piece(text);
+        return this.#encode(text);
       }
       bytes[at++] = c;
     }
@@ -57,7 +100,7 @@ export class JsonWriter {
 
   /** ASCII bytes made once (see fragment()), as they are: a copy, no check per character. */
   bytes(fragment: Uint8Array): void {
-    if (this.#at + fragment.length > CHUNK_BYTES) this.#flush();
+    if (this.#at + fragment.length > CHUNK_BYTES) this.#next();
     this.#bytes.set(fragment, this.#at);
     this.#at += fragment.length;
   }
@@ -65,7 +108,7 @@ export class JsonWriter {
   /** `s` as a JSON string. Printable ASCII without `"` or `\` (every name the pipeline makes) is copied; anything else is JSON.stringify's. */
   string(s: string): void {
     const n = s.length;
-    if (this.#at + n + 2 > CHUNK_BYTES && !this.#room(n + 2)) return this.#piece(JSON.stringify(s));
+    if (this.#at + n + 2 > CHUNK_BYTES && !this.#room(n + 2)) return this.#encode(JSON.stringify(s));
     const bytes = this.#bytes;
     const from = this.#at;
     let at = from;
@@ -74,7 +117,7 @@ export class JsonWriter {
       const c = s.charCodeAt(i);
       if (c < 32 || c > 126 || c === 34 || c === 92) {
         this.#at = from;
-        return this.#piece(JSON.stringify(s));
+        return this.#encode(JSON.stringify(s));
       }
       bytes[at++] = c;
     }
@@ -96,7 +139,7 @@ export class JsonWriter {
     const negative = x < 0;
     const scaled = negative ? Math.round(-x * 1e5) : Math.round(x * 1e5);
     if (!(scaled < DIGITS_EXACT_BELOW)) return this.number((negative ? -scaled : scaled) / 1e5); // NaN too
-    if (this.#at + NUMBER_ROOM > CHUNK_BYTES) this.#flush();
+    if (this.#at + NUMBER_ROOM > CHUNK_BYTES) this.#next();
     const bytes = this.#bytes;
     if (scaled === 0) {
       bytes[this.#at++] = 48; // 0 (also for -0)
@@ -151,34 +194,36 @@ export class JsonWriter {
     } while (n > 0);
   }
 
-  /**
-   * The whole text written: the pieces concatenated with `+`, which V8 keeps as a rope (a cons
-   * string pointing at them) rather than copying them, as JSON.stringify's own answer is. The
-   * caller's next copy (the route's envelope joins the sets into one body) reads through it, so
-   * the answer's 41 MB are not copied once more here (Array.join: about a quarter of a render).
-   */
-  text(): string {
-    this.#flush();
-    let text = '';
-    for (const piece of this.#pieces) text += piece;
-    return text;
+  /** The bytes written, once done writing: the chunks filled as they are, the last one copied to its length (and the chunk given back to the pool). */
+  chunks(): JsonBytes {
+    if (this.#at > 0) this.#done.push(Buffer.from(this.#bytes.subarray(0, this.#at)));
+    this.#at = 0;
+    this.#pool.give([this.#bytes]);
+    return this.#done;
   }
 
-  /** Whether `n` bytes fit in the chunk once it is flushed (false for text longer than a chunk). */
+  /** `text` as UTF-8 in the chunk, or in a fresh one when it does not fit, or as bytes of its own when longer than a chunk. */
+  #encode(text: string): void {
+    const n = Buffer.byteLength(text);
+    if (this.#at + n > CHUNK_BYTES) this.#next();
+    if (n > CHUNK_BYTES) {
+      this.#done.push(Buffer.from(text));
+      return;
+    }
+    this.#at += this.#bytes.write(text, this.#at);
+  }
+
+  /** Whether `n` bytes fit in a fresh chunk, started here (false for text longer than a chunk). */
   #room(n: number): boolean {
-    this.#flush();
+    this.#next();
     return n <= CHUNK_BYTES;
   }
 
-  /** Text that is not plain ASCII (or longer than a chunk) as a piece of its own, after what the chunk holds. */
-  #piece(text: string): void {
-    this.#flush();
-    this.#pieces.push(text);
-  }
-
-  #flush(): void {
+  /** Hands on the chunk as it is (what it holds) and starts a fresh one. */
+  #next(): void {
     if (this.#at === 0) return;
-    this.#pieces.push(this.#bytes.toString('latin1', 0, this.#at));
+    this.#done.push(this.#bytes.subarray(0, this.#at));
+    this.#bytes = this.#pool.take();
     this.#at = 0;
   }
 }

@@ -17,7 +17,7 @@
 import { formatRfc3339Seconds } from '../time.js';
 import type { Window } from '../window.js';
 import type { AssetAggregate, AssetAggregateSet } from './aggregate-assets.js';
-import { fragment, JsonWriter } from './json-writer.js';
+import { ChunkPool, fragment, JsonWriter, type JsonBytes } from './json-writer.js';
 import type { Allocation, AllocationSet, Asset, AssetProperties, AssetSet } from './sets.js';
 
 /** `x` rounded to 5 decimals as OpenCost's formatFloat64ForResponse (math.Round: half away from zero); null when not finite. JsonWriter.rounded prints the same. */
@@ -401,8 +401,8 @@ function keyedOrder<R extends { readonly name: string }>(records: readonly R[]):
 }
 
 /** The records as one JSON object keyed by name (see keyedOrder). */
-function renderKeyed<R extends { readonly name: string }>(records: readonly R[], window: Window, write: (w: JsonWriter, r: R, ctx: RenderContext) => void): string {
-  const w = new JsonWriter();
+function renderKeyed<R extends { readonly name: string }>(records: readonly R[], window: Window, pool: ChunkPool, write: (w: JsonWriter, r: R, ctx: RenderContext) => void): JsonBytes {
+  const w = new JsonWriter(pool);
   const ctx = new RenderContext(window);
   let sep = '{';
   for (const r of keyedOrder(records)) {
@@ -413,37 +413,37 @@ function renderKeyed<R extends { readonly name: string }>(records: readonly R[],
     sep = ',';
   }
   w.json(sep === '{' ? '{}' : '}');
-  return w.text();
+  return w.chunks();
 }
 
 /** One record's JSON within `window`. */
-function renderOne<R>(record: R, window: Window, write: (w: JsonWriter, r: R, ctx: RenderContext) => void): string {
+function renderOne<R>(record: R, window: Window, write: (w: JsonWriter, r: R, ctx: RenderContext) => void): JsonBytes {
   const w = new JsonWriter();
   write(w, record, new RenderContext(window));
-  return w.text();
+  return w.chunks();
 }
 
 /** One allocation's JSON within `window`. */
-export function renderAllocation(a: Allocation, window: Window): string {
+export function renderAllocation(a: Allocation, window: Window): JsonBytes {
   return renderOne(a, window, writeAllocation);
 }
 
-/** A set as OpenCost marshals an AllocationSet: an object of its allocations keyed by name. */
-export function renderAllocationSet(set: AllocationSet): string {
-  return renderKeyed(set.allocations, set.window, writeAllocation);
+/** A set as OpenCost marshals an AllocationSet: an object of its allocations keyed by name; its chunks taken from `pool` (none reused by default). */
+export function renderAllocationSet(set: AllocationSet, pool = new ChunkPool(0)): JsonBytes {
+  return renderKeyed(set.allocations, set.window, pool, writeAllocation);
 }
 
 /** One asset's JSON within `window`. */
-export function renderAsset(a: Asset, window: Window): string {
+export function renderAsset(a: Asset, window: Window): JsonBytes {
   return renderOne(a, window, writeAsset);
 }
 
 /** A set as OpenCost marshals an AssetSet: an object of its assets keyed by name. */
-export function renderAssetSet(set: AssetSet): string {
-  return renderKeyed(set.assets, set.window, writeAsset);
+export function renderAssetSet(set: AssetSet, pool = new ChunkPool(0)): JsonBytes {
+  return renderKeyed(set.assets, set.window, pool, writeAsset);
 }
 
 /** An aggregated asset set: an object of its aggregates keyed by name. */
-export function renderAssetAggregateSet(set: AssetAggregateSet): string {
-  return renderKeyed(set.assets, set.window, writeAssetAggregate);
+export function renderAssetAggregateSet(set: AssetAggregateSet, pool = new ChunkPool(0)): JsonBytes {
+  return renderKeyed(set.assets, set.window, pool, writeAssetAggregate);
 }

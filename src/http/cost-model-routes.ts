@@ -3,11 +3,12 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { Clock } from '../clock.js';
 import { badParameter } from '../errors.js';
 import { ALLOCATION_AGGREGATE_ACCEPTS, ASSET_AGGREGATE_ACCEPTS, parseAllocationAggregate, parseAssetAggregate, type ParsedAggregate } from '../etl/aggregate-by.js';
+import { ChunkPool } from '../etl/json-writer.js';
 import type { SetQueries } from '../etl/set-queries.js';
 import { renderAllocationSet, renderAssetAggregateSet, renderAssetSet } from '../etl/set-json.js';
 import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema } from '../etl/set-json-schemas.js';
-import { RenderedBody } from './render-cache.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
+import { POOLED_CHUNKS, setsBody } from './sets-body.js';
 import { formatDurationMs, parseDurationMs, WINDOW_ACCEPTS, type Window } from '../window.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
 import { errorResponses, NotModified } from './envelope.js';
@@ -78,6 +79,7 @@ export interface CostModelRouteDeps {
 /** `GET /model/allocation` and `GET /model/assets`: the stored sets in the shape of the Kubecost Allocation and Assets APIs. */
 export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTypebox {
   const tags = new AnswerTags();
+  const chunks = new ChunkPool(POOLED_CHUNKS);
   return async (app) => {
     app.get(
       '/allocation',
@@ -97,7 +99,7 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         const tag = tags.of('allocation', await deps.sets.stamp('allocation', base), resolvedKey(base, { aggregate, idle }));
         if (answeredNotModified(request, reply, tag)) return reply;
         const answer = await deps.sets.allocation({ ...base, idle, ...(aggregate !== undefined && { aggregate }) });
-        return sendRendered(request, reply, envelope(answer.sets.map(renderAllocationSet), answer.warnings));
+        return sendRendered(request, reply, setsBody(answer.sets.map((set) => renderAllocationSet(set, chunks)), answer.warnings, chunks));
       },
     );
     app.get(
@@ -117,17 +119,11 @@ export function costModelRoutes(deps: CostModelRouteDeps): FastifyPluginAsyncTyp
         const tag = tags.of('assets', await deps.sets.stamp('asset', base), resolvedKey(base, { aggregate }));
         if (answeredNotModified(request, reply, tag)) return reply;
         const result = await deps.sets.assets({ ...base, ...(aggregate !== undefined && { aggregate }) });
-        const parts = 'sets' in result ? result.sets.map(renderAssetSet) : result.aggregates.map(renderAssetAggregateSet);
-        return sendRendered(request, reply, envelope(parts, result.warnings));
+        const parts = 'sets' in result ? result.sets.map((set) => renderAssetSet(set, chunks)) : result.aggregates.map((set) => renderAssetAggregateSet(set, chunks));
+        return sendRendered(request, reply, setsBody(parts, result.warnings, chunks));
       },
     );
   };
-}
-
-/** The success envelope around sets already rendered as JSON (they are large: rendered once, never re-serialised), with Kubecost's `warning` when a stored set was left out. */
-function envelope(sets: readonly string[], warnings: readonly string[]): RenderedBody {
-  const warning = warnings.length === 0 ? '' : `,"warning":${JSON.stringify(warnings.join('; '))}`;
-  return new RenderedBody(`{"code":200,"data":[${sets.join(',')}]${warning}}`);
 }
 
 /** The query as resolved (absolute window, defaults applied), for the answer's ETag. */

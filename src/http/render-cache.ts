@@ -18,13 +18,14 @@ export function brotliBytes(identity: Buffer, quality = 5): Promise<Buffer> {
   return brotliAsync(identity, { params: { [zlib.BROTLI_PARAM_QUALITY]: quality, [zlib.BROTLI_PARAM_SIZE_HINT]: identity.length } });
 }
 
-/** A rendered JSON body and its compressed forms, made at most once each. */
+/** A rendered body and its compressed forms, made at most once each. */
 export class RenderedBody implements CodedBody {
   readonly identity: Buffer;
   readonly #coded = new Map<Exclude<Coding, 'identity'>, Promise<Buffer>>();
 
-  constructor(json: string) {
-    this.identity = Buffer.from(json);
+  /** `body` as text (encoded as UTF-8 here) or as its bytes already (kept as they are: the set answers are written as bytes). */
+  constructor(body: string | Buffer) {
+    this.identity = typeof body === 'string' ? Buffer.from(body) : body;
   }
 
   /** The bytes in `coding`, compressed on first use. */

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { JsonWriter } from '../../src/etl/json-writer.js';
+import { CHUNK_BYTES, ChunkPool, fragment, JsonWriter } from '../../src/etl/json-writer.js';
 import { roundForJson } from '../../src/etl/set-json.js';
+import { jsonText } from '../support/json-bytes.js';
 import { mulberry32 } from '../support/seeded-random.js';
 
 const written = (write: (w: JsonWriter) => void): string => {
   const w = new JsonWriter();
   write(w);
-  return w.text();
+  return jsonText(w.chunks());
 };
+
+/** `n` bytes of ASCII JSON text (a string of x's, quotes included), for filling a chunk to a given point. */
+const filler = (n: number): string => `"${'x'.repeat(n - 2)}"`;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 describe('JsonWriter', () => {
   it('prints rounded amounts as JSON.stringify prints roundForJson of them, edges included', () => {
@@ -52,5 +58,84 @@ describe('JsonWriter', () => {
       }
     });
     expect(text).toBe(parts.join(''));
+  });
+
+  it('writes a string beyond ASCII or needing escapes that does not fit the chunk whole into the next, no character split', () => {
+    for (const s of ['é-ü', 'a"b', '😀x', '\u2028', '\ud800']) {
+      const printed = JSON.stringify(s);
+      const size = Buffer.byteLength(printed);
+      for (const room of [0, 1, size - 1, size]) {
+        const w = new JsonWriter();
+        w.json(filler(CHUNK_BYTES - room));
+        w.string(s);
+        w.json(',1');
+        const chunks = w.chunks();
+        expect(jsonText(chunks)).toBe(`${filler(CHUNK_BYTES - room)}${printed},1`);
+        expect(chunks[0]?.length).toBe(room === size ? CHUNK_BYTES : CHUNK_BYTES - room);
+        for (const c of chunks) expect(() => utf8.decode(c)).not.toThrow();
+      }
+    }
+  });
+
+  it('hands on a chunk filled exactly to its end and goes on in a fresh one', () => {
+    const lastFour: [string, (w: JsonWriter) => void][] = [
+      ['"é"', (w) => w.json('"é"')],
+      ['"ü"', (w) => w.string('ü')],
+      ['"xy"', (w) => w.string('xy')],
+      ['"xy"', (w) => w.bytes(fragment('"xy"'))],
+      ['"xy"', (w) => w.json('"xy"')],
+    ];
+    for (const [text, write] of lastFour) {
+      const w = new JsonWriter();
+      w.json(filler(CHUNK_BYTES - 4));
+      write(w);
+      w.rounded(1.5);
+      w.json(':');
+      const chunks = w.chunks();
+      expect(chunks.map((c) => c.length)).toEqual([CHUNK_BYTES, 4]);
+      expect(jsonText(chunks)).toBe(`${filler(CHUNK_BYTES - 4)}${text}1.5:`);
+    }
+  });
+
+  it('writes text longer than a chunk as bytes of its own, between the chunks around it', () => {
+    const long = `é${'x'.repeat(CHUNK_BYTES)}`;
+    const text = written((w) => {
+      w.json('[');
+      w.string(long);
+      w.json(`,${JSON.stringify(long)}]`);
+    });
+    expect(text).toBe(`[${JSON.stringify(long)},${JSON.stringify(long)}]`);
+  });
+
+  it('gives no bytes for nothing written, and a small answer its bytes without a whole chunk', () => {
+    expect(new JsonWriter().chunks()).toEqual([]);
+    const w = new JsonWriter();
+    w.json('{}');
+    const chunks = w.chunks();
+    expect(chunks).toEqual([Buffer.from('{}')]);
+    expect(chunks[0]!.buffer.byteLength).toBeLessThan(CHUNK_BYTES);
+  });
+
+  it('takes its chunks from the pool given, gives its last back when done, and the pool keeps no more than its bound', () => {
+    const pool = new ChunkPool(2);
+    const first = new JsonWriter(pool);
+    first.json(filler(CHUNK_BYTES + 10));
+    first.json(',');
+    expect(jsonText(first.chunks())).toBe(`${filler(CHUNK_BYTES + 10)},`);
+    expect(pool.size).toBe(1); // the chunk it was writing; the long text was bytes of its own
+    const reused = new JsonWriter(pool);
+    expect(pool.size).toBe(0);
+    reused.json(filler(CHUNK_BYTES));
+    reused.json('1');
+    const bytes = reused.chunks();
+    expect(jsonText(bytes)).toBe(`${filler(CHUNK_BYTES)}1`);
+    expect(pool.size).toBe(1); // its last chunk
+    pool.give(bytes); // its full chunk fits under the bound, the copy of its last is not a chunk
+    expect(pool.size).toBe(2);
+    const third = new JsonWriter(new ChunkPool(0));
+    third.json(filler(CHUNK_BYTES));
+    third.json('2');
+    pool.give(third.chunks());
+    expect(pool.size).toBe(2);
   });
 });

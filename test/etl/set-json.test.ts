@@ -6,7 +6,9 @@ import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
 import { aggregateAssets } from '../../src/etl/aggregate-assets.js';
 import { buildSets } from '../../src/etl/build-sets.js';
 import { renderAllocation, renderAllocationSet, renderAsset, renderAssetAggregateSet, renderAssetSet, roundForJson } from '../../src/etl/set-json.js';
+import type { JsonBytes } from '../../src/etl/json-writer.js';
 import { AllocationJsonSchema, AssetAggregateJsonSchema, AssetJsonSchema } from '../../src/etl/set-json-schemas.js';
+import { jsonText } from '../support/json-bytes.js';
 import { allocation, allocationSet, claim, HOUR_10, loadBalancer, MIN, named, node, pod, snapshot, T10, volume } from '../support/etl-records.js';
 
 const ALLOCATION_FIELDS = [
@@ -32,7 +34,7 @@ const sets = buildSets(
 );
 
 type Json = Record<string, unknown>;
-const parse = (s: string): Json => JSON.parse(s) as Json;
+const parse = (bytes: JsonBytes): Json => JSON.parse(jsonText(bytes)) as Json;
 
 describe('roundForJson', () => {
   it('rounds to 5 decimals as OpenCost (half away from zero) and turns NaN and ±Inf into null', () => {
@@ -123,14 +125,14 @@ describe('set JSON', () => {
   });
 
   it('keeps the set’s order for names JavaScript would reorder ("10" before "9", as Go sorts map keys)', () => {
-    const text = renderAllocationSet(allocationSet([allocation('10'), allocation('9'), allocation('__proto__'), allocation('a')]));
+    const text = jsonText(renderAllocationSet(allocationSet([allocation('10'), allocation('9'), allocation('__proto__'), allocation('a')])));
     expect([...text.matchAll(/"name":"([^"]*)"/g)].map((m) => m[1])).toEqual(['10', '9', '__proto__', 'a']);
     expect(text.startsWith('{"10":{"name":"10"')).toBe(true);
   });
 
   it('renders an empty set as {}', () => {
-    expect(renderAllocationSet(allocationSet([]))).toBe('{}');
-    expect(renderAssetSet({ cluster: 'c1', window: HOUR_10, assets: [] })).toBe('{}');
+    expect(jsonText(renderAllocationSet(allocationSet([])))).toBe('{}');
+    expect(jsonText(renderAssetSet({ cluster: 'c1', window: HOUR_10, assets: [] }))).toBe('{}');
   });
 });
 

@@ -22,6 +22,8 @@ import type { Window } from '../../src/window.js';
 import { emptyEvents, silentLog } from '../support/app.js';
 import { claim, container, GIB, HOUR, loadBalancer, node, pod, snapshot, volume } from '../support/etl-records.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { previousRenderAllocationSet } from '../support/previous-set-json.js';
+import { randomAllocationSets } from '../support/random-allocation-sets.js';
 import { connectionRefused, delegate } from '../support/stores.js';
 
 // GET /model/allocation and GET /model/assets over hand-made sets saved in a memory store:
@@ -447,6 +449,33 @@ describe('the answer', () => {
     expect(zipped.headers['vary']).toBe('Origin, Accept-Encoding');
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(gunzipSync(zipped.rawPayload).toString('utf8')).toBe(plain.payload);
+  });
+
+  it('is byte for byte the body built as one string from the previous renderer: seeded random sets, an empty step, a warning', async () => {
+    const unreadable = at('2024-05-05T01:00:00Z');
+    const r = await rig({
+      store: (inner) =>
+        delegate(inner, {
+          loadSet: async (k) => {
+            const row = await inner.loadSet(k);
+            return row && k.start === unreadable ? { ...row, payload: new Uint8Array([0xff, 0, 1]) } : row;
+          },
+        }),
+    });
+    const next = randomAllocationSets({ seed: 19, window: hour('2024-05-05T00:00:00Z'), records: 1500, awkwardNames: true });
+    const repo = new SetRepository(r.inner);
+    for (const h of ['2024-05-05T00:00:00Z', '2024-05-05T01:00:00Z', '2024-05-05T02:00:00Z']) {
+      const allocations = next(hour(h));
+      await repo.save({ allocations, assets: { cluster: allocations.cluster, window: allocations.window, assets: [] } }, HOUR);
+    }
+    const res = await r.app.inject({ method: 'GET', url: `/model/allocation?${q('2024-05-05T00:00:00Z,2024-05-05T04:00:00Z')}` });
+    expect(res.statusCode).toBe(200);
+    const answer = await r.queries.allocation({ window: { start: at('2024-05-05T00:00:00Z'), end: at('2024-05-05T04:00:00Z') }, accumulate: false, idle: true });
+    expect(answer.sets.map((set) => set.allocations.length > 0)).toEqual([true, false, true, false]);
+    expect(answer.warnings).toHaveLength(1);
+    const text = `{"code":200,"data":[${answer.sets.map(previousRenderAllocationSet).join(',')}],"warning":${JSON.stringify(answer.warnings.join('; '))}}`;
+    // As one character per byte (latin1): equal text is equal bytes.
+    expect(res.rawPayload.toString('latin1')).toBe(Buffer.from(text).toString('latin1'));
   });
 
   it('validates against the response schemas of the OpenAPI document', async () => {
