@@ -45,19 +45,26 @@ const INT32_LIMIT = 2 ** 31;
  */
 export class ChunkPool {
   readonly #free: Buffer[] = [];
+  /** The memory of the chunks in #free: one given back twice is kept once, so two writers never share a chunk. */
+  readonly #held = new Set<ArrayBufferLike>();
 
   constructor(readonly maxChunks: number) {}
 
   /** A chunk of CHUNK_BYTES to write into: one given back, else a fresh one. */
   take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
+    const chunk = this.#free.pop();
+    if (chunk === undefined) return Buffer.allocUnsafe(CHUNK_BYTES);
+    this.#held.delete(chunk.buffer);
+    return chunk;
   }
 
   /** Keeps the whole chunks among `bytes` (bytes copied out and no longer read) for take(), up to maxChunks. */
   give(bytes: Iterable<Uint8Array>): void {
     for (const b of bytes) {
       if (this.#free.length >= this.maxChunks) return;
-      if (b.byteOffset === 0 && b.buffer.byteLength === CHUNK_BYTES) this.#free.push(Buffer.from(b.buffer, 0, CHUNK_BYTES));
+      if (b.byteOffset !== 0 || b.buffer.byteLength !== CHUNK_BYTES || this.#held.has(b.buffer)) continue;
+      this.#held.add(b.buffer);
+      this.#free.push(Buffer.from(b.buffer, 0, CHUNK_BYTES));
     }
   }
 

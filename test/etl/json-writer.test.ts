@@ -138,4 +138,20 @@ describe('JsonWriter', () => {
     pool.give(third.chunks());
     expect(pool.size).toBe(2);
   });
+
+  it('keeps a chunk given back twice once, so two writers never write into the same memory', () => {
+    const pool = new ChunkPool(4);
+    const w = new JsonWriter(new ChunkPool(0));
+    w.json(filler(CHUNK_BYTES));
+    w.json('1');
+    const bytes = w.chunks();
+    pool.give(bytes);
+    pool.give(bytes);
+    expect(pool.size).toBe(1);
+    const [a, b] = [pool.take(), pool.take()];
+    expect(a.buffer).not.toBe(b.buffer);
+    // Taken, it may come back again.
+    pool.give([a]);
+    expect(pool.size).toBe(1);
+  });
 });
