@@ -45,5 +45,6 @@ export async function sendRendered(request: FastifyRequest, reply: FastifyReply,
 /** Serialises `answer` with the route's response schema for the reply's status, then sends it as {@link sendRendered} does (compressed on request). */
 export function sendSerialized(request: FastifyRequest, reply: FastifyReply, answer: unknown): Promise<FastifyReply> {
   const json = reply.serialize(answer);
-  return sendRendered(request, reply, new RenderedBody(typeof json === 'string' ? json : Buffer.from(json as ArrayBuffer).toString()));
+  // Fastify's serializers give a string; a Uint8Array or ArrayBuffer (a custom serializer's) is sent as its bytes.
+  return sendRendered(request, reply, new RenderedBody(typeof json === 'string' ? json : Buffer.from(json as ArrayBuffer)));
 }
