@@ -28,6 +28,13 @@ export class RingBuffer<T> {
     return evicted;
   }
 
+  /** The `i`-th newest item held (0: the last pushed), or undefined past the oldest: a read from the newest end without copying the ring. */
+  fromNewest(i: number): T | undefined {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#size) return undefined;
+    const at = this.#next - 1 - i;
+    return this.#slots[at < 0 ? at + this.capacity : at];
+  }
+
   /** The held items, oldest first, as a new array. */
   toArray(): T[] {
     const out = new Array<T>(this.#size);

@@ -166,10 +166,10 @@ export class MemoryStore implements Store {
     const limit = q.count ?? Infinity;
     const found: AuditEntry[] = [];
     for (const c of selected) {
-      const all = c.ring.toArray();
+      // From the newest end, read in place: `count=1` reads one entry, not a copy of the whole ring.
       let taken = 0;
-      for (let i = all.length - 1; i >= 0 && taken < limit; i--) {
-        const e = all[i] as AuditEntry;
+      for (let i = 0; i < c.ring.size && taken < limit; i++) {
+        const e = c.ring.fromNewest(i) as AuditEntry;
         if (matchesAuditQuery(e.event, q)) {
           found.push(e);
           taken++;

@@ -30,6 +30,21 @@ describe('RingBuffer', () => {
     expect(r.toArray()).toEqual(['b']);
   });
 
+  it('reads the i-th newest item in place, before and after it wraps', () => {
+    const r = new RingBuffer<number>(3);
+    expect(r.fromNewest(0)).toBeUndefined();
+    r.push(1);
+    r.push(2);
+    expect([0, 1, 2].map((i) => r.fromNewest(i))).toEqual([2, 1, undefined]);
+    for (let i = 3; i <= 7; i++) {
+      r.push(i);
+      // Every position of the write cursor: the same items as toArray(), newest first.
+      expect([0, 1, 2, 3].map((n) => r.fromNewest(n))).toEqual([...r.toArray().reverse(), undefined]);
+    }
+    expect([0, 1, 2].map((i) => r.fromNewest(i))).toEqual([7, 6, 5]);
+    expect([-1, 1.5, Number.NaN].map((i) => r.fromNewest(i))).toEqual([undefined, undefined, undefined]);
+  });
+
   it('empties on clear', () => {
     const r = new RingBuffer<number>(2);
     r.push(1);
