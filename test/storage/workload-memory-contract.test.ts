@@ -32,4 +32,21 @@ describe.each(backends)('the $name store, workload memory', (backend) => {
     await t.store.write([{ type: 'workload', change: { ...scope, op: 'replace', workloads: [], atNs: 10n } }]);
     expect((await t.store.loadWorkloads('c1')).get('deployment')).toEqual({ workloads: [], seenUntilNs: 10n });
   });
+
+  it('keeps the last of several marks written in one batch, per kind, in the order written', async () => {
+    const seen = (resourceType: 'deployment' | 'statefulset', atNs: bigint) => ({ type: 'workload' as const, change: { cluster: 'c1', resourceType, op: 'seen' as const, atNs } });
+    await t.store.write([
+      { type: 'workload', change: { cluster: 'c1', resourceType: 'deployment', op: 'replace', workloads: [workload('u1', 5n)], atNs: 5n } },
+      { type: 'workload', change: { cluster: 'c1', resourceType: 'statefulset', op: 'replace', workloads: [], atNs: 5n } },
+      seen('deployment', 7n),
+      seen('deployment', 9n),
+      seen('statefulset', 12n),
+      seen('statefulset', 11n),
+      seen('deployment', 8n),
+    ]);
+    const prior = await t.store.loadWorkloads('c1');
+    expect(prior.get('deployment')?.seenUntilNs).toBe(8n);
+    expect(prior.get('statefulset')?.seenUntilNs).toBe(11n);
+    expect(prior.get('deployment')?.workloads).toEqual([workload('u1', 5n)]);
+  });
 });

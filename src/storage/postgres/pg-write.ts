@@ -131,9 +131,9 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   }
 }
 
-/** Puts or removes of one cluster and kind in a row can share a statement. */
+/** Puts, removes or marks of one cluster and kind in a row can share a statement. */
 function sameRun(a: WorkloadStateChange, b: WorkloadStateChange): boolean {
-  return a.op === b.op && (a.op === 'put' || a.op === 'remove') && a.cluster === b.cluster && a.resourceType === b.resourceType;
+  return a.op === b.op && a.op !== 'replace' && a.cluster === b.cluster && a.resourceType === b.resourceType;
 }
 
 async function applyRun(client: PoolClient, run: readonly WorkloadStateChange[]): Promise<void> {
@@ -160,9 +160,12 @@ async function applyRun(client: PoolClient, run: readonly WorkloadStateChange[])
       await upsertWorkloads(client, cluster, resourceType, first.workloads);
       await mark(client, cluster, resourceType, first.atNs);
       return;
-    case 'seen':
-      await mark(client, cluster, resourceType, first.atNs);
+    case 'seen': {
+      // Each mark replaces the one before: the run's last is what they would leave.
+      const last = run[run.length - 1] as typeof first;
+      await mark(client, cluster, resourceType, last.atNs);
       return;
+    }
   }
 }
 
