@@ -40,6 +40,17 @@ describe.runIf(haveOpenssl)('the watch loop over TLS', () => {
 
   const seedWeb = (fake: FakeKubeServer): void => void fake.create('deployments', deploymentObject('shop', 'web'));
 
+  /** Starts the loop and waits for its watch; it listed `web`, and the list and the watch authenticated as `user`. */
+  async function expectSyncedAs(started: Harness, user: string): Promise<void> {
+    started.loop.start();
+    await started.watching();
+    expect(started.rec.log).toEqual(['sync initial web']);
+    expect(started.fake.requests.map((r) => [r.verb, r.user])).toEqual([
+      ['list', user],
+      ['watch', user],
+    ]);
+  }
+
   it('lists and watches over HTTPS, trusting the kubeconfig CA and sending its token', async () => {
     h = await harness(seedWeb, {}, { fake: { tls: pki.server, token: 'sa-token' }, credentials: { ca: pki.ca, token: 'sa-token' } });
     h.loop.start();
@@ -73,13 +84,7 @@ describe.runIf(haveOpenssl)('the watch loop over TLS', () => {
 
   it('authenticates with a client certificate alone, as kubeadm’s admin.conf does', async () => {
     h = await harness(seedWeb, {}, { fake: { tls: { ...pki.server, clientCa: pki.ca } }, credentials: { ca: pki.ca, clientCert: pki.client } });
-    h.loop.start();
-    await h.watching();
-    expect(h.rec.log).toEqual(['sync initial web']);
-    expect(h.fake.requests.map((r) => [r.verb, r.user])).toEqual([
-      ['list', 'cert:cost-events'],
-      ['watch', 'cert:cost-events'],
-    ]);
+    await expectSyncedAs(h, 'cert:cost-events');
   });
 
   it('refuses a server its CA did not sign: no request is sent, the error names the certificate, and it retries', async () => {
@@ -102,13 +107,7 @@ describe.runIf(haveOpenssl)('the watch loop over TLS', () => {
       const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'exec-token' } });
       await writeFile(plugin, `#!/bin/sh\necho "$1" >> "${join(dir, 'calls')}"\necho '${credential}'\n`, { mode: 0o755 });
       h = await harness(seedWeb, {}, { fake: { tls: pki.server, token: 'exec-token' }, credentials: { ca: pki.ca, exec: { command: plugin, args: ['--cluster=fake'] } } });
-      h.loop.start();
-      await h.watching();
-      expect(h.rec.log).toEqual(['sync initial web']);
-      expect(h.fake.requests.map((r) => [r.verb, r.user])).toEqual([
-        ['list', 'token'],
-        ['watch', 'token'],
-      ]);
+      await expectSyncedAs(h, 'token');
       expect((await readFile(join(dir, 'calls'), 'utf8')).split('\n')[0]).toBe('--cluster=fake');
     } finally {
       await rm(dir, { recursive: true, force: true });
