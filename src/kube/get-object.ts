@@ -4,6 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
 import { KubeApiError, KubeTimeoutError } from './api-error.js';
 import { isKubeObject, type KubeObject } from './kube-object.js';
+import { prepareKubeRequest, type KubeConnection, type KubeRequest } from './kube-request.js';
 
 /** How one GET is bounded: a whole-answer deadline on the injected clock and a size cap. */
 export interface GetObjectLimits {
@@ -27,15 +28,11 @@ export function namespacedObjectPath(collectionPath: string, namespace: string, 
  * server answers 404. Any other failure throws: {@link KubeApiError} for an answered error,
  * {@link KubeTimeoutError} past the deadline, the socket's error otherwise. Like the list pages,
  * it uses node:http(s) with the options client-node computes, since global fetch ignores the agent
- * that carries the kubeconfig's CA and client certificates.
+ * that carries the kubeconfig's CA and client certificates. On `connection` when given (a
+ * connection of its own otherwise).
  */
-export async function getObject(kc: KubeConfig, path: string, limits: GetObjectLimits): Promise<KubeObject | undefined> {
-  const cluster = kc.getCurrentCluster();
-  if (cluster === null) throw new Error('the kubeconfig has no current cluster');
-  const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-  const opts: https.RequestOptions = { headers: { accept: 'application/json' } };
-  await kc.applyToHTTPSOptions(opts);
-  const { status, body } = await sendRequest(url, opts, limits, { method: 'GET', ownAgent: true });
+export async function getObject(kc: KubeConfig, path: string, limits: GetObjectLimits, connection?: KubeConnection): Promise<KubeObject | undefined> {
+  const { status, body } = await sendKubeRequest(await prepareKubeRequest(kc, path, { connection }), limits);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -49,11 +46,19 @@ export async function getObject(kc: KubeConfig, path: string, limits: GetObjectL
   return parsed;
 }
 
-/** What one request sends, and whether its agent is its own (client-node makes one per call) to close after. */
+/** Sends a prepared Kubernetes request (with `body`, when given), as {@link sendRequest} bounds it, and releases what it opened. */
+export async function sendKubeRequest(req: KubeRequest, limits: GetObjectLimits, body?: string): Promise<TextAnswer> {
+  try {
+    return await sendRequest(req.url, req.options, limits, { method: req.options.method ?? 'GET', ...(body !== undefined && { body }) });
+  } finally {
+    req.release();
+  }
+}
+
+/** What one request sends. */
 export interface RequestBody {
   readonly method: string;
   readonly body?: string | Buffer;
-  readonly ownAgent?: boolean;
 }
 
 /** A completed answer: its status, headers and text. */
@@ -87,8 +92,6 @@ export function sendRequest(url: URL, opts: https.RequestOptions, limits: GetObj
       if (settled) return false;
       settled = true;
       limits.clock.clearTimeout(timer);
-      // client-node makes an agent per call: close its sockets, or keep-alive holds them open.
-      if (what.ownAgent === true && opts.agent instanceof http.Agent) opts.agent.destroy();
       return true;
     };
     req.on('error', fail);

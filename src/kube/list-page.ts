@@ -28,7 +28,7 @@ export interface PageRequestLimits {
  * they rebuild every item into model classes, which costs time and memory on 100,000 objects.
  */
 export async function fetchListPage(kc: KubeConfig, path: string, query: Readonly<Record<string, string>>, limits: PageRequestLimits): Promise<ListPage> {
-  const { status, body } = await get(await prepareKubeRequest(kc, path, query, limits.connection), limits);
+  const { status, body } = await get(await prepareKubeRequest(kc, path, { query, connection: limits.connection }), limits);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);

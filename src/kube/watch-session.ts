@@ -126,10 +126,12 @@ export function openWatchSession(kc: KubeConfig, path: string, query: WatchQuery
     r.end();
   };
   prepareKubeRequest(kc, path, {
-    watch: 'true',
-    resourceVersion: query.resourceVersion,
-    allowWatchBookmarks: String(query.allowWatchBookmarks),
-    timeoutSeconds: String(query.timeoutSeconds),
+    query: {
+      watch: 'true',
+      resourceVersion: query.resourceVersion,
+      allowWatchBookmarks: String(query.allowWatchBookmarks),
+      timeoutSeconds: String(query.timeoutSeconds),
+    },
   }).then(send, end);
   return {
     abort() {

@@ -1,7 +1,7 @@
-import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../clock.js';
-import { sendRequest } from '../kube/get-object.js';
+import { sendKubeRequest } from '../kube/get-object.js';
+import { KubeConnection, prepareKubeRequest } from '../kube/kube-request.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
 import { formatRfc3339Micro } from './micro-time.js';
 import type { Delivery, Outcome, Sink } from './delivery.js';
@@ -57,6 +57,9 @@ export function kubeEventBody(subject: MessageSubject, messages: readonly Notify
  * `create` on `events` (the chart grants it when this sink is on).
  */
 export function kubeEventsSink(cfg: SinkConfig, kubeConfig: KubeConfig | undefined, clock: Clock, instance: string): Sink {
+  // Every delivery's Events go over keep-alive connections, one per delivery the sink runs at
+  // once: a burst of Events is not a TLS handshake each.
+  const connection = new KubeConnection({ maxSockets: cfg.concurrency });
   return {
     async deliver(d: Delivery): Promise<Outcome> {
       if (kubeConfig === undefined) return { ok: false, retry: false, error: 'no Kubernetes cluster: the kubernetes-events sink needs one' };
@@ -75,12 +78,12 @@ export function kubeEventsSink(cfg: SinkConfig, kubeConfig: KubeConfig | undefin
         // The name is derived from the delivery, so a redelivery after a lost answer is a 409, not a second Event.
         const suffix = d.id.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 16);
         const body = JSON.stringify(kubeEventBody(subject, messages, instance, clock.nowMs(), suffix || 'x'));
-        const url = new URL(`${cluster.server.replace(/\/+$/, '')}/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(subject.namespace)}/events`);
-        const opts: https.RequestOptions = { headers: { accept: 'application/json', 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } };
-        await kubeConfig.applyToHTTPSOptions(opts);
+        const path = `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(subject.namespace)}/events`;
         let outcome: Outcome;
         try {
-          const answer = await sendRequest(url, opts, { clock, timeoutMs: cfg.timeoutMs, maxBytes: 64 * 1024 }, { method: 'POST', body, ownAgent: true });
+          const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+          const req = await prepareKubeRequest(kubeConfig, path, { method: 'POST', headers, connection });
+          const answer = await sendKubeRequest(req, { clock, timeoutMs: cfg.timeoutMs, maxBytes: 64 * 1024 }, body);
           // Already created by an earlier attempt whose answer was lost.
           outcome = answer.status === 409 ? { ok: true } : outcomeOf(answer, clock.nowMs());
         } catch (err) {
@@ -90,6 +93,6 @@ export function kubeEventsSink(cfg: SinkConfig, kubeConfig: KubeConfig | undefin
       }
       return { ok: true };
     },
-    close: () => undefined,
+    close: () => connection.close(),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * {@link LiveWorkloads} over the Kubernetes API: one authenticated GET per workload (404 means
- * not running), and a node count for a DaemonSet from the shared Node informer while its watch is
+ * not running, the GETs sharing keep-alive connections), and a node count for a DaemonSet from the shared Node informer while its watch is
  * current, else from a paginated list of Nodes. Each request
  * has a deadline on the injected clock; any failure but a 404 is a 503 naming what could not be
  * read, because a silent zero `costBefore` would show a spurious cost increase.
@@ -15,8 +15,10 @@ import { AppError } from '../errors.js';
 import { describeError } from '../kube/api-error.js';
 import { getObject, namespacedObjectPath } from '../kube/get-object.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
+import { KubeConnection } from '../kube/kube-request.js';
 import { listAll } from '../kube/list-all.js';
 import type { LiveWorkloads } from './live-workloads.js';
+import { PREDICT_CONCURRENCY } from './predict-spec-costs.js';
 import type { PredictKind } from './select-workloads.js';
 
 /** How long one lookup (a GET, or one page of Nodes) may take. */
@@ -36,16 +38,20 @@ export interface KubeLiveWorkloadsOptions {
   readonly nodes?: () => number | undefined;
 }
 
-/** Live workloads read from the cluster the kubeconfig names. */
-export function kubeLiveWorkloads(options: KubeLiveWorkloadsOptions): LiveWorkloads {
+/** Live workloads read from the cluster the kubeconfig names; `close()` lets go of its connections. */
+export function kubeLiveWorkloads(options: KubeLiveWorkloadsOptions): LiveWorkloads & { close(): void } {
   const { kubeConfig, clock } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_LIVE_TIMEOUT_MS;
+  // Lookups share keep-alive connections, as many as one request looks up at once: a request of
+  // 20 workloads, and the requests after it, make no TLS handshake each.
+  const connection = new KubeConnection({ maxSockets: PREDICT_CONCURRENCY });
   return {
+    close: () => connection.close(),
     async find(kind: PredictKind, namespace: string, name: string): Promise<WorkloadObject | undefined> {
       const what = `the running ${apiKindOf(kind)} ${namespace}/${name}`;
       let found;
       try {
-        found = await getObject(kubeConfig, namespacedObjectPath(KUBE_KINDS[kind].path, namespace, name), { clock, timeoutMs, maxBytes: MAX_OBJECT_BYTES });
+        found = await getObject(kubeConfig, namespacedObjectPath(KUBE_KINDS[kind].path, namespace, name), { clock, timeoutMs, maxBytes: MAX_OBJECT_BYTES }, connection);
       } catch (err) {
         throw unavailable(`cannot read ${what} from the Kubernetes API (${describeError(err)})`);
       }

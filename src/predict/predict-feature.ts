@@ -25,7 +25,7 @@ export function predictFeature({ config, clock }: FeatureContext, sheet: PriceSh
   const requests = createRequestsPredictor(sheet);
   // Nodes are counted through the shared Node informer (listed only while it is behind).
   const nodes = cluster === undefined ? undefined : watchNodeCount(cluster.informers, 'predict');
-  const live = cluster === undefined ? noCluster() : kubeLiveWorkloads({ kubeConfig: cluster.kubeConfig, clock, nodes: () => nodes?.current() });
-  const app = { predict: { clusterId: config.clusterId, predictor, live } };
-  return { name: 'predict', predictor, requests, app, start: () => nodes?.subscription.start() };
+  const kube = cluster === undefined ? undefined : kubeLiveWorkloads({ kubeConfig: cluster.kubeConfig, clock, nodes: () => nodes?.current() });
+  const app = { predict: { clusterId: config.clusterId, predictor, live: kube ?? noCluster() } };
+  return { name: 'predict', predictor, requests, app, start: () => nodes?.subscription.start(), stop: () => kube?.close() };
 }

@@ -23,13 +23,15 @@ export interface KeyPair {
 
 /**
  * A small PKI as a cluster has one: a CA, an API server certificate it signed (for 127.0.0.1 and
- * localhost), a client certificate it signed (`CN=cost-events, O=system:masters`, what kubeadm's
- * admin.conf carries), and an unrelated CA whose trust must get nobody in.
+ * localhost), two client certificates it signed (`CN=cost-events, O=system:masters`, what kubeadm's
+ * admin.conf carries, and its rotated successor), and an unrelated CA whose trust must get nobody in.
  */
 export interface TestPki {
   readonly ca: string;
   readonly server: KeyPair;
   readonly client: KeyPair;
+  /** Another client certificate the CA signed (`CN=cost-events-rotated`): the first one's successor. */
+  readonly rotatedClient: KeyPair;
   /** A CA that signed none of the above. */
   readonly otherCa: string;
 }
@@ -53,7 +55,8 @@ export async function makeTestPki(): Promise<TestPki> {
     await Promise.all([makeCa('ca'), makeCa('other-ca')]);
     const server = await sign('server', '/CN=kube-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     const client = await sign('client', '/O=system:masters/CN=cost-events', 'extendedKeyUsage=clientAuth\n');
-    return { ca: await readFile(at('ca.crt'), 'utf8'), server, client, otherCa: await readFile(at('other-ca.crt'), 'utf8') };
+    const rotatedClient = await sign('rotated', '/O=system:masters/CN=cost-events-rotated', 'extendedKeyUsage=clientAuth\n');
+    return { ca: await readFile(at('ca.crt'), 'utf8'), server, client, rotatedClient, otherCa: await readFile(at('other-ca.crt'), 'utf8') };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

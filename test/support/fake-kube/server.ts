@@ -114,8 +114,9 @@ export class FakeKubeServer {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, reason: 'InternalError', message: String(err) }));
       }
-      // A write answers once its body is read and then records its own status over this one.
+      // A write (or an Event's create) answers once its body is read: its status is recorded when it is sent.
       rec.status = res.statusCode;
+      res.once('finish', () => (rec.status = res.statusCode));
     };
     // Client certificates are asked for and checked here, not by the handshake: without one, the token may still do.
     this.#server =

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getObject, namespacedObjectPath } from '../../src/kube/get-object.js';
+import { KubeConnection } from '../../src/kube/kube-request.js';
+import { KUBE_KINDS } from '../../src/kube/kinds.js';
+import { kubeEventsSink } from '../../src/notify/kube-events-sink.js';
+import type { NotifyMessage } from '../../src/notify/message.js';
+import { kubeLiveWorkloads } from '../../src/predict/kube-live-workloads.js';
+import { DEFAULT_RESOURCES, deploymentObject, EVENT_RESOURCES, EVENTS_RESOURCE, FakeKubeServer, writeKubeconfig, type FakeKubeconfig } from '../support/fake-kube/index.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { makeTestPki, opensslAvailable, type TestPki } from '../support/test-pki.js';
+import { waitFor } from '../support/wait-for.js';
+
+// Requests that are not a list or a watch (Predict's lookups of live workloads, the Kubernetes
+// Events the notifier writes) go over keep-alive connections of their user, over HTTPS with a
+// client certificate as a kubeadm cluster asks for it: the fake counts the TCP connections it
+// accepts (each one a TLS handshake) and who each request authenticated as.
+
+const haveOpenssl = opensslAvailable();
+const clock = new ManualClock('2024-05-03T08:00:00.000Z');
+const limits = { clock, timeoutMs: 5_000, maxBytes: 1024 * 1024 };
+const apiPath = (name: string): string => namespacedObjectPath(KUBE_KINDS.deployment.path, 'shop', name);
+
+describe.runIf(haveOpenssl)('keep-alive connections to the API server over TLS', () => {
+  let pki: TestPki;
+  let fake: FakeKubeServer;
+  let kubeconfig: FakeKubeconfig;
+  let rotated: FakeKubeconfig;
+
+  beforeAll(async () => {
+    pki = await makeTestPki();
+    fake = await FakeKubeServer.start({ tls: { ...pki.server, clientCa: pki.ca }, resources: [...DEFAULT_RESOURCES, ...EVENT_RESOURCES] });
+    kubeconfig = await writeKubeconfig(fake.url, undefined, { ca: pki.ca, clientCert: pki.client });
+    rotated = await writeKubeconfig(fake.url, undefined, { ca: pki.ca, clientCert: pki.rotatedClient });
+    for (const name of ['api', 'web', 'cart']) fake.create('deployments', deploymentObject('shop', name));
+  });
+  afterAll(async () => {
+    await fake.close();
+    await kubeconfig.remove();
+    await rotated.remove();
+  });
+
+  /** Connections accepted from here on. */
+  let openedBefore = 0;
+  beforeEach(async () => {
+    await waitFor(() => fake.connections === 0, 'the previous test’s connections to close');
+    openedBefore = fake.connectionsOpened;
+  });
+  const opened = (): number => fake.connectionsOpened - openedBefore;
+
+  it('sends requests one after another over one connection, and close() ends it', async () => {
+    const connection = new KubeConnection();
+    for (const name of ['api', 'web', 'cart', 'api']) {
+      expect((await getObject(kubeconfig.kubeConfig, apiPath(name), limits, connection))?.metadata?.name).toBe(name);
+    }
+    expect(opened()).toBe(1);
+    expect(fake.connections).toBe(1);
+    expect(fake.requests.slice(-4).map((r) => [r.verb, r.user, r.status])).toEqual(Array(4).fill(['get', 'cert:cost-events', 200]));
+    connection.close();
+    await waitFor(() => fake.connections === 0, 'the connection to close');
+  });
+
+  it('without a connection, each request has one of its own, closed when it is answered', async () => {
+    for (const name of ['api', 'web']) await getObject(kubeconfig.kubeConfig, apiPath(name), limits);
+    expect(opened()).toBe(2);
+    await waitFor(() => fake.connections === 0, 'both connections to close');
+  });
+
+  it('opens a new connection when the client certificate changes, and closes the old one', async () => {
+    const connection = new KubeConnection();
+    await getObject(kubeconfig.kubeConfig, apiPath('api'), limits, connection);
+    await getObject(rotated.kubeConfig, apiPath('web'), limits, connection);
+    await getObject(rotated.kubeConfig, apiPath('cart'), limits, connection);
+    // The second request proved itself with the new certificate: it could not have reused the first handshake.
+    expect(fake.requests.slice(-3).map((r) => r.user)).toEqual(['cert:cost-events', 'cert:cost-events-rotated', 'cert:cost-events-rotated']);
+    expect(opened()).toBe(2);
+    await waitFor(() => fake.connections === 1, 'the outdated connection to close');
+    connection.close();
+  });
+
+  it('gives a request after close() an agent of its own again', async () => {
+    const connection = new KubeConnection();
+    await getObject(kubeconfig.kubeConfig, apiPath('api'), limits, connection);
+    connection.close();
+    expect((await getObject(kubeconfig.kubeConfig, apiPath('web'), limits, connection))?.metadata?.name).toBe('web');
+    expect(opened()).toBe(2);
+    await waitFor(() => fake.connections === 0, 'both connections to close');
+  });
+
+  it('Predict’s lookups of live workloads share connections across requests until the feature closes them', async () => {
+    const live = kubeLiveWorkloads({ kubeConfig: kubeconfig.kubeConfig, clock });
+    // Three requests one after another, then one that looks up three workloads at once.
+    for (const name of ['api', 'web', 'cart']) expect((await live.find('deployment', 'shop', name))?.metadata.name).toBe(name);
+    expect(opened()).toBe(1);
+    const found = await Promise.all(['api', 'web', 'cart'].map((name) => live.find('deployment', 'shop', name)));
+    expect(found.map((w) => w?.metadata.name)).toEqual(['api', 'web', 'cart']);
+    expect(await live.find('deployment', 'shop', 'gone')).toBeUndefined();
+    // At most three at once: the one kept open, and two more.
+    expect(opened()).toBeLessThanOrEqual(3);
+    live.close();
+    await waitFor(() => fake.connections === 0, 'the lookups’ connections to close');
+  });
+
+  it('the Kubernetes Events sink writes the Events of many deliveries over one connection', async () => {
+    const sink = kubeEventsSink(
+      { name: 'cluster', type: 'kubernetes-events', headers: {}, signatureHeader: '', concurrency: 1, timeoutMs: 5_000, maxAttempts: 3 },
+      kubeconfig.kubeConfig,
+      clock,
+      'cost-events-0',
+    );
+    const message = (name: string, delta: number): NotifyMessage => ({
+      kind: 'audit',
+      id: `ev1714723200000${name.padEnd(9, 'x')}`,
+      cluster: 'c1',
+      summary: `add deployment shop/${name}`,
+      type: 'io.cost-events.audit.add',
+      time: '2024-05-03T08:00:00Z',
+      subject: { namespace: 'shop', resourceType: 'deployment', name },
+      delta,
+    });
+    const before = fake.store.list(EVENTS_RESOURCE).length;
+    // One delivery of two workloads (two Events), then two more deliveries.
+    expect(await sink.deliver({ id: 'd1', route: 'all', sink: 'cluster', messages: [message('api', 4), message('web', 2)] })).toEqual({ ok: true });
+    expect(await sink.deliver({ id: 'd2', route: 'all', sink: 'cluster', messages: [message('cart', 1)] })).toEqual({ ok: true });
+    expect(await sink.deliver({ id: 'd3', route: 'all', sink: 'cluster', messages: [message('api', -4)] })).toEqual({ ok: true });
+    expect(fake.store.list(EVENTS_RESOURCE).length - before).toBe(4);
+    expect(fake.requests.slice(-4).map((r) => [r.method, r.user, r.status])).toEqual(Array(4).fill(['POST', 'cert:cost-events', 201]));
+    expect(opened()).toBe(1);
+    sink.close();
+    await waitFor(() => fake.connections === 0, 'the sink’s connection to close');
+  });
+});
