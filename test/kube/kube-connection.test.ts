@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getObject, namespacedObjectPath } from '../../src/kube/get-object.js';
 import { KubeConnection } from '../../src/kube/kube-request.js';
@@ -75,6 +78,34 @@ describe.runIf(haveOpenssl)('keep-alive connections to the API server over TLS',
     expect(opened()).toBe(2);
     await waitFor(() => fake.connections === 1, 'the outdated connection to close');
     connection.close();
+  });
+
+  it('follows an exec plugin’s short-lived client certificates: the next one after expiry goes on a new connection', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'exec-cert-'));
+    try {
+      // What a plugin that issues client certificates prints (ExecCredential status with
+      // clientCertificateData and clientKeyData): the first run the first certificate, then its
+      // successor; expired at once, so client-node runs the plugin for every request.
+      const credential = (pair: { cert: string; key: string }) =>
+        JSON.stringify({
+          apiVersion: 'client.authentication.k8s.io/v1',
+          kind: 'ExecCredential',
+          status: { clientCertificateData: pair.cert, clientKeyData: pair.key, expirationTimestamp: '2000-01-01T00:00:00Z' },
+        });
+      await writeFile(join(dir, 'first.json'), credential(pki.client));
+      await writeFile(join(dir, 'next.json'), credential(pki.rotatedClient));
+      const plugin = join(dir, 'issue-cert');
+      await writeFile(plugin, `#!/bin/sh\ncd "${dir}"\nif [ -e issued ]; then cat next.json; else touch issued; cat first.json; fi\n`, { mode: 0o755 });
+      const viaPlugin = await writeKubeconfig(fake.url, dir, { ca: pki.ca, exec: { command: plugin, args: [] } });
+      const live = kubeLiveWorkloads({ kubeConfig: viaPlugin.kubeConfig, clock });
+      for (const name of ['api', 'web', 'cart']) expect((await live.find('deployment', 'shop', name))?.metadata.name).toBe(name);
+      expect(fake.requests.slice(-3).map((r) => r.user)).toEqual(['cert:cost-events', 'cert:cost-events-rotated', 'cert:cost-events-rotated']);
+      expect(opened()).toBe(2);
+      await waitFor(() => fake.connections === 1, 'the connection of the expired certificate to close');
+      live.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives a request after close() an agent of its own again', async () => {
