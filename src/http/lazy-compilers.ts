@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { BuildCompilerFromPool } from '@fastify/ajv-compiler';
 import type { FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
+import { serializerSchema } from './serializer-schema.js';
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 type SerializerFactory = NonNullable<CompilersFactory['buildSerializer']>;
@@ -28,7 +29,8 @@ const serializerCompilers = (): SerializerCompilers => require('@fastify/fast-js
 const validatorCompilers = (): ValidatorCompilers => require('@fastify/ajv-compiler') as ValidatorCompilers;
 
 /**
- * Fastify's own compilers, the same code and the same output, each run when its route first needs
+ * Fastify's own compilers, the same code and the same output (a response schema's plain unions
+ * written as the serializer prints them without Ajv, serializer-schema.ts), each run when its route first needs
  * it instead of at start: a response serializer (fast-json-stringify) at the route's first answer
  * with that status, a request validator (Ajv, with the server's `ajv` options) at the first
  * request whose part it checks. Compiling every route's schemas at start held 15–20 MB of
@@ -62,8 +64,8 @@ export class LazyCompilers {
   readonly serializers: SerializerFactory = (externalSchemas, options) => {
     let compiler: ReturnType<SerializerFactory> | undefined;
     const compile: ReturnType<SerializerFactory> = (route) => {
-      compiler ??= serializerCompilers().SerializerSelector()(externalSchemas, options);
-      return compiler(route);
+      compiler ??= serializerCompilers().SerializerSelector()(serializerSchema(externalSchemas), options);
+      return compiler({ ...route, schema: serializerSchema(route.schema) });
     };
     return (route) => {
       const get = this.#onFirstUse((): Serializer => compile(route));

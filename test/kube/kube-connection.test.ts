@@ -98,7 +98,7 @@ describe.runIf(haveOpenssl)('keep-alive connections to the API server over TLS',
       await writeFile(plugin, `#!/bin/sh\ncd "${dir}"\nif [ -e issued ]; then cat next.json; else touch issued; cat first.json; fi\n`, { mode: 0o755 });
       const viaPlugin = await writeKubeconfig(fake.url, dir, { ca: pki.ca, exec: { command: plugin, args: [] } });
       const live = kubeLiveWorkloads({ kubeConfig: viaPlugin.kubeConfig, clock });
-      for (const name of ['api', 'web', 'cart']) expect((await live.find('deployment', 'shop', name))?.metadata.name).toBe(name);
+      for (const name of ['api', 'web', 'cart']) expect((await live.find('deployment', 'shop', name))?.metadata?.name).toBe(name);
       expect(fake.requests.slice(-3).map((r) => r.user)).toEqual(['cert:cost-events', 'cert:cost-events-rotated', 'cert:cost-events-rotated']);
       expect(opened()).toBe(2);
       await waitFor(() => fake.connections === 1, 'the connection of the expired certificate to close');
@@ -120,10 +120,10 @@ describe.runIf(haveOpenssl)('keep-alive connections to the API server over TLS',
   it('Predict’s lookups of live workloads share connections across requests until the feature closes them', async () => {
     const live = kubeLiveWorkloads({ kubeConfig: kubeconfig.kubeConfig, clock });
     // Three requests one after another, then one that looks up three workloads at once.
-    for (const name of ['api', 'web', 'cart']) expect((await live.find('deployment', 'shop', name))?.metadata.name).toBe(name);
+    for (const name of ['api', 'web', 'cart']) expect((await live.find('deployment', 'shop', name))?.metadata?.name).toBe(name);
     expect(opened()).toBe(1);
     const found = await Promise.all(['api', 'web', 'cart'].map((name) => live.find('deployment', 'shop', name)));
-    expect(found.map((w) => w?.metadata.name)).toEqual(['api', 'web', 'cart']);
+    expect(found.map((w) => w?.metadata?.name)).toEqual(['api', 'web', 'cart']);
     expect(await live.find('deployment', 'shop', 'gone')).toBeUndefined();
     // At most three at once: the one kept open, and two more.
     expect(opened()).toBeLessThanOrEqual(3);
