@@ -62,6 +62,16 @@ describe.runIf(haveOpenssl)('keep-alive connections to the API server over TLS',
     await waitFor(() => fake.connections === 0, 'the connection to close');
   });
 
+  it('closes a socket that stays idle for idleMs, and opens another for the next request', async () => {
+    const connection = new KubeConnection({ idleMs: 50 });
+    await getObject(kubeconfig.kubeConfig, apiPath('api'), limits, connection);
+    expect(fake.connections).toBe(1);
+    await waitFor(() => fake.connections === 0, 'the idle socket to close');
+    expect((await getObject(kubeconfig.kubeConfig, apiPath('web'), limits, connection))?.metadata?.name).toBe('web');
+    expect(opened()).toBe(2);
+    connection.close();
+  });
+
   it('without a connection, each request has one of its own, closed when it is answered', async () => {
     for (const name of ['api', 'web']) await getObject(kubeconfig.kubeConfig, apiPath(name), limits);
     expect(opened()).toBe(2);
