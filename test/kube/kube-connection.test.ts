@@ -1,4 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -115,6 +118,47 @@ describe.runIf(haveOpenssl)('keep-alive connections to the API server over TLS',
       live.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lets a request still in flight on the outdated connection finish, then closes it', async () => {
+    // A server of our own that holds the first request until told, so the certificate changes while it is in flight.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sockets = new Set<Socket>();
+    let requests = 0;
+    const server = createHttpsServer({ ...pki.server, ca: pki.ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      const peer = req.socket instanceof TLSSocket ? req.socket.getPeerCertificate().subject.CN : '';
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Deployment', metadata: { name: peer } }));
+      if (requests++ === 0) void held.then(answer);
+      else answer();
+    });
+    // Idle keep-alive connections stay open on this side (Node's default closes them after 5 s): only the client closes them.
+    server.keepAliveTimeout = 60_000;
+    server.on('secureConnection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const first = await writeKubeconfig(url, undefined, { ca: pki.ca, clientCert: pki.client });
+    const next = await writeKubeconfig(url, undefined, { ca: pki.ca, clientCert: pki.rotatedClient });
+    const connection = new KubeConnection();
+    try {
+      const inFlight = getObject(first.kubeConfig, apiPath('api'), limits, connection);
+      await waitFor(() => requests === 1, 'the first request to arrive');
+      // The certificate changes: the next request goes on a new connection, the held one stays open.
+      expect((await getObject(next.kubeConfig, apiPath('web'), limits, connection))?.metadata?.name).toBe('cost-events-rotated');
+      expect(sockets.size).toBe(2);
+      release();
+      expect((await inFlight)?.metadata?.name).toBe('cost-events');
+      await waitFor(() => sockets.size === 1, 'the outdated connection to close once its request is answered');
+    } finally {
+      connection.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await first.remove();
+      await next.remove();
     }
   });
 
