@@ -23,7 +23,9 @@ import { median } from './lib/stats.js';
 // The baseline, in the same kind of fresh process against the same fake: the same list pages
 // over node:http, JSON.parse'd and dropped, then the same watch, each line parsed and counted
 // (audit-bare.child.ts). The ratio is what the audit adds on top of the network, the fake's own
-// serving, and parsing.
+// serving, and parsing. A second baseline, the same client keeping every object it lists and
+// watches by uid (as client-go's informer store does), says how much of that is the cost of
+// holding 100,000 objects in the heap at all: the collector's work grows with what is kept.
 
 const PATH = '/apis/apps/v1/deployments';
 /** The watch loop's default page size. */
@@ -46,8 +48,17 @@ const TLS = process.env['BENCH_AUDIT_TLS'] === '1';
 const CHANGES = 20_000;
 const MB = 2 ** 20;
 
-/** Children per side and size, in the order baseline, server, server, baseline, …; each figure is the median. */
+/** Children per side and size, the sides' order reversed every round; each figure is the median. */
 const ROUNDS = 3;
+
+/** The measured server, the bare client, and the bare client keeping what it watches. */
+type Side = 'server' | 'bare' | 'keeping';
+const SIDES: readonly Side[] = ['bare', 'keeping', 'server'];
+const SIDE_NAMES: Readonly<Record<Side, string>> = {
+  server: 'server (startServer)',
+  bare: 'baseline (bare list + watch)',
+  keeping: 'baseline keeping what it watches',
+};
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
@@ -77,7 +88,7 @@ interface Figures {
 /** How long the watch is left idle after the burst before the lone change: nothing else is in flight then. */
 const LONE_AFTER_MS = 200;
 
-async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: AuditRunInput, tag: string, env: Readonly<Record<string, string>>): Promise<Figures> {
+async function runOne(which: Side, fake: FakeKubeServer, input: AuditRunInput, tag: string, env: Readonly<Record<string, string>>): Promise<Figures> {
   const at: Record<AuditRunEvent, number[]> = { synced: [], priced: [], queryable: [] };
   let burst: Promise<BurstTimes> | undefined;
   let lone: Promise<number> | undefined;
@@ -96,7 +107,8 @@ async function runOne(which: 'server' | 'bare', fake: FakeKubeServer, input: Aud
   fake.clearRequests();
   let out: AuditRunOutput;
   try {
-    out = (await runChild(new URL(`./audit-${which}.child.ts`, import.meta.url), input, {
+    const child = which === 'server' ? 'server' : 'bare';
+    out = (await runChild(new URL(`./audit-${child}.child.ts`, import.meta.url), which === 'keeping' ? { ...input, keep: true } : input, {
       execArgv,
       env,
       onEvent: (raw) => {
@@ -153,7 +165,7 @@ function summarise(runs: readonly Figures[]): Summary {
 }
 
 /** Fills a fake with `objects` Deployments and runs both sides `ROUNDS` times against it. */
-async function measureSize(objects: number): Promise<{ server: Summary; bare: Summary }> {
+async function measureSize(objects: number): Promise<Record<Side, Summary>> {
   const pki = TLS ? await makeTestPki() : undefined;
   const fake = await FakeKubeServer.start(pki === undefined ? {} : { tls: pki.server });
   const kubeconfig = await writeKubeconfig(fake.url, undefined, pki === undefined ? {} : { ca: pki.ca });
@@ -172,12 +184,12 @@ async function measureSize(objects: number): Promise<{ server: Summary; bare: Su
       changes: CHANGES,
       ...(RESOURCE_TYPES !== undefined && { resourceTypes: RESOURCE_TYPES }),
     };
-    const runs = { server: [] as Figures[], bare: [] as Figures[] };
+    const runs: Record<Side, Figures[]> = { server: [], bare: [], keeping: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      // Alternating which side goes first spreads any drift of the machine over both.
-      const order = round % 2 === 0 ? (['bare', 'server'] as const) : (['server', 'bare'] as const);
+      // Reversing the order every round spreads any drift of the machine over every side.
+      const order = round % 2 === 0 ? SIDES : [...SIDES].reverse();
       for (const which of order) {
-        progress(`audit: ${n(objects)} Deployments, ${which === 'server' ? 'server (startServer)' : 'baseline (bare list + watch)'} in a child process, round ${round + 1} of ${ROUNDS}`);
+        progress(`audit: ${n(objects)} Deployments, ${SIDE_NAMES[which]} in a child process, round ${round + 1} of ${ROUNDS}`);
         const f = await runOne(which, fake, input, `burst-${which}-${round}`, env);
         progress(
           `  sync ${f.syncMs.toFixed(0)} ms (CPU ${f.syncCpuMs.toFixed(0)} ms), RSS at sync ${f.rssAtSyncMB.toFixed(0)} MB, burst ${f.changesPerSecond.toFixed(0)} changes/s (CPU ${f.cpuUsPerChange.toFixed(1)} µs each), ` +
@@ -186,18 +198,19 @@ async function measureSize(objects: number): Promise<{ server: Summary; bare: Su
         runs[which].push(f);
       }
     }
-    return { server: summarise(runs.server), bare: summarise(runs.bare) };
+    return { server: summarise(runs.server), bare: summarise(runs.bare), keeping: summarise(runs.keeping) };
   } finally {
     await fake.close();
     await kubeconfig.remove();
   }
 }
 
-function sizeRows(objects: number, server: Summary, bare: Summary): Result[] {
+function sizeRows(objects: number, server: Summary, bare: Summary, keeping: Summary): Result[] {
   const size = n(objects);
   const heavy = objects === Math.max(...SIZES);
   const s = server.median;
   const b = bare.median;
+  const k = keeping.median;
   return [
     {
       figure: `initial sync, ${size} Deployments`,
@@ -259,6 +272,16 @@ function sizeRows(objects: number, server: Summary, bare: Summary): Result[] {
       note: `burst CPU after ${size}: the child's CPU time from synced to the burst's last change priced (or parsed), per change, ${server.range('cpuUsPerChange', 1)} µs`,
     },
     {
+      figure: `burst after ${size}: CPU time per change vs a bare client keeping what it watches`,
+      value: s.cpuUsPerChange,
+      unit: 'µs',
+      baseline: k.cpuUsPerChange,
+      note:
+        `burst CPU after ${size}, second baseline: the bare client also keeping every object it listed and watched, as parsed, by uid ` +
+        `(client-go's informer store), ${keeping.range('cpuUsPerChange', 1)} µs per change against ${bare.range('cpuUsPerChange', 1)} µs keeping ` +
+        `nothing; RSS at sync ${k.rssAtSyncMB.toFixed(0)} MB against ${b.rssAtSyncMB.toFixed(0)} MB: what holding the objects costs the collector`,
+    },
+    {
       figure: `burst after ${size}: last change sent → queryable`,
       value: s.lastToQueryableMs,
       unit: 'ms',
@@ -287,7 +310,7 @@ export default {
     const measured = [];
     for (const objects of SIZES) measured.push({ objects, ...(await measureSize(objects)) });
     // Over TLS every figure says so, so a table of both runs cannot mix them up.
-    const results = measured.flatMap((m) => sizeRows(m.objects, m.server, m.bare)).map((r) => (TLS ? { ...r, figure: `${r.figure} (TLS)` } : r));
+    const results = measured.flatMap((m) => sizeRows(m.objects, m.server, m.bare, m.keeping)).map((r) => (TLS ? { ...r, figure: `${r.figure} (TLS)` } : r));
     // Per Deployment, as the slope between the two sizes: fixed costs (code, caches) cancel out.
     const [small, large] = [measured[0]!, measured[measured.length - 1]!];
     if (small.objects === large.objects) return results;

@@ -27,6 +27,8 @@ export interface AuditRunInput {
   readonly changes: number;
   /** `AUDIT_RESOURCE_TYPES` of the server; unset, its default. */
   readonly resourceTypes?: string;
+  /** The bare client keeps every object it lists and watches, by uid, as client-go's informer store does (audit-bare.child.ts). */
+  readonly keep?: boolean;
 }
 
 /** What a child measured. Times of the streamed changes are taken by the parent, from the events. */
