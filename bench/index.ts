@@ -32,6 +32,10 @@ for (const name of asked.length > 0 ? asked : available) {
   const module = (await import(new URL(`${name}${SUFFIX}`, here).href)) as { default?: Benchmark };
   const bench = module.default;
   if (bench === undefined || typeof bench.run !== 'function') throw new Error(`bench/${name}${SUFFIX} does not default-export a Benchmark`);
+  if (bench.onlyWhenNamed === true && asked.length === 0) {
+    progress(`${bench.name}: skipped (run it by name: npm run bench -- ${bench.name})`);
+    continue;
+  }
   process.stderr.write(`${bench.name}\n`);
   const started = performance.now();
   results.push(...(await bench.run()));

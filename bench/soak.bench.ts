@@ -164,6 +164,7 @@ async function drive(port: number, rand: () => number, tally: Tally): Promise<vo
 
 const soak: Benchmark = {
   name: 'soak',
+  onlyWhenNamed: true,
   async run(): Promise<Result[]> {
     const main = new URL('dist/main.js', root);
     if (!existsSync(main)) throw new Error('bench soak runs the compiled server: run `npm run build` first');

@@ -24,6 +24,8 @@ export interface Result {
 export interface Benchmark {
   /** The name given on the command line (`npm run bench -- <name>`); the file is `<name>.bench.ts`. */
   readonly name: string;
+  /** Run only when named (`npm run bench -- soak`), not by `npm run bench` alone: it takes tens of minutes. */
+  readonly onlyWhenNamed?: boolean;
   run(): Promise<Result[]>;
 }
 
