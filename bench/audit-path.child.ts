@@ -11,6 +11,7 @@ import type { WatchEventType } from '../src/kube/watch-types.js';
 import { startServer } from '../src/server.js';
 import { deploymentObject, FakeKubeServer } from '../test/support/fake-kube/index.js';
 import { answerParent } from './lib/child.js';
+import { collectGarbage } from './lib/memory.js';
 import { fillDeployments, namespaceOf } from './lib/fake-cluster.js';
 import { median } from './lib/stats.js';
 
@@ -102,9 +103,9 @@ answerParent(async (input: AuditPathInput): Promise<AuditPathOutput> => {
   for (let round = 0; round <= input.rounds; round++) {
     const lines = burstLines(fake, input.changes, `burst-${round}`);
     // The lines (and the fake's new objects) were just made, so the first scavenges of the round
-    // would copy them, 10–20 ms each, charged to whichever stage ran then: promoted first, a
+    // would copy them, 10–30 ms each, charged to whichever stage ran then: promoted first, a
     // round's collections are its stages' own garbage.
-    settle();
+    collectGarbage();
     const cpu: Record<Stage, number> = { parse: 0, reduce: 0, detect: 0, store: 0 };
     for (let from = 0, turn = 0; from < lines.length; from += CHUNK, turn++) {
       for (const stage of turn % 2 === 0 ? STAGES : [...STAGES].reverse()) cpu[stage] += runChunk(stage, lines, from);
@@ -116,14 +117,6 @@ answerParent(async (input: AuditPathInput): Promise<AuditPathOutput> => {
   if (sink === 0) throw new Error('nothing was parsed');
   return Object.fromEntries(STAGES.map((s) => [s, { median: median(rounds[s]), rounds: rounds[s] }])) as unknown as AuditPathOutput;
 });
-
-/** Two full collections (the child runs with --expose-gc): what is alive now is in the old generation. */
-function settle(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('audit-path.child.ts needs --expose-gc');
-  gc();
-  gc();
-}
 
 /** The watch lines of `changes / 2` creates then their deletes, as the fake streams them (audit.bench.ts's burst). */
 function burstLines(fake: FakeKubeServer, changes: number, prefix: string): string[] {

@@ -10,12 +10,17 @@ export interface MemorySample {
 
 const MB = 1024 * 1024;
 
-/** Collects garbage (twice: the first pass can leave finalised objects for the second), then samples. */
-export function settledMemory(): MemorySample {
+/** Two full collections (the first pass can leave finalised objects for the second): what is alive now is in the old generation. */
+export function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) throw new Error('settledMemory needs a process started with --expose-gc (see runChild)');
+  if (gc === undefined) throw new Error('collecting garbage needs a process started with --expose-gc (see runChild)');
   gc();
   gc();
+}
+
+/** Collects garbage, then samples. */
+export function settledMemory(): MemorySample {
+  collectGarbage();
   const m = process.memoryUsage();
   const newSpace = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? Number.NaN;
   return { rssMB: m.rss / MB, heapUsedMB: m.heapUsed / MB, newSpaceMB: newSpace / MB };
