@@ -62,7 +62,7 @@ type Reply = { code: number; body: unknown };
 
 const fail = (code: number, reason: string, message: string): Reply => ({ code, body: statusBody(code, reason, message) });
 
-/** Answers a write; reads the body first, so the answer (and `rec.status`) come later. */
+/** Answers a write; reads the body first, so the answer comes later. */
 export function handleWrite(store: FakeStore, req: IncomingMessage, res: ServerResponse, rec: RecordedRequest, target: WriteTarget, q: URLSearchParams): void {
   rec.resource = target.resource.plural;
   const chunks: Buffer[] = [];
@@ -78,8 +78,8 @@ export function handleWrite(store: FakeStore, req: IncomingMessage, res: ServerR
     } catch (err) {
       reply = fail(500, 'InternalError', String(err));
     }
+    // The server records `rec.status` when the answer is sent (server.ts).
     sendJson(res, reply.code, reply.body);
-    rec.status = reply.code;
   });
 }
 
