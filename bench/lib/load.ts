@@ -118,18 +118,23 @@ export function summarise(runs: readonly LoadRun[]): LoadSummary {
  * Measures `subject` against `baseline` in the order baseline, subject, subject, baseline, each
  * run half of `BENCH_SECONDS`: a drift of the machine during the comparison (another process
  * waking up, the CPU clocking down) weighs on both sides alike instead of on whichever ran second.
+ * `rounds` repeats that order (default 1): where single runs swing between modes on both sides
+ * (the ETL log under churn, bench/README.md), more of them pooled make the ratio steadier.
  */
 export async function compareLoad(
   subject: LoadTarget,
   baseline: LoadTarget,
   settings: BenchSettings,
   onRun: (which: 'subject' | 'baseline') => void = () => undefined,
+  rounds = 1,
 ): Promise<{ subject: LoadSummary; baseline: LoadSummary }> {
   const half = settings.seconds / 2;
   const runs = { subject: [] as LoadRun[], baseline: [] as LoadRun[] };
-  for (const which of ['baseline', 'subject', 'subject', 'baseline'] as const) {
-    onRun(which);
-    runs[which].push(await measureLoad(which === 'subject' ? subject : baseline, half, settings));
+  for (let round = 0; round < rounds; round++) {
+    for (const which of ['baseline', 'subject', 'subject', 'baseline'] as const) {
+      onRun(which);
+      runs[which].push(await measureLoad(which === 'subject' ? subject : baseline, half, settings));
+    }
   }
   return { subject: summarise(runs.subject), baseline: summarise(runs.baseline) };
 }
