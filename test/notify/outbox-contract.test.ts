@@ -151,6 +151,23 @@ describe.each(backends)('audit notifications on $name', (backend) => {
     ]);
   });
 
+  it('belong to their own event in a batch where some events have none', async () => {
+    await f.store.write([audited('a', [notice('r')]), audited('b'), audited('c', [notice('r'), notice('r2')]), audited('d')]);
+    const leased = await f.store.outbox.lease('one', T, 1000, 10);
+    expect(leased.map((r) => [r.id, r.message])).toEqual([
+      [noticeId('c1', 'add/a', 'r', 's'), auditMessage(auditEvent('a', { cluster: 'c1' }), 'add/a')],
+      [noticeId('c1', 'add/c', 'r', 's'), auditMessage(auditEvent('c', { cluster: 'c1' }), 'add/c')],
+      [noticeId('c1', 'add/c', 'r2', 's'), auditMessage(auditEvent('c', { cluster: 'c1' }), 'add/c')],
+    ]);
+  });
+
+  it('keep names and group keys beyond ASCII, with quotes, backslashes and control characters, as written', async () => {
+    const odd = notice('r "é" \\ ✓', { sink: 's\t🚀', groupKey: 'helm:"shop" \\ \u0001 日本' });
+    await f.store.write([audited('web', [odd])]);
+    const [row] = await f.store.outbox.lease('one', T, 1000, 10);
+    expect([row?.route, row?.sink, row?.groupKey]).toEqual([odd.route, odd.sink, odd.groupKey]);
+  });
+
   it('survive pruning of their event before the outbox was ever read', async () => {
     await f.store.write([audited('early', [notice('r')])]);
     await f.store.write(['a', 'b', 'c'].map((n) => audited(n)));

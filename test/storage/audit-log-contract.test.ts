@@ -35,6 +35,14 @@ describe.each(backends)('the $name store, audit log', (backend) => {
     expect(names(await t.store.queryAudit({ namespaces: new Set(['team-a']), eventTypes: new Set(['add', 'delete'] as const), count: 1 }))).toEqual(['c']);
   });
 
+  it('serves an event with text beyond ASCII, quotes, backslashes, control characters and a lone surrogate byte for byte', async () => {
+    const name = 'caf\u00e9 "q" \\ \n \u0000 \u0001 ✓ 🚀 \ud800 日本';
+    await t.store.write([audit(name, { ns: 'ns-é', changedBy: 'kubectl "x"' }, 'add/uid-odd'), audit('plain')]);
+    const [plain, odd] = await t.store.queryAudit({});
+    expect(odd).toBe(JSON.stringify(auditEvent(name, { ns: 'ns-é', changedBy: 'kubectl "x"' })));
+    expect(plain).toBe(JSON.stringify(auditEvent('plain')));
+  });
+
   it('serves the most recent AUDIT_CAPACITY audit events per cluster before any pruning', async () => {
     for (const n of ['a', 'b', 'c', 'd', 'e', 'f']) await t.store.write([audit(n, { rate: n === 'a' ? 100 : 1 })]);
     expect(names(await t.store.queryAudit({}))).toEqual(['f', 'e', 'd', 'c']);

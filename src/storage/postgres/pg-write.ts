@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { KnownWorkload, WorkloadStateChange } from '../../audit/workload-state.js';
 import { auditRow, etlRow } from '../rows.js';
 import { gapRow } from '../gap-store.js';
-import type { AuditNotice, NewOutboxRow } from '../../notify/outbox.js';
+import type { NewOutboxRow } from '../../notify/outbox.js';
 import type { StoreRecord } from '../store.js';
 import { insertOutboxRows } from './pg-outbox.js';
 
@@ -26,7 +26,8 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   const workloads: WorkloadStateChange[] = [];
   const notifications: NewOutboxRow[] = [];
   const gaps = [];
-  const notices: { cluster: string; key: string; n: AuditNotice }[] = [];
+  /** Each notice as [the ordinal of its event's row, route, sink, group key, created, not before], for one JSON parameter. */
+  const notices: [number, string, string, string, number, number][] = [];
   const noticed = new Set<string>();
   for (const r of records) {
     if (r.type === 'etl') etl.push(etlRow(r.event));
@@ -36,7 +37,7 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
       // A key twice in one batch is inserted once: its notices once too.
       if (r.notify !== undefined && !noticed.has(`${row.cluster}\u0000${row.key}`)) {
         noticed.add(`${row.cluster}\u0000${row.key}`);
-        for (const n of r.notify) notices.push({ cluster: row.cluster, key: row.key, n });
+        for (const n of r.notify) notices.push([audit.length, n.route, n.sink, n.groupKey, n.createdMs, n.notBeforeMs]);
       }
     }
     else if (r.type === 'notification') notifications.push(r.row);
@@ -79,10 +80,16 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
     );
   }
   if (audit.length > 0) {
+    // The bodies and the notices go as one JSON parameter each, the bodies last: JSON.stringify
+    // escapes them natively where `pg` escapes each array element in JavaScript, and `pg` grows its
+    // message buffer by copies, so a large value with others after it was copied once more. (A body
+    // is JSON.stringify's output: no NUL and no lone surrogate, which the json type would refuse.)
+    // A notice names its event by the row's ordinal, not by cluster and key again.
     await client.query(
       `WITH rows AS (
-         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::bigint[], $10::text[], $11::text[])
-           WITH ORDINALITY AS r(cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, changed_by, source, ord)
+         SELECT u.*, b.body FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::bigint[], $9::text[], $10::text[])
+           WITH ORDINALITY AS u(cluster, event_key, event_type, resource_type, namespace, rate, time_ms, changed_by, source, ord)
+           JOIN json_array_elements_text($12::json) WITH ORDINALITY AS b(body, ord) USING (ord)
        ), ins AS (
          INSERT INTO audit_events (cluster, event_key, event_type, resource_type, namespace, total_monthly_rate, body, time_ms, changed_by, source)
          SELECT cluster, event_key, event_type, resource_type, namespace, rate, body, time_ms, changed_by, source FROM rows ORDER BY ord
@@ -93,10 +100,11 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
        ), noticed AS (
          -- The notices of the events this statement inserted (a key already held: whoever stored it wrote them).
          INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms)
-         SELECT n.cluster, n.event_key, n.route, n.sink, n.g, n.c, n.nb
-           FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::bigint[], $18::bigint[]) WITH ORDINALITY AS n(cluster, event_key, route, sink, g, c, nb, ord)
-           JOIN ins ON ins.cluster = n.cluster AND ins.event_key = n.event_key
-           ORDER BY n.ord
+         SELECT r.cluster, r.event_key, n.value ->> 1, n.value ->> 2, n.value ->> 3, (n.value ->> 4)::bigint, (n.value ->> 5)::bigint
+           FROM json_array_elements($11::json) WITH ORDINALITY AS n(value, at)
+           JOIN rows r ON r.ord = (n.value ->> 0)::bigint
+           JOIN ins ON ins.cluster = r.cluster AND ins.event_key = r.event_key
+           ORDER BY n.at
        )
        ${NOTIFY_BUMPED}`,
       [
@@ -107,17 +115,11 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
         audit.map((r) => r.resourceType),
         audit.map((r) => r.namespace),
         audit.map((r) => r.rate),
-        audit.map((r) => r.body),
         audit.map((r) => r.timeMs),
         audit.map((r) => r.changedBy),
         audit.map((r) => r.source),
-        notices.map((x) => x.cluster),
-        notices.map((x) => x.key),
-        notices.map((x) => x.n.route),
-        notices.map((x) => x.n.sink),
-        notices.map((x) => x.n.groupKey),
-        notices.map((x) => String(x.n.createdMs)),
-        notices.map((x) => String(x.n.notBeforeMs)),
+        JSON.stringify(notices),
+        JSON.stringify(audit.map((r) => r.body)),
       ],
     );
   }
