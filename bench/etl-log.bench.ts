@@ -1,7 +1,7 @@
 import { startBenchApp, type BenchApp } from './lib/app.js';
 import { fetchRaw, startBareServer } from './lib/bare-server.js';
 import { EtlEventSource } from './lib/etl-events.js';
-import { compareLoad, type LoadSummary } from './lib/load.js';
+import { compareLoad, type LoadSummary, type LoadTarget } from './lib/load.js';
 import { progress } from './lib/progress.js';
 import type { Benchmark, Result } from './lib/result.js';
 import { benchSettings, type BenchSettings } from './lib/settings.js';
@@ -23,6 +23,8 @@ const CHURN_PER_SECOND = 100;
  * process): with two runs a side, one slow run decided the ratio (bench/README.md, session 10).
  */
 const CHURN_ROUNDS = 2;
+/** Requests per second of the paced churn run: under what either server answers (4,000–8,000 req/s here), so neither waits on the generator. */
+const FIXED_RATE = 1500;
 
 const CODINGS = [
   { name: 'identity', headers: {} },
@@ -98,11 +100,62 @@ async function staticRuns(server: BenchApp, settings: BenchSettings): Promise<Re
 }
 
 /**
+ * Compares `subject` (the app) against `baseline` (the bare server) as `compareLoad` does, with
+ * events published at {@link CHURN_PER_SECOND} during the app's runs only; also says how many
+ * were published per second of those runs.
+ */
+async function compareUnderChurn(
+  server: BenchApp,
+  source: EtlEventSource,
+  subject: LoadTarget,
+  baseline: LoadTarget,
+  settings: BenchSettings,
+  rounds: number,
+  what: string,
+): Promise<{ subject: LoadSummary; baseline: LoadSummary; eventsPerSecond: number }> {
+  let published = 0;
+  let churnMs = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let since = 0;
+  const stop = () => {
+    if (timer === undefined) return;
+    clearInterval(timer);
+    timer = undefined;
+    churnMs += performance.now() - since;
+  };
+  try {
+    const cmp = await compareLoad(
+      subject,
+      baseline,
+      settings,
+      (which) => {
+        stop();
+        if (which === 'subject') {
+          since = performance.now();
+          timer = setInterval(() => {
+            server.bus.publish('etl', source.next());
+            published++;
+          }, 1000 / CHURN_PER_SECOND);
+        }
+        progress(`etl-log ${what}: ${which === 'subject' ? `app with ${CHURN_PER_SECOND} events/s arriving` : 'bare node:http'}`);
+      },
+      rounds,
+    );
+    stop();
+    return { ...cmp, eventsPerSecond: published / (churnMs / 1000) };
+  } finally {
+    stop();
+  }
+}
+
+/**
  * Loads the app while events keep arriving, against the bare server answering the app's bytes
  * of the same coding (taken once, before the churn), in alternating runs of one window as every
  * other comparison: the events are published during the app's runs only. The bare server does
  * nothing per event, which is the goal: serving while the log changes as cheaply as serving
- * fixed bytes.
+ * fixed bytes. For identity, the same again at a fixed request rate both sides answer with room
+ * to spare: there the generator is not the bottleneck, so the server CPU per request is the
+ * steadier figure of what the app costs while the log changes.
  */
 async function churnRuns(server: BenchApp, source: EtlEventSource, settings: BenchSettings): Promise<Result[]> {
   const results: Result[] = [];
@@ -110,39 +163,9 @@ async function churnRuns(server: BenchApp, source: EtlEventSource, settings: Ben
   try {
     for (const coding of CODINGS) {
       bareServer.answer(await fetchRaw(server.url + PATH, coding.headers));
-      let published = 0;
-      let churnMs = 0;
-      let timer: NodeJS.Timeout | undefined;
-      let since = 0;
-      const stop = () => {
-        if (timer === undefined) return;
-        clearInterval(timer);
-        timer = undefined;
-        churnMs += performance.now() - since;
-      };
-      let cmp: { subject: LoadSummary; baseline: LoadSummary };
-      try {
-        cmp = await compareLoad(
-          { url: server.url + PATH, headers: coding.headers },
-          { url: bareServer.url + PATH, headers: coding.headers },
-          settings,
-          (which) => {
-            stop();
-            if (which === 'subject') {
-              since = performance.now();
-              timer = setInterval(() => {
-                server.bus.publish('etl', source.next());
-                published++;
-              }, 1000 / CHURN_PER_SECOND);
-            }
-            progress(`etl-log ${coding.name}: ${which === 'subject' ? `app with ${CHURN_PER_SECOND} events/s arriving` : 'bare node:http'}`);
-          },
-          CHURN_ROUNDS,
-        );
-      } finally {
-        stop();
-      }
-      const rate = published / (churnMs / 1000);
+      const app = { url: server.url + PATH, headers: coding.headers };
+      const bare = { url: bareServer.url + PATH, headers: coding.headers };
+      const cmp = await compareUnderChurn(server, source, app, bare, settings, CHURN_ROUNDS, coding.name);
       const label = `GET ${PATH} ${coding.name} + ${CHURN_PER_SECOND} events/s`;
       results.push(
         {
@@ -151,11 +174,21 @@ async function churnRuns(server: BenchApp, source: EtlEventSource, settings: Ben
           unit: 'req/s',
           baseline: cmp.baseline.reqPerSec,
           goal: { on: 'ratio', op: '>=', limit: coding.name === 'identity' ? 0.9 : 0.8 },
-          note: `${label}: ${Math.round(rate)} events/s published (during the app's runs, warm-up included); baseline: the bare server answering the app's ${coding.name} bytes, in the same window; ${CHURN_ROUNDS * 2} runs a side, alternating; CPU busy: app run ${busy(cmp.subject)}; bare run ${busy(cmp.baseline)}`,
+          note: `${label}: ${Math.round(cmp.eventsPerSecond)} events/s published (during the app's runs, warm-up included); baseline: the bare server answering the app's ${coding.name} bytes, in the same window; ${CHURN_ROUNDS * 2} runs a side, alternating; CPU busy: app run ${busy(cmp.subject)}; bare run ${busy(cmp.baseline)}`,
         },
         { figure: `${label}, p99`, value: cmp.subject.p99Ms, unit: 'ms', baseline: cmp.baseline.p99Ms, goal: { on: 'ratio', op: '<=', limit: 1.5 } },
         { figure: `${label}, server CPU per request`, value: cmp.subject.serverCpuUsPerRequest, unit: 'µs', baseline: cmp.baseline.serverCpuUsPerRequest },
       );
+      if (coding.name !== 'identity') continue;
+      const fixed = { ratePerSecond: FIXED_RATE };
+      const paced = await compareUnderChurn(server, source, { ...app, ...fixed }, { ...bare, ...fixed }, settings, 1, `${coding.name} at ${FIXED_RATE} req/s`);
+      results.push({
+        figure: `${label} at a fixed ${FIXED_RATE} req/s, server CPU per request`,
+        value: paced.subject.serverCpuUsPerRequest,
+        unit: 'µs',
+        baseline: paced.baseline.serverCpuUsPerRequest,
+        note: `${label} at a fixed ${FIXED_RATE} req/s (autocannon's overallRate): the server's process CPU per answer, the generator not the bottleneck (CPU busy: app run ${busy(paced.subject)}; bare run ${busy(paced.baseline)}; ${Math.round(paced.subject.reqPerSec)} and ${Math.round(paced.baseline.reqPerSec)} req/s answered)`,
+      });
     }
   } finally {
     await bareServer.close();

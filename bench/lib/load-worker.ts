@@ -9,7 +9,14 @@ import type { LoadInput, LoadOutput } from './load.js';
 function fire(input: LoadInput, seconds: number, onLatency?: (ms: number, status: number) => void): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: input.url, headers: input.headers, connections: input.connections, duration: seconds, pipelining: 1 },
+      {
+        url: input.url,
+        headers: input.headers,
+        connections: input.connections,
+        duration: seconds,
+        pipelining: 1,
+        ...(input.ratePerSecond !== undefined && { overallRate: input.ratePerSecond }),
+      },
       (err: unknown, result) => (err === null || err === undefined ? resolve(result) : reject(new Error(`autocannon on ${input.url} failed`, { cause: err }))),
     );
     if (onLatency !== undefined) instance.on('response', (_client, status, _bytes, ms) => onLatency(ms, status));

@@ -20,6 +20,8 @@ export interface LoadInput {
   readonly connections: number;
   readonly seconds: number;
   readonly warmupSeconds: number;
+  /** Requests per second over all connections (autocannon's `overallRate`); absent: as fast as the connections go. */
+  readonly ratePerSecond?: number;
 }
 
 /** What the load generator measured in one run. */
@@ -63,6 +65,11 @@ export interface LoadTarget {
   readonly headers?: Record<string, string>;
   /** The answers are conditional: 304 Not Modified is what is measured, not a failure. */
   readonly notModified?: boolean;
+  /**
+   * A fixed request rate. Below what either side can answer, the generator is never the
+   * bottleneck, so the server's CPU per request compares the servers alone; req/s then says nothing.
+   */
+  readonly ratePerSecond?: number;
 }
 
 const WORKER = new URL('./load-worker.ts', import.meta.url);
@@ -80,6 +87,7 @@ export async function measureLoad(target: LoadTarget, seconds: number, settings:
     connections: settings.connections,
     seconds,
     warmupSeconds: settings.warmupSeconds,
+    ...(target.ratePerSecond !== undefined && { ratePerSecond: target.ratePerSecond }),
   };
   const out = (await runChild(WORKER, input, {
     onEvent: (event) => {
