@@ -123,8 +123,9 @@ async function compareUnderChurn(
     timer = undefined;
     churnMs += performance.now() - since;
   };
+  let cmp: { subject: LoadSummary; baseline: LoadSummary };
   try {
-    const cmp = await compareLoad(
+    cmp = await compareLoad(
       subject,
       baseline,
       settings,
@@ -141,11 +142,10 @@ async function compareUnderChurn(
       },
       rounds,
     );
-    stop();
-    return { ...cmp, eventsPerSecond: published / (churnMs / 1000) };
   } finally {
     stop();
   }
+  return { ...cmp, eventsPerSecond: published / (churnMs / 1000) };
 }
 
 /**

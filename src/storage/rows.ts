@@ -10,6 +10,14 @@ import type { EtlCounters } from '../events/etl-log.js';
 
 /** How the SQL backends lay records out in rows, shared so SQLite and PostgreSQL store the same. */
 
+/**
+ * `s` with each lone surrogate replaced by U+FFFD, as a text parameter is written (UTF-8), for
+ * text put inside a JSON value: there its `\ud800` escape would make PostgreSQL refuse the whole
+ * statement, and SQLite read it back as three replacement characters. (Node 20 has
+ * `toWellFormed`; the ES2023 lib this project compiles against does not declare it.)
+ */
+export const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
+
 /** An ETL event as a row; `metadata` is the JSON `/model/etl/log` prints. */
 export function etlRow(e: EtlEvent): { cluster: string; category: string; kind: string; timeNs: bigint; metadata: string; dedupeKey: string | null } {
   return { cluster: e.cluster, category: categoryOf(e.kind), kind: e.kind, timeNs: e.time, metadata: etlMetadataJson(e.metadata), dedupeKey: e.dedupeKey ?? null };

@@ -168,6 +168,14 @@ describe.each(backends)('audit notifications on $name', (backend) => {
     expect([row?.route, row?.sink, row?.groupKey]).toEqual([odd.route, odd.sink, odd.groupKey]);
   });
 
+  it('are written even when a name holds a lone surrogate (kept as is in memory, one U+FFFD where the backend keeps UTF-8)', async () => {
+    const lone = notice('r\ud800', { groupKey: 'g\udc00x' });
+    await f.store.write([audited('web', [lone])]);
+    const [row] = await f.store.outbox.lease('one', T, 1000, 10);
+    expect([lone.route, 'r\ufffd']).toContain(row?.route);
+    expect([lone.groupKey, 'g\ufffdx']).toContain(row?.groupKey);
+  });
+
   it('survive pruning of their event before the outbox was ever read', async () => {
     await f.store.write([audited('early', [notice('r')])]);
     await f.store.write(['a', 'b', 'c'].map((n) => audited(n)));

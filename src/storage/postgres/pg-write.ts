@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { KnownWorkload, WorkloadStateChange } from '../../audit/workload-state.js';
-import { auditRow, etlRow } from '../rows.js';
+import { auditRow, etlRow, wellFormed } from '../rows.js';
 import { gapRow } from '../gap-store.js';
 import type { NewOutboxRow } from '../../notify/outbox.js';
 import type { StoreRecord } from '../store.js';
@@ -35,9 +35,12 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
       const row = auditRow(r.event, r.key);
       audit.push(row);
       // A key twice in one batch is inserted once: its notices once too.
-      if (r.notify !== undefined && !noticed.has(`${row.cluster}\u0000${row.key}`)) {
-        noticed.add(`${row.cluster}\u0000${row.key}`);
-        for (const n of r.notify) notices.push([audit.length, n.route, n.sink, n.groupKey, n.createdMs, n.notBeforeMs]);
+      if (r.notify !== undefined) {
+        const id = `${row.cluster}\u0000${row.key}`;
+        if (!noticed.has(id)) {
+          noticed.add(id);
+          for (const n of r.notify) notices.push([audit.length, wellFormed(n.route), wellFormed(n.sink), wellFormed(n.groupKey), n.createdMs, n.notBeforeMs]);
+        }
       }
     }
     else if (r.type === 'notification') notifications.push(r.row);

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditNotice, DeadLetter, NewOutboxRow, OutboxRow, OutboxStats, OutboxStore } from '../../notify/outbox.js';
 import { outboxRowOf, type StoredOutboxRow } from '../../notify/outbox-rows.js';
+import { wellFormed } from '../rows.js';
 
 /** The store's prepared-statement cache. */
 type Prepare = (sql: string) => Database.Statement;
@@ -104,7 +105,7 @@ export class SqliteOutbox implements OutboxStore {
     let notify = '[';
     for (const n of notices) {
       if (notify.length > 1) notify += ',';
-      notify += `[${this.#quote(n.route)},${this.#quote(n.sink)},${JSON.stringify(n.groupKey)},${n.createdMs - base},${n.notBeforeMs - base}]`;
+      notify += `[${this.#quote(n.route)},${this.#quote(n.sink)},${JSON.stringify(wellFormed(n.groupKey))},${n.createdMs - base},${n.notBeforeMs - base}]`;
     }
     notify += ']';
     this.#lastColumn = { notices, base, notify };
@@ -114,7 +115,7 @@ export class SqliteOutbox implements OutboxStore {
   #quote(name: string): string {
     let quoted = this.#quoted.get(name);
     if (quoted === undefined) {
-      quoted = JSON.stringify(name);
+      quoted = JSON.stringify(wellFormed(name));
       // Names come from NOTIFY_CONFIG; the bound only guards against a file reloaded very often.
       if (this.#quoted.size >= 1024) this.#quoted.clear();
       this.#quoted.set(name, quoted);
