@@ -49,15 +49,18 @@ export interface AuditRunOutput {
   readonly syncCpuMs: number;
   /** CPU time from `synced` until the burst's last change is priced (or parsed): the burst's cost, idle waits excluded. */
   readonly burstCpuMs: number;
-  /** Changes received by the end (priced and published, for the server): the burst and the lone one. */
+  /** The same for the second burst, from the lone change's `queryable` until its last change is priced (or parsed). */
+  readonly againCpuMs: number;
+  /** Changes received by the end (priced and published, for the server): the burst, the lone one and the second burst. */
   readonly streamed: number;
 }
 
 /**
- * The child's events, in order: `synced` (the parent starts streaming); then twice, for the burst
- * and for one lone change the parent sends once the burst is queryable: `priced` (every change so
- * far is published, so stored; for the bare client, received and parsed) and `queryable` (the last
- * one is what GET /model/audit/events answers newest; for the bare client, the same moment).
+ * The child's events, in order: `synced` (the parent starts streaming); then three times, for the
+ * burst, for one lone change the parent sends once the burst is queryable, and for the same burst
+ * again, sent once the lone change is queryable: `priced` (every change so far is published, so
+ * stored; for the bare client, received and parsed) and `queryable` (the last one is what
+ * GET /model/audit/events answers newest; for the bare client, the same moment).
  */
 export type AuditRunEvent = 'synced' | 'priced' | 'queryable';
 
