@@ -103,8 +103,14 @@ class PublishedCount {
   add(change: AuditChange): void {
     this.count++;
     this.#last = change;
-    for (const w of this.#waiting) if (w.count === this.count) w.resolve(change);
-    this.#waiting = this.#waiting.filter((w) => w.count > this.count);
+    // Runs once per change in the measured process: no array or closure made unless a wait is reached.
+    let reached = false;
+    for (const w of this.#waiting) {
+      if (w.count !== this.count) continue;
+      w.resolve(change);
+      reached = true;
+    }
+    if (reached) this.#waiting = this.#waiting.filter((w) => w.count > this.count);
   }
 
   reach(count: number): Promise<AuditChange> {
