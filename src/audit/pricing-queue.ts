@@ -28,6 +28,8 @@ export class PricingQueue<T> {
 
   /** Queues an output that needs no pricing; it is published after every earlier one (at once if none waits). */
   pushReady(output: T): void {
+    // Nothing waits (always, with a predictor that prices at once): published now, no slot.
+    if (this.#slots.length === 0) return this.publish(output);
     this.#slots.push({ event: output, done: true });
     this.#drain();
   }

@@ -6,31 +6,53 @@ export const EVENT_ID_PATTERN = /^ev\d{13}[A-Za-z0-9]{9}$/;
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** Bytes at or past this are skipped, so each character is equally likely (248 = 4 × 62). */
 const UNBIASED = 248;
+/** Characters of an id past its time. */
+const SUFFIX = 9;
 
-/** `out` with characters of the alphabet drawn from `bytes` (a character per byte: latin1, which Node also calls binary) appended, up to nine in all. */
-function draw(out: string, bytes: string): string {
-  for (let i = 0; i < bytes.length && out.length < 9; i++) {
+/**
+ * The suffix being drawn, as character codes: one array for every id, since an id is drawn
+ * synchronously from start to end. One string is made of it at the end, not one per character
+ * (one id is drawn per audit change).
+ */
+const drawn: number[] = new Array<number>(SUFFIX).fill(0);
+
+/** Draws characters of the alphabet from `bytes` (a character per byte: latin1, which Node also calls binary) into `drawn` from index `n`; returns how many are drawn in all. */
+function draw(n: number, bytes: string): number {
+  for (let i = 0; i < bytes.length && n < SUFFIX; i++) {
     const b = bytes.charCodeAt(i);
-    if (b < UNBIASED) out += ALPHABET[b % 62] ?? '';
+    if (b < UNBIASED) drawn[n++] = ALPHABET.charCodeAt(b % 62);
   }
-  return out;
+  return n;
 }
 
-const stamp = (ms: number) => String(Math.trunc(ms)).padStart(13, '0').slice(-13);
+/** The nine characters drawn. */
+function suffix(): string {
+  const d = drawn as [number, number, number, number, number, number, number, number, number];
+  return String.fromCharCode(d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
+}
+
+/** The last time printed: a burst of audit changes stamps many ids in one ms. */
+let stampedMs = Number.NaN;
+let stamped = '';
+function stamp(ms: number): string {
+  if (ms !== stampedMs) {
+    stampedMs = ms;
+    stamped = String(Math.trunc(ms)).padStart(13, '0').slice(-13);
+  }
+  return stamped;
+}
 
 /** A new id for an event reported at `nowMs` (as Cloud Eye stamps the report's time), random past the time. */
 export function newEventId(nowMs: number, random: (n: number) => Buffer = randomBytes): string {
-  let suffix = '';
-  while (suffix.length < 9) suffix = draw(suffix, random(16).toString('latin1'));
-  return `ev${stamp(nowMs)}${suffix}`;
+  for (let n = 0; n < SUFFIX; ) n = draw(n, random(16).toString('latin1'));
+  return `ev${stamp(nowMs)}${suffix()}`;
 }
 
 /** The id of a system event: stamped with its time, the rest derived from `identity`, so every backend and replica gives the same. */
 export function derivedEventId(timeMs: number, identity: string): string {
-  let suffix = '';
   // The one-shot hash: about a third cheaper than createHash().update().digest(), and one runs per
   // audit change. Its digest as a latin1 ('binary') string, a character per byte, not a Buffer: no
   // ArrayBuffer per id for the GC to track.
-  for (let round = 0; suffix.length < 9; round++) suffix = draw(suffix, hash('sha256', `${round}\u0000${identity}`, 'binary'));
-  return `ev${stamp(timeMs)}${suffix}`;
+  for (let round = 0, n = 0; n < SUFFIX; round++) n = draw(n, hash('sha256', `${round}\u0000${identity}`, 'binary'));
+  return `ev${stamp(timeMs)}${suffix()}`;
 }

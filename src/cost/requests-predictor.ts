@@ -55,22 +55,36 @@ export function priceByRequests(
 /** Workload shapes (replicas × one pod's requests) whose prediction the `requests` predictor keeps; past it, it starts over. */
 const MAX_SHAPES = 4096;
 
+/** Predictions by replicas, then one pod's CPU cores, memory bytes and GPUs. */
+type Shapes = Map<number, Map<number, Map<number, Map<number, CostPrediction>>>>;
+
 /** The `requests` predictor over a price sheet. */
 export function createRequestsPredictor(sheet: PriceSheet): CostPredictor {
   // Unit prices are fixed for the predictor's life; compute them once, not per change.
   const costs = resourceCosts(sheet);
   // Workloads come in a few shapes: each is priced (and its quantities formatted) once, and the
-  // answer shared, as the predictor's contract allows.
-  const shapes = new Map<string, CostPrediction>();
+  // answer shared, as the predictor's contract allows. Looked up by its four numbers, one map
+  // level each: no key string printed and hashed per change.
+  let shapes: Shapes = new Map();
+  let size = 0;
   const predictNow = (workload: WorkloadSpec): CostPrediction => {
-    const { perPod } = workload;
-    const key = `${workload.replicas}/${perPod.cpuCores}/${perPod.memoryBytes}/${perPod.gpus}`;
-    let prediction = shapes.get(key);
-    if (prediction === undefined) {
-      if (shapes.size >= MAX_SHAPES) shapes.clear();
-      prediction = priceByRequests(workload, sheet, costs);
-      shapes.set(key, prediction);
+    const { replicas, perPod } = workload;
+    let byCpu = shapes.get(replicas);
+    let byMemory = byCpu?.get(perPod.cpuCores);
+    let byGpus = byMemory?.get(perPod.memoryBytes);
+    let prediction = byGpus?.get(perPod.gpus);
+    if (prediction !== undefined) return prediction;
+    if (size >= MAX_SHAPES) {
+      shapes = new Map();
+      size = 0;
+      byCpu = byMemory = byGpus = undefined;
     }
+    prediction = priceByRequests(workload, sheet, costs);
+    if (byCpu === undefined) shapes.set(replicas, (byCpu = new Map<number, Map<number, Map<number, CostPrediction>>>()));
+    if (byMemory === undefined) byCpu.set(perPod.cpuCores, (byMemory = new Map<number, Map<number, CostPrediction>>()));
+    if (byGpus === undefined) byMemory.set(perPod.memoryBytes, (byGpus = new Map<number, CostPrediction>()));
+    byGpus.set(perPod.gpus, prediction);
+    size++;
     return prediction;
   };
   return {
