@@ -1,6 +1,7 @@
 import type { AuditPathInput, AuditPathOutput, Stage } from './audit-path.child.js';
 import { AUDIT_SERVER_FLAGS } from './lib/audit-run.js';
 import { runChild } from './lib/child.js';
+import { podNodeFlags } from './lib/pod-node-flags.js';
 import { progress } from './lib/progress.js';
 import type { Benchmark, Result } from './lib/result.js';
 
@@ -8,7 +9,8 @@ import type { Benchmark, Result } from './lib/result.js';
 // (audit-path.child.ts): what audit.bench.ts's burst cannot tell apart, since its figure is the
 // whole server's process against a bare client. Each stage's CPU per change includes the stages
 // before it; the baseline of every row is JSON.parse of the same lines (the bare client's work
-// but for the socket), so the ratios say how much the audit adds to parsing its input.
+// but for the socket), so the ratios say how much the audit adds to parsing its input. The child
+// starts with the Node flags the image's entrypoint gives in the chart's pod (lib/pod-node-flags.ts).
 
 const KNOWN = 100_000;
 const CHANGES = 20_000;
@@ -27,7 +29,7 @@ const bench: Benchmark = {
   async run(): Promise<Result[]> {
     progress(`audit-path: ${n(KNOWN)} Deployments known, ${ROUNDS} rounds of ${n(CHANGES)} changes, in a child process`);
     const input: AuditPathInput = { known: KNOWN, changes: CHANGES, rounds: ROUNDS };
-    const out = (await runChild(new URL('./audit-path.child.ts', import.meta.url), input, { execArgv: ['--expose-gc', ...AUDIT_SERVER_FLAGS] })) as AuditPathOutput;
+    const out = (await runChild(new URL('./audit-path.child.ts', import.meta.url), input, { execArgv: ['--expose-gc', ...podNodeFlags(), ...AUDIT_SERVER_FLAGS] })) as AuditPathOutput;
     const rounds = (s: Stage): string => out[s].rounds.map((x) => x.toFixed(1)).join(', ');
     progress(`  parse ${rounds('parse')} µs; whole path ${rounds('store')} µs`);
     const parse = out.parse.median;

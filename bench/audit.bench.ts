@@ -6,6 +6,7 @@ import { makeTestPki } from '../test/support/test-pki.js';
 import { AUDIT_SERVER_FLAGS, until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
 import { runChild } from './lib/child.js';
 import { fillDeployments, streamBurst, type BurstTimes } from './lib/fake-cluster.js';
+import { podNodeFlags } from './lib/pod-node-flags.js';
 import { progress } from './lib/progress.js';
 import type { Benchmark, Result } from './lib/result.js';
 import { median } from './lib/stats.js';
@@ -16,7 +17,9 @@ import { median } from './lib/stats.js';
 // are watched too, an empty list), then a burst of creates and deletes streamed to its watch.
 //
 // Who runs where: the measured server is a fresh child process (--expose-gc), so its resident
-// memory is its own and nothing earlier in the run is in it; the fake stays in this process,
+// memory is its own and nothing earlier in the run is in it; every child, the baselines' too,
+// starts with the Node flags the image's entrypoint gives in the chart's 512Mi pod (heap and
+// semi-space sizes: lib/pod-node-flags.ts), so the server is measured as it runs there; the fake stays in this process,
 // where the benchmark drives it directly (fill, create, delete, wait for the socket) and times
 // the burst against the child's events. On two cores the fake and the server each get one.
 //
@@ -92,6 +95,9 @@ interface Figures {
 /** How long the watch is left idle after the burst before the lone change: nothing else is in flight then. */
 const LONE_AFTER_MS = 200;
 
+/** The entrypoint's flags in the chart's pod, found once per run. */
+let podFlags: readonly string[] | undefined;
+
 async function runOne(which: Side, fake: FakeKubeServer, input: AuditRunInput, tag: string, env: Readonly<Record<string, string>>): Promise<Figures> {
   const at: Record<AuditRunEvent, number[]> = { synced: [], priced: [], queryable: [] };
   let burst: Promise<BurstTimes> | undefined;
@@ -108,7 +114,8 @@ async function runOne(which: Side, fake: FakeKubeServer, input: AuditRunInput, t
     await fake.watchesFlushed('deployments');
     return performance.now();
   };
-  const execArgv = ['--expose-gc', ...(which === 'server' ? AUDIT_SERVER_FLAGS : [])];
+  podFlags ??= podNodeFlags();
+  const execArgv = ['--expose-gc', ...podFlags, ...(which === 'server' ? AUDIT_SERVER_FLAGS : [])];
   fake.clearRequests();
   let out: AuditRunOutput;
   try {

@@ -32,15 +32,24 @@ async function start(args: string[], env: Record<string, string> = {}): Promise<
 }
 
 describe('scripts/container-start.sh', () => {
-  it('gives node 60% of a cgroup v2 limit as its old space: 307 MiB in the chart\'s 512Mi pod', async () => {
+  it('gives node 60% of a cgroup v2 limit as its old space and 1/16 as its semi-spaces: 307 and 32 MiB in the chart\'s 512Mi pod', async () => {
     writeFileSync(join(cgroup, 'memory.max'), '536870912\n');
-    expect(await start(['node', 'dist/main.js'])).toBe('node --max-old-space-size=307 dist/main.js');
+    expect(await start(['node', 'dist/main.js'])).toBe('node --max-old-space-size=307 --max-semi-space-size=32 dist/main.js');
+  });
+
+  it.each([
+    ['256Mi: 16 MiB is V8\'s own, so none', 268435456, 'node --max-old-space-size=153 dist/main.js'],
+    ['300Mi: 18 MiB', 314572800, 'node --max-old-space-size=180 --max-semi-space-size=18 dist/main.js'],
+    ['4Gi: at most 64 MiB', 4294967296, 'node --max-old-space-size=2457 --max-semi-space-size=64 dist/main.js'],
+  ])('sizes the semi-spaces from the limit: %s', async (_name, limit, expected) => {
+    writeFileSync(join(cgroup, 'memory.max'), `${limit}\n`);
+    expect(await start(['node', 'dist/main.js'])).toBe(expected);
   });
 
   it('reads a cgroup v1 limit when there is no v2 file', async () => {
     mkdirSync(join(cgroup, 'memory'));
     writeFileSync(join(cgroup, 'memory', 'memory.limit_in_bytes'), '1073741824\n');
-    expect(await start(['node', 'dist/main.js'])).toBe('node --max-old-space-size=614 dist/main.js');
+    expect(await start(['node', 'dist/main.js'])).toBe('node --max-old-space-size=614 --max-semi-space-size=64 dist/main.js');
   });
 
   it.each([
@@ -56,10 +65,12 @@ describe('scripts/container-start.sh', () => {
     expect(await start(['node', 'dist/main.js'])).toBe('node dist/main.js');
   });
 
-  it('leaves a heap size given in NODE_OPTIONS or on the command line alone', async () => {
+  it('leaves a size given in NODE_OPTIONS or on the command line alone, and still sets the other', async () => {
     writeFileSync(join(cgroup, 'memory.max'), '536870912\n');
-    expect(await start(['node', 'dist/main.js'], { NODE_OPTIONS: '--max-old-space-size=200' })).toBe('node dist/main.js');
-    expect(await start(['node', '--max-old-space-size=100', 'dist/main.js'])).toBe('node --max-old-space-size=100 dist/main.js');
+    expect(await start(['node', 'dist/main.js'], { NODE_OPTIONS: '--max-old-space-size=200' })).toBe('node --max-semi-space-size=32 dist/main.js');
+    expect(await start(['node', '--max-old-space-size=100', 'dist/main.js'])).toBe('node --max-semi-space-size=32 --max-old-space-size=100 dist/main.js');
+    expect(await start(['node', 'dist/main.js'], { NODE_OPTIONS: '--max-semi-space-size=8' })).toBe('node --max-old-space-size=307 dist/main.js');
+    expect(await start(['node', '--max_semi_space_size=8', '--max-old-space-size=100', 'dist/main.js'])).toBe('node --max_semi_space_size=8 --max-old-space-size=100 dist/main.js');
   });
 
   it('runs any other command as it is', async () => {
