@@ -28,17 +28,23 @@ export function systemClock(): Clock {
   let anchorWall = BigInt(Date.now()) * NS_PER_MS;
   let anchorHr = process.hrtime.bigint();
   let last = 0n;
+  /** The wall-clock ms of the last drift check: a burst stamps many times in one ms, checked once. */
+  let checkedMs = Number.NaN;
   const timers = new Map<number, NodeJS.Timeout>();
   let nextId = 1;
   return {
     nowNs() {
       let now = anchorWall + (process.hrtime.bigint() - anchorHr);
-      const wall = BigInt(Date.now()) * NS_PER_MS;
-      const drift = now - wall;
-      if (drift > NS_PER_MS || drift < -NS_PER_MS) {
-        anchorWall = wall;
-        anchorHr = process.hrtime.bigint();
-        now = wall;
+      const wallMs = Date.now();
+      if (wallMs !== checkedMs) {
+        checkedMs = wallMs;
+        const wall = BigInt(wallMs) * NS_PER_MS;
+        const drift = now - wall;
+        if (drift > NS_PER_MS || drift < -NS_PER_MS) {
+          anchorWall = wall;
+          anchorHr = process.hrtime.bigint();
+          now = wall;
+        }
       }
       if (now <= last) now = last + 1n;
       last = now;
