@@ -1,20 +1,25 @@
 import type { AuditChange } from '../src/audit/audit-change.js';
 import type { AuditEvent } from '../src/audit/audit-event.js';
-import { loadConfig } from '../src/config.js';
-import { startServer } from '../src/server.js';
+import type { loadConfig as LoadConfig } from '../src/config.js';
+import type { startServer as StartServer } from '../src/server.js';
 import { until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
 import { answerParent } from './lib/child.js';
 import { burstProfiler } from './lib/burst-profile.js';
+import { compiledModule } from './lib/compiled.js';
 import { RssPeak, settledMemory } from './lib/memory.js';
 
 // The real server, as `cost-events` runs with COST_EVENTS_AUDIT_ENABLED=true STORAGE_URL=memory:
 // KUBECONFIG=<the fake's>, in a fresh process (run by audit.bench.ts with --expose-gc) so its
-// resident memory is the server's alone: the fake API server lives in the parent.
+// resident memory is the server's alone: the fake API server lives in the parent. The server is
+// the compiled one (`dist/`, run `npm run build` first), as the image runs it; this file's own
+// code runs through tsx.
 
 /** How often peak RSS is sampled; a timer, so it reads between list pages and stream chunks. */
 const SAMPLE_MS = 25;
 
 answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void): Promise<AuditRunOutput> => {
+  const { loadConfig } = (await import(compiledModule('config.js').href)) as { loadConfig: typeof LoadConfig };
+  const { startServer } = (await import(compiledModule('server.js').href)) as { startServer: typeof StartServer };
   // The server loads the Kubernetes client only when there is a cluster (kubeconfig.ts): loaded
   // here, before the clock starts, the sync figures stay the sync's work, not module loading.
   await import('@kubernetes/client-node');

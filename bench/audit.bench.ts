@@ -6,13 +6,14 @@ import { makeTestPki } from '../test/support/test-pki.js';
 import { AUDIT_SERVER_FLAGS, until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
 import { runChild } from './lib/child.js';
 import { fillDeployments, streamBurst, type BurstTimes } from './lib/fake-cluster.js';
+import { compiledModule } from './lib/compiled.js';
 import { podNodeFlags } from './lib/pod-node-flags.js';
 import { progress } from './lib/progress.js';
 import type { Benchmark, Result } from './lib/result.js';
 import { median } from './lib/stats.js';
 
 // The audit's Kubernetes path, end to end: the fake API server pre-filled with Deployments, the
-// real server started as `cost-events` runs (startServer, COST_EVENTS_AUDIT_ENABLED=true,
+// real server (compiled: run `npm run build` first) started as `cost-events` runs (startServer, COST_EVENTS_AUDIT_ENABLED=true,
 // STORAGE_URL=memory:, KUBECONFIG to the fake, every other setting at its default, so StatefulSets
 // are watched too, an empty list), then a burst of creates and deletes streamed to its watch.
 //
@@ -74,6 +75,8 @@ interface Figures {
   readonly rssBeforeMB: number;
   /** Settled heap after the sync minus before the start: what the sync keeps. */
   readonly heapKeptMB: number;
+  /** Settled heap after the sync: what the old space's cap is measured against. */
+  readonly heapSettledMB: number;
   /** Changes per second from the first change made to the child reporting all of them priced (or parsed). */
   readonly changesPerSecond: number;
   /** From the last change handed to the kernel to the child finding it queryable (or parsed). */
@@ -155,6 +158,7 @@ async function runOne(which: Side, fake: FakeKubeServer, input: AuditRunInput, t
     peakRssMB: out.peakRssMB,
     rssBeforeMB: out.before.rssMB,
     heapKeptMB: out.afterSync.heapUsedMB - out.before.heapUsedMB,
+    heapSettledMB: out.afterSync.heapUsedMB,
     changesPerSecond: input.changes / ((priced - times.startedAt) / 1000),
     lastToQueryableMs: queryable - times.lastSentAt,
     loneToQueryableMs: loneQueryable - loneSentAt,
@@ -209,7 +213,7 @@ async function measureSize(objects: number): Promise<Record<Side, Summary>> {
         progress(`audit: ${n(objects)} Deployments, ${SIDE_NAMES[which]} in a child process, round ${round + 1} of ${ROUNDS}`);
         const f = await runOne(which, fake, input, `burst-${which}-${round}`, env);
         progress(
-          `  sync ${f.syncMs.toFixed(0)} ms (CPU ${f.syncCpuMs.toFixed(0)} ms), RSS at sync ${f.rssAtSyncMB.toFixed(0)} MB, burst ${f.changesPerSecond.toFixed(0)} changes/s (CPU ${f.cpuUsPerChange.toFixed(1)} µs each), ` +
+          `  sync ${f.syncMs.toFixed(0)} ms (CPU ${f.syncCpuMs.toFixed(0)} ms), RSS at sync ${f.rssAtSyncMB.toFixed(0)} MB (heap settled ${f.heapSettledMB.toFixed(0)} MB), burst ${f.changesPerSecond.toFixed(0)} changes/s (CPU ${f.cpuUsPerChange.toFixed(1)} µs each), ` +
             `last → queryable ${f.lastToQueryableMs.toFixed(1)} ms, lone change → queryable ${f.loneToQueryableMs.toFixed(2)} ms, ${f.watchesOpened} watches opened`,
         );
         runs[which].push(f);
@@ -341,6 +345,8 @@ function sizeRows(objects: number, server: Summary, bare: Summary, keeping: Summ
 export default {
   name: 'audit',
   async run() {
+    // The server child runs the compiled server: say so before filling a fake, not in a child's stack.
+    compiledModule('server.js');
     const measured = [];
     for (const objects of SIZES) measured.push({ objects, ...(await measureSize(objects)) });
     // Over TLS every figure says so, so a table of both runs cannot mix them up.
