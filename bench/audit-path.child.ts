@@ -69,7 +69,7 @@ answerParent(async (input: AuditPathInput): Promise<AuditPathOutput> => {
     });
     const detector = new ChangeDetector({ resourceType: 'deployment', cluster: loaded.config.clusterId, clock, predictor, overflowPredictor: predictor, queue });
     const ctx = { schedulableNodes: () => 0 };
-    const transform = trackChange('deployment', (uid) => detector.knows(uid), ctx);
+    const transform = trackChange('deployment', (uid) => detector.kept(uid), ctx);
     detector.onSync(
       listed.map((text) => transform(JSON.parse(text) as KubeObject)),
       { initial: true },

@@ -77,7 +77,7 @@ export class AuditWatchers {
         onUnpriceable: (w) => deps.log.warn({ kind: type, namespace: w.namespace, name: w.name, problem: w.problem }, 'cannot price workload; no audit event for it'),
         ...(deps.prior?.has(type) === true && { prior: deps.prior.get(type) }),
       });
-      const transform = trackChange(type, (uid) => detector.knows(uid), ctx);
+      const transform = trackChange(type, (uid) => detector.kept(uid), ctx);
       const sub = registry.informer(KUBE_KINDS[type]).subscribe<TrackedWorkload>({ consumer: 'audit', handler: detector, transform });
       this.#subs.push(sub);
       this.#detectors.push({ sub, detector });

@@ -106,9 +106,9 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     this.#restartSinceNs = prior.seenUntilNs;
   }
 
-  /** True when the workload with this UID is known (priced and remembered). */
-  knows(uid: string): boolean {
-    return this.#known.has(uid);
+  /** The workload with this UID as the detector keeps it (priced and remembered), if known. */
+  kept(uid: string): TrackedWorkload | undefined {
+    return this.#known.get(uid)?.w;
   }
 
   /** Workloads currently known. */

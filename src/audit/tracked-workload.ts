@@ -92,27 +92,17 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
 }
 
 /**
- * What a delete of an object the detector knows needs of it: its identity alone. The delete is
- * priced and attributed from what the detector kept, so the object's owners, source, containers
- * and spec are not read again.
- */
-function trackGone(obj: KubeObject): TrackedWorkload | undefined {
-  const m = obj.metadata;
-  const uid = m?.uid;
-  const name = m?.name;
-  const resourceVersion = m?.resourceVersion;
-  if (typeof uid !== 'string' || typeof name !== 'string' || typeof resourceVersion !== 'string') return undefined;
-  const namespace = typeof m?.namespace === 'string' ? m.namespace : '';
-  return { uid, name, namespace, resourceVersion, createdAtMs: undefined, spec: undefined, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
-}
-
-/**
  * The audit's reduction of a watched object, as its watch delivers it: the delete of a workload
- * the detector knows (`known`) reads only the object's identity, since it is priced and attributed
- * from what the detector kept; anything else is reduced whole.
+ * the detector keeps is that kept workload (`kept`), since the delete is priced and attributed
+ * from what the detector kept, so the object's owners, source, containers and spec are not read
+ * again; anything else is reduced whole.
  */
-export function trackChange(type: AuditResourceType, known: (uid: string) => boolean, ctx: TrackContext): (obj: KubeObject, event?: WatchEventType) => TrackedWorkload {
-  return (obj, event) => (event === 'DELETED' && typeof obj.metadata?.uid === 'string' && known(obj.metadata.uid) ? trackGone(obj) : undefined) ?? trackWorkload(type, obj, ctx);
+export function trackChange(
+  type: AuditResourceType,
+  kept: (uid: string) => TrackedWorkload | undefined,
+  ctx: TrackContext,
+): (obj: KubeObject, event?: WatchEventType) => TrackedWorkload {
+  return (obj, event) => (event === 'DELETED' && typeof obj.metadata?.uid === 'string' ? kept(obj.metadata.uid) : undefined) ?? trackWorkload(type, obj, ctx);
 }
 
 /** True when two specs would be priced differently: replicas or one pod's requests changed. */
