@@ -7,7 +7,7 @@ import { answerParent } from './lib/child.js';
 import { burstProfiler } from './lib/burst-profile.js';
 import { compiledModule } from './lib/compiled.js';
 import { RssPeak, settledMemory } from './lib/memory.js';
-import { othersBetween, threadCpu } from './lib/thread-cpu.js';
+import { cpuMs, spentOn } from './lib/thread-cpu.js';
 
 // The real server, as `cost-events` runs with COST_EVENTS_AUDIT_ENABLED=true STORAGE_URL=memory:
 // KUBECONFIG=<the fake's>, in a fresh process (run by audit.bench.ts with --expose-gc) so its
@@ -63,26 +63,18 @@ answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void):
   await fetch(`${server.url}/model/audit/events?count=1`).then((res) => res.arrayBuffer());
   const profiler = await burstProfiler('first');
   emit('synced');
-  const burstCpuStart = process.cpuUsage();
-  const burstThreadsStart = threadCpu();
 
   // The burst, then one lone change on the idle watch (the parent sends it once the burst is
   // queryable), then the burst again (once the lone change is).
-  const lastOfBurst = await withDeadline(published.reach(input.changes), 120_000, `${input.changes} audit changes`);
-  const burstCpu = process.cpuUsage(burstCpuStart);
-  const burstOthersCpuMs = othersBetween(burstThreadsStart, threadCpu());
+  const first = await spentOn(withDeadline(published.reach(input.changes), 120_000, `${input.changes} audit changes`));
   await profiler?.stop();
-  await becomesQueryable(server.url, lastOfBurst, emit);
+  await becomesQueryable(server.url, first.value, emit);
   await becomesQueryable(server.url, await withDeadline(published.reach(input.changes + 1), 30_000, 'the lone change'), emit);
   // The same burst again: the path's code is compiled now, as in a server that has run a while.
   const againProfiler = await burstProfiler('again');
-  const againCpuStart = process.cpuUsage();
-  const againThreadsStart = threadCpu();
-  const lastAgain = await withDeadline(published.reach(2 * input.changes + 1), 120_000, `${input.changes} more audit changes`);
-  const againCpu = process.cpuUsage(againCpuStart);
-  const againOthersCpuMs = othersBetween(againThreadsStart, threadCpu());
+  const second = await spentOn(withDeadline(published.reach(2 * input.changes + 1), 120_000, `${input.changes} more audit changes`));
   await againProfiler?.stop();
-  await becomesQueryable(server.url, lastAgain, emit);
+  await becomesQueryable(server.url, second.value, emit);
 
   peak.sample();
   clearInterval(sampler);
@@ -90,10 +82,10 @@ answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void):
   return {
     syncMs,
     syncCpuMs: cpuMs(syncCpu),
-    burstCpuMs: cpuMs(burstCpu),
-    againCpuMs: cpuMs(againCpu),
-    ...(burstOthersCpuMs !== undefined && { burstOthersCpuMs }),
-    ...(againOthersCpuMs !== undefined && { againOthersCpuMs }),
+    burstCpuMs: first.cpuMs,
+    againCpuMs: second.cpuMs,
+    burstOthersCpuMs: first.othersCpuMs,
+    againOthersCpuMs: second.othersCpuMs,
     listed,
     rssAtSyncMB: atSync.rss / 2 ** 20,
     heapUsedAtSyncMB: atSync.heapUsed / 2 ** 20,
@@ -103,8 +95,6 @@ answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void):
     streamed: published.count,
   };
 });
-
-const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 /** Counts the audit changes published and resolves waits for a count, with the change that reached it. */
 class PublishedCount {

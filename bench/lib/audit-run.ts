@@ -51,9 +51,9 @@ export interface AuditRunOutput {
   readonly burstCpuMs: number;
   /** The same for the second burst, from the lone change's `queryable` until its last change is priced (or parsed). */
   readonly againCpuMs: number;
-  /** Of `burstCpuMs` and `againCpuMs`, the threads other than the main one (lib/thread-cpu.ts); absent without /proc. */
-  readonly burstOthersCpuMs?: number;
-  readonly againOthersCpuMs?: number;
+  /** Of `burstCpuMs` and `againCpuMs`, the threads other than the main one (lib/thread-cpu.ts); undefined without /proc. */
+  readonly burstOthersCpuMs: number | undefined;
+  readonly againOthersCpuMs: number | undefined;
   /** Changes received by the end (priced and published, for the server): the burst, the lone one and the second burst. */
   readonly streamed: number;
 }

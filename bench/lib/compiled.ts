@@ -2,6 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('../../', import.meta.url);
+/** Whether dist/ was built after the last change to src/: walked once per process. */
+let fresh: boolean | undefined;
 
 /** The newest modification time of any file under `dir`, in ms. */
 function newest(dir: string): number {
@@ -24,6 +26,7 @@ export function compiledModule(path: string): URL {
   const url = new URL(`dist/${path}`, root);
   if (!existsSync(url)) throw new Error(`this benchmark runs the compiled server: run \`npm run build\` first (no dist/${path})`);
   // tsc builds incrementally and leaves unchanged outputs as they were: the build is as new as its newest file.
-  if (newest(new URL('src', root).pathname) > newest(new URL('dist', root).pathname)) throw new Error('dist/ is older than src/: run `npm run build` again');
+  fresh ??= newest(new URL('src', root).pathname) <= newest(new URL('dist', root).pathname);
+  if (!fresh) throw new Error('dist/ is older than src/: run `npm run build` again');
   return url;
 }

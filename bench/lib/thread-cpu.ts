@@ -40,7 +40,24 @@ export function threadCpu(): ThreadCpu | undefined {
   return { mainMs, othersMs };
 }
 
-/** The other threads' CPU between two readings, in ms; undefined when either is. */
-export function othersBetween(from: ThreadCpu | undefined, to: ThreadCpu | undefined): number | undefined {
-  return from === undefined || to === undefined ? undefined : to.othersMs - from.othersMs;
+/** User + system CPU of a `process.cpuUsage` reading, in ms. */
+export const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
+
+/** What waiting for something cost this process. */
+export interface Spent<T> {
+  readonly value: T;
+  /** User + system CPU of every thread, in ms. */
+  readonly cpuMs: number;
+  /** Of that, the threads other than the main one; undefined without /proc. */
+  readonly othersCpuMs: number | undefined;
+}
+
+/** Awaits `wait` and says what the process spent meanwhile: its CPU and the other threads' share of it. */
+export async function spentOn<T>(wait: Promise<T>): Promise<Spent<T>> {
+  const cpu = process.cpuUsage();
+  const threads = threadCpu();
+  const value = await wait;
+  const used = process.cpuUsage(cpu);
+  const after = threadCpu();
+  return { value, cpuMs: cpuMs(used), othersCpuMs: threads === undefined || after === undefined ? undefined : after.othersMs - threads.othersMs };
 }

@@ -16,20 +16,14 @@ const SUFFIX = 9;
  */
 const drawn: number[] = new Array<number>(SUFFIX).fill(0);
 
-/** Draws characters of the alphabet from `bytes` (a character per byte: latin1, which Node also calls binary) into `drawn` from index `n`; returns how many are drawn in all. */
-function draw(n: number, bytes: string): number {
-  for (let i = 0; i < bytes.length && n < SUFFIX; i++) {
-    const b = bytes.charCodeAt(i);
-    if (b < UNBIASED) drawn[n++] = ALPHABET.charCodeAt(b % 62);
-  }
-  return n;
-}
-
-/** A hexadecimal digit's value (`0`–`9`, `a`–`f`: Node's digests are lowercase). */
+/** A hexadecimal digit's value (`0`–`9`, `a`–`f`: Node writes hex in lowercase). */
 const nibble = (c: number): number => (c <= 57 ? c - 48 : c - 87);
 
-/** {@link draw} over bytes written as lowercase hexadecimal, two digits a byte. */
-function drawHex(n: number, hex: string): number {
+/**
+ * Draws characters of the alphabet from bytes written as lowercase hexadecimal (two digits a
+ * byte) into `drawn` from index `n`; returns how many are drawn in all.
+ */
+function draw(n: number, hex: string): number {
   for (let i = 0; i + 1 < hex.length && n < SUFFIX; i += 2) {
     const b = (nibble(hex.charCodeAt(i)) << 4) | nibble(hex.charCodeAt(i + 1));
     if (b < UNBIASED) drawn[n++] = ALPHABET.charCodeAt(b % 62);
@@ -56,7 +50,7 @@ function stamp(ms: number): string {
 
 /** A new id for an event reported at `nowMs` (as Cloud Eye stamps the report's time), random past the time. */
 export function newEventId(nowMs: number, random: (n: number) => Buffer = randomBytes): string {
-  for (let n = 0; n < SUFFIX; ) n = draw(n, random(16).toString('latin1'));
+  for (let n = 0; n < SUFFIX; ) n = draw(n, random(16).toString('hex'));
   return `ev${stamp(nowMs)}${suffix()}`;
 }
 
@@ -67,6 +61,6 @@ export function derivedEventId(timeMs: number, identity: string): string {
   // and in hex: `hash` takes 'hex' without normalizing the encoding's name, where 'latin1' went
   // through Node's `normalizeEncoding` slow path on every call (hot enough for V8 to spend about
   // 18 ms optimizing it during a server's first burst of changes).
-  for (let round = 0, n = 0; n < SUFFIX; round++) n = drawHex(n, hash('sha256', `${round}\u0000${identity}`, 'hex'));
+  for (let round = 0, n = 0; n < SUFFIX; round++) n = draw(n, hash('sha256', `${round}\u0000${identity}`, 'hex'));
   return `ev${stamp(timeMs)}${suffix()}`;
 }
