@@ -114,7 +114,21 @@ describe('ChangeDetector', () => {
       },
     ]);
     expect(events[0]!.id).toMatch(/^ev1677592724552[A-Za-z0-9]{9}$/);
-    expect(Object.keys(events[0]!).slice(0, 7)).toEqual(['eventType', 'resourceType', 'timestamp', 'properties', 'totalRequests', 'resourceCosts', 'costPrediction']);
+    // As stored and served: Kubecost's fields in its order, then the added ones; none that do not apply.
+    expect(Object.keys(JSON.parse(JSON.stringify(events[0])) as object)).toEqual([
+      'eventType', 'resourceType', 'timestamp', 'properties', 'totalRequests', 'resourceCosts', 'costPrediction',
+      'monthlyCostDelta', 'uid', 'predictor', 'id', 'changedBy', 'source',
+    ]);
+  });
+
+  it('serializes an update with its previous prediction after the delta and its changes last', async () => {
+    detector.onSync([w('u1', 'a', { replicas: 1 })], { initial: true });
+    detector.onModified(w('u1', 'a', { replicas: 2, rv: '2' }));
+    await queue.idle();
+    expect(Object.keys(JSON.parse(JSON.stringify(events[0])) as object)).toEqual([
+      'eventType', 'resourceType', 'timestamp', 'properties', 'totalRequests', 'resourceCosts', 'costPrediction',
+      'monthlyCostDelta', 'previousTotalRequests', 'previousCostPrediction', 'uid', 'predictor', 'id', 'changedBy', 'source', 'changes',
+    ]);
   });
 
   it('prices a delete as the positive cost removed, with a negative delta', async () => {
