@@ -28,6 +28,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY ui ./ui
+# The build bundles client-node's KubeConfig without its generated API clients (dist/vendor/).
+COPY scripts/bundle-kube-client.ts ./scripts/
 # dist/.tsbuildinfo only speeds up the next local build; the image has no next build.
 RUN GIT_COMMIT="${REVISION}" npm run build && rm dist/.tsbuildinfo
 

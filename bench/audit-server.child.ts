@@ -1,6 +1,7 @@
 import type { AuditChange } from '../src/audit/audit-change.js';
 import type { AuditEvent } from '../src/audit/audit-event.js';
 import type { loadConfig as LoadConfig } from '../src/config.js';
+import type { kubeConfigClass as KubeConfigClass } from '../src/kube/kube-client.js';
 import type { startServer as StartServer } from '../src/server.js';
 import { until, withDeadline, type AuditRunEvent, type AuditRunInput, type AuditRunOutput } from './lib/audit-run.js';
 import { answerParent } from './lib/child.js';
@@ -21,9 +22,11 @@ const SAMPLE_MS = 25;
 answerParent(async (input: AuditRunInput, emit: (event: AuditRunEvent) => void): Promise<AuditRunOutput> => {
   const { loadConfig } = (await import(compiledModule('config.js').href)) as { loadConfig: typeof LoadConfig };
   const { startServer } = (await import(compiledModule('server.js').href)) as { startServer: typeof StartServer };
-  // The server loads the Kubernetes client only when there is a cluster (kubeconfig.ts): loaded
-  // here, before the clock starts, the sync figures stay the sync's work, not module loading.
-  await import('@kubernetes/client-node');
+  // The server loads the Kubernetes client's KubeConfig only when there is a cluster (the build's
+  // bundle of it, kube-client.ts): loaded here, before the clock starts, the sync figures stay the
+  // sync's work, not module loading.
+  const { kubeConfigClass } = (await import(compiledModule('kube/kube-client.js').href)) as { kubeConfigClass: typeof KubeConfigClass };
+  await kubeConfigClass();
   // The probe's HTTP client too: Node loads fetch's undici at the first call, and one of V8's
   // worker threads then works for about 150–180 ms of CPU after it returns (the main thread
   // idle; per-thread CPU from /proc). Made after the sync, that fell in the burst's figure: the

@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import { isIPv6 } from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorMessage } from '../errors.js';
+import { kubeConfigClass, type KubeConfigClass } from './kube-client.js';
 
 /** Where the cluster connection came from; `none` means run without watchers, `invalid` means stop at start. */
 export type ClusterConnection =
@@ -22,26 +23,22 @@ export interface KubeConfigSources {
 
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** client-node's KubeConfig class, loaded on first need. */
-type KubeConfigClass = typeof import('@kubernetes/client-node').KubeConfig;
-
 /**
  * Finds the cluster to watch: the `KUBECONFIG` file(s) if set, else the in-cluster service
  * account, else none. A set but unusable `KUBECONFIG` is `invalid` (the process should stop),
  * never silently replaced by the in-cluster config.
  *
- * The Kubernetes client is loaded only when there is a cluster: importing it loads every
- * generated API model (about 60 MB of RSS), which a server without a cluster never uses.
+ * The Kubernetes client's KubeConfig is loaded only when there is a cluster ({@link kubeConfigClass}).
  */
 export async function loadClusterConnection(sources: KubeConfigSources): Promise<ClusterConnection> {
   const exists = sources.fileExists ?? existsSync;
   const kubeconfigEnv = sources.env['KUBECONFIG'];
-  if (kubeconfigEnv !== undefined && kubeconfigEnv !== '') return fromFiles((await import('@kubernetes/client-node')).KubeConfig, kubeconfigEnv, exists);
+  if (kubeconfigEnv !== undefined && kubeconfigEnv !== '') return fromFiles(await kubeConfigClass(), kubeconfigEnv, exists);
   const saDir = sources.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
   const host = sources.env['KUBERNETES_SERVICE_HOST'];
   const tokenFile = join(saDir, 'token');
   if (host !== undefined && host !== '' && exists(tokenFile)) {
-    return inCluster((await import('@kubernetes/client-node')).KubeConfig, host, sources.env['KUBERNETES_SERVICE_PORT'] ?? '443', saDir, exists);
+    return inCluster(await kubeConfigClass(), host, sources.env['KUBERNETES_SERVICE_PORT'] ?? '443', saDir, exists);
   }
   return {
     source: 'none',

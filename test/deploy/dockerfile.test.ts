@@ -155,7 +155,7 @@ describe('Dockerfile', () => {
 
   it('copies from the context only files that exist', () => {
     const sources = all.flatMap((s) => of(s, Copy).filter((c) => c.getFromFlag() === null).flatMap((c) => args(c).slice(0, -1)));
-    expect(sources).toEqual(['package.json', 'package-lock.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'ui', 'package.json', 'scripts/container-start.sh']);
+    expect(sources).toEqual(['package.json', 'package-lock.json', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'ui', 'scripts/bundle-kube-client.ts', 'package.json', 'scripts/container-start.sh']);
     for (const src of sources) expect(existsSync(new URL(src, root)), src).toBe(true);
   });
 });
@@ -176,7 +176,9 @@ describe('.dockerignore', () => {
   });
 
   it('keeps everything the Dockerfile copies from the context', () => {
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts/container-start.sh']) expect(ignored(path), path).toBe(false);
+    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'ui', 'scripts/container-start.sh', 'scripts/bundle-kube-client.ts']) {
+      expect(ignored(path), path).toBe(false);
+    }
     expect(ignored('scripts/generate-openapi.ts')).toBe(true);
   });
 });
