@@ -99,15 +99,16 @@ export function workloadSpecOf(kind: WorkloadKind, obj: WorkloadObject, options:
     if (podSpec === undefined) throw new WorkloadError(podSpecPath, 'is required');
   }
 
-  const workload: WorkloadSpec = {
+  // Every field in the literal (uid undefined when absent, which JSON leaves out): a property added
+  // afterwards gave each of the audit's 100,000 kept specs a separate properties store (40 bytes).
+  return {
     kind,
     namespace: meta?.namespace ?? options.defaultNamespace ?? 'default',
     name,
     replicas: replicasOf(kind, obj, options),
     perPod: podRequestsOf(podSpec, podSpecPath),
+    uid: meta?.uid,
   };
-  if (meta?.uid !== undefined) workload.uid = meta.uid;
-  return workload;
 }
 
 function replicasOf(kind: WorkloadKind, obj: WorkloadObject, options: WorkloadSpecOptions): number {
