@@ -26,20 +26,29 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   const workloads: WorkloadStateChange[] = [];
   const notifications: NewOutboxRow[] = [];
   const gaps = [];
-  /** Each notice as [the ordinal of its event's row, route, sink, group key, created, not before], for one JSON parameter. */
+  /**
+   * Each notice as [the ordinal of its event's row, route, sink, group key, created, not before],
+   * for one JSON parameter; both times relative to the batch's first notice (`noticesFromMs`):
+   * small integers, where printing two epoch milliseconds per notice was most of the parameter's cost.
+   */
   const notices: [number, string, string, string, number, number][] = [];
-  const noticed = new Set<string>();
+  let noticesFromMs: number | undefined;
+  /** The keys whose notices are taken, by cluster: a key twice in one batch is inserted once, its notices once too. */
+  const noticed = new Map<string, Set<string>>();
   for (const r of records) {
     if (r.type === 'etl') etl.push(etlRow(r.event));
     else if (r.type === 'audit') {
       const row = auditRow(r.event, r.key);
       audit.push(row);
-      // A key twice in one batch is inserted once: its notices once too.
       if (r.notify !== undefined) {
-        const id = `${row.cluster}\u0000${row.key}`;
-        if (!noticed.has(id)) {
-          noticed.add(id);
-          for (const n of r.notify) notices.push([audit.length, wellFormed(n.route), wellFormed(n.sink), wellFormed(n.groupKey), n.createdMs, n.notBeforeMs]);
+        let keys = noticed.get(row.cluster);
+        if (keys === undefined) noticed.set(row.cluster, (keys = new Set()));
+        if (!keys.has(row.key)) {
+          keys.add(row.key);
+          for (const n of r.notify) {
+            noticesFromMs ??= n.createdMs;
+            notices.push([audit.length, wellFormed(n.route), wellFormed(n.sink), wellFormed(n.groupKey), n.createdMs - noticesFromMs, n.notBeforeMs - noticesFromMs]);
+          }
         }
       }
     }
@@ -103,7 +112,7 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
        ), noticed AS (
          -- The notices of the events this statement inserted (a key already held: whoever stored it wrote them).
          INSERT INTO notify_outbox (cluster, event_key, route, sink, group_key, created_ms, not_before_ms)
-         SELECT r.cluster, r.event_key, n.value ->> 1, n.value ->> 2, n.value ->> 3, (n.value ->> 4)::bigint, (n.value ->> 5)::bigint
+         SELECT r.cluster, r.event_key, n.value ->> 1, n.value ->> 2, n.value ->> 3, $13::bigint + (n.value ->> 4)::bigint, $13::bigint + (n.value ->> 5)::bigint
            FROM json_array_elements($11::json) WITH ORDINALITY AS n(value, at)
            JOIN rows r ON r.ord = (n.value ->> 0)::bigint
            JOIN ins ON ins.cluster = r.cluster AND ins.event_key = r.event_key
@@ -123,6 +132,7 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
         audit.map((r) => r.source),
         JSON.stringify(notices),
         JSON.stringify(audit.map((r) => r.body)),
+        noticesFromMs ?? 0,
       ],
     );
   }
