@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
-import { dirname, join, relative, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -64,7 +65,42 @@ export async function bundleKubeClient(outfile: string): Promise<KubeClientBundl
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.startsWith('kube-client:'))
     .map((p) => relative(dist, join(process.cwd(), p)).split(sep).join('/'));
+  // The packages left as imports must be the ones client-node gets: a version of its own nested
+  // under it (node_modules/@kubernetes/client-node/node_modules) would not be found from outfile.
+  const imported = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+  const unshared = unsharedPackages(dist, dirname(resolve(outfile)), imported);
+  if (unshared.length > 0) throw new Error(`${outfile} would not find what client-node finds: ${unshared.join('; ')}`);
   return { outfile, inputs };
+}
+
+/**
+ * The packages among `specifiers` that Node would find in another folder from `to` than from
+ * `from` (or not at all), each described; builtins are skipped.
+ */
+export function unsharedPackages(from: string, to: string, specifiers: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const name of new Set(specifiers.map(packageName))) {
+    if (builtinModules.includes(name) || name.startsWith('node:')) continue;
+    const theirs = packageDir(from, name);
+    const ours = packageDir(to, name);
+    if (theirs !== ours) out.push(`${name}: ${theirs ?? 'nothing'} against ${ours ?? 'nothing'}`);
+  }
+  return out;
+}
+
+/** The package an import names: `a` of `a/b`, `@s/a` of `@s/a/b`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+}
+
+/** The folder Node finds package `name` in from `dir`: the first node_modules/<name> up the tree. */
+function packageDir(dir: string, name: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const candidate = join(d, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(d) === d) return undefined;
+  }
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleKubeClient, type KubeClientBundle } from '../../scripts/bundle-kube-client.js';
+import { bundleKubeClient, unsharedPackages, type KubeClientBundle } from '../../scripts/bundle-kube-client.js';
 import { getObject, namespacedObjectPath } from '../../src/kube/get-object.js';
 import type { KubeConfigClass } from '../../src/kube/kube-client.js';
 import { KUBE_KINDS } from '../../src/kube/kinds.js';
@@ -40,6 +40,26 @@ describe("the build's bundle of client-node's KubeConfig", () => {
     expect(bundle.inputs.filter((p) => /^gen\/(apis|models|types)\//.test(p) || p === 'gen/index.js')).toEqual([]);
     // A few files, where the package's entry loads about 800.
     expect(bundle.inputs.length).toBeLessThan(30);
+  });
+
+  it('is built only where it finds the packages client-node finds, not a version nested under client-node', async () => {
+    // A tree as npm lays one out: a package at the top, another version of it under client-node.
+    const tree = join(dir, 'tree');
+    const pkg = async (at: string): Promise<void> => {
+      await mkdir(at, { recursive: true });
+      await writeFile(join(at, 'package.json'), '{}');
+    };
+    const clientDist = join(tree, 'node_modules', '@kubernetes', 'client-node', 'dist');
+    await mkdir(clientDist, { recursive: true });
+    await pkg(join(tree, 'node_modules', 'js-yaml'));
+    await pkg(join(tree, 'node_modules', '@scope', 'shared'));
+    const vendor = join(tree, 'dist', 'vendor');
+    await mkdir(vendor, { recursive: true });
+    expect(unsharedPackages(clientDist, vendor, ['js-yaml', '@scope/shared/sub', 'node:fs', 'url'])).toEqual([]);
+    await pkg(join(tree, 'node_modules', '@kubernetes', 'client-node', 'node_modules', 'js-yaml'));
+    expect(unsharedPackages(clientDist, vendor, ['js-yaml', '@scope/shared/sub'])).toEqual([
+      `js-yaml: ${join(tree, 'node_modules', '@kubernetes', 'client-node', 'node_modules', 'js-yaml')} against ${join(tree, 'node_modules', 'js-yaml')}`,
+    ]);
   });
 
   /** A PEM option as text (client-node gives Buffers). */
