@@ -277,8 +277,9 @@ export class MemoryStore implements Store {
       c = { ring: new RingBuffer(this.#limits.auditCapacity), keys: new Set() };
       this.#audit.set(cluster, c);
     }
-    if (c.keys.has(key)) return false;
-    c.keys.add(key);
+    // One hash of the key, not two: a key already held leaves the set's size as it was.
+    const held = c.keys.size;
+    if (c.keys.add(key).size === held) return false;
     const evicted = c.ring.push(new AuditEntry(this.#seq++, key, event));
     if (evicted !== undefined) c.keys.delete(evicted.key);
     this.#auditVersion++;
