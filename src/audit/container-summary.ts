@@ -34,19 +34,20 @@ function line(c: Container & { image?: unknown }, init: boolean, i: number): str
   let gpu = '';
   for (const g of GPU_RESOURCE_NAMES) gpu ||= requested(r, g);
   const name = typeof c.name === 'string' ? c.name : `#${i}`;
-  return `${init ? 'i' : 'c'}${FIELD}${name}${FIELD}${requested(r, 'cpu')}${FIELD}${requested(r, 'memory')}${FIELD}${gpu}${FIELD}${text(c.image)}`;
+  return [init ? 'i' : 'c', name, requested(r, 'cpu'), requested(r, 'memory'), gpu, text(c.image)].join(FIELD);
 }
 
-/** The summary of a pod spec's containers; '' when it has none. Made once per watch event: no array per container. */
+/**
+ * The summary of a pod spec's containers; '' when it has none. Joined from arrays, not built with
+ * templates or `+=`: V8 keeps a concatenation as a tree of pieces until it is read whole (405,000
+ * of them, 12 MB, for 100,000 kept workloads), where `join` makes one flat string.
+ */
 export function summarizeContainers(pod: PodSpec | undefined): ContainerSummary {
   if (pod === undefined) return '';
-  let out = '';
-  const add = (containers: readonly Container[] = [], init: boolean): void => {
-    containers.forEach((c, i) => (out += `${out === '' ? '' : ITEM}${line(c, init, i)}`));
-  };
-  add(pod.initContainers, true);
-  add(pod.containers, false);
-  return out;
+  const lines: string[] = [];
+  (pod.initContainers ?? []).forEach((c, i) => lines.push(line(c, true, i)));
+  (pod.containers ?? []).forEach((c, i) => lines.push(line(c, false, i)));
+  return lines.join(ITEM);
 }
 
 /** The containers of a summary, in order (init containers first). */
