@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { CostPredictor } from '../cost/predictor.js';
+import type { PodRequests } from '../cost/workload.js';
 import type { InformerSubscription } from '../kube/informer.js';
 import { informersOf, type InformerRegistry, type WatchSource } from '../kube/informer-registry.js';
 import { KUBE_KINDS } from '../kube/kinds.js';
@@ -11,6 +12,7 @@ import type { AuditOutput } from './audit-change.js';
 import { ChangeDetector } from './change-detector.js';
 import { PricingQueue } from './pricing-queue.js';
 import type { AuditResourceType } from './resource-types.js';
+import { SharedRequests } from './shared-requests.js';
 import { trackChange, type TrackedWorkload } from './tracked-workload.js';
 import type { PriorWorkloads } from './workload-state.js';
 
@@ -63,7 +65,9 @@ export class AuditWatchers {
     if (deps.resourceTypes.includes('daemonset')) {
       this.#subs.push(registry.informer(KUBE_KINDS.node).subscribe({ consumer: 'audit', handler: nodes, transform: nodeSchedulability }));
     }
-    const ctx = { schedulableNodes: () => nodes.schedulable };
+    // One pool of pod requests for every kind the audit keeps.
+    const requests = new SharedRequests();
+    const ctx = { schedulableNodes: () => nodes.schedulable, shareRequests: (r: PodRequests) => requests.share(r) };
     for (const type of deps.resourceTypes) {
       const detector = new ChangeDetector({
         resourceType: type,

@@ -1,5 +1,5 @@
 import { CostError } from '../cost/errors.js';
-import { daemonSetNodeCount, workloadSpecOf, type WorkloadSpec } from '../cost/workload.js';
+import { daemonSetNodeCount, workloadSpecOf, type PodRequests, type WorkloadSpec } from '../cost/workload.js';
 import type { WorkloadObject } from '../cost/workload-object.js';
 import type { KubeObject } from '../kube/kube-object.js';
 import type { WatchEventType } from '../kube/watch-types.js';
@@ -36,6 +36,8 @@ export interface TrackedWorkload {
 export interface TrackContext {
   /** Schedulable nodes now, for DaemonSets whose controller has not yet set their status. */
   schedulableNodes(): number;
+  /** The object a kept spec holds for its pod requests: one shared among equal ones ({@link SharedRequests}); absent, its own. */
+  shareRequests?(r: PodRequests): PodRequests;
 }
 
 interface OwnedMeta {
@@ -84,6 +86,8 @@ export function trackWorkload(type: AuditResourceType, obj: KubeObject, ctx: Tra
   const containers = summarizeContainers(type === 'pod' ? workload.spec : workload.spec?.template?.spec);
   try {
     const spec = workloadSpecOf(type, workload, type === 'daemonset' ? { daemonSetNodes: daemonSetNodeCount(workload, ctx.schedulableNodes()) } : {});
+    // The spec is new here and nobody else's yet: its requests are swapped for the shared equal ones.
+    if (ctx.shareRequests !== undefined) spec.perPod = ctx.shareRequests(spec.perPod);
     return { uid, name, namespace, resourceVersion, createdAtMs, spec, owners, source, containers };
   } catch (err) {
     if (err instanceof CostError) return { uid, name, namespace, resourceVersion, createdAtMs, spec: undefined, owners, source, containers, problem: err.message };
