@@ -65,9 +65,10 @@ export class AuditWatchers {
     if (deps.resourceTypes.includes('daemonset')) {
       this.#subs.push(registry.informer(KUBE_KINDS.node).subscribe({ consumer: 'audit', handler: nodes, transform: nodeSchedulability }));
     }
-    // One pool of pod requests for every kind the audit keeps.
+    // One pool of pod requests for every kind the audit keeps, watched or remembered from the previous run.
     const requests = new SharedRequests();
-    const ctx = { schedulableNodes: () => nodes.schedulable, shareRequests: (r: PodRequests) => requests.share(r) };
+    const shareRequests = (r: PodRequests): PodRequests => requests.share(r);
+    const ctx = { schedulableNodes: () => nodes.schedulable, shareRequests };
     for (const type of deps.resourceTypes) {
       const detector = new ChangeDetector({
         resourceType: type,
@@ -78,6 +79,7 @@ export class AuditWatchers {
         queue: this.#queue,
         recordImageChanges: deps.recordImageChanges === true,
         scaleGroupMs: deps.scaleGroupMs ?? 0,
+        shareRequests,
         onUnpriceable: (w) => deps.log.warn({ kind: type, namespace: w.namespace, name: w.name, problem: w.problem }, 'cannot price workload; no audit event for it'),
         ...(deps.prior?.has(type) === true && { prior: deps.prior.get(type) }),
       });

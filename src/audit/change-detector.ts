@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { CostPrediction, CostPredictor } from '../cost/predictor.js';
-import type { WorkloadSpec } from '../cost/workload.js';
+import type { PodRequests, WorkloadSpec } from '../cost/workload.js';
 import type { SyncInfo, WatchHandler } from '../kube/watch-types.js';
 import { formatRfc3339Nano, msToNs, rfc3339NanoFormatter } from '../time.js';
 import { auditEventKey, type AuditOutput } from './audit-change.js';
@@ -38,6 +38,8 @@ export interface ChangeDetectorDeps {
   readonly recordImageChanges?: boolean;
   /** Group an autoscaler's scales of one workload into one update per this many ms (`AUDIT_SCALE_GROUP_INTERVAL`); 0 or absent: one event per scale. */
   readonly scaleGroupMs?: number;
+  /** The pod requests the remembered workloads' specs hold: shared among equal ones, as the watch's (shared-requests.ts); absent, their own. */
+  readonly shareRequests?: (r: PodRequests) => PodRequests;
 }
 
 type Priced = TrackedWorkload & { readonly spec: WorkloadSpec };
@@ -121,9 +123,13 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     });
     const prior = deps.prior;
     if (prior === undefined) return;
+    const share = deps.shareRequests;
     for (const k of prior.workloads) {
+      // A workload unchanged since the previous run keeps this spec: its requests shared like the watch's.
+      const s = k.spec;
+      const spec = share === undefined ? s : { kind: s.kind, namespace: s.namespace, name: s.name, replicas: s.replicas, perPod: share(s.perPod), uid: s.uid };
       // Who owned it is not remembered between runs: a delete found at the start says unknown.
-      const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec: k.spec, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
+      const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
       // Watched until the previous run's last mark: it was there then, whatever its own last event.
       this.#known.set(k.uid, knownOf(w, k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs));
     }

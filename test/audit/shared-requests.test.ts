@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { ChangeDetector } from '../../src/audit/change-detector.js';
+import { PricingQueue } from '../../src/audit/pricing-queue.js';
 import { SharedRequests } from '../../src/audit/shared-requests.js';
 import { trackWorkload } from '../../src/audit/tracked-workload.js';
+import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
+import { createRequestsPredictor } from '../../src/cost/requests-predictor.js';
 import type { KubeObject } from '../../src/kube/kube-object.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 const deployment = (name: string, cpu: string, memory: string, replicas = 1): KubeObject => ({
   metadata: { name, namespace: 'shop', uid: `uid-${name}`, resourceVersion: '1' },
@@ -45,5 +50,32 @@ describe('the pod requests the audit keeps, shared', () => {
     const alone = trackWorkload('deployment', deployment('web', '100m', '32Mi'), { schedulableNodes: () => 3 });
     expect(alone.spec?.perPod).not.toBe(web.spec?.perPod);
     expect(alone.spec?.perPod).toEqual(web.spec?.perPod);
+  });
+
+  it("is what the workloads remembered from the previous run hold too, so a restart keeps them shared", () => {
+    const pool = new SharedRequests();
+    const predictor = createRequestsPredictor(DEFAULT_PRICE_SHEET);
+    // As storage gives them back after a restart: each spec parsed from its own row.
+    const remembered = (uid: string) => {
+      const spec = trackWorkload('deployment', deployment(uid, '100m', '32Mi'), { schedulableNodes: () => 0 }).spec!;
+      return { uid: `uid-${uid}`, name: uid, namespace: 'shop', resourceVersion: '1', spec: JSON.parse(JSON.stringify(spec)) as typeof spec, lastSeenNs: 1n };
+    };
+    const detector = new ChangeDetector({
+      resourceType: 'deployment',
+      cluster: 'c1',
+      clock: new ManualClock(),
+      predictor,
+      overflowPredictor: predictor,
+      queue: new PricingQueue(() => undefined, (err) => {
+        throw err;
+      }),
+      prior: { workloads: [remembered('web'), remembered('api')], seenUntilNs: 1n },
+      shareRequests: (r) => pool.share(r),
+    });
+    const web = detector.kept('uid-web')?.spec;
+    expect(web?.perPod).toBe(detector.kept('uid-api')?.spec?.perPod);
+    expect(web).toEqual({ kind: 'deployment', namespace: 'shop', name: 'web', replicas: 1, perPod: { cpuCores: 0.1, memoryBytes: 32 * 2 ** 20, gpus: 0 }, uid: 'uid-web' });
+    // A workload the watch then reduces with the same requests holds that object as well.
+    expect(trackWorkload('deployment', deployment('cart', '100m', '32Mi'), { schedulableNodes: () => 0, shareRequests: (r) => pool.share(r) }).spec?.perPod).toBe(web?.perPod);
   });
 });
