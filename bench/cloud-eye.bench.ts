@@ -22,6 +22,7 @@ import { progress } from './lib/progress.js';
 import type { Benchmark, Result } from './lib/result.js';
 import { benchSettings } from './lib/settings.js';
 import { percentile } from './lib/stats.js';
+import { keyedAuditEvent } from '../src/audit/audit-change.js';
 
 // GET /V1.0/{project_id}/events, Cloud Eye's summary, with 100,000 custom events stored in the
 // project (20 names over 25 days) beside full ETL and audit logs, per backend: req/s and p99 at
@@ -111,7 +112,7 @@ async function fillSystem(store: Store): Promise<void> {
       uid: `uid-${i}`,
       predictor: 'requests',
     };
-    writer.submit([{ type: 'audit', event, key: `add/uid-${i}` }]);
+    writer.submit([{ type: 'audit', audit: keyedAuditEvent(event, `add/uid-${i}`) }]);
   }
   await writer.idle();
   await writer.close();

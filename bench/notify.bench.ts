@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditChange } from '../src/audit/audit-change.js';
+import { auditChangeOf } from '../src/audit/audit-change.js';
 import { systemClock } from '../src/clock.js';
 import { EventBus } from '../src/events/bus.js';
 import type { Topics } from '../src/events/topics.js';
@@ -35,7 +36,7 @@ const ROUNDS = 7;
 
 function change(i: number): AuditChange {
   const event = { ...auditEvent(`w${i}`, { cluster: 'c1', ns: 'team-a' }), monthlyCostDelta: 10 + (i % 50) };
-  return { event, key: `add/uid-${i}`, state: { op: 'seen', cluster: 'c1', resourceType: 'deployment', atNs: BigInt(i) } };
+  return auditChangeOf(event, `add/uid-${i}`, { op: 'seen', cluster: 'c1', resourceType: 'deployment', atNs: BigInt(i) });
 }
 
 /** A fresh, empty store of one backend and how to throw it away. */

@@ -19,6 +19,7 @@ import { progress } from './lib/progress.js';
 import type { Benchmark, Result } from './lib/result.js';
 import { benchSettings, type BenchSettings } from './lib/settings.js';
 import { median } from './lib/stats.js';
+import { keyedAuditEvent } from '../src/audit/audit-change.js';
 
 // The storage backends, against the memory backend measured in the same run:
 //  1. appends/s through the StoreWriter (group commit, as the server writes), ETL events and
@@ -108,7 +109,7 @@ function auditUnit(i: number, cluster = 'cluster-one'): StoreRecord[] {
   };
   const spec = { kind: 'deployment' as const, namespace: event.properties.namespace, name: event.properties.name, uid, replicas: 1, perPod: { cpuCores: 0.1, memoryBytes: 33554432, gpus: 0 } };
   return [
-    { type: 'audit', event, key: `add/${uid}` },
+    { type: 'audit', audit: keyedAuditEvent(event, `add/${uid}`) },
     { type: 'workload', change: { op: 'put', cluster, resourceType: 'deployment', workload: { uid, name: spec.name, namespace: spec.namespace, resourceVersion: String(i), spec, lastSeenNs: 1n } } },
   ];
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditChange } from '../src/audit/audit-change.js';
+import { auditChangeOf } from '../src/audit/audit-change.js';
 import type { AuditEvent } from '../src/audit/audit-event.js';
 import { loadConfig } from '../src/config.js';
 import { startServer, type ServerHandle } from '../src/server.js';
@@ -34,7 +35,7 @@ function auditChange(i: number, atMs: number): AuditChange {
     uid,
     predictor: 'requests',
   };
-  return { event, key: `${type}/${uid}/${i}`, state: { cluster: 'cluster-one', resourceType: 'deployment', op: 'remove', uid } };
+  return auditChangeOf(event, `${type}/${uid}/${i}`, { cluster: 'cluster-one', resourceType: 'deployment', op: 'remove', uid });
 }
 
 /** Bytes of the body as sent with `Accept-Encoding: gzip`. */

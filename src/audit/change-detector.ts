@@ -4,12 +4,11 @@ import type { PodRequests, WorkloadSpec } from '../cost/workload.js';
 import type { SyncInfo, WatchHandler } from '../kube/watch-types.js';
 import { formatRfc3339Nano, msToNs, rfc3339NanoFormatter } from '../time.js';
 import { auditEventKey, type AuditOutput } from './audit-change.js';
-import { auditEventId } from './audit-id.js';
 import { UNKNOWN_SOURCE } from './attribution.js';
 import { attributeChange } from './attribute-change.js';
-import { describeChanges, imagesDiffer } from './describe-changes.js';
+import { DetectedChange, type EventOrigin, type Priced, type Span } from './detected-change.js';
+import { imagesDiffer } from './describe-changes.js';
 import { NO_OWNERS } from './field-owners.js';
-import type { AuditEvent, AuditEventType } from './audit-event.js';
 import type { PricingQueue } from './pricing-queue.js';
 import { auditGap, type GapCause } from './watch-gap.js';
 import { ScaleGroups, type ScaleGroup } from './scale-groups.js';
@@ -41,8 +40,6 @@ export interface ChangeDetectorDeps {
   /** The pod requests the remembered workloads' specs hold: shared among equal ones, as the watch's (shared-requests.ts); absent, their own. */
   readonly shareRequests?: (r: PodRequests) => PodRequests;
 }
-
-type Priced = TrackedWorkload & { readonly spec: WorkloadSpec };
 
 /**
  * What the detector knows of one workload: the tracked workload and when it was last seen in a
@@ -78,12 +75,6 @@ class Known implements KnownWorkload {
   }
 }
 
-/** Where a change found by a list (not seen live) happened: somewhere in [startNs, endNs]. */
-interface Span {
-  readonly startNs: bigint;
-  readonly endNs: bigint;
-}
-
 type Change =
   | { readonly type: 'add' | 'delete'; readonly w: Priced; readonly at: bigint; readonly span?: Span }
   | { readonly type: 'update'; readonly w: Priced; readonly previous: Priced; readonly at: bigint; readonly span?: Span; readonly group?: ScaleGroup };
@@ -112,10 +103,11 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
   /** Set from the previous run's state: its first list ends the gap of the restart, from the previous run's last mark. */
   #restartSinceNs: bigint | undefined;
   readonly #scales: ScaleGroups<Priced>;
-  /** Prints event timestamps: in a burst, many fall in one millisecond. */
-  readonly #stamp = rfc3339NanoFormatter();
+  /** What this detector's events share; its printer of timestamps keeps the last ms's text, as many fall in one in a burst. */
+  readonly #origin: EventOrigin;
 
   constructor(private readonly deps: ChangeDetectorDeps) {
+    this.#origin = { resourceType: deps.resourceType, cluster: deps.cluster, stamp: rfc3339NanoFormatter() };
     this.#scales = new ScaleGroups<Priced>({
       clock: deps.clock,
       intervalMs: deps.scaleGroupMs ?? 0,
@@ -315,13 +307,11 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
 
   #output(change: Change, after: CostPrediction, before: CostPrediction | undefined, detectedAt: string | undefined, state: WorkloadStateChange): AuditOutput {
     const key = auditEventKey(change.type, change.w.uid, change.w.resourceVersion);
-    const previous = change.type === 'update' ? change.previous : undefined;
-    const event = buildEvent(this.deps, change.type, change.w, change.at, this.#stamp(change.at), after, before, detectedAt, key, previous, change.span, change.type === 'update' ? change.group : undefined);
-    return { change: { event, key, state } };
+    const update = change.type === 'update';
+    const inputs = { type: change.type, w: change.w, was: update ? change.previous : undefined, atNs: change.at, after, before, detectedAt, span: change.span, group: update ? change.group : undefined };
+    return { change: new DetectedChange(key, state, this.#origin, inputs) };
   }
 }
-
-const NS_PER_MS = 1_000_000n;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -336,53 +326,4 @@ function hasSpec(w: TrackedWorkload): w is Priced {
 
 function knownOf(w: Priced, lastSeenNs: bigint): Known {
   return new Known(w, lastSeenNs);
-}
-
-/** The event in Kubecost's field order, then the added fields. */
-function buildEvent(
-  deps: ChangeDetectorDeps,
-  type: AuditEventType,
-  w: Priced,
-  atNs: bigint,
-  timestamp: string,
-  p: CostPrediction,
-  previous: CostPrediction | undefined,
-  detectedAt: string | undefined,
-  key: string,
-  was: Priced | undefined,
-  span: Span | undefined,
-  group: ScaleGroup | undefined,
-): AuditEvent {
-  const rate = p.costPrediction.totalMonthlyRate;
-  const delta = type === 'add' ? rate : type === 'delete' ? -rate : rate - (previous?.costPrediction.totalMonthlyRate ?? 0);
-  const timeMs = Number(atNs >= 0n ? atNs / NS_PER_MS : (atNs - NS_PER_MS + 1n) / NS_PER_MS);
-  const { changedBy, source } = attributeChange(type, w, was?.spec);
-  // Every event has every field, in this order, undefined where it does not apply: one shape for
-  // all of them (an object spread per optional field made a shape for each combination, and made
-  // this the largest function V8 compiled on the path). JSON.stringify and the routes' serializers
-  // leave undefined fields out, so the bytes are those of the event without them.
-  return {
-    eventType: type,
-    resourceType: deps.resourceType,
-    timestamp,
-    properties: { cluster: deps.cluster, name: w.spec.name, namespace: w.spec.namespace },
-    totalRequests: p.totalRequests,
-    resourceCosts: p.resourceCosts,
-    costPrediction: p.costPrediction,
-    monthlyCostDelta: delta,
-    previousTotalRequests: previous?.totalRequests,
-    previousCostPrediction: previous?.costPrediction,
-    uid: w.uid,
-    predictor: p.predictor,
-    predictorFallback: p.fallback,
-    detectedAt,
-    inferred: span !== undefined ? true : undefined,
-    span: span !== undefined ? { start: formatRfc3339Nano(span.startNs), end: formatRfc3339Nano(span.endNs) } : undefined,
-    // Storage's time of the row (`time_ms`) is Date.parse of the timestamp, and the id is derived from it: the timestamp's ms, floored as it is printed.
-    id: auditEventId(deps.cluster, key, timeMs),
-    changedBy,
-    source,
-    changes: was !== undefined ? describeChanges({ before: was.spec, after: w.spec, containersBefore: was.containers, containersAfter: w.containers }, true) : undefined,
-    scaleGroup: group,
-  };
 }

@@ -33,11 +33,11 @@ export function subscribeMetrics(bus: EventBus<Topics>, metrics: Metrics): Unsub
   };
   const subscriptions = [
     bus.subscribe('etl', (e) => metrics.etlEvents.inc({ etl: categoryOf(e.kind), event: etlEventLabel(e.kind) })),
-    bus.subscribe('audit', (c) => {
-      const { eventType, resourceType } = c.event;
-      pending.events.add(eventKey(eventType, resourceType), eventLabels);
-      const delta = c.event.monthlyCostDelta;
-      const namespace = namespaceLabel(c.event.properties.namespace);
+    // The change's head, not its event: reading the event would build it (KeyedAuditEvent).
+    bus.subscribe('audit', ({ head }) => {
+      pending.events.add(eventKey(head.eventType, head.resourceType), eventLabels);
+      const delta = head.monthlyCostDelta;
+      const namespace = namespaceLabel(head.namespace);
       if (delta > 0) pending.costAdded.add(namespace, namespaceLabels, delta);
       else if (delta < 0) pending.costRemoved.add(namespace, namespaceLabels, -delta);
     }),

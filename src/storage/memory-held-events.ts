@@ -1,4 +1,5 @@
-import type { AuditEvent, AuditEventType } from '../audit/audit-event.js';
+import type { AuditHead } from '../audit/audit-change.js';
+import type { AuditEventType } from '../audit/audit-event.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import type { EtlEvent } from '../events/etl-event.js';
 import { etlMetadataJson } from '../events/etl-event-json.js';
@@ -8,10 +9,10 @@ import type { EventSummary, StoredOccurrence, TimeRange } from './catalogue.js';
 
 /** The memory backend's Cloud Eye view of the ETL and audit events its rings hold: summaries and occurrences. */
 
-/** An audit event as the memory backend holds it. */
+/** An audit event as the memory backend holds it: the event and its JSON are made on their first read. */
 export interface HeldAudit {
   readonly key: string;
-  readonly event: AuditEvent;
+  readonly head: AuditHead;
   readonly json: string;
   /** `event.timestamp` in epoch ms. */
   readonly timeMs: number;
@@ -43,8 +44,9 @@ export function summarizeEtl(events: readonly EtlEvent[]): EventSummary['etl'] {
 export function summarizeAudit(entries: readonly HeldAudit[]): EventSummary['audit'] {
   const byName = new Map<string, { eventType: AuditEventType; resourceType: AuditResourceType; count: number; latestMs: number }>();
   for (const a of entries) {
-    const id = `${a.event.eventType}/${a.event.resourceType}`;
-    const row = byName.get(id) ?? { eventType: a.event.eventType, resourceType: a.event.resourceType, count: 0, latestMs: a.timeMs };
+    const { eventType, resourceType } = a.head;
+    const id = `${eventType}/${resourceType}`;
+    const row = byName.get(id) ?? { eventType, resourceType, count: 0, latestMs: a.timeMs };
     row.count++;
     row.latestMs = Math.max(row.latestMs, a.timeMs);
     byName.set(id, row);
@@ -62,5 +64,5 @@ export function etlOccurrences(arrived: readonly EtlEvent[]): StoredOccurrence[]
 /** Audit events in arrival order as occurrences, newest first by time, then latest arrival. */
 export function auditOccurrences(arrived: readonly HeldAudit[]): StoredOccurrence[] {
   const entries = [...arrived].reverse().sort((a, b) => b.timeMs - a.timeMs);
-  return entries.map((a) => ({ source: 'audit', cluster: a.event.properties.cluster, key: a.key, timeMs: a.timeMs, body: a.json }));
+  return entries.map((a) => ({ source: 'audit', cluster: a.head.cluster, key: a.key, timeMs: a.timeMs, body: a.json }));
 }

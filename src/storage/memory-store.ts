@@ -1,3 +1,4 @@
+import type { AuditHead, KeyedAuditEvent } from '../audit/audit-change.js';
 import type { AuditEvent, AuditEventType } from '../audit/audit-event.js';
 import { matchesAuditQuery, type AuditQuery } from '../audit/audit-query.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
@@ -26,29 +27,39 @@ interface ClusterEtl {
 }
 
 /**
- * A held audit event. Its JSON and its time in ms are made on the first read, not on the write:
- * most changes of a burst are never read one by one (a reader asks for the newest, and only the
- * by-id and Cloud Eye reads filter on time), and an event is immutable, so both are the same
- * whenever they are made.
+ * A held audit event. Its JSON is made on the first read, not on the write, and so is the event
+ * itself when the detector's change is held (KeyedAuditEvent): most changes of a burst are never
+ * read one by one (a reader asks for the newest; the ring keeps AUDIT_CAPACITY of them), and an
+ * event is immutable, so both are the same whenever they are made. The head (time, kind, cluster)
+ * is read without them.
  */
 class AuditEntry implements HeldAudit {
   #json: string | undefined;
-  #timeMs: number | undefined;
 
   constructor(
     /** Order of arrival over every cluster, to merge clusters newest first. */
     readonly seq: number,
-    readonly key: string,
-    readonly event: AuditEvent,
+    readonly held: KeyedAuditEvent,
   ) {}
 
-  get json(): string {
-    return (this.#json ??= JSON.stringify(this.event));
+  get key(): string {
+    return this.held.key;
   }
 
-  /** `timestamp` in epoch ms, by Date.parse as the SQL backends' `time_ms`. */
+  get head(): AuditHead {
+    return this.held.head;
+  }
+
+  get event(): AuditEvent {
+    return this.held.event;
+  }
+
+  get json(): string {
+    return (this.#json ??= JSON.stringify(this.held.event));
+  }
+
   get timeMs(): number {
-    return (this.#timeMs ??= Date.parse(this.event.timestamp));
+    return this.held.head.timeMs;
   }
 }
 
@@ -97,7 +108,7 @@ export class MemoryStore implements Store {
     for (const r of records) {
       if (r.type === 'etl') this.#appendEtl(r.event);
       else if (r.type === 'audit') {
-        if (this.#appendAudit(r.event, r.key) && r.notify !== undefined) this.outbox.insertAudit(r.event, r.key, r.notify);
+        if (this.#appendAudit(r.audit) && r.notify !== undefined) this.outbox.insertAudit(r.audit.event, r.audit.key, r.notify);
       } else if (r.type === 'notification') this.outbox.insert(r.row);
       else if (r.type === 'gap') this.#gaps.add(r.gap);
       else this.#applyWorkload(r.change);
@@ -155,7 +166,7 @@ export class MemoryStore implements Store {
   async findAuditEvent(id: string, timeMs: number): Promise<string | undefined> {
     for (const c of this.#audit.values()) {
       const rows = c.ring.toArray().filter((e) => e.timeMs === timeMs);
-      const body = pickById(id, rows.map((e) => ({ cluster: e.event.properties.cluster, key: e.key, timeMs: e.timeMs, body: e.json })));
+      const body = pickById(id, rows.map((e) => ({ cluster: e.head.cluster, key: e.key, timeMs: e.timeMs, body: e.json })));
       if (body !== undefined) return body;
     }
     return undefined;
@@ -270,8 +281,9 @@ export class MemoryStore implements Store {
   }
 
   /** False when the key was held already. */
-  #appendAudit(event: AuditEvent, key: string): boolean {
-    const cluster = event.properties.cluster;
+  #appendAudit(audit: KeyedAuditEvent): boolean {
+    const { key } = audit;
+    const cluster = audit.head.cluster;
     let c = this.#audit.get(cluster);
     if (c === undefined) {
       c = { ring: new RingBuffer(this.#limits.auditCapacity), keys: new Set() };
@@ -280,7 +292,7 @@ export class MemoryStore implements Store {
     // One hash of the key, not two: a key already held leaves the set's size as it was.
     const held = c.keys.size;
     if (c.keys.add(key).size === held) return false;
-    const evicted = c.ring.push(new AuditEntry(this.#seq++, key, event));
+    const evicted = c.ring.push(new AuditEntry(this.#seq++, audit));
     if (evicted !== undefined) c.keys.delete(evicted.key);
     this.#auditVersion++;
     return true;
@@ -331,8 +343,8 @@ export class MemoryStore implements Store {
       .toArray()
       .filter(
         (a) =>
-          (eventType === undefined || a.event.eventType === eventType) &&
-          (resourceType === undefined || a.event.resourceType === resourceType) &&
+          (eventType === undefined || a.head.eventType === eventType) &&
+          (resourceType === undefined || a.head.resourceType === resourceType) &&
           a.timeMs >= from &&
           a.timeMs < to,
       );

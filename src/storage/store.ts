@@ -1,4 +1,4 @@
-import type { AuditEvent } from '../audit/audit-event.js';
+import type { KeyedAuditEvent } from '../audit/audit-change.js';
 import type { AuditQuery } from '../audit/audit-query.js';
 import type { AuditResourceType } from '../audit/resource-types.js';
 import type { AuditGap } from '../audit/watch-gap.js';
@@ -44,8 +44,9 @@ export type StoreRecord =
    * An audit event and its idempotency key within `event.properties.cluster`; a key already held is
    * ignored, and so are its `notify` notices then (whoever stored the event wrote them). The notices
    * go to the outbox referring to the event, which is kept (or copied into the outbox) until they are delivered.
+   * A backend reads `audit.event` only when it needs the event (its first read may build it).
    */
-  | { readonly type: 'audit'; readonly event: AuditEvent; readonly key: string; readonly notify?: readonly AuditNotice[] }
+  | { readonly type: 'audit'; readonly audit: KeyedAuditEvent; readonly notify?: readonly AuditNotice[] }
   | { readonly type: 'workload'; readonly change: WorkloadStateChange }
   /** A gap in the audit's view of `gap.cluster`; an id already held is ignored. */
   | { readonly type: 'gap'; readonly gap: AuditGap }

@@ -33,7 +33,7 @@ export function subscribeWriter(bus: EventBus<Topics>, writer: StoreWriter, noti
 
 /** The record of an audit change, with the notices it triggers when there are any. */
 export function auditRecord(c: AuditChange, notify: readonly AuditNotice[] | undefined): StoreRecord {
-  return notify !== undefined && notify.length > 0 ? { type: 'audit', event: c.event, key: c.key, notify } : { type: 'audit', event: c.event, key: c.key };
+  return notify !== undefined && notify.length > 0 ? { type: 'audit', audit: c, notify } : { type: 'audit', audit: c };
 }
 
 function withExtra(unit: StoreRecord[], extra: readonly StoreRecord[] | undefined): StoreRecord[] {

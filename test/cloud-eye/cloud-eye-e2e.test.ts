@@ -9,6 +9,7 @@ import { startChild } from '../support/child.js';
 import { NOW, reportItem, tokenFileText } from '../support/cloud-eye.js';
 import { auditEvent } from '../support/events.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { auditChangeOf } from '../../src/audit/audit-change.js';
 
 // End to end through the composition root and a real socket: ETL and audit events published on
 // the bus, custom events reported over HTTP, all summarised side by side, kept across a restart
@@ -47,7 +48,7 @@ describe('the Cloud Eye API, end to end', () => {
     server.bus.publish('etl', { kind: 'AllocationSetSaved', metadata: { size: 12 }, time: clock.nowNs(), cluster: 'cluster-one' });
     server.bus.publish('etl', { kind: 'AllocationSetSaved', metadata: { size: 13 }, time: clock.nowNs() + 1n, cluster: 'cluster-one' });
     const change = auditEvent('checkout', { ns: 'shop', timestamp: '2024-05-03T08:00:44.000000000Z' });
-    server.bus.publish('audit', { event: change, key: 'add/uid-checkout', state: { cluster: 'cluster-one', resourceType: 'deployment', op: 'remove', uid: 'uid-checkout' } });
+    server.bus.publish('audit', auditChangeOf(change, 'add/uid-checkout', { cluster: 'cluster-one', resourceType: 'deployment', op: 'remove', uid: 'uid-checkout' }));
     clock.advance(30_000);
     await server.storage.writer.idle();
 

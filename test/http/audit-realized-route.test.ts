@@ -11,6 +11,7 @@ import { allocation } from '../support/etl-records.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { ALL_PARTS, storeBackends, useStores } from '../support/store-backends.js';
 import { delegate } from '../support/stores.js';
+import { keyedAuditEvent } from '../../src/audit/audit-change.js';
 
 // `realized` on the audit routes: on one event by id always, on the list only with realized=true,
 // for at most REALIZED_PER_PAGE events of an answer; every other byte as stored. Each answer has
@@ -70,7 +71,7 @@ async function saveSets(store: Store, all: readonly AllocationSet[], reconciled:
 
 /** `store` with an add of each of `names` (predicted `predicted[name]`, else 91.25), and with the sets of `sets(names)` unless told otherwise. */
 async function filled(store: Store, names: readonly string[], o: { withSets?: boolean; predicted?: Record<string, number> } = {}): Promise<Store> {
-  await store.write(names.map((n) => ({ type: 'audit', event: event(n, o.predicted?.[n]), key: `add/uid-${n}/cluster-one` })));
+  await store.write(names.map((n) => ({ type: 'audit', audit: keyedAuditEvent(event(n, o.predicted?.[n]), `add/uid-${n}/cluster-one`) })));
   if (o.withSets ?? true) await saveSets(store, sets(names));
   return store;
 }
@@ -158,7 +159,7 @@ describe.each(backends)('realized cost on the audit routes, $name store', (backe
         expect(await get(url, first.etag)).toEqual({ status: 304, etag: first.etag, body: '' });
 
         // Another event: a new revision of the audit.
-        await t.store.write([{ type: 'audit', event: event('other'), key: 'add/uid-other/cluster-one' }]);
+        await t.store.write([{ type: 'audit', audit: keyedAuditEvent(event('other'), 'add/uid-other/cluster-one') }]);
         const afterEvent = await get(url, first.etag);
         expect(afterEvent.status).toBe(200);
         expect(afterEvent.etag).not.toBe(first.etag);
@@ -197,7 +198,7 @@ describe.each(backends)('realized cost on the audit routes, $name store', (backe
     /** api was predicted right (91.25), cheap was predicted 20 and cost 91.25 too, late has no sets after it. */
     const setup = async () => {
       const s = await filled(store(), ['api', 'cheap'], { predicted: { cheap: 20 } });
-      await s.write([{ type: 'audit', event: { ...event('late'), timestamp: '2024-05-03T12:30:00.000000000Z' }, key: 'add/uid-late/cluster-one' }]);
+      await s.write([{ type: 'audit', audit: keyedAuditEvent({ ...event('late'), timestamp: '2024-05-03T12:30:00.000000000Z' }, 'add/uid-late/cluster-one') }]);
       app = buildTestApp({ store: s, realizedResolutionMs: H }).app;
     };
     const names = async (query: string) => {
@@ -227,7 +228,7 @@ describe.each(backends)('realized cost on the audit routes, $name store', (backe
       const newer = Array.from({ length: REALIZED_PER_PAGE }, (_, i) => `w${String(i).padStart(2, '0')}`);
       const s = await filled(store(), ['wrong'], { predicted: { wrong: 20 } });
       // Newer than `wrong` (a later uid in the same instant sorts after it in no backend, so a later time).
-      await s.write(newer.map((n) => ({ type: 'audit' as const, event: { ...event(n), timestamp: '2024-05-03T10:45:00.000000000Z' }, key: `add/uid-${n}/cluster-one` })));
+      await s.write(newer.map((n) => ({ type: 'audit' as const, audit: keyedAuditEvent({ ...event(n), timestamp: '2024-05-03T10:45:00.000000000Z' }, `add/uid-${n}/cluster-one`) })));
       await saveSets(s, sets([...newer, 'wrong']));
       app = buildTestApp({ store: s, realizedResolutionMs: H }).app;
       expect(await names('realized=true&filterPredictionOff=true')).toEqual([]);

@@ -9,6 +9,7 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { Store } from '../../src/storage/store.js';
 import { buildTestApp } from '../support/app.js';
 import { delegate } from '../support/stores.js';
+import { keyedAuditEvent } from '../../src/audit/audit-change.js';
 
 let app: FastifyInstance;
 afterEach(async () => {
@@ -34,7 +35,7 @@ const event = (
 });
 
 const memory = (capacity = 100) => new MemoryStore({ etlLogCapacity: 10, auditCapacity: capacity });
-const append = (store: Store, ...events: AuditEvent[]) => store.write(events.map((e) => ({ type: 'audit', event: e, key: `${e.eventType}/${e.uid}/${e.properties.cluster}` })));
+const append = (store: Store, ...events: AuditEvent[]) => store.write(events.map((e) => ({ type: 'audit', audit: keyedAuditEvent(e, `${e.eventType}/${e.uid}/${e.properties.cluster}`) })));
 
 const setup = (store: Store | undefined) => {
   app = buildTestApp({ auditEnabled: store !== undefined, ...(store && { store }) }).app;
@@ -172,7 +173,7 @@ describe('GET /model/audit/events', () => {
     for (let i = 0; i < 3; i++) expect(await names('/model/audit/events?count=2')).toEqual(['d', 'c']);
     expect(reads).toBe(1);
     // Another replica writing to a shared database moves the revision this one reads per request.
-    await store.write([{ type: 'audit', event: event('from-elsewhere'), key: 'add/elsewhere' }]);
+    await store.write([{ type: 'audit', audit: keyedAuditEvent(event('from-elsewhere'), 'add/elsewhere') }]);
     expect(await names('/model/audit/events?count=2')).toEqual(['from-elsewhere', 'd']);
     expect(reads).toBe(2);
   });

@@ -5,6 +5,7 @@ import { buildCloudEyeTestApp, cesError, reportItem, tokenFileText, type CloudEy
 import { auditEvent } from '../support/events.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { manualWatch, mountedFile, recordingLog, type MountedFile } from '../support/token-files.js';
+import { auditChangeOf } from '../../src/audit/audit-change.js';
 
 // Access control of the Cloud Eye routes: with CES_TOKENS_FILE, no valid token is always a 401
 // (before anything else is looked at), a token outside its grant a 403; the file reloads
@@ -30,7 +31,7 @@ afterEach(async () => {
 const withGrants = () => {
   t = buildCloudEyeTestApp({ access: { grants: TokenGrants.parse(tokenFileText(GRANTS)) } });
   // A second cluster present in the store, for the project checks.
-  t.bus.publish('audit', { event: auditEvent('web', { cluster: 'cluster-two' }), key: 'add/uid-web', state: { cluster: 'cluster-two', resourceType: 'deployment', op: 'remove', uid: 'uid-web' } });
+  t.bus.publish('audit', auditChangeOf(auditEvent('web', { cluster: 'cluster-two' }), 'add/uid-web', { cluster: 'cluster-two', resourceType: 'deployment', op: 'remove', uid: 'uid-web' }));
 };
 
 const CALLS = [

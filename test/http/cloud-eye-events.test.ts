@@ -4,6 +4,7 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import { buildCloudEyeTestApp, cesError, NOW, reportItem, type CloudEyeTestApp } from '../support/cloud-eye.js';
 import { auditEvent } from '../support/events.js';
 import { delegate, switchableStore } from '../support/stores.js';
+import { auditChangeOf } from '../../src/audit/audit-change.js';
 
 // What the Cloud Eye calls answer: ordering and paging, time ranges, types and names,
 // de-duplication, atomic reports, retention, other clusters of the store, storage outages.
@@ -47,7 +48,7 @@ describe('the summary', () => {
   it('selects by type and by name, a name of each kind of event', async () => {
     t = buildCloudEyeTestApp();
     etlAt('AllocationSetSaved', NOW - 10);
-    t.bus.publish('audit', { event: auditEvent('db', { resource: 'statefulset', type: 'delete', timestamp: '2024-05-03T08:01:03.000000000Z' }), key: 'delete/uid-db', state: { cluster: 'cluster-one', resourceType: 'statefulset', op: 'remove', uid: 'uid-db' } });
+    t.bus.publish('audit', auditChangeOf(auditEvent('db', { resource: 'statefulset', type: 'delete', timestamp: '2024-05-03T08:01:03.000000000Z' }), 'delete/uid-db', { cluster: 'cluster-one', resourceType: 'statefulset', op: 'remove', uid: 'uid-db' }));
     await t.post('/cluster-one/events', [reportItem('AllocationSetSaved', NOW - 5), reportItem('custom_one', NOW - 1)]);
     expect(names(await summary('?event_type=EVENT.SYS'))).toEqual(['AllocationSetSaved', 'deleteStatefulSet']);
     expect(names(await summary('?event_type=EVENT.CUSTOM'))).toEqual(['custom_one', 'AllocationSetSaved']);
@@ -72,7 +73,7 @@ describe('the summary', () => {
     expect((await summary()).events.map((e) => e.event_count)).toEqual([1]);
     etlAt('AllocationSetSaved', NOW - 5);
     expect((await summary()).events.map((e) => e.event_count)).toEqual([2]);
-    t.bus.publish('audit', { event: auditEvent('web'), key: 'add/uid-web', state: { cluster: 'cluster-one', resourceType: 'deployment', op: 'remove', uid: 'uid-web' } });
+    t.bus.publish('audit', auditChangeOf(auditEvent('web'), 'add/uid-web', { cluster: 'cluster-one', resourceType: 'deployment', op: 'remove', uid: 'uid-web' }));
     expect(names(await summary())).toEqual(['AllocationSetSaved', 'createDeployment']);
     // Nothing custom changed: counted once. The system part: once per change.
     expect(queried.sort()).toEqual(['custom', 'system', 'system', 'system']);

@@ -3,6 +3,7 @@ import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { EVENT_ID_PATTERN } from '../../src/cloud-eye/event-id.js';
 import { auditEvent } from '../support/events.js';
 import { buildCloudEyeTestApp, NOW, type CloudEyeTestApp } from '../support/cloud-eye.js';
+import { auditChangeOf } from '../../src/audit/audit-change.js';
 
 // The three calls against the examples Cloud Eye documents (ces_03_0074, ces_03_0075,
 // en-us_topic_0109034020): the same fields, in the same order, of the same JSON types, and the
@@ -80,11 +81,10 @@ afterEach(async () => {
 
 /** A priced change published on the bus as the audit publishes it. */
 function publishChange(event: AuditEvent): void {
-  t.bus.publish('audit', {
-    event,
-    key: `${event.eventType}/${event.uid}`,
-    state: { cluster: event.properties.cluster, resourceType: event.resourceType, op: 'remove', uid: event.uid },
-  });
+  t.bus.publish(
+    'audit',
+    auditChangeOf(event, `${event.eventType}/${event.uid}`, { cluster: event.properties.cluster, resourceType: event.resourceType, op: 'remove', uid: event.uid }),
+  );
 }
 
 describe('the Cloud Eye calls, against the documented examples', () => {

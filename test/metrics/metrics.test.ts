@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditChange } from '../../src/audit/audit-change.js';
+import { auditChangeOf } from '../../src/audit/audit-change.js';
 import type { AuditEventType } from '../../src/audit/audit-event.js';
 import type { AuditResourceType } from '../../src/audit/resource-types.js';
 import { EventBus } from '../../src/events/bus.js';
@@ -22,11 +23,8 @@ const bus = () =>
     throw new Error(`subscriber of ${topic} failed: ${String(err)}`);
   });
 
-const change = (name: string, type: AuditEventType, resource: AuditResourceType): AuditChange => ({
-  event: auditEvent(name, { type, resource }),
-  key: `${type}/uid-${name}`,
-  state: { cluster: 'cluster-one', resourceType: resource, op: 'remove', uid: `uid-${name}` },
-});
+const change = (name: string, type: AuditEventType, resource: AuditResourceType): AuditChange =>
+  auditChangeOf(auditEvent(name, { type, resource }), `${type}/uid-${name}`, { cluster: 'cluster-one', resourceType: resource, op: 'remove', uid: `uid-${name}` });
 
 const IDLE_WRITER: WriterStats = { available: true, queued: 0, written: 0, dropped: { etl: 0, audit: 0, workload: 0, notification: 0, gap: 0 }, errors: { transient: 0, refused: 0 } };
 
@@ -94,7 +92,7 @@ describe('the audit event counter', () => {
 describe('the audit cost counters', () => {
   const priced = (name: string, ns: string, type: AuditEventType, monthlyCostDelta: number): AuditChange => {
     const c = change(name, type, 'deployment');
-    return { ...c, event: { ...c.event, properties: { ...c.event.properties, namespace: ns }, monthlyCostDelta } };
+    return auditChangeOf({ ...c.event, properties: { ...c.event.properties, namespace: ns }, monthlyCostDelta }, c.key, c.state);
   };
 
   it('sum the monthly cost added and removed per namespace, each namespace starting both at zero', async () => {

@@ -1,4 +1,5 @@
 import type { AuditChange } from '../../src/audit/audit-change.js';
+import { auditChangeOf } from '../../src/audit/audit-change.js';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { parseNotifyConfig, type NotifyConfig } from '../../src/notify/notify-config.js';
 import type { NotifyRouter } from '../../src/notify/notify-router.js';
@@ -15,7 +16,7 @@ export function config(yaml: string, env: Record<string, string> = {}): NotifyCo
 export function change(name: string, delta: number, o: Partial<AuditEvent> = {}): AuditChange {
   const base = auditEvent(name, { cluster: 'c1' });
   const event: AuditEvent = { ...base, monthlyCostDelta: delta, ...o, properties: { ...base.properties, ...(o.properties ?? {}) } };
-  return { event, key: `${event.eventType}/${name}-${delta}`, state: { op: 'seen', cluster: 'c1', resourceType: 'deployment', atNs: 1n } };
+  return auditChangeOf(event, `${event.eventType}/${name}-${delta}`, { op: 'seen', cluster: 'c1', resourceType: 'deployment', atNs: 1n });
 }
 
 /** What the writer commits for a change: its audit record with the notices the router gives it. */

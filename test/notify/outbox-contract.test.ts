@@ -6,6 +6,7 @@ import type { StoreLimits, StoreRecord } from '../../src/storage/store.js';
 import { auditEvent } from '../support/events.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { storeBackends, useStores } from '../support/store-backends.js';
+import { keyedAuditEvent } from '../../src/audit/audit-change.js';
 
 // The notifications outbox in the storage seam: rows written with the store's write (so with the
 // events that trigger them), leased, completed, released and buried the same way on memory,
@@ -106,7 +107,8 @@ describe.each(backends)('outbox on $name', (backend) => {
 const notice = (route: string, o: Partial<AuditNotice> = {}): AuditNotice => ({ route, sink: 's', groupKey: '', createdMs: T, notBeforeMs: T, ...o });
 const audited = (name: string, notify?: AuditNotice[]): StoreRecord => {
   const event = auditEvent(name, { cluster: 'c1' });
-  return notify === undefined ? { type: 'audit', event, key: `add/${name}` } : { type: 'audit', event, key: `add/${name}`, notify };
+  const audit = keyedAuditEvent(event, `add/${name}`);
+  return notify === undefined ? { type: 'audit', audit } : { type: 'audit', audit, notify };
 };
 
 describe.each(backends)('audit notifications on $name', (backend) => {

@@ -26,7 +26,7 @@ function harness(yaml: string) {
   const write = (records: readonly StoreRecord[]) => {
     for (const r of records) {
       if (r.type === 'notification') outbox.insert(r.row);
-      else if (r.type === 'audit' && r.notify !== undefined) outbox.insertAudit(r.event, r.key, r.notify);
+      else if (r.type === 'audit' && r.notify !== undefined) outbox.insertAudit(r.audit.event, r.audit.key, r.notify);
     }
   };
   return { clock, outbox, notifier, router, sent, write };

@@ -4,6 +4,7 @@ import type { StoreLimits, StoreRecord } from '../../src/storage/store.js';
 import { auditEvent, customRecord, etlEvent } from '../support/events.js';
 import { postgresAvailable } from '../support/postgres.js';
 import { storeBackends, useStores } from '../support/store-backends.js';
+import { keyedAuditEvent } from '../../src/audit/audit-change.js';
 
 // The Cloud Eye part of the storage contract: custom events (atomic batches, de-duplication,
 // capacity, retention, hourly counts) and the summary and detail queries over custom, ETL and
@@ -24,8 +25,7 @@ const etlRecord = (cluster: string, kind: Parameters<typeof etlEvent>[1], ms: nu
 });
 const auditRecord = (name: string, ms: number, o: Parameters<typeof auditEvent>[1] = {}): StoreRecord => ({
   type: 'audit',
-  event: auditEvent(name, { cluster: 'c1', ...o, timestamp: `${new Date(ms).toISOString().slice(0, 23)}456789Z` }),
-  key: `${o.type ?? 'add'}/uid-${name}`,
+  audit: keyedAuditEvent(auditEvent(name, { cluster: 'c1', ...o, timestamp: `${new Date(ms).toISOString().slice(0, 23)}456789Z` }), `${o.type ?? 'add'}/uid-${name}`),
 });
 
 describe.each(backends)('the $name store, Cloud Eye part', (backend) => {

@@ -17,6 +17,7 @@ import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Store } from '../../src/storage/store.js';
 import { auditEvent } from '../support/events.js';
 import { createTestSchema, postgresAvailable, type TestSchema } from '../support/postgres.js';
+import { keyedAuditEvent } from '../../src/audit/audit-change.js';
 
 // Version 2 of the schema gives audit events a time column for the Cloud Eye queries. A store
 // written by version 1 is migrated with the times filled in, and a version-1 server still writing
@@ -444,7 +445,7 @@ const V9_EVENT = auditEvent('after', { cluster: 'c1' });
 async function expectVersion9(store: Store): Promise<void> {
   expect(await store.outbox.stats()).toEqual({ pending: 2, oldestCreatedMs: T, dead: 1 });
   expect((await store.outbox.deadLetters(10)).map((d) => [d.id, d.attempts, d.message?.summary])).toEqual([['dead', 3, 'summary of dead']]);
-  await store.write([{ type: 'audit', event: V9_EVENT, key: 'add/after', notify: [{ route: 'r', sink: 's', groupKey: '', createdMs: T, notBeforeMs: T }] }]);
+  await store.write([{ type: 'audit', audit: keyedAuditEvent(V9_EVENT, 'add/after'), notify: [{ route: 'r', sink: 's', groupKey: '', createdMs: T, notBeforeMs: T }] }]);
   // The leased row stays with its owner until its lease ends; the due row comes before the new notice.
   const now = await store.outbox.lease('new-pod', T, 2 * H, 10);
   expect(now.map((r) => [r.id, r.attempts, r.message?.summary])).toEqual([

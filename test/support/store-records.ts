@@ -2,6 +2,7 @@ import type { AuditEvent } from '../../src/audit/audit-event.js';
 import type { KnownWorkload } from '../../src/audit/workload-state.js';
 import type { StoreRecord } from '../../src/storage/store.js';
 import { auditEvent, etlEvent } from './events.js';
+import { keyedAuditEvent } from '../../src/audit/audit-change.js';
 
 // Records and readers shared by the contract suites of the ETL log, the audit log, revisions,
 // workload memory, pruning and the whole store (test/storage/*-contract.test.ts).
@@ -16,7 +17,7 @@ export const etl = (cluster: string, kind: Parameters<typeof etlEvent>[1], i: nu
 });
 
 /** An audit record of workload `name`. */
-export const audit = (name: string, o: Parameters<typeof auditEvent>[1] = {}, key = `add/uid-${name}`): StoreRecord => ({ type: 'audit', event: auditEvent(name, o), key });
+export const audit = (name: string, o: Parameters<typeof auditEvent>[1] = {}, key = `add/uid-${name}`): StoreRecord => ({ type: 'audit', audit: keyedAuditEvent(auditEvent(name, o), key) });
 
 /** The `size` of each ETL event's metadata. */
 export const sizes = (json: readonly string[]) => json.map((j) => (JSON.parse(j) as { metadata: { size?: number } }).metadata.size);

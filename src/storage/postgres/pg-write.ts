@@ -38,7 +38,7 @@ export async function writeBatch(client: PoolClient, records: readonly StoreReco
   for (const r of records) {
     if (r.type === 'etl') etl.push(etlRow(r.event));
     else if (r.type === 'audit') {
-      const row = auditRow(r.event, r.key);
+      const row = auditRow(r.audit.event, r.audit.key);
       audit.push(row);
       if (r.notify !== undefined) {
         let keys = noticed.get(row.cluster);

@@ -333,7 +333,7 @@ export class SqliteStore implements Store {
           etlTouched.add(row.cluster);
         }
       } else if (r.type === 'audit') {
-        const row = auditRow(r.event, r.key);
+        const row = auditRow(r.audit.event, r.audit.key);
         // The notices ride on the event's row (a key already held writes neither); the outbox queues them.
         const { notify, notifyMs } = this.outbox.noticeColumns(r.notify);
         if (insertAudit.run(row.cluster, row.key, row.eventType, row.resourceType, row.namespace, row.rate, row.timeMs, row.changedBy, row.source, row.body, notify, notifyMs).changes > 0) {
