@@ -1,5 +1,6 @@
 import type { Feature, FeatureContext } from '../feature.js';
 import { InformerRegistry } from './informer-registry.js';
+import { kubeClientLoaded } from './kube-client.js';
 import type { ClusterConnection } from './kubeconfig.js';
 import type { LoopTuning } from './watch-types.js';
 
@@ -22,7 +23,13 @@ export function clusterFeature({ config, clock, log }: FeatureContext, connectio
       name: 'kubernetes',
       informers,
       watching: { name: 'watching', start: () => informers.start() },
-      start: () => log.info({ source: connection.source, server: connection.server }, 'Kubernetes cluster found'),
+      start: () => {
+        const client = kubeClientLoaded();
+        log.info({ source: connection.source, server: connection.server, client }, 'Kubernetes cluster found');
+        if (client === 'package, no bundle in the build') {
+          log.warn({ client }, 'the build has no dist/vendor/kube-client.js (built without `npm run build`): the whole @kubernetes/client-node package is loaded, about 45 MB more memory');
+        }
+      },
       stop: () => informers.stop(),
     };
   }

@@ -19,6 +19,19 @@ const BUNDLE = new URL('../vendor/kube-client.js', import.meta.url);
  * from src/ (tests, tsx), there is no bundle and the package itself is loaded.
  */
 export async function kubeConfigClass(): Promise<KubeConfigClass> {
-  if (existsSync(fileURLToPath(BUNDLE))) return ((await import(BUNDLE.href)) as { KubeConfig: KubeConfigClass }).KubeConfig;
+  if (kubeClientLoaded() === 'bundle') return ((await import(BUNDLE.href)) as { KubeConfig: KubeConfigClass }).KubeConfig;
   return (await import('@kubernetes/client-node')).KubeConfig;
+}
+
+/**
+ * Which client {@link kubeConfigClass} loads: the build's bundle; the package, run from src/; or
+ * the package because compiled code has no bundle beside it (built with `tsc` alone, not `npm run
+ * build`), which works but holds about 45 MB more, so the server says so at start.
+ */
+export type KubeClientLoaded = 'bundle' | 'package' | 'package, no bundle in the build';
+
+/** {@link KubeClientLoaded} for this module, or for compiled code at `moduleUrl` (tests). */
+export function kubeClientLoaded(moduleUrl: string = import.meta.url): KubeClientLoaded {
+  if (existsSync(fileURLToPath(new URL('../vendor/kube-client.js', moduleUrl)))) return 'bundle';
+  return moduleUrl.endsWith('.ts') ? 'package' : 'package, no bundle in the build';
 }

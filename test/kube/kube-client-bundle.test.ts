@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleKubeClient, unsharedPackages, type KubeClientBundle } from '../../scripts/bundle-kube-client.js';
 import { getObject, namespacedObjectPath } from '../../src/kube/get-object.js';
-import type { KubeConfigClass } from '../../src/kube/kube-client.js';
+import { kubeClientLoaded, type KubeConfigClass } from '../../src/kube/kube-client.js';
 import { KUBE_KINDS } from '../../src/kube/kinds.js';
 import { deploymentObject, FakeKubeServer, kubeconfigYaml, type KubeconfigCredentials } from '../support/fake-kube/index.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -60,6 +60,18 @@ describe("the build's bundle of client-node's KubeConfig", () => {
     expect(unsharedPackages(clientDist, vendor, ['js-yaml', '@scope/shared/sub'])).toEqual([
       `js-yaml: ${join(tree, 'node_modules', '@kubernetes', 'client-node', 'node_modules', 'js-yaml')} against ${join(tree, 'node_modules', 'js-yaml')}`,
     ]);
+  });
+
+  it('is what compiled code loads when it sits beside it, and its absence is told apart from running from src/', async () => {
+    const compiled = join(dir, 'layout', 'dist');
+    await mkdir(join(compiled, 'kube'), { recursive: true });
+    const moduleUrl = pathToFileURL(join(compiled, 'kube', 'kube-client.js')).href;
+    expect(kubeClientLoaded(moduleUrl)).toBe('package, no bundle in the build');
+    await mkdir(join(compiled, 'vendor'), { recursive: true });
+    await writeFile(join(compiled, 'vendor', 'kube-client.js'), 'export {};\n');
+    expect(kubeClientLoaded(moduleUrl)).toBe('bundle');
+    // This test runs from src/, where there is no bundle and the package is meant.
+    expect(kubeClientLoaded()).toBe('package');
   });
 
   /** A PEM option as text (client-node gives Buffers). */
