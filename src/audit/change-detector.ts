@@ -120,7 +120,8 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       // A workload unchanged since the previous run keeps this spec: its requests shared like the watch's.
       const s = k.spec;
       const spec = share === undefined ? s : { kind: s.kind, namespace: s.namespace, name: s.name, replicas: s.replicas, perPod: share(s.perPod), uid: s.uid };
-      // Who owned it is not remembered between runs: a delete found at the start says unknown.
+      // Who owned it is not remembered between runs: a delete found at the start says unknown (the
+      // first list's copy of it gives them back, onSync).
       const w: Priced = { uid: k.uid, name: k.name, namespace: k.namespace, resourceVersion: k.resourceVersion, createdAtMs: undefined, spec, owners: NO_OWNERS, source: UNKNOWN_SOURCE, containers: undefined };
       // Watched until the previous run's last mark: it was there then, whatever its own last event.
       this.#known.set(k.uid, knownOf(w, k.lastSeenNs > prior.seenUntilNs ? k.lastSeenNs : prior.seenUntilNs));
@@ -168,7 +169,13 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
         continue;
       }
       const lastSeen = known.lastSeenNs;
-      if (known.w.resourceVersion === w.resourceVersion) this.#known.set(w.uid, knownOf(known.w, now));
+      if (known.w.resourceVersion === w.resourceVersion) {
+        // The same version. A workload remembered from the previous run was kept without its
+        // owners, source and containers (storage does not hold them): the list's copy has them,
+        // for the events of its next change. One watched live is kept as it was, so a relist of
+        // workloads that did not change leaves what the old generation holds in place.
+        this.#known.set(w.uid, knownOf(known.w.owners === NO_OWNERS ? w : known.w, now));
+      }
       else {
         this.#known.set(w.uid, knownOf(w, now));
         if (this.#moved(known.w, w)) {

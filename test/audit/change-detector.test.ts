@@ -4,6 +4,7 @@ import type { AuditChange, AuditOutput } from '../../src/audit/audit-change.js';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import { UNKNOWN_SOURCE } from '../../src/audit/attribution.js';
 import { ChangeDetector } from '../../src/audit/change-detector.js';
+import { summarizeContainers } from '../../src/audit/container-summary.js';
 import { NO_OWNERS } from '../../src/audit/field-owners.js';
 import { PricingQueue } from '../../src/audit/pricing-queue.js';
 import type { TrackedWorkload } from '../../src/audit/tracked-workload.js';
@@ -291,6 +292,40 @@ describe('ChangeDetector', () => {
     expect(add).toMatchObject({ timestamp: '2023-02-28T13:40:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z', inferred: true, span });
     // Last seen: the previous run's last mark, later than the workload's own last event.
     expect(del).toMatchObject({ timestamp: '2023-02-28T13:55:00.000000000Z', detectedAt: '2023-02-28T13:58:44.552788548Z', monthlyCostDelta: -2.4045625000000004, inferred: true, span });
+  });
+
+  it('takes owners, source and containers from the first list for workloads the previous run remembered unchanged', async () => {
+    const lastSeenNs = 1_677_592_000_000_000_000n;
+    make(requests, 100, {
+      workloads: [
+        { uid: 'a', name: 'web', namespace: 'kubecost', resourceVersion: '4', spec: w('a', 'web').spec!, lastSeenNs },
+        { uid: 'b', name: 'api', namespace: 'kubecost', resourceVersion: '7', spec: w('b', 'api').spec!, lastSeenNs },
+      ],
+      seenUntilNs: lastSeenNs,
+    });
+    const helm = { tool: 'helm', name: 'shop', namespace: 'kubecost' } as const;
+    const owners = { ...NO_OWNERS, resources: { manager: 'kubectl-edit', operation: 'Update', time: '2023-02-28T13:58:00Z' } } as const;
+    const podSpec = (cpu: string, image: string) => ({ containers: [{ name: 'app', image, resources: { requests: { cpu, memory: '32Mi' } } }] });
+    const listed = (uid: string, name: string, rv: string, cpu = 0.1, image = 'shop/app:1.0'): TrackedWorkload => ({
+      ...w(uid, name, { rv, cpu }),
+      source: helm,
+      owners,
+      containers: summarizeContainers(podSpec(`${cpu * 1000}m`, image)),
+    });
+    detector.onSync([listed('a', 'web', '4'), listed('b', 'api', '7')], { initial: true });
+    expect(detector.kept('a')?.source).toEqual(helm);
+    // Deleted later: the delete says which tool owned it, as one watched since its creation would.
+    detector.onDeleted(listed('a', 'web', '5'));
+    // Resized later: described per container against the listed copy, the image as context.
+    detector.onModified(listed('b', 'api', '8', 0.25, 'shop/app:1.1'));
+    await queue.idle();
+    const [del, update] = events;
+    expect(del).toMatchObject({ eventType: 'delete', source: helm });
+    expect(update).toMatchObject({ eventType: 'update', source: helm, changedBy: { manager: 'kubectl-edit' } });
+    expect(update?.changes?.map((c) => [c.field, c.from, c.to])).toEqual([
+      ['containers[app].requests.cpu', '100m', '250m'],
+      ['containers[app].image', 'shop/app:1.0', 'shop/app:1.1'],
+    ]);
   });
 
   it('with a prior state of no workloads, reports every workload of the first list as added', async () => {
