@@ -332,6 +332,18 @@ function sizeRows(objects: number, server: Summary, bare: Summary, keeping: Summ
         `the main one ${s.againOthersUsPerChange.toFixed(1)} µs (baseline ${b.againOthersUsPerChange.toFixed(1)} µs)`,
     },
     {
+      figure: `first burst after ${size} vs the second: server CPU per change`,
+      value: s.cpuUsPerChange,
+      unit: 'µs',
+      baseline: s.againCpuUsPerChange,
+      note:
+        `first vs second burst after ${size}: what the server's first burst costs beyond the same changes once its path is compiled, ` +
+        `once per process (V8 compiling the path on other threads: ${s.othersUsPerChange.toFixed(1)} against ` +
+        `${s.againOthersUsPerChange.toFixed(1)} µs per change; on the main thread ${(s.cpuUsPerChange - s.othersUsPerChange).toFixed(1)} against ` +
+        `${(s.againCpuUsPerChange - s.againOthersUsPerChange).toFixed(1)} µs, running the path before it is optimized); the bare client's ` +
+        `two bursts: ${b.cpuUsPerChange.toFixed(1)} and ${b.againCpuUsPerChange.toFixed(1)} µs`,
+    },
+    {
       figure: `second burst after ${size}: last change sent → queryable`,
       value: s.againLastToQueryableMs,
       unit: 'ms',
