@@ -39,7 +39,7 @@ export interface AuditChange extends KeyedAuditEvent {
   readonly state: WorkloadStateChange;
 }
 
-/** An event built already, with its key: for what does not come from the detector (tests, benchmarks, imports). */
+/** An event built already, with its key: for what does not come from the detector (tests, benchmarks). */
 export function keyedAuditEvent(event: AuditEvent, key: string): KeyedAuditEvent {
   return { event, key, head: auditHeadOf(event) };
 }

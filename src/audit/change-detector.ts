@@ -117,7 +117,8 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
     if (prior === undefined) return;
     const share = deps.shareRequests;
     for (const k of prior.workloads) {
-      // A workload unchanged since the previous run keeps this spec: its requests shared like the watch's.
+      // Held until the first list gives the workload as it is now (for as long as the API server
+      // cannot be reached, after a restart): its requests shared like the watch's meanwhile.
       const s = k.spec;
       const spec = share === undefined ? s : { kind: s.kind, namespace: s.namespace, name: s.name, replicas: s.replicas, perPod: share(s.perPod), uid: s.uid };
       // Who owned it is not remembered between runs: a delete found at the start says unknown (the
@@ -172,7 +173,8 @@ export class ChangeDetector implements WatchHandler<TrackedWorkload> {
       if (known.w.resourceVersion === w.resourceVersion) {
         // The same version. A workload remembered from the previous run was kept without its
         // owners, source and containers (storage does not hold them): the list's copy has them,
-        // for the events of its next change. One watched live is kept as it was, so a relist of
+        // for the events of its next change (a live one with no managedFields has no owners either:
+        // taking its copy changes nothing). One watched live is kept as it was, so a relist of
         // workloads that did not change leaves what the old generation holds in place.
         this.#known.set(w.uid, knownOf(known.w.owners === NO_OWNERS ? w : known.w, now));
       }

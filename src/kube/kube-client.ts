@@ -9,7 +9,7 @@ export type KubeConfigClass = typeof KubeConfig;
  * Where `npm run build` puts client-node's KubeConfig bundled without the generated API clients
  * and models (scripts/bundle-kube-client.ts): next to the compiled code, `dist/vendor/`.
  */
-const BUNDLE = new URL('../vendor/kube-client.js', import.meta.url);
+const bundleOf = (moduleUrl: string): URL => new URL('../vendor/kube-client.js', moduleUrl);
 
 /**
  * client-node's KubeConfig, loaded on first need (a server without a cluster never loads it).
@@ -19,7 +19,7 @@ const BUNDLE = new URL('../vendor/kube-client.js', import.meta.url);
  * from src/ (tests, tsx), there is no bundle and the package itself is loaded.
  */
 export async function kubeConfigClass(): Promise<KubeConfigClass> {
-  if (kubeClientLoaded() === 'bundle') return ((await import(BUNDLE.href)) as { KubeConfig: KubeConfigClass }).KubeConfig;
+  if (kubeClientLoaded() === 'bundle') return ((await import(bundleOf(import.meta.url).href)) as { KubeConfig: KubeConfigClass }).KubeConfig;
   return (await import('@kubernetes/client-node')).KubeConfig;
 }
 
@@ -32,6 +32,6 @@ export type KubeClientLoaded = 'bundle' | 'package' | 'package, no bundle in the
 
 /** {@link KubeClientLoaded} for this module, or for compiled code at `moduleUrl` (tests). */
 export function kubeClientLoaded(moduleUrl: string = import.meta.url): KubeClientLoaded {
-  if (existsSync(fileURLToPath(new URL('../vendor/kube-client.js', moduleUrl)))) return 'bundle';
+  if (existsSync(fileURLToPath(bundleOf(moduleUrl)))) return 'bundle';
   return moduleUrl.endsWith('.ts') ? 'package' : 'package, no bundle in the build';
 }
