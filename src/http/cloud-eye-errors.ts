@@ -2,12 +2,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_EVENTS_PER_REPORT } from '../cloud-eye/report-schema.js';
 import type { CesErrorBody } from '../cloud-eye/response-schemas.js';
 import { AppError, internalErrorMessage } from '../errors.js';
+import { bodyTooLargeMessage, bytesText, isBodyError } from './body-errors.js';
 import type { RequestLog } from './request-log.js';
 
 /** Largest report body: 1 MiB. */
 export const REPORT_BODY_LIMIT = 1024 * 1024;
 
-const LIMITS = `at most ${MAX_EVENTS_PER_REPORT} events and ${REPORT_BODY_LIMIT} bytes (1 MiB) per report`;
+const LIMITS = `at most ${MAX_EVENTS_PER_REPORT} events and ${bytesText(REPORT_BODY_LIMIT)} per report`;
 
 /** What an empty report is told (ces.0001), whether Fastify or validation finds it empty. */
 export const EMPTY_REPORT = `the body is empty; send a JSON array of 1 to ${MAX_EVENTS_PER_REPORT} events`;
@@ -36,7 +37,7 @@ export function toCesError(err: FastifyError | Error, requestId: string): AppErr
   const status = (err as FastifyError).statusCode ?? 500;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('CES_BAD_BODY', `the body is larger than ${REPORT_BODY_LIMIT} bytes (1 MiB); send ${LIMITS}`);
+      return new AppError('CES_BAD_BODY', bodyTooLargeMessage(REPORT_BODY_LIMIT, `send ${LIMITS}`));
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('CES_CONTENT_REQUIRED', EMPTY_REPORT);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -51,10 +52,14 @@ export function toCesError(err: FastifyError | Error, requestId: string): AppErr
   return new AppError('CES_INTERNAL', internalErrorMessage(requestId));
 }
 
-/** The Cloud Eye routes' error handler: every failure leaves in Cloud Eye's body, noted once for the request's log line. */
-export function cesErrorHandler(requestLog: RequestLog) {
+/**
+ * The Cloud Eye routes' error handler: every failure leaves in Cloud Eye's body, noted once for the
+ * request's log line. `unrouted` is the not-found handler's error (a 404 or 405), which also answers
+ * a request no route takes whose body Fastify could not read.
+ */
+export function cesErrorHandler(requestLog: RequestLog, unrouted: (request: FastifyRequest, reply: FastifyReply) => AppError) {
   return (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const ces = toCesError(err, request.id);
+    const ces = request.is404 && isBodyError(err) ? unrouted(request, reply) : toCesError(err, request.id);
     // The original error goes to the log (a 5xx with its stack); the client sees the Cloud Eye one.
     requestLog.noteFailure(request, ces.statusCode >= 500 ? err : ces);
     return reply.code(ces.statusCode).send(cesErrorBody(ces));

@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { CloudEyeEvents } from '../cloud-eye/cloud-eye-events.js';
 import { DetailsQuerySchema, EventParamsSchema, ProjectParamsSchema, SummaryQuerySchema } from '../cloud-eye/query-schemas.js';
@@ -53,18 +54,22 @@ export function cloudEyeRoutes(deps: CloudEyeRouteDeps): FastifyPluginAsyncTypeb
     app.setValidatorCompiler(cesValidatorCompiler);
     // Reports are JSON only (Cloud Eye's SDKs send application/json); text would reach validation as one string.
     app.removeContentTypeParser('text/plain');
-    app.setErrorHandler(cesErrorHandler(deps.requestLog));
-    app.setNotFoundHandler(async (request, reply) => {
+    /** A 405 (with its Allow header) when another method of the path has a route, else a 404. */
+    const unrouted = (request: FastifyRequest, reply: FastifyReply): AppError => {
       const allowed = allowedMethods(app, request.url);
       if (allowed.length > 0) {
         void reply.header('allow', allowed.join(', '));
-        throw new AppError('CES_METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
+        return new AppError('CES_METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
       }
-      throw new AppError(
+      return new AppError(
         'CES_NOT_FOUND',
         `no route for ${request.method} ${clipText(request.url.split('?')[0] ?? '')}; the Cloud Eye calls are GET ${CLOUD_EYE_PREFIX}/{project_id}/events, ` +
           `GET ${CLOUD_EYE_PREFIX}/{project_id}/event/{event_name} and POST ${CLOUD_EYE_PREFIX}/{project_id}/events`,
       );
+    };
+    app.setErrorHandler(cesErrorHandler(deps.requestLog, unrouted));
+    app.setNotFoundHandler(async (request, reply) => {
+      throw unrouted(request, reply);
     });
     const rateKey = installCesAuth(app, deps.access, deps.clock);
     if (deps.rateLimit.max > 0) {

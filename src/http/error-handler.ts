@@ -1,5 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { AppError, badParameter, internalErrorMessage, missingParameterMessage, repeatedParameterMessage } from '../errors.js';
+import { isBodyError, routeBodyTooLargeMessage } from './body-errors.js';
 import { errorBody } from './envelope.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import type { RequestLog } from './request-log.js';
@@ -38,14 +39,8 @@ export function formatValidationErrors(errors: FastifySchemaValidationError[], d
  * envelope, 4xx with its message, 5xx with a generic one (the details go to the log, once).
  */
 export function installErrorHandling(app: FastifyInstance, requestLog: RequestLog): void {
-  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
-    const status = err.statusCode ?? 500;
-    requestLog.noteFailure(request, err);
-    if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, err.message));
-    const message = err instanceof AppError ? err.message : internalErrorMessage(request.id);
-    return reply.code(status).send(errorBody(status, message));
-  });
-  app.setNotFoundHandler((request, reply) => {
+  /** A 405 when another method of the path has a route, else a 404. */
+  const unrouted = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const allowed = allowedMethods(app, request.url);
     if (allowed.length > 0) {
       const err = new AppError('METHOD_NOT_ALLOWED', methodNotAllowedMessage(request.method, request.url, allowed));
@@ -53,5 +48,17 @@ export function installErrorHandling(app: FastifyInstance, requestLog: RequestLo
       return reply.code(405).header('allow', allowed.join(', ')).send(errorBody(405, err.message));
     }
     return reply.code(404).send(errorBody(404, `no route for ${request.method} ${clipText(request.url.split('?')[0] ?? '')}`));
+  };
+  app.setErrorHandler((raw: FastifyError | AppError, request, reply) => {
+    // Fastify reads the body before a request reaches the not-found handler.
+    if (request.is404 && isBodyError(raw)) return unrouted(request, reply);
+    // Fastify's own 413 says only "Request body is too large".
+    const err = raw.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? new AppError('PAYLOAD_TOO_LARGE', routeBodyTooLargeMessage(request)) : raw;
+    const status = err.statusCode ?? 500;
+    requestLog.noteFailure(request, err);
+    if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, err.message));
+    const message = err instanceof AppError ? err.message : internalErrorMessage(request.id);
+    return reply.code(status).send(errorBody(status, message));
   });
+  app.setNotFoundHandler(unrouted);
 }

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyError } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { CostPredictor } from '../cost/predictor.js';
 import { SpecCostDiffSchema } from '../cost/spec-cost.js';
-import { AppError, badParameter } from '../errors.js';
+import { badParameter } from '../errors.js';
 import type { LiveWorkloads } from '../predict/live-workloads.js';
 import { parseManifests } from '../predict/manifests.js';
 import { predictSpecCosts } from '../predict/predict-spec-costs.js';
@@ -139,19 +138,14 @@ export function checkPredictQuery(q: PredictQuery, clusterId: string, nowMs: num
 export function predictRoutes(deps: PredictRouteDeps): FastifyPluginAsyncTypebox {
   return async (app) => {
     registerManifestParsers(app);
-    // Fastify's own 413 says only "Request body is too large"; say the limit. Everything else,
-    // rethrown, goes on to the root error handler, which renders every error in the envelope.
-    app.setErrorHandler((err: FastifyError) => {
-      if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-        throw new AppError('PAYLOAD_TOO_LARGE', `the body is larger than ${PREDICT_BODY_LIMIT} bytes (5 MiB); send fewer manifests per request`);
-      }
-      throw err;
-    });
     app.post(
       '/prediction/speccost',
       {
         bodyLimit: PREDICT_BODY_LIMIT,
-        config: { swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: PredictBodyDoc }, url }) },
+        config: {
+          bodyLimitAdvice: 'send fewer manifests per request',
+          swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: PredictBodyDoc }, url }),
+        },
         schema: {
           summary: 'Predicted monthly cost of Kubernetes manifests, before and after applying them (Kubecost Predict API)',
           description: RESPONSE_HEADERS_DESCRIPTION,
