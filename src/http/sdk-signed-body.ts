@@ -41,6 +41,11 @@ export function verifySignedBody(request: FastifyRequest, payload: Readable, cla
     },
   });
   payload.on('error', (err) => hashing.destroy(err));
+  // Fastify listens for this stream's errors only while it reads the body. A request it has
+  // answered without reading to the end (a type the route does not parse, a body over the limit)
+  // still ends, and its failed check then has nobody to tell: unheard, the error would be the
+  // process's uncaught exception. Fastify's own listener, while there is one, gets it too.
+  hashing.on('error', () => {});
   return payload.pipe(hashing);
 }
 

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
+import { request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REPORT_BODY_LIMIT } from '../../src/http/cloud-eye-errors.js';
 import { TokenGrants } from '../../src/cloud-eye/token-grants.js';
 import { buildCloudEyeTestApp, cesError, reportItem, type CloudEyeTestApp } from '../support/cloud-eye.js';
 
@@ -75,3 +79,86 @@ describe('AK/SK signatures on the Cloud Eye routes', () => {
     expect((await postSigned(JSON.stringify([reportItem()]), 'WRITER')).statusCode).toBe(201);
   });
 });
+
+describe('a signed request whose body nobody reads to its end', () => {
+  // The signature over the body is checked as the body ends, in a stream Fastify reads. When Fastify
+  // has already answered (a type the routes do not parse, a body over the limit) or the client goes
+  // away mid-body, that check's failure has no reader: it must not become the process's uncaught
+  // exception (it was: one request with a wrong signature stopped the server).
+  const uncaught: unknown[] = [];
+  const record = (err: unknown): void => {
+    uncaught.push(err);
+  };
+  beforeEach(() => {
+    uncaught.length = 0;
+    process.on('uncaughtException', record);
+  });
+  afterEach(() => {
+    process.off('uncaughtException', record);
+  });
+
+  /**
+   * Sends a report signed with a wrong secret key over real HTTP, on a connection of its own;
+   * resolves with the status (0 when the connection ends without one) once the server has closed
+   * that connection, so whatever the end of the body (or of the connection) sets off has run. (A
+   * request answered before its body arrived is never closed itself: Node lets go of it.)
+   */
+  async function sendForged(app: FastifyInstance, contentType: string, body: Buffer, o: { abortAfter?: number } = {}): Promise<number> {
+    const closed = new Promise((resolve) => app.server.once('request', (req: IncomingMessage) => req.socket.once('close', () => setImmediate(resolve))));
+    const port = (app.server.address() as AddressInfo).port;
+    const headers = { 'X-Sdk-Date': '20240503T080104Z', 'content-type': contentType, 'content-length': String(body.length) };
+    const signed = AKSKSigner.sign({ endpoint: `http://127.0.0.1:${port}/V1.0/cluster-one/events`, method: 'POST', headers }, new BasicCredentials().withAk('WRITER').withSk('guessed')) as Record<string, string>;
+    const status = await new Promise<number>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/V1.0/cluster-one/events', headers: signed, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      req.on('close', () => resolve(0));
+      if (o.abortAfter === undefined) req.end(body);
+      else req.write(body.subarray(0, o.abortAfter), () => req.destroy());
+    });
+    await closed;
+    return status;
+  }
+
+  /** A request after it: a 401 (no credential) says the server still answers. */
+  async function stillAnswers(app: FastifyInstance): Promise<number> {
+    const port = (app.server.address() as AddressInfo).port;
+    return new Promise((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/V1.0/cluster-one/events' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+        .on('error', reject)
+        .end();
+    });
+  }
+
+  it('answers a type the routes do not parse, and the process carries on', async () => {
+    t = buildCloudEyeTestApp({ access: { grants } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    expect(await sendForged(t.app, 'text/plain', Buffer.from('[]'))).toBe(400);
+    expect(await stillAnswers(t.app)).toBe(401);
+    expect(uncaught).toEqual([]);
+  });
+
+  it('answers a body over the limit, and the process carries on', async () => {
+    t = buildCloudEyeTestApp({ access: { grants } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    // Node's client may see the answer, or the connection closed before it has sent the whole body.
+    expect([400, 0]).toContain(await sendForged(t.app, 'application/json', Buffer.alloc(REPORT_BODY_LIMIT + 1, 'a')));
+    expect(await stillAnswers(t.app)).toBe(401);
+    expect(uncaught).toEqual([]);
+  });
+
+  it('carries on when the client goes away mid-body', async () => {
+    t = buildCloudEyeTestApp({ access: { grants } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    expect(await sendForged(t.app, 'text/plain', Buffer.alloc(64 * 1024, 'a'), { abortAfter: 1024 })).toBe(0);
+    expect(await sendForged(t.app, 'application/json', Buffer.alloc(64 * 1024, 'a'), { abortAfter: 1024 })).toBe(0);
+    expect(await stillAnswers(t.app)).toBe(401);
+    expect(uncaught).toEqual([]);
+  });
+});
+
