@@ -1,6 +1,7 @@
 /**
  * The nesting limit of every JSON body, checked on the text before it is parsed or validated
- * (and of every YAML document, checked on the value it reads as).
+ * (and of every YAML document, checked on its syntax tree before it is composed, and on the value
+ * it reads as: predict/yaml-nesting.ts).
  *
  * `JSON.parse` copes with deep nesting, but whatever walks the value afterwards (a validator, an
  * error message, a serialiser) may recurse once per level. No body this server reads needs more

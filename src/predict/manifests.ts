@@ -3,9 +3,10 @@
  * separated by `---`) or JSON (one object, or a `List` as `kubectl get … -o json` prints it).
  * Errors are 400s that say where: the document, the line and column.
  */
-import { parseAllDocuments } from 'yaml';
+import { Composer, LineCounter, Parser, type Document } from 'yaml';
 import { AppError, errorMessage } from '../errors.js';
 import { nestsDeeperThan, TOO_DEEP_MESSAGE, valueNestsDeeperThan } from '../json-nesting.js';
+import { cstNestsDeeperThan } from './yaml-nesting.js';
 
 /** How to read a body: by its declared type, or `sniff` for an untyped or generic one. */
 export type ManifestFormat = 'yaml' | 'json' | 'sniff';
@@ -63,22 +64,27 @@ function jsonReason(err: unknown): string {
 }
 
 function yamlDocuments(body: string): Doc[] {
-  // merge: Kubernetes' YAML reader (go-yaml) honours `<<` merge keys, so manifests use them.
-  const parsed = parseAllDocuments(body, { merge: true });
-  if (!Array.isArray(parsed)) return [];
+  // parseAllDocuments, taken apart so that each document's syntax tree is checked for depth
+  // before it is composed (cstNestsDeeperThan says why). merge: Kubernetes' YAML reader (go-yaml)
+  // honours `<<` merge keys, so manifests use them.
+  const lines = new LineCounter();
+  const composer = new Composer({ merge: true });
+  const parsed: Document.Parsed[] = [];
+  for (const token of new Parser(lines.addNewLine).parse(body)) {
+    if (cstNestsDeeperThan(token)) throw new AppError('BAD_BODY', TOO_DEEP_MESSAGE);
+    for (const doc of composer.next(token)) parsed.push(doc);
+  }
+  for (const doc of composer.end()) parsed.push(doc);
   return parsed.map((doc, i) => {
     const where = `document ${i + 1}`;
     const error = doc.errors[0];
-    // The YAML reader recurses per level and reports running out of stack as a syntax error.
-    if (error?.message.includes('Maximum call stack size exceeded') === true) throw new AppError('BAD_BODY', TOO_DEEP_MESSAGE);
     if (error !== undefined) {
-      const pos = error.linePos?.[0];
-      const place = pos === undefined ? '' : ` at line ${pos.line}, column ${pos.col}`;
-      const reason = (error.message.split(/ at line \d+, column \d+/)[0] ?? error.message).trim();
-      throw new AppError('BAD_BODY', `invalid YAML in ${where}${place}: ${reason}`);
+      const pos = lines.linePos(error.pos[0]);
+      throw new AppError('BAD_BODY', `invalid YAML in ${where} at line ${pos.line}, column ${pos.col}: ${error.message}`);
     }
     try {
       const value: unknown = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+      // Aliases can nest what the syntax does not.
       if (valueNestsDeeperThan(value)) throw new AppError('BAD_BODY', TOO_DEEP_MESSAGE);
       return { value, where };
     } catch (err) {

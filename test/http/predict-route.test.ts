@@ -8,6 +8,7 @@ import { DEFAULT_PRICE_SHEET } from '../../src/cost/price-sheet.js';
 import { createRequestsPredictor } from '../../src/cost/requests-predictor.js';
 import type { SpecCostDiff } from '../../src/cost/spec-cost.js';
 import { PREDICT_BODY_LIMIT } from '../../src/http/predict-routes.js';
+import { TOO_DEEP_MESSAGE } from '../../src/json-nesting.js';
 import { kubeLiveWorkloads } from '../../src/predict/kube-live-workloads.js';
 import { noCluster, type LiveWorkloads } from '../../src/predict/live-workloads.js';
 import { Readiness } from '../../src/readiness.js';
@@ -229,6 +230,22 @@ describe('POST /model/prediction/speccost: bodies', () => {
     const { status, body } = await failure(post(`${deployment('ok')}---\n${deployment('bad', { cpu: 'lots' })}`));
     expect(status).toBe(400);
     expect(body.message).toMatch(/^document 2 \(Deployment bad\): spec\.template\.spec\.containers\[0\]\.resources\.requests\[cpu\]: invalid quantity "lots"/);
+  });
+
+  it('answers 400 to YAML nested thousands of levels deep, and carries on', async () => {
+    // These bodies once ran the YAML reader out of stack; in the server, two of three runs of this
+    // sequence then ended the process (V8's fatal out-of-memory error compiling a regular
+    // expression with no stack left), rather than reporting the overflow.
+    setup();
+    const aliases = ['kind: Pod', 'l:', '  a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) aliases.push(`  a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`);
+    const deepFlow = `a: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const deepBlock = `${'- '.repeat(3000)}x\n`;
+    for (let round = 0; round < 3; round++) {
+      expect((await failure(post(aliases.join('\n')))).body.message).toMatch(/^invalid YAML in document 1: .*alias/i);
+      for (const body of [deepFlow, deepBlock]) expect(await failure(post(body))).toEqual({ status: 400, body: { code: 400, data: null, message: TOO_DEEP_MESSAGE } });
+    }
+    expect(await predicted(deployment('after'))).toHaveLength(1);
   });
 
   it('answers 413 in the envelope past 5 MiB', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
+import { TOO_DEEP_MESSAGE } from '../../src/json-nesting.js';
 import { parseManifests, type ManifestFormat } from '../../src/predict/manifests.js';
 
 const kinds = (text: string, format: ManifestFormat = 'yaml') => parseManifests(text, format).map((m) => `${m.where}: ${m.kind}`);
@@ -26,6 +27,12 @@ describe('parseManifests: YAML', () => {
 
   it('names the document, line and column of a syntax error', () => {
     expect(rejection('kind: Pod\n---\nkind: Pod\nmetadata:\n  name: a\n  name: b\n')).toBe('invalid YAML in document 2 at line 6, column 3: Map keys must be unique');
+  });
+
+  it('reads a document 100 levels deep and refuses one of 101 before composing it', () => {
+    expect(kinds(`kind: Pod\nx: ${'['.repeat(99)}${']'.repeat(99)}\n`)).toEqual(['document 1: Pod']);
+    expect(rejection(`kind: Pod\nx: ${'['.repeat(100)}${']'.repeat(100)}\n`)).toBe(TOO_DEEP_MESSAGE);
+    expect(rejection(`kind: Pod\n---\n${'- '.repeat(100_000)}x\n`)).toBe(TOO_DEEP_MESSAGE);
   });
 
   it('refuses a document that expands too many aliases (a "billion laughs" body)', () => {
