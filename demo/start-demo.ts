@@ -72,7 +72,9 @@ export async function startDemo(o: DemoOptions): Promise<DemoHandle> {
   // Object uids from the seed too (a stream of their own, so pod names stay as they were): the same
   // seed and clock give the same audit event ids, which the docs' examples ask for by id.
   const uidRandom = mulberry32((o.seed ?? 1) ^ 0x5eed);
-  const fake = await FakeKubeServer.start({ resources: DEMO_RESOURCES, clock, creationClock: clock, uid: () => seededUuid(uidRandom) });
+  // Bookmarks once a minute, as kube-apiserver's watch cache sends them: without any, the server's
+  // watchdog would restart each quiet watch every three minutes, with a warning each time.
+  const fake = await FakeKubeServer.start({ resources: DEMO_RESOURCES, clock, creationClock: clock, uid: () => seededUuid(uidRandom), bookmarkEveryMs: 60_000 });
   let kubeconfig: FakeKubeconfig | undefined;
   try {
     kubeconfig = await writeKubeconfig(fake.url);

@@ -133,6 +133,30 @@ describe('the fake API server, read with plain HTTP', () => {
     allowing.close();
   });
 
+  it('with bookmarkEveryMs, bookmarks every watch that allowed them once per period of its clock, as kube-apiserver does', async () => {
+    const ticking = await FakeKubeServer.start({ clock, bookmarkEveryMs: 60_000 });
+    try {
+      ticking.create('deployments', deploymentObject('ns1', 'a'));
+      const rv = ticking.store.currentRv;
+      const plain = await readWatch(`${ticking.url}/apis/apps/v1/deployments?watch=1&resourceVersion=${rv}`);
+      const allowing = await readWatch(`${ticking.url}/apis/apps/v1/deployments?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`);
+      clock.advance(59_999);
+      ticking.create('deployments', deploymentObject('ns1', 'b'));
+      expect((await allowing.next(1)).map((e) => e.type)).toEqual(['ADDED']);
+      clock.advance(1);
+      const [first] = await allowing.next(1);
+      expect(first).toMatchObject({ type: 'BOOKMARK', object: { kind: 'Deployment', metadata: { resourceVersion: String(ticking.store.currentRv) } } });
+      clock.advance(60_000);
+      expect((await allowing.next(1)).map((e) => e.type)).toEqual(['BOOKMARK']);
+      ticking.create('deployments', deploymentObject('ns1', 'c'));
+      expect((await plain.next(2)).map((e) => e.type)).toEqual(['ADDED', 'ADDED']);
+      plain.close();
+      allowing.close();
+    } finally {
+      await ticking.close();
+    }
+  });
+
   it('answers a watch from before the compaction floor with an in-stream ERROR 410, then ends', async () => {
     const old = fake.store.currentRv - 2;
     fake.compact();

@@ -24,6 +24,8 @@ export interface HandlerContext {
   readonly lister: Lister;
   readonly faults: FakeFaults;
   readonly clock: Clock;
+  /** Bookmarks every watch that allows them this often (FakeKubeOptions.bookmarkEveryMs). */
+  readonly bookmarkEveryMs?: number;
   readonly lines: WeakMap<FakeLogEntry, string>;
   readonly streams: Set<WatchStream>;
   readonly serverAddress: () => string;
@@ -138,7 +140,13 @@ export function handleRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
       table,
       ...(view !== undefined && { view }),
     },
-    { clock: ctx.clock, lines: ctx.lines, hung: ctx.faults.hangWatches === 'off' ? undefined : ctx.faults.hangWatches, onClose: () => ctx.streams.delete(stream) },
+    {
+      clock: ctx.clock,
+      lines: ctx.lines,
+      hung: ctx.faults.hangWatches === 'off' ? undefined : ctx.faults.hangWatches,
+      onClose: () => ctx.streams.delete(stream),
+      ...(ctx.bookmarkEveryMs !== undefined && { bookmarkEveryMs: ctx.bookmarkEveryMs }),
+    },
   );
   ctx.streams.add(stream);
   if (tooOld) {

@@ -40,6 +40,13 @@ export interface FakeKubeOptions {
    * (and no `clientCa`), every request is answered.
    */
   token?: string;
+  /**
+   * Sends every watch that allowed bookmarks a BOOKMARK at the current resourceVersion this often
+   * (on `clock`), as kube-apiserver's watch cache does about once a minute; default never (tests
+   * send them with {@link FakeKubeServer.sendBookmark}). The demo sets it, so its quiet watches stay
+   * alive as they would against a real API server.
+   */
+  bookmarkEveryMs?: number;
 }
 
 /** The fake's TLS, as kube-apiserver's `--tls-cert-file`, `--tls-private-key-file` and `--client-ca-file`. */
@@ -88,6 +95,7 @@ export class FakeKubeServer {
       lister: this.#lister,
       faults: this.faults,
       clock: opts.clock ?? systemClock(),
+      ...(opts.bookmarkEveryMs !== undefined && { bookmarkEveryMs: opts.bookmarkEveryMs }),
       lines: new WeakMap<FakeLogEntry, string>(),
       streams: this.#streams,
       serverAddress: () => `127.0.0.1:${this.#port}`,

@@ -37,6 +37,8 @@ export class WatchStream {
   readonly #lines: WeakMap<FakeLogEntry, string>;
   #unsubscribe: (() => void) | undefined;
   #timer: TimerHandle | undefined;
+  readonly #bookmarkEveryMs: number | undefined;
+  #bookmarkTimer: TimerHandle | undefined;
   #corked = false;
   #closed = false;
   /** Event lines written but not yet handed to the kernel, and who waits for them to be. */
@@ -45,10 +47,15 @@ export class WatchStream {
   /** Set when this stream was opened while watches hang: it will never write an event (nor, before-headers, even a status line). */
   readonly hung: 'after-headers' | 'before-headers' | undefined;
 
-  constructor(res: ServerResponse, p: WatchParams, deps: { clock: Clock; lines: WeakMap<FakeLogEntry, string>; hung: 'after-headers' | 'before-headers' | undefined; onClose: () => void }) {
+  constructor(
+    res: ServerResponse,
+    p: WatchParams,
+    deps: { clock: Clock; lines: WeakMap<FakeLogEntry, string>; hung: 'after-headers' | 'before-headers' | undefined; onClose: () => void; bookmarkEveryMs?: number },
+  ) {
     this.#res = res;
     this.#p = p;
     this.#clock = deps.clock;
+    this.#bookmarkEveryMs = deps.bookmarkEveryMs;
     this.#lines = deps.lines;
     this.hung = deps.hung;
     res.on('close', () => {
@@ -56,6 +63,7 @@ export class WatchStream {
       this.#wakeFlushWaiters();
       this.#unsubscribe?.();
       if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+      if (this.#bookmarkTimer !== undefined) this.#clock.clearTimeout(this.#bookmarkTimer);
       deps.onClose();
     });
   }
@@ -93,6 +101,14 @@ export class WatchStream {
     });
     if (this.#p.timeoutSeconds !== undefined && this.#p.timeoutSeconds > 0) {
       this.#timer = this.#clock.setTimeout(() => this.end(), this.#p.timeoutSeconds * 1000);
+    }
+    const every = this.#bookmarkEveryMs;
+    if (every !== undefined && this.#p.allowBookmarks) {
+      const tick = (): void => {
+        this.bookmark(store.currentRv);
+        this.#bookmarkTimer = this.#clock.setTimeout(tick, every);
+      };
+      this.#bookmarkTimer = this.#clock.setTimeout(tick, every);
     }
   }
 
