@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { AUDIT_GAP_CAPACITY, type AuditGapQuery, type AuditGapStore } from '../storage/gap-store.js';
 import { AUDIT_DISABLED_MESSAGE } from './audit-routes.js';
 import { FilterClustersSchema, parseClusterFilter } from './cluster-filter.js';
+import { CountSchema } from './count-parameter.js';
 import { Envelope, errorResponses, Ref } from './envelope.js';
 import { RenderedBody } from './render-cache.js';
 import { sendRendered } from './reply-cached.js';
@@ -18,14 +19,7 @@ export const AuditGapsQuerySchema = Type.Object({
     Type.String({ description: 'Keeps gaps that overlap this window. Default: every gap held.', 'x-accepts': WINDOW_ACCEPTS, examples: ['7d', '2023-02-28T00:00:00Z,2023-03-01T00:00:00Z'] }),
   ),
   filterClusters: FilterClustersSchema,
-  count: Type.Optional(
-    Type.Integer({
-      minimum: 1,
-      description: `At most this many, newest first, the gaps of one outage counting as one. Default: all held (at most ${AUDIT_GAP_CAPACITY} per cluster).`,
-      'x-accepts': 'a positive integer',
-      examples: [10],
-    }),
-  ),
+  count: Type.Optional(CountSchema(`At most this many, newest first, the gaps of one outage counting as one. Default: all held (at most ${AUDIT_GAP_CAPACITY} per cluster).`)),
 });
 
 /** The answer of `GET /model/audit/gaps`. */

@@ -15,12 +15,13 @@ import { Envelope, errorResponses, NotModified, Ref } from './envelope.js';
 import { RenderCache, RenderedBody } from './render-cache.js';
 import { AnswerTags } from './etag.js';
 import { BOOL_ACCEPTS, boolParameter } from './bool-parameter.js';
+import { CountSchema } from './count-parameter.js';
 import { answeredNotModified, sendRendered } from './reply-cached.js';
 
 /** Query of `GET /model/audit/events`. */
 export const AuditQuerySchema = Type.Object({
   count: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'At most this many events, newest first. Default: all held.', 'x-accepts': 'a positive integer', examples: [10] }),
+    CountSchema('At most this many events, newest first. Default: all held.'),
   ),
   filterNamespaces: Type.Optional(
     Type.String({ description: 'Keeps events of these namespaces.', 'x-accepts': 'a comma list of namespaces', examples: ['namespace-one,namespace-two'] }),

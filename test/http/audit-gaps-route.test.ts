@@ -52,6 +52,7 @@ describe('GET /model/audit/gaps', () => {
     ['?window=2023-02-28T14:00:00Z,2023-02-28T13:00:00Z', 'window'],
     ['?count=0', 'count'],
     ['?count=x', 'count'],
+    ['?count=99999999999999999999', 'count'],
     ['?filterClusters=' + 'a'.repeat(300), 'filterClusters'],
   ])('answers %s with a 400 naming %s', async (query, name) => {
     await setup();

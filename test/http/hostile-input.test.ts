@@ -52,8 +52,8 @@ const PREDICT = '/model/prediction/speccost?clusterID=cluster-one&defaultNamespa
 describe('the Kubecost routes', () => {
   it.each([
     ['GET /model/etl/log: a window nested 2,000 deep', '/model/etl/log?window=' + deepParam, 'window', DEEP_PARAM_QUOTED, WINDOW_ACCEPTS],
-    ['GET /model/audit/events: a count of 10,000 characters', '/model/audit/events?count=' + LONG, 'count', LONG_QUOTED, 'a positive integer'],
-    ['GET /model/audit/events: a count nested 2,000 deep', '/model/audit/events?count=' + deepParam, 'count', DEEP_PARAM_QUOTED, 'a positive integer'],
+    ['GET /model/audit/events: a count of 10,000 characters', '/model/audit/events?count=' + LONG, 'count', LONG_QUOTED, 'a positive integer (at most 9007199254740991)'],
+    ['GET /model/audit/events: a count nested 2,000 deep', '/model/audit/events?count=' + deepParam, 'count', DEEP_PARAM_QUOTED, 'a positive integer (at most 9007199254740991)'],
     ['GET /model/allocation: a window nested 2,000 deep', '/model/allocation?window=' + deepParam, 'window', DEEP_PARAM_QUOTED, WINDOW_ACCEPTS],
     ['GET /model/assets: a window of 10,000 characters', '/model/assets?window=' + LONG, 'window', LONG_QUOTED, WINDOW_ACCEPTS],
   ])('%s is a 400 quoting 80 characters of it', async (_name, url, param, quoted, accepts) => {
@@ -72,7 +72,7 @@ describe('the Kubecost routes', () => {
   });
 
   it('GET /model/audit/events: 1,000 unknown parameters beside a bad one still name the bad one', async () => {
-    expect(await send('GET', `/model/audit/events?${manyParams}&count=0`)).toEqual({ status: 400, body: kubecost(400, `invalid parameter 'count': got "0"; accepts a positive integer`) });
+    expect(await send('GET', `/model/audit/events?${manyParams}&count=0`)).toEqual({ status: 400, body: kubecost(400, `invalid parameter 'count': got "0"; accepts a positive integer (at most 9007199254740991)`) });
   });
 
   it('GET /model/assets: 1,000 unknown parameters without the window still ask for it', async () => {

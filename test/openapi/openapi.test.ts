@@ -116,7 +116,7 @@ describe('the document', () => {
   it('shows the parameters with what they accept', () => {
     const params = doc.paths['/model/audit/events']?.['get']?.parameters ?? [];
     expect(params.map((p) => p.name)).toEqual(['count', 'filterNamespaces', 'filterEventTypes', 'filterResourceTypes', 'filterTotalCostLowerBound', 'filterTotalCostUpperBound', 'filterClusters', 'filterChangedBy', 'filterSources', 'realized', 'filterPredictionOff']);
-    expect(params[0]).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, 'x-accepts': 'a positive integer' }, example: 10 });
+    expect(params[0]).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, 'x-accepts': 'a positive integer (at most 9007199254740991)' }, example: 10 });
   });
 
   it('lists the ETL kinds as one enum', () => {
