@@ -92,7 +92,11 @@ export function serverOptions(
     requestTimeout: 60_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: {
-      customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, verbose: true, keywords: ['x-accepts'] },
+      // strictNumbers off: a query value of `Infinity` coerces to a number, and with Ajv's default
+      // an infinite number skips `minimum` and `maximum` (they apply to finite numbers only) yet
+      // passes as an integer: `count=Infinity` reached the SQL backends' LIMIT. Off, the bounds
+      // apply to it (every integer query parameter has both); JSON bodies hold no infinities.
+      customOptions: { coerceTypes: 'array', useDefaults: true, removeAdditional: false, allErrors: false, verbose: true, strictNumbers: false, keywords: ['x-accepts'] },
     },
     schemaErrorFormatter: formatValidationErrors,
     // A safe X-Request-Id from the client is the request's id (and in every log line of it); else a new one.

@@ -16,7 +16,8 @@ type Frame = { readonly kind: 'array'; readonly items: readonly unknown[]; next:
 /** JSON of a scalar, at most about `room` characters of it (a long string is cut before it is escaped). */
 function scalar(value: unknown, room: number): string {
   if (typeof value === 'string') return JSON.stringify(value.slice(0, room + 1));
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  // Not JSON's `null` for NaN and ±Infinity: a query parameter coerced to one was sent as its name.
+  if (typeof value === 'number') return String(value);
   if (typeof value === 'boolean' || value === null) return String(value);
   if (typeof value === 'bigint') return value.toString();
   return 'null';

@@ -11,7 +11,11 @@ describe('quoteValue', () => {
   it('quotes a short value as its JSON', () => {
     expect(quoteValue('ERROR')).toBe('"ERROR"');
     expect(quoteValue({ a: [1, 'x', null, true] })).toBe('{"a":[1,"x",null,true]}');
-    expect(quoteValue(Number.NaN)).toBe('null');
+  });
+
+  it('quotes NaN and the infinities by name, as a query parameter coerced to one was sent', () => {
+    expect(quoteValue(Number.NaN)).toBe('NaN');
+    expect(quoteValue([Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY])).toBe('[-Infinity,Infinity]');
   });
 
   it('cuts a long string at 80 characters and says how long its JSON is', () => {

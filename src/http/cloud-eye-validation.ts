@@ -30,8 +30,8 @@ function accepts(e: ValueError): string {
   return typeof annotated === 'string' ? annotated : e.message.replace(/^Expected /, '').toLowerCase();
 }
 
-/** The first failure of a part of the request as Cloud Eye's error. */
-function describe(part: string, e: ValueError, data: unknown): AppError {
+/** The first failure of a part of the request as Cloud Eye's error; `sent` is the query as it came, before conversion. */
+function describe(part: string, e: ValueError, data: unknown, sent?: unknown): AppError {
   if (part === 'body') {
     if (e.path === '' && (data === null || data === undefined || (Array.isArray(data) && data.length === 0))) {
       return new AppError('CES_CONTENT_REQUIRED', EMPTY_REPORT);
@@ -44,7 +44,10 @@ function describe(part: string, e: ValueError, data: unknown): AppError {
   const name = fieldOf(e.path);
   if (Array.isArray(e.value)) return new AppError('CES_BAD_PARAMETER', repeatedParameterMessage(name));
   if (e.value === undefined) return new AppError('CES_BAD_PARAMETER', missingParameterMessage(name, accepts(e)));
-  return new AppError(part === 'params' && name === 'project_id' ? 'CES_BAD_PROJECT' : 'CES_BAD_PARAMETER', invalidParameterMessage(name, quoteValue(e.value), accepts(e)));
+  // As converted (`got 0`), unless converting changed it (`Infinity` read as NaN, a number too long to hold exactly).
+  const asSent = typeof sent === 'object' && sent !== null ? (sent as Record<string, unknown>)[name] : undefined;
+  const quoted = typeof asSent === 'string' && String(e.value) !== asSent ? asSent : e.value;
+  return new AppError(part === 'params' && name === 'project_id' ? 'CES_BAD_PROJECT' : 'CES_BAD_PARAMETER', invalidParameterMessage(name, quoteValue(quoted), accepts(e)));
 }
 
 /** Query values as sent, without the empty ones. */
@@ -57,9 +60,10 @@ function withoutEmpty(data: unknown): unknown {
 export const cesValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema);
   return (data: unknown) => {
-    const value = httpPart === 'querystring' ? Value.Convert(schema, withoutEmpty(data)) : data;
+    const query = httpPart === 'querystring';
+    const value = query ? Value.Convert(schema, withoutEmpty(data)) : data;
     if (check.Check(value)) return { value };
     const first = check.Errors(value).First();
-    return { error: first === undefined ? new AppError('CES_BAD_PARAMETER', `invalid ${httpPart ?? 'request'}`) : describe(httpPart ?? '', first, value) };
+    return { error: first === undefined ? new AppError('CES_BAD_PARAMETER', `invalid ${httpPart ?? 'request'}`) : describe(httpPart ?? '', first, value, query ? data : undefined) };
   };
 };

@@ -53,6 +53,7 @@ describe('GET /model/audit/gaps', () => {
     ['?count=0', 'count'],
     ['?count=x', 'count'],
     ['?count=99999999999999999999', 'count'],
+    ['?count=Infinity', 'count'],
     ['?filterClusters=' + 'a'.repeat(300), 'filterClusters'],
   ])('answers %s with a 400 naming %s', async (query, name) => {
     await setup();

@@ -104,6 +104,8 @@ describe('GET /model/audit/events', () => {
     ['?count=0', 'invalid parameter \'count\': got "0"; accepts a positive integer (at most 9007199254740991)'],
     ['?count=abc', 'invalid parameter \'count\': got "abc"; accepts a positive integer (at most 9007199254740991)'],
     ['?count=1.5', 'invalid parameter \'count\': got "1.5"; accepts a positive integer (at most 9007199254740991)'],
+    ['?count=Infinity', 'invalid parameter \'count\': got "Infinity"; accepts a positive integer (at most 9007199254740991)'],
+    ['?count=-Infinity', 'invalid parameter \'count\': got "-Infinity"; accepts a positive integer (at most 9007199254740991)'],
     ['?count=99999999999999999999', 'invalid parameter \'count\': got "100000000000000000000"; accepts a positive integer (at most 9007199254740991)'],
     ['?count=1&count=2', "parameter 'count' was given more than once; give it once"],
     ['?filterEventTypes=add,modify', 'invalid parameter \'filterEventTypes\': got "add,modify"; accepts a comma list of add, delete, update ("modify" is none of them)'],

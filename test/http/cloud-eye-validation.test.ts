@@ -137,6 +137,8 @@ const queryRules: [label: string, url: string, status: number, code?: string, fi
   ['limit 0', '/cluster-one/events?limit=0', 400, 'ces.0013', "'limit'"],
   ['limit 101', '/cluster-one/events?limit=101', 400, 'ces.0013', "'limit'"],
   ['limit not a number', '/cluster-one/events?limit=ten', 400, 'ces.0013', "'limit'"],
+  ['limit Infinity, quoted as sent', '/cluster-one/events?limit=Infinity', 400, 'ces.0013', `'limit': got "Infinity";`],
+  ['a from too long to hold exactly, quoted as sent', '/cluster-one/events?from=99999999999999999999', 400, 'ces.0013', `'from': got "99999999999999999999";`],
   ['limit twice', '/cluster-one/events?limit=1&limit=2', 400, 'ces.0013', "parameter 'limit' was given more than once"],
   ['limit empty, as absent', '/cluster-one/events?limit=', 200],
   ['start 0', '/cluster-one/events?start=0', 200],
