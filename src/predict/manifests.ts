@@ -68,7 +68,9 @@ function yamlDocuments(body: string): Doc[] {
   // before it is composed (cstNestsDeeperThan says why). merge: Kubernetes' YAML reader (go-yaml)
   // honours `<<` merge keys, so manifests use them.
   const lines = new LineCounter();
-  const composer = new Composer({ merge: true });
+  // logLevel error: the reader's warnings (a collection used as a key, say) would go to stderr through
+  // process.emitWarning, quoting the client's text outside the log; the document reads the same.
+  const composer = new Composer({ merge: true, logLevel: 'error' });
   const parsed: Document.Parsed[] = [];
   for (const token of new Parser(lines.addNewLine).parse(body)) {
     if (cstNestsDeeperThan(token)) throw new AppError('BAD_BODY', TOO_DEEP_MESSAGE);

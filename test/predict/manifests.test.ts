@@ -35,6 +35,22 @@ describe('parseManifests: YAML', () => {
     expect(rejection(`kind: Pod\n---\n${'- '.repeat(100_000)}x\n`)).toBe(TOO_DEEP_MESSAGE);
   });
 
+  it('reads a collection used as a key without writing a process warning (the client’s text) to stderr', async () => {
+    const warnings: string[] = [];
+    const heard = (w: Error): void => {
+      warnings.push(w.message);
+    };
+    process.on('warning', heard);
+    try {
+      expect(kinds('kind: Pod\n? [a, b]\n: c\n')).toEqual(['document 1: Pod']);
+      // process.emitWarning reports on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', heard);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('refuses a document that expands too many aliases (a "billion laughs" body)', () => {
     // Each level repeats the previous one ten times: 10^12 strings if expanded.
     const letters = 'abcdefghijkl';
