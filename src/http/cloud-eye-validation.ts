@@ -46,7 +46,8 @@ function describe(part: string, e: ValueError, data: unknown, sent?: unknown): A
   if (e.value === undefined) return new AppError('CES_BAD_PARAMETER', missingParameterMessage(name, accepts(e)));
   // As converted (`got 0`), unless converting changed it (`Infinity` read as NaN, a number too long to hold exactly).
   const asSent = typeof sent === 'object' && sent !== null ? (sent as Record<string, unknown>)[name] : undefined;
-  const quoted = typeof asSent === 'string' && String(e.value) !== asSent ? asSent : e.value;
+  const converted = typeof e.value === 'number' || typeof e.value === 'boolean' ? String(e.value) : undefined;
+  const quoted = typeof asSent === 'string' && converted !== undefined && converted !== asSent ? asSent : e.value;
   return new AppError(part === 'params' && name === 'project_id' ? 'CES_BAD_PROJECT' : 'CES_BAD_PARAMETER', invalidParameterMessage(name, quoteValue(quoted), accepts(e)));
 }
 
