@@ -155,7 +155,8 @@ describe('a signed request whose body nobody reads to its end', () => {
   it('carries on when the client goes away mid-body', async () => {
     t = buildCloudEyeTestApp({ access: { grants } });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
-    expect(await sendForged(t.app, 'text/plain', Buffer.alloc(64 * 1024, 'a'), { abortAfter: 1024 })).toBe(0);
+    // The 400 for the type may arrive before the client goes away; the JSON body is still being read.
+    expect([400, 0]).toContain(await sendForged(t.app, 'text/plain', Buffer.alloc(64 * 1024, 'a'), { abortAfter: 1024 }));
     expect(await sendForged(t.app, 'application/json', Buffer.alloc(64 * 1024, 'a'), { abortAfter: 1024 })).toBe(0);
     expect(await stillAnswers(t.app)).toBe(401);
     expect(uncaught).toEqual([]);
