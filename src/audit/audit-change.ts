@@ -46,7 +46,7 @@ export function keyedAuditEvent(event: AuditEvent, key: string): KeyedAuditEvent
 
 /** A change whose event is built already (tests, benchmarks). */
 export function auditChangeOf(event: AuditEvent, key: string, state: WorkloadStateChange): AuditChange {
-  return { event, key, head: auditHeadOf(event), state };
+  return { ...keyedAuditEvent(event, key), state };
 }
 
 /** The head of a built event. */
