@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 
 /**
- * A raw HTTP/1.1 client connection for the soak: writes bytes as they are (so framing can be
+ * A raw HTTP/1.1 client connection for the soak and the seeded requests test: writes bytes as they are (so framing can be
  * wrong on purpose) and reads responses off the socket in order (so requests can be pipelined).
  * Only what the soak needs: the status of each response and the start of its body.
  */

@@ -1,5 +1,6 @@
 /**
- * Seeded hostile HTTP/1.1 traffic for the soak: raw request bytes for every route of the server,
+ * Seeded hostile HTTP/1.1 traffic for the soak (bench/soak.bench.ts) and the seeded requests test
+ * (test/http/seeded-requests.test.ts): raw request bytes for every route of the server,
  * with random and malformed parameters, bodies of wrong or missing lengths, broken chunking,
  * deep nesting, YAML aliases and huge values. The same seed gives the same requests.
  */
@@ -17,6 +18,8 @@ export interface HostileRequest {
   readonly label: string;
 }
 
+import { readFileSync } from 'node:fs';
+
 type Rand = () => number;
 
 const pick = <T>(r: Rand, items: readonly T[]): T => items[Math.floor(r() * items.length)] as T;
@@ -33,7 +36,7 @@ function junkValue(r: Rand): string {
     case 1:
       return String(int(r, -5, 2000));
     case 2:
-      return pick(r, ['1e999', 'NaN', '-0', '0x10', '9'.repeat(40), '1.5', 'true', 'null']);
+      return pick(r, ['1e999', 'NaN', 'Infinity', '-Infinity', '-0', '0x10', '9'.repeat(20), '9'.repeat(40), '1.5', 'true', 'null']);
     case 3:
       return 'x'.repeat(int(r, 100, 6000));
     case 4:
@@ -196,7 +199,10 @@ const json = { 'Content-Type': 'application/json' };
 const framed = (bytes: Buffer, label: string): HostileRequest => ({ bytes, framing: 'framed', label });
 
 function kubecostGet(r: Rand): HostileRequest {
-  const route = pick(r, ['/model/etl/log', '/model/audit/events', '/model/allocation', '/model/assets', '/model/etl/log/', '/model/allocation/summary']);
+  const route = pick(r, [
+    '/model/etl/log', '/model/audit/events', '/model/audit/gaps', '/model/allocation', '/model/assets', '/model/etl/log/', '/model/allocation/summary',
+    '/model/etl/status', '/model/etl/allocation/repair', '/model/notify/status', '/audit/events', '/etl/log', `/model/audit/events/ev${int(r, 0, 1e13)}abcdefghi`,
+  ]);
   const accept: Record<string, string> = chance(r, 0.3) ? { 'Accept-Encoding': pick(r, ['gzip', 'br', 'gzip, br', 'deflate', '*', 'x'.repeat(2000)]) } : {};
   return framed(request('GET', `${route}${query(r, KUBECOST_PARAMS)}`, accept), `GET ${route} (random parameters)`);
 }
@@ -244,6 +250,32 @@ function misc(r: Rand): HostileRequest {
   }
 }
 
+/** Every operation of the OpenAPI document with its query parameters' names: the routes as served, aliases too. */
+const OPERATIONS: readonly { readonly method: string; readonly path: string; readonly query: readonly string[] }[] = Object.entries(
+  (JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> }).paths,
+).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name) })));
+
+/** Numbers a parameter parses past what storage binds or a bound checks: they reached the SQL backends' LIMIT as 500s once. */
+const NUMBER_EDGES = ['0', '-1', '1e20', '99999999999999999999', '9223372036854775808', 'Infinity', '-Infinity', 'NaN'];
+
+/** One operation of the document, each of its query parameters given or not, half of them numbers at the edges. */
+function operation(r: Rand): HostileRequest {
+  const op = pick(r, OPERATIONS);
+  const path = op.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(pick(r, [PROJECT, 'ev1700000000000abcdefghi', '0', '%', 'x'.repeat(300)])));
+  const params = op.query.filter(() => chance(r, 0.5)).map((name) => `${name}=${chance(r, 0.5) ? pick(r, NUMBER_EDGES) : junkValue(r)}`);
+  const body = op.method === 'POST' && chance(r, 0.5) ? '{"a":1}' : undefined;
+  return framed(request(op.method, `${path}${params.length === 0 ? '' : `?${params.join('&')}`}`, body === undefined ? {} : json, body), `${op.method} ${op.path} (its parameters)`);
+}
+
+/**
+ * Whether a 503 is the answer `req` should get from a server without a cluster: `/readyz` (not
+ * ready) and the ETL repairs (nothing to repair). Every other 5xx is a defect.
+ */
+export function unavailableWithoutCluster(req: HostileRequest, status: number): boolean {
+  const path = (req.bytes.subarray(0, 4096).toString('latin1').split(' ')[1] ?? '').split('?')[0] ?? '';
+  return status === 503 && /\/(readyz|repair)$/.test(path);
+}
+
 /** Requests whose framing is wrong: the server must answer or close, never fall over. */
 function breaking(r: Rand): HostileRequest {
   const head = (extra: string) => Buffer.from(`POST ${pick(r, [`/V1.0/${PROJECT}/events`, '/model/prediction/speccost?clusterID=cluster-one', '/model/etl/log'])} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${extra}\r\n`, 'latin1');
@@ -275,7 +307,8 @@ function breaking(r: Rand): HostileRequest {
 /** The next request of the stream: mostly framed requests to every route, some that break framing. */
 export function nextRequest(r: Rand): HostileRequest {
   const x = r();
-  if (x < 0.3) return kubecostGet(r);
+  if (x < 0.15) return kubecostGet(r);
+  if (x < 0.3) return operation(r);
   if (x < 0.45) return cesGet(r);
   if (x < 0.62) return cesPost(r);
   if (x < 0.78) return predictPost(r);
