@@ -72,9 +72,11 @@ export function etlStatusRoutes(deps: EtlStatusRouteDeps): FastifyPluginAsyncTyp
         response: { 200: RepairResponseSchema, ...errorResponses, 409: Ref(ErrorEnvelopeSchema) },
       };
       const handler = async (request: { query: { window: string } }) => {
+        // The request is checked before the server's state: a malformed window is the client's
+        // to mend whether or not this server has a cluster (a 400, not a 503 it would retry).
+        const window = parseRepairWindow(request.query.window, deps.clock.nowMs());
         const repairs = deps.repairs();
         if (repairs === undefined) throw new AppError('CLUSTER_UNAVAILABLE', 'this server has no cluster (KUBECONFIG or in-cluster config): it builds no sets, so it has none to repair');
-        const window = parseRepairWindow(request.query.window, deps.clock.nowMs());
         const record = await repairs.start(category, window, request.query.window);
         const json = repairJson(record);
         const warning = json.notRebuilt.map((n) => `${n.start} to ${n.end} is not rebuilt: ${n.reason}`).join('; ');

@@ -124,10 +124,14 @@ describe('the Kubecost routes', () => {
   });
 
   it.each([
-    ['POST', `/model/etl/allocation/repair?window=${deepParam}`],
-    ['GET', `/model/etl/asset/repair?window=${LONG}`],
-  ] as const)('%s %s without a cluster is a 503 saying there is nothing to repair', async (method, url) => {
-    expect(await send(method, url)).toEqual({
+    ['POST', `/model/etl/allocation/repair?window=${deepParam}`, DEEP_PARAM_QUOTED],
+    ['GET', `/model/etl/asset/repair?window=${LONG}`, LONG_QUOTED],
+  ] as const)('%s %s is a 400 quoting 80 characters of the window, though the server has no cluster', async (method, url, quoted) => {
+    expect(await send(method, url)).toEqual({ status: 400, body: kubecost(400, `invalid parameter 'window': got ${quoted}; accepts ${WINDOW_ACCEPTS}`) });
+  });
+
+  it.each(['GET', 'POST'] as const)('%s of a repair with a good window, without a cluster, is a 503 saying there is nothing to repair', async (method) => {
+    expect(await send(method, '/model/etl/asset/repair?window=2h')).toEqual({
       status: 503,
       body: kubecost(503, 'this server has no cluster (KUBECONFIG or in-cluster config): it builds no sets, so it has none to repair'),
     });
