@@ -94,3 +94,12 @@ export const CLIPPED_PATH_CHARACTERS = 200;
 export function clipText(text: string, max = CLIPPED_PATH_CHARACTERS): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
 }
+
+/**
+ * Which of a query value's two forms an error message quotes: as sent (`"00"`, `"99999999999999999999"`)
+ * when converting it to the number or boolean the schema asks for changed it (`0`, `1e20`), else as converted.
+ */
+export function queryValueToQuote(converted: unknown, sent: unknown): unknown {
+  const asText = typeof converted === 'number' || typeof converted === 'boolean' ? String(converted) : undefined;
+  return typeof sent === 'string' && asText !== undefined && asText !== sent ? sent : converted;
+}

@@ -3,7 +3,7 @@ import { TypeCompiler, type ValueError } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { FastifySchemaCompiler } from 'fastify';
 import { AppError, invalidParameterMessage, missingParameterMessage, repeatedParameterMessage } from '../errors.js';
-import { quoteValue } from '../quote-value.js';
+import { queryValueToQuote, quoteValue } from '../quote-value.js';
 import { EMPTY_REPORT } from './cloud-eye-errors.js';
 
 /**
@@ -46,9 +46,7 @@ function describe(part: string, e: ValueError, data: unknown, sent?: unknown): A
   if (e.value === undefined) return new AppError('CES_BAD_PARAMETER', missingParameterMessage(name, accepts(e)));
   // As converted (`got 0`), unless converting changed it (`Infinity` read as NaN, a number too long to hold exactly).
   const asSent = typeof sent === 'object' && sent !== null ? (sent as Record<string, unknown>)[name] : undefined;
-  const converted = typeof e.value === 'number' || typeof e.value === 'boolean' ? String(e.value) : undefined;
-  const quoted = typeof asSent === 'string' && converted !== undefined && converted !== asSent ? asSent : e.value;
-  return new AppError(part === 'params' && name === 'project_id' ? 'CES_BAD_PROJECT' : 'CES_BAD_PARAMETER', invalidParameterMessage(name, quoteValue(quoted), accepts(e)));
+  return new AppError(part === 'params' && name === 'project_id' ? 'CES_BAD_PROJECT' : 'CES_BAD_PARAMETER', invalidParameterMessage(name, quoteValue(queryValueToQuote(e.value, asSent)), accepts(e)));
 }
 
 /** Query values as sent, without the empty ones. */

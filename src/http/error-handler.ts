@@ -4,7 +4,7 @@ import { isBodyError, routeBodyTooLargeMessage } from './body-errors.js';
 import { errorBody } from './envelope.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import type { RequestLog } from './request-log.js';
-import { clipText } from '../quote-value.js';
+import { clipText, queryValueToQuote } from '../quote-value.js';
 
 interface VerboseValidationError extends FastifySchemaValidationError {
   readonly data?: unknown;
@@ -31,7 +31,30 @@ export function formatValidationErrors(errors: FastifySchemaValidationError[], d
     return new AppError('BAD_PARAMETER', repeatedParameterMessage(pointer));
   }
   const accepts = e.parentSchema?.['x-accepts'] ?? e.message ?? 'a valid value';
-  return badParameter(pointer, e.data, accepts);
+  return dataVar === 'querystring' ? new RejectedQueryValue(pointer, e.data, accepts) : badParameter(pointer, e.data, accepts);
+}
+
+/**
+ * A query value the schema refused, as Ajv left it: converted to a number or boolean where the
+ * schema asks for one (`99999999999999999999` is `1e20` by then, `00` is `0`). The formatter has no
+ * request, so the error handler quotes the value as sent when converting changed it.
+ */
+class RejectedQueryValue extends AppError {
+  constructor(
+    readonly parameter: string,
+    readonly converted: unknown,
+    readonly accepts: string,
+  ) {
+    super('BAD_PARAMETER', badParameter(parameter, converted, accepts).message);
+  }
+
+  /** The same error quoting the value as `url`'s query has it, if converting changed it. */
+  asSentIn(url: string): AppError {
+    const start = url.indexOf('?');
+    const sent = start < 0 ? null : new URLSearchParams(url.slice(start + 1)).get(this.parameter);
+    const quoted = queryValueToQuote(this.converted, sent);
+    return quoted === this.converted ? this : badParameter(this.parameter, quoted, this.accepts);
+  }
 }
 
 /**
@@ -53,7 +76,8 @@ export function installErrorHandling(app: FastifyInstance, requestLog: RequestLo
     // Fastify reads the body before a request reaches the not-found handler.
     if (request.is404 && isBodyError(raw)) return unrouted(request, reply);
     // Fastify's own 413 says only "Request body is too large".
-    const err = raw.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? new AppError('PAYLOAD_TOO_LARGE', routeBodyTooLargeMessage(request)) : raw;
+    const err =
+      raw.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? new AppError('PAYLOAD_TOO_LARGE', routeBodyTooLargeMessage(request)) : raw instanceof RejectedQueryValue ? raw.asSentIn(request.url) : raw;
     const status = err.statusCode ?? 500;
     requestLog.noteFailure(request, err);
     if (status >= 400 && status < 500) return reply.code(status).send(errorBody(status, err.message));
