@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { clipText } from '../quote-value.js';
 
 declare module 'fastify' {
@@ -40,4 +40,29 @@ export function routeBodyTooLargeMessage(request: FastifyRequest): string {
   const path = clipText(request.url.split('?')[0] ?? '');
   const advice = config.bodyLimitAdvice ?? (schema?.body === undefined ? `${request.method} ${path} takes no body` : `send at most ${bytesText(bodyLimit)}`);
   return bodyTooLargeMessage(bodyLimit, advice);
+}
+
+/** Bytes of a refused body the server still reads and drops so that its client reads the answer. */
+export const REFUSED_BODY_DRAIN_BYTES = 64 * 2 ** 20;
+
+/**
+ * After a body error (too large, of a type nobody reads), the rest of the body is often still on
+ * its way. Fastify answers `Connection: close`, and Node then closes the socket with that rest
+ * unread: the kernel resets the connection, and a client still writing its body gets EPIPE
+ * instead of the 413 (Node's `fetch` did, 17 times in 20 with a 6 MB Predict upload). So, up to
+ * {@link REFUSED_BODY_DRAIN_BYTES} (as declared, or as read when the body is chunked), the
+ * connection stays open: the answer leaves at once, the rest of the body is read and dropped, and
+ * the connection serves the client's next request. A larger body is closed on as before; the
+ * server's request timeout bounds how long a slow one is read.
+ */
+export function drainRefusedBody(request: FastifyRequest, reply: FastifyReply): void {
+  const raw = request.raw;
+  if (raw.complete || Number(raw.headers['content-length'] ?? 0) > REFUSED_BODY_DRAIN_BYTES) return;
+  reply.removeHeader('connection');
+  let read = 0;
+  raw.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > REFUSED_BODY_DRAIN_BYTES) raw.socket.destroy();
+  });
+  raw.resume();
 }

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_EVENTS_PER_REPORT } from '../cloud-eye/report-schema.js';
 import type { CesErrorBody } from '../cloud-eye/response-schemas.js';
 import { AppError, internalErrorMessage } from '../errors.js';
-import { bodyTooLargeMessage, bytesText, isBodyError } from './body-errors.js';
+import { bodyTooLargeMessage, bytesText, drainRefusedBody, isBodyError } from './body-errors.js';
 import type { RequestLog } from './request-log.js';
 
 /** Largest report body: 1 MiB. */
@@ -59,6 +59,7 @@ export function toCesError(err: FastifyError | Error, requestId: string): AppErr
  */
 export function cesErrorHandler(requestLog: RequestLog, unrouted: (request: FastifyRequest, reply: FastifyReply) => AppError) {
   return (err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (isBodyError(err)) drainRefusedBody(request, reply);
     const ces = request.is404 && isBodyError(err) ? unrouted(request, reply) : toCesError(err, request.id);
     // The original error goes to the log (a 5xx with its stack); the client sees the Cloud Eye one.
     requestLog.noteFailure(request, ces.statusCode >= 500 ? err : ces);

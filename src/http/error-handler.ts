@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { AppError, badParameter, internalErrorMessage, missingParameterMessage, repeatedParameterMessage } from '../errors.js';
-import { isBodyError, routeBodyTooLargeMessage } from './body-errors.js';
+import { drainRefusedBody, isBodyError, routeBodyTooLargeMessage } from './body-errors.js';
 import { errorBody } from './envelope.js';
 import { allowedMethods, methodNotAllowedMessage } from './method-not-allowed.js';
 import type { RequestLog } from './request-log.js';
@@ -73,6 +73,7 @@ export function installErrorHandling(app: FastifyInstance, requestLog: RequestLo
     return reply.code(404).send(errorBody(404, `no route for ${request.method} ${clipText(request.url.split('?')[0] ?? '')}`));
   };
   app.setErrorHandler((raw: FastifyError | AppError, request, reply) => {
+    if (isBodyError(raw)) drainRefusedBody(request, reply);
     // Fastify reads the body before a request reaches the not-found handler.
     if (request.is404 && isBodyError(raw)) return unrouted(request, reply);
     // Fastify's own 413 says only "Request body is too large".

@@ -1,6 +1,7 @@
 import { Agent, globalAgent } from 'node:http';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFUSED_BODY_DRAIN_BYTES } from '../../src/http/body-errors.js';
 import type { ServerHandle } from '../../src/server.js';
 import { startClientTestServer } from '../support/client-server.js';
 import { send } from './http-client.js';
@@ -111,20 +112,41 @@ describe('connection-level errors through Node’s default keep-alive agent', ()
   });
 });
 
-describe('an oversized Predict upload', () => {
-  it('is a readable 413 to Node’s http client, not EPIPE', async () => {
-    const body = Buffer.alloc(6 * 1024 * 1024, 'a');
-    for (const agent of [false, new Agent({ keepAlive: true })] as const) {
-      const answer = await send(`${base}/model/prediction/speccost?clusterID=cluster-one&defaultNamespace=default`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/yaml', 'content-length': body.length },
-        body,
-        agent,
-      });
+describe('an oversized upload', () => {
+  const PREDICT = '/model/prediction/speccost?clusterID=cluster-one&defaultNamespace=default';
+  const TOO_LARGE = { code: 413, data: null, message: 'the body is larger than 5242880 bytes (5 MiB); send fewer manifests per request' };
+  const body = Buffer.alloc(6 * 1024 * 1024, 'a');
+
+  it('is a readable 413 to Node’s http client, not EPIPE, and the connection stays open for the next request', async () => {
+    for (const agent of [false, new Agent({ keepAlive: true, maxSockets: 1 })] as const) {
+      const answer = await send(`${base}${PREDICT}`, { method: 'POST', headers: { 'content-type': 'application/yaml', 'content-length': body.length }, body, agent });
       expect(answer.status).toBe(413);
-      expect(envelope(answer.body)).toEqual({ code: 413, data: null, message: 'the body is larger than 5242880 bytes (5 MiB); send fewer manifests per request' });
-      if (agent !== false) agent.destroy();
+      expect(envelope(answer.body)).toEqual(TOO_LARGE);
+      if (agent !== false) {
+        // The server read the rest of the body and dropped it, rather than closing on it unread:
+        // the next request goes out on the same connection.
+        expect(answer.headers['connection']).not.toBe('close');
+        const next = await send(`${base}/healthz`, { agent });
+        expect([next.status, next.localPort]).toEqual([200, answer.localPort]);
+        agent.destroy();
+      }
     }
+  });
+
+  it(`closes the connection on a body declared larger than ${REFUSED_BODY_DRAIN_BYTES} bytes, rather than read it`, async () => {
+    const { connect } = await import('node:net');
+    const url = new URL(base);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write(`POST ${PREDICT} HTTP/1.1\r\nHost: x\r\nContent-Type: application/yaml\r\nContent-Length: ${REFUSED_BODY_DRAIN_BYTES + 1}\r\n\r\nkind: Deployment\n`),
+      );
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(raw.toLowerCase()).toContain('\r\nconnection: close\r\n');
   });
 });
 
