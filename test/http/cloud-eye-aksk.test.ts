@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { request, type IncomingMessage } from 'node:http';
+import { Agent, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
@@ -149,6 +149,32 @@ describe('a signed request whose body nobody reads to its end', () => {
     // Node's client may see the answer, or the connection closed before it has sent the whole body.
     expect([400, 0]).toContain(await sendForged(t.app, 'application/json', Buffer.alloc(REPORT_BODY_LIMIT + 1, 'a')));
     expect(await stillAnswers(t.app)).toBe(401);
+    expect(uncaught).toEqual([]);
+  });
+
+  it('reads and drops the rest of a signed body over the limit, so the kept-alive connection serves the next request', async () => {
+    t = buildCloudEyeTestApp({ access: { grants } });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as AddressInfo).port;
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const body = Buffer.alloc(REPORT_BODY_LIMIT * 3, 'a');
+    const headers = { 'X-Sdk-Date': '20240503T080104Z', 'content-type': 'application/json', 'content-length': String(body.length) };
+    const signed = AKSKSigner.sign({ endpoint: `http://127.0.0.1:${port}/V1.0/cluster-one/events`, method: 'POST', headers }, new BasicCredentials().withAk('WRITER').withSk(SK)) as Record<string, string>;
+    const answer = (path: string, o: { method?: string; headers?: Record<string, string>; body?: Buffer } = {}) =>
+      new Promise<{ status: number; port: number | undefined }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, method: o.method ?? 'GET', headers: o.headers ?? {}, agent }, (res) => {
+          const local = res.socket.localPort;
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, port: local }));
+        });
+        req.on('error', reject);
+        req.end(o.body);
+      });
+    // The signed body streams through the signature's hash; the drain must not wait on it.
+    const first = await answer('/V1.0/cluster-one/events', { method: 'POST', headers: signed, body });
+    const next = await answer('/V1.0/cluster-one/events');
+    agent.destroy();
+    expect([first.status, next.status, next.port]).toEqual([400, 401, first.port]);
     expect(uncaught).toEqual([]);
   });
 
