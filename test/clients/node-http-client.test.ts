@@ -2,6 +2,7 @@ import { Agent, globalAgent } from 'node:http';
 import { gunzipSync, brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED_BODY_DRAIN_BYTES } from '../../src/http/body-errors.js';
+import { RawConnection } from '../support/raw-http.js';
 import type { ServerHandle } from '../../src/server.js';
 import { startClientTestServer } from '../support/client-server.js';
 import { send } from './http-client.js';
@@ -131,6 +132,19 @@ describe('an oversized upload', () => {
         agent.destroy();
       }
     }
+  });
+
+  it('answers a request pipelined behind a refused body, once that body is read and dropped', async () => {
+    const conn = await RawConnection.open(Number(new URL(base).port));
+    const report = Buffer.alloc(3 * 1024 * 1024, ' ');
+    conn.write(Buffer.concat([Buffer.from(`POST /V1.0/cluster-one/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${report.length}\r\n\r\n`), report]));
+    conn.write(Buffer.from('GET /model/etl/log HTTP/1.1\r\nHost: x\r\n\r\n'));
+    const [refused, next] = [await conn.next(), await conn.next()];
+    conn.destroy();
+    expect(refused?.status).toBe(400);
+    expect(JSON.parse(refused?.bodyStart ?? '')).toMatchObject({ http_code: '400', message: { code: 'ces.0014' } });
+    expect(next?.status).toBe(200);
+    expect(JSON.parse(next?.bodyStart ?? '')).toMatchObject({ code: 200 });
   });
 
   it(`closes the connection on a body declared larger than ${REFUSED_BODY_DRAIN_BYTES} bytes, rather than read it`, async () => {
