@@ -27,6 +27,8 @@ export const ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405 },
   PAYLOAD_TOO_LARGE: { status: 413 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415 },
+  /** An `Expect` header asking for something other than 100-continue. */
+  EXPECTATION_FAILED: { status: 417 },
   STORAGE_UNAVAILABLE: { status: 503 },
   /** The Kubernetes API could not answer a lookup the request needs (the Predict API's costBefore). */
   CLUSTER_UNAVAILABLE: { status: 503 },
@@ -49,6 +51,8 @@ export const ERRORS = {
   CES_NOT_FOUND: { status: 404, ces: 'ces.0016' },
   /** A known path asked with another method. Cloud Eye documents no code for it: the code is the status, as for 429. */
   CES_METHOD_NOT_ALLOWED: { status: 405, ces: '405' },
+  /** An `Expect` header asking for something other than 100-continue. Cloud Eye documents no code for it: the code is the status, as for 405. */
+  CES_EXPECTATION_FAILED: { status: 417, ces: '417' },
   /** Past the client's rate limit. Cloud Eye documents the status, not a code: the code is the status, as its gateway errors carry. */
   CES_TOO_MANY_REQUESTS: { status: 429, ces: '429' },
   /** A bug; the details are in the log (ces.0007, "Internal service error."). */
