@@ -304,14 +304,41 @@ function breaking(r: Rand): HostileRequest {
   }
 }
 
+/** Headers the server reads, with odd values: conditional requests, CORS, credentials, expectations, encodings. */
+const ODD_HEADERS: Readonly<Record<string, (r: Rand) => string>> = {
+  'If-None-Match': (r) => pick(r, ['*', '"x", "y"', 'W/', `"${'e'.repeat(int(r, 1, 6000))}"`, Array.from({ length: int(r, 1, 2000) }, (_, i) => `"e${i}"`).join(', ')]),
+  Origin: (r) => pick(r, ['null', 'http://evil.example', `http://${'o'.repeat(int(r, 1, 5000))}.example`, '*']),
+  'Access-Control-Request-Method': (r) => pick(r, ['DELETE', 'x'.repeat(int(r, 1, 3000)), '']),
+  'Access-Control-Request-Headers': (r) => Array.from({ length: int(r, 1, 800) }, (_, i) => `x-h${i}`).join(','),
+  'X-Auth-Token': (r) => pick(r, ['', ' ', 'token', 't'.repeat(int(r, 1, 5000))]),
+  Authorization: (r) =>
+    pick(r, ['SDK-HMAC-SHA256', 'SDK-HMAC-SHA256 Access=', `SDK-HMAC-SHA256 Access=AK, SignedHeaders=${'h;'.repeat(int(r, 1, 2000))}, Signature=00`, `SDK-HMAC-SHA256 ${'Access=a, '.repeat(int(r, 1, 1000))}`, 'Bearer x']),
+  'X-Sdk-Date': (r) => pick(r, ['99999999T999999Z', '00000000T000000Z', 'x', '20240503T080104Z']),
+  'Content-Type': (r) => pick(r, ['application/json; charset=utf-16', `application/json;${'a=b;'.repeat(int(r, 1, 1500))}`, 'multipart/form-data; boundary=x', 'application/json, text/plain']),
+  'Content-Encoding': (r) => pick(r, ['gzip', 'br', 'x']),
+  'Accept-Encoding': (r) => pick(r, ['gzip;q=NaN', 'br;q=-1', 'gzip;q=1e309', 'identity;q=0, *;q=0', Array.from({ length: int(r, 1, 1500) }, () => 'gzip;q=0.1').join(',')]),
+  Expect: (r) => pick(r, ['200-ok', '', 'x'.repeat(int(r, 1, 3000)), '100-continue-please']),
+};
+
+/** A request to a route with some of the headers the server reads, set to odd values. */
+function oddHeaders(r: Rand): HostileRequest {
+  const names = Object.keys(ODD_HEADERS).filter(() => chance(r, 0.35));
+  const headers = Object.fromEntries(names.map((n) => [n, ODD_HEADERS[n]?.(r) ?? '']));
+  const post = chance(r, 0.3);
+  const path = post ? `/V1.0/${PROJECT}/events` : pick(r, ['/model/etl/log', '/model/audit/events?count=2', `/V1.0/${PROJECT}/events`, '/metrics', '/openapi.json', '/ui/api/info']);
+  const method = post ? 'POST' : pick(r, ['GET', 'OPTIONS']);
+  return framed(request(method, path, headers, post ? cesBody(r) : undefined), `${method} ${path} with odd ${names.join(', ') || 'nothing'}`);
+}
+
 /** The next request of the stream: mostly framed requests to every route, some that break framing. */
 export function nextRequest(r: Rand): HostileRequest {
   const x = r();
-  if (x < 0.15) return kubecostGet(r);
-  if (x < 0.3) return operation(r);
-  if (x < 0.45) return cesGet(r);
-  if (x < 0.62) return cesPost(r);
-  if (x < 0.78) return predictPost(r);
-  if (x < 0.92) return misc(r);
+  if (x < 0.14) return kubecostGet(r);
+  if (x < 0.27) return operation(r);
+  if (x < 0.4) return cesGet(r);
+  if (x < 0.55) return cesPost(r);
+  if (x < 0.69) return predictPost(r);
+  if (x < 0.81) return misc(r);
+  if (x < 0.92) return oddHeaders(r);
   return breaking(r);
 }
