@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerHandle } from '../../src/server.js';
 import { startClientTestServer } from '../support/client-server.js';
+import { RawConnection } from '../support/raw-http.js';
 
 // An Expect header other than 100-continue, over real HTTP: Node's server decides what to do with
 // it before Fastify sees the request (its 'checkExpectation' event), so inject cannot show it.
@@ -65,5 +66,20 @@ describe('an Expect header', () => {
     expect(res.interim).toEqual(['HTTP/1.1 100 Continue']);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ http_code: '400', message: { code: 'ces.0001' } });
+  });
+});
+
+describe('Expect: 100-continue on a request pipelined behind another', () => {
+  // Node buffers the 100 of a request that is not yet its connection's turn, and a Buffer body's
+  // head was then put in front of it: the client read "HTTP/1.1 100 Continue" inside the body.
+  it('sends the 100 before that request’s own answer, after the first one’s', async () => {
+    const conn = await RawConnection.open(port);
+    conn.write(Buffer.from('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n'));
+    const answers = [await conn.next(), await conn.next()];
+    conn.destroy();
+    expect(answers.map((a) => [a?.status, a?.bodyStart.slice(0, 7)])).toEqual([
+      [200, '# HELP '],
+      [200, '# HELP '],
+    ]);
   });
 });

@@ -22,7 +22,12 @@ export function readResponse(buf: Buffer, headOnly: boolean): { response: RawRes
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head[0] ?? '')?.[1] ?? 0);
   const header = (name: string) => head.find((l) => l.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
   let at = end + 4;
-  if (headOnly || status === 204 || status === 304 || (status >= 100 && status < 200)) return { response: { status, bodyStart: '' }, used: at };
+  // An interim answer (`100 Continue`, which Node sends to any `Expect: 100-continue`) comes before the request's own.
+  if (status >= 100 && status < 200 && status !== 101) {
+    const final = readResponse(buf.subarray(at), headOnly);
+    return final === undefined ? undefined : { response: final.response, used: at + final.used };
+  }
+  if (headOnly || status === 204 || status === 304 || status === 101) return { response: { status, bodyStart: '' }, used: at };
   if (header('transfer-encoding')?.toLowerCase() === 'chunked') {
     const parts: Buffer[] = [];
     for (;;) {
