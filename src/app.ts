@@ -30,6 +30,7 @@ import { predictRoutes, type PredictRouteDeps } from './http/predict-routes.js';
 import { RequestLog } from './http/request-log.js';
 import { uiRoutes, type UiRouteDeps } from './http/ui-routes.js';
 import { clientErrorHandler } from './http/client-error.js';
+import { installContentEncodingCheck } from './http/content-encoding.js';
 import { installExpectationHandling } from './http/expectation.js';
 import { echoRequestId, REQUEST_ID_HEADER, requestIdOf } from './http/request-id.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -133,8 +134,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   installCors(app, deps.corsOrigins ?? '*');
   // A root hook before any route, so every route (whoever registers it) is timed.
   if (deps.metrics !== undefined) installHttpMetrics(app, deps.metrics);
-  // After CORS's hook and the metrics', so a 417 carries the one and is counted by the other.
+  // After CORS's hook and the metrics', so their answers carry the one and are counted by the other.
   installExpectationHandling(app);
+  installContentEncodingCheck(app);
   // Before any route: the document is made of the routes registered after this.
   registerOpenApi(app, deps.openapi ?? { version: '0.0.0', ui: false });
   app.addSchema(ErrorEnvelopeSchema);

@@ -32,6 +32,7 @@ export function toCesError(err: FastifyError | Error, requestId: string): AppErr
     if (err.code === 'STORAGE_UNAVAILABLE') return new AppError('CES_STORAGE_UNAVAILABLE', err.message);
     if (err.code === 'BAD_BODY') return new AppError('CES_BAD_BODY', err.message);
     if (err.code === 'EXPECTATION_FAILED') return new AppError('CES_EXPECTATION_FAILED', err.message);
+    if (err.code === 'UNSUPPORTED_MEDIA_TYPE') return new AppError('CES_BAD_BODY', err.message);
     if (err.statusCode < 500) return new AppError('CES_BAD_PARAMETER', err.message);
   }
   const code = (err as FastifyError).code;
