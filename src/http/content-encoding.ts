@@ -10,11 +10,15 @@ import { quoteValue } from '../quote-value.js';
  * drops the unread body, so the connection serves the next request.
  */
 export function installContentEncodingCheck(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, and most have no Content-Encoding.
+  app.addHook('onRequest', (request, reply, done) => {
     const encoding = request.headers['content-encoding'];
-    if (encoding === undefined || /^\s*(identity)?\s*$/i.test(encoding) || !hasBody(request.headers)) return;
+    if (encoding === undefined || /^\s*(identity)?\s*$/i.test(encoding) || !hasBody(request.headers)) {
+      done();
+      return;
+    }
     void reply.header('accept-encoding', 'identity');
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `the body is sent with Content-Encoding ${quoteValue(encoding)}; bodies are read as they are: send it uncompressed`);
+    done(new AppError('UNSUPPORTED_MEDIA_TYPE', `the body is sent with Content-Encoding ${quoteValue(encoding)}; bodies are read as they are: send it uncompressed`));
   });
 }
 

@@ -28,10 +28,14 @@ export function installExpectationHandling(app: FastifyInstance): void {
     if (res.socket !== null) meet();
     else res.once('socket', meet);
   });
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, and most have no Expect.
+  app.addHook('onRequest', (request, reply, done) => {
     const expect = request.headers.expect;
-    if (expect === undefined || CONTINUE.test(expect)) return;
+    if (expect === undefined || CONTINUE.test(expect)) {
+      done();
+      return;
+    }
     void reply.header('connection', 'close');
-    throw new AppError('EXPECTATION_FAILED', `the Expect header asks for ${quoteValue(expect)}; this server meets only "100-continue"`);
+    done(new AppError('EXPECTATION_FAILED', `the Expect header asks for ${quoteValue(expect)}; this server meets only "100-continue"`));
   });
 }
