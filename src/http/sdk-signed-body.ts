@@ -4,9 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { EMPTY_BODY_SHA256, verifySdkSignature, type SdkClaim } from '../cloud-eye/sdk-signature.js';
 import type { AccessKey } from '../cloud-eye/token-grants.js';
-
-/** Methods whose body Fastify never reads: their signature is checked against an empty body. */
-const BODYLESS = new Set(['GET', 'HEAD']);
+import { readsBody } from './request-body.js';
 
 /**
  * A `preParsing` step for a signed request: the body is hashed as it streams to the parser and
@@ -47,11 +45,4 @@ export function verifySignedBody(request: FastifyRequest, payload: Readable, cla
   // process's uncaught exception. Fastify's own listener, while there is one, gets it too.
   hashing.on('error', () => {});
   return payload.pipe(hashing);
-}
-
-/** Whether Fastify will read a body for this request (its handle-request rule): not for GET or HEAD, nor with no type and no length. */
-function readsBody(request: FastifyRequest): boolean {
-  if (BODYLESS.has(request.method)) return false;
-  const h = request.headers;
-  return !(h['content-type'] === undefined && h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0'));
 }
